@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "MailTally",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mailtally", targets: ["mailtally"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, reached only from ReportIngest.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CZlibShim", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Pure Sendable values: reports, records, results, date ranges.
+        .target(name: "ReportModel", swiftSettings: settings),
+
+        // Bytes to reports: containers, DMARC XML (libxml2), TLS-RPT JSON.
+        .target(
+            name: "ReportIngest",
+            dependencies: [
+                "ReportModel", "CLibXML2", "CZlibShim",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
+
+        // The only code that speaks SQL.
+        .target(
+            name: "ReportStore",
+            dependencies: ["ReportModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: settings
+        ),
+
+        // Summaries to text, Markdown, CSV and JSON.
+        .target(name: "ReportRendering", dependencies: ["ReportModel"], swiftSettings: settings),
+
+        // Commands and the ingest pipeline; the executable is a thin shell around it.
+        .target(
+            name: "MailTallyCLI",
+            dependencies: [
+                "ReportModel", "ReportIngest", "ReportStore", "ReportRendering",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(name: "mailtally", dependencies: ["MailTallyCLI"], swiftSettings: settings),
+
+        // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
+        .testTarget(
+            name: "ReportIngestTests", dependencies: ["ReportIngest", "ReportModel", "TestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "ReportStoreTests", dependencies: ["ReportStore", "ReportModel", "ReportIngest", "TestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "MailTallyCLITests",
+            dependencies: ["MailTallyCLI", "ReportStore", "ReportModel", "ReportIngest", "ReportRendering", "TestSupport"],
+            swiftSettings: settings
+        ),
+    ]
+)

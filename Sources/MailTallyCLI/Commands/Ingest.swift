@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReportIngest
+import ReportRendering
+import ReportStore
+
+extension MailTally {
+    struct Ingest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import reports from files and folders.",
+            discussion: """
+                Inputs are recognised by content: gzip, zip, zlib or plain DMARC XML. Folders are \
+                walked recursively; `-` reads standard input. Inputs seen before (same SHA-256) are \
+                not parsed again, and a report already stored counts as a duplicate.
+                Exit status: 0 when nothing failed, 1 when some input failed (the rest is imported), \
+                2 on usage errors, 3 when the database fails.
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print the outcome as JSON on standard output.")
+        var json = false
+
+        @Option(help: "The most bytes one report may decompress to.")
+        var maxReportBytes: Int = IngestLimits.standard.maxReportBytes
+
+        @Argument(help: "Files and folders to import; `-` for standard input.")
+        var paths: [String]
+
+        func validate() throws {
+            guard maxReportBytes > 0 else { throw ValidationError("--max-report-bytes must be positive") }
+        }
+
+        func run() throws {
+            let database = try store.open()
+            var limits = IngestLimits.standard
+            limits.maxReportBytes = maxReportBytes
+            let pipeline = IngestPipeline(store: database, limits: limits, logger: MailTally.logger)
+            let progress = Terminal.Progress()
+            let summary: IngestSummary
+            do {
+                summary = try pipeline.run(paths: paths) { done, total in
+                    progress.update(done, of: total, "ingest")
+                }
+            } catch {
+                progress.finish()
+                throw CommandFailure(.database, "\(error)")
+            }
+            progress.finish()
+            for failure in summary.errors {
+                let part = failure.part.isEmpty ? "" : " \(failure.part)"
+                Terminal.error("\(failure.input)\(part): \(failure.reason)")
+            }
+            if json {
+                Terminal.write(JSONOutput.encode(summary))
+            } else {
+                Terminal.error(summary.line)
+            }
+            if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import ReportModel
+import ReportRendering
+import ReportStore
+
+extension MailTally {
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Totals per policy domain: DMARC messages and verdicts, TLS sessions.",
+            discussion: """
+                Without --since/--until every report counts whole. With them, each record's count \
+                is spread over the UTC days its report covers, in proportion to the overlap.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var query: QueryOptions
+
+        func run() throws {
+            let database = try store.open(readOnly: true)
+            let period = try query.period()
+            let dmarc: [String: DMARCTotals]
+            do {
+                dmarc = try database.dmarcTotals(domains: query.normalizedDomains, period: period)
+            } catch {
+                throw CommandFailure(.database, "\(error)")
+            }
+            let summaries = dmarc.keys.sorted().map { domain in
+                DomainSummary(domain: domain, dmarc: dmarc[domain] ?? DMARCTotals())
+            }
+            Terminal.write(query.format.summaryRenderer.render(DomainSummaryView.views(for: summaries)))
+        }
+    }
+}

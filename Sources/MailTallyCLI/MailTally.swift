@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `mailtally`: DMARC aggregate and SMTP TLS reports into answers.
+public struct MailTally: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mailtally",
+        abstract: "Turn DMARC aggregate reports and SMTP TLS reports into answers.",
+        version: "0.1.0",
+        subcommands: [Ingest.self, Summary.self, Errors.self])
+
+    public init() {}
+
+    nonisolated(unsafe) static var logger = Logger(label: "mailtally")
+
+    /// Parses the command line, runs the command and exits with the documented status:
+    /// 0 success, 1 some input failed, 2 usage error, 3 database error.
+    public static func runAndExit(arguments: [String]? = nil) -> Never {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["MAILTALLY_DEBUG"] == nil ? .warning : .debug
+            return handler
+        }
+        logger = Logger(label: "mailtally")
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let failure as CommandFailure {
+            Terminal.error("mailtally: \(failure.description)")
+            Foundation.exit(failure.kind.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Terminal.write(message + "\n") }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { Terminal.error(message) }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ReportStore
+
+/// The outcome of one `ingest` run: the JSON contract of the brief (§5).
+public struct IngestSummary: Sendable, Encodable, Equatable {
+    public struct Imported: Sendable, Encodable, Equatable {
+        public var dmarc = 0
+        public var tlsrpt = 0
+    }
+
+    public struct Failure: Sendable, Encodable, Equatable {
+        public var input: String
+        public var part: String
+        public var reason: String
+    }
+
+    public var inputs = 0
+    public var imported = Imported()
+    public var duplicates = 0
+    public var skipped = 0
+    public var failed = 0
+    public var errors: [Failure] = []
+
+    public init() {}
+
+    mutating func count(_ outcome: LoggedOutcome) {
+        switch outcome.status {
+        case .imported:
+            if outcome.kind == "tlsrpt" { imported.tlsrpt += 1 } else { imported.dmarc += 1 }
+        case .duplicate: duplicates += 1
+        case .skipped: skipped += 1
+        case .failed:
+            failed += 1
+            let reason = [outcome.code, outcome.reason].compactMap { $0 }.joined(separator: ": ")
+            errors.append(Failure(input: outcome.input, part: outcome.part, reason: reason))
+        }
+    }
+
+    /// `12 inputs: 10 imported (9 DMARC, 1 TLS-RPT), 1 duplicate, 0 skipped, 1 failed`.
+    public var line: String {
+        let total = imported.dmarc + imported.tlsrpt
+        return "\(inputs) input\(inputs == 1 ? "" : "s"): \(total) imported (\(imported.dmarc) DMARC, "
+            + "\(imported.tlsrpt) TLS-RPT), \(duplicates) duplicate\(duplicates == 1 ? "" : "s"), "
+            + "\(skipped) skipped, \(failed) failed"
+    }
+}

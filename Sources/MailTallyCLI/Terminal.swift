@@ -1,0 +1,36 @@
+import Foundation
+
+/// Where output goes, and whether a person is watching.
+enum Terminal {
+    static var standardErrorIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
+    static var standardOutputIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
+
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// A one-line progress indicator on standard error, redrawn in place.
+    final class Progress {
+        private var lastDraw = Date.distantPast
+        private let enabled: Bool
+
+        init(enabled: Bool = Terminal.standardErrorIsTTY) {
+            self.enabled = enabled
+        }
+
+        func update(_ done: Int, of total: Int, _ label: String) {
+            guard enabled, done == total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+            lastDraw = Date()
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(done)/\(total)".utf8))
+        }
+
+        func finish() {
+            guard enabled else { return }
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import ZIPFoundation
+
+/// Takes report documents out of gzip, zip and zlib containers, nested to a depth cap.
+///
+/// Zip archives yield every entry that holds a report; directories, empty entries and entries
+/// that are neither XML, JSON nor another container are skipped. Entry names are only labels:
+/// nothing is ever written to disk.
+public struct ContainerUnwrapper: Sendable {
+    public var limits: IngestLimits
+
+    public init(limits: IngestLimits = .standard) {
+        self.limits = limits
+    }
+
+    /// The documents inside `bytes`, each with its container path.
+    /// - Throws: ``IngestError`` when a container is corrupt, too deep or too large, or when a
+    ///   zip archive holds no report.
+    public func unwrap(_ bytes: [UInt8]) throws(IngestError) -> [Payload] {
+        var payloads: [Payload] = []
+        try unwrap(bytes, path: [], depth: 0, into: &payloads)
+        return payloads
+    }
+
+    private func unwrap(_ bytes: [UInt8], path: [String], depth: Int, into payloads: inout [Payload]) throws(IngestError) {
+        let kind = ContainerKind.sniff(bytes)
+        if kind != .plain && depth >= limits.maxNestingDepth {
+            throw IngestError(.nestedTooDeep, "containers nested more than \(limits.maxNestingDepth) deep (\(path.joined(separator: "/")))")
+        }
+        switch kind {
+        case .plain:
+            guard bytes.count <= limits.maxReportBytes else {
+                throw IngestError(.tooLarge, "document of \(bytes.count) bytes exceeds \(limits.maxReportBytes) bytes")
+            }
+            payloads.append(Payload(bytes: bytes, path: path.joined(separator: "/")))
+        case .gzip:
+            let inner = try Inflater.inflate(bytes, format: .gzip, limit: limits.maxReportBytes)
+            try unwrap(inner, path: path + ["gzip"], depth: depth + 1, into: &payloads)
+        case .zlib:
+            let inner = try Inflater.inflate(bytes, format: .zlib, limit: limits.maxReportBytes)
+            try unwrap(inner, path: path + ["zlib"], depth: depth + 1, into: &payloads)
+        case .zip:
+            try unzip(bytes, path: path, depth: depth, into: &payloads)
+        }
+    }
+
+    private func unzip(_ bytes: [UInt8], path: [String], depth: Int, into payloads: inout [Payload]) throws(IngestError) {
+        let archive: Archive
+        do {
+            archive = try Archive(data: Data(bytes), accessMode: .read)
+        } catch {
+            throw IngestError(.zip, "not a readable zip archive (\(error))")
+        }
+        var entryCount = 0
+        var found = 0
+        var skipped: [String] = []
+        for entry in archive {
+            entryCount += 1
+            guard entryCount <= limits.maxZipEntries else {
+                throw IngestError(.zip, "more than \(limits.maxZipEntries) entries")
+            }
+            guard entry.type == .file else { continue }
+            let name = Self.label(for: entry.path)
+            var contents: [UInt8] = []
+            let limit = limits.maxReportBytes
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard contents.count + chunk.count <= limit else { throw ZipEntryTooLarge() }
+                    contents.append(contentsOf: chunk)
+                }
+            } catch is ZipEntryTooLarge {
+                throw IngestError(.tooLarge, "zip entry \(name) exceeds \(limit) bytes")
+            } catch {
+                throw IngestError(.zip, "entry \(name): \(error)")
+            }
+            guard DocumentKind.sniff(contents) != .junk || ContainerKind.sniff(contents) != .plain else {
+                skipped.append(name)
+                continue
+            }
+            found += 1
+            try unwrap(contents, path: path + ["zip:\(name)"], depth: depth + 1, into: &payloads)
+        }
+        if found == 0 {
+            let detail = skipped.isEmpty ? "archive holds no file" : "no entry holds a report (\(skipped.prefix(5).joined(separator: ", ")))"
+            throw IngestError(.zip, detail)
+        }
+    }
+
+    /// A printable entry name: control characters replaced, at most 200 characters.
+    static func label(for entryPath: String) -> String {
+        let cleaned = String(entryPath.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        return cleaned.count > 200 ? String(cleaned.prefix(200)) + "…" : cleaned
+    }
+}
+
+private struct ZipEntryTooLarge: Error {}

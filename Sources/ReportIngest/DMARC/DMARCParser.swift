@@ -1,0 +1,129 @@
+import ReportModel
+
+/// Parses DMARC aggregate report XML (RFC 7489, RFC 9990 and the pre-RFC draft) in one pass.
+///
+/// The parser streams over libxml2's reader and never builds a tree. It matches elements by local
+/// name in any namespace and any order, trims text, folds enumerations to lowercase, skips
+/// `<extension>` blocks and unknown elements without looking inside, and tolerates one stray
+/// element wrapped around `<feedback>` (IKEA's unclosed `<xs:schema>`). Any other malformed XML
+/// rejects the whole report. Undeclared or UTF-8-declared documents with invalid UTF-8 are read
+/// again as windows-1252 (then ISO-8859-1, which maps every byte).
+public struct DMARCParser: Sendable {
+    public var limits: IngestLimits
+
+    public init(limits: IngestLimits = .standard) {
+        self.limits = limits
+    }
+
+    /// Parses one XML document.
+    /// - Throws: ``IngestError`` with code `malformed-xml`, `forbidden-xml`, `not-a-report`,
+    ///   `missing-field`, `invalid-value` or `too-large`, and the place in the document.
+    public func parse(_ bytes: [UInt8]) throws(IngestError) -> AggregateReport {
+        if XMLDeclaration.hasDocumentType(bytes) {
+            throw IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (no DTDs, no entities)")
+        }
+        let declared = XMLDeclaration.encoding(in: bytes)?.lowercased()
+        let mayFallBack = declared == nil || declared == "utf-8" || declared == "utf8"
+        var encodings: [String?] = [nil]
+        if mayFallBack { encodings += ["windows-1252", "iso-8859-1"] }
+        var firstFailure: XMLStreamReader.ParseFailure?
+        for encoding in encodings {
+            let outcome = bytes.withUnsafeBytes { buffer in
+                Result { () throws(AttemptFailure) -> AggregateReport in try attempt(buffer, encoding: encoding) }
+            }
+            switch outcome {
+            case .success(let report): return report
+            case .failure(.rejected(let error)): throw error
+            case .failure(.encoding(let failure)): if firstFailure == nil { firstFailure = failure }
+            }
+        }
+        let failure = firstFailure.map(\.summary) ?? "unreadable text encoding"
+        throw IngestError(.malformedXML, "invalid characters for the declared encoding: \(failure)")
+    }
+
+    enum AttemptFailure: Error {
+        /// Not decodable in this encoding: worth another try in a fallback encoding.
+        case encoding(XMLStreamReader.ParseFailure)
+        case rejected(IngestError)
+    }
+
+    private func attempt(_ buffer: UnsafeRawBufferPointer, encoding: String?) throws(AttemptFailure) -> AggregateReport {
+        guard let reader = XMLStreamReader(buffer: buffer, encoding: encoding) else {
+            throw .rejected(IngestError(.malformedXML, "empty document"))
+        }
+        var builder = ReportBuilder(limits: limits)
+        do {
+            try builder.consume(reader)
+        } catch let error as XMLReadError {
+            if error.failure.isEncodingError { throw .encoding(error.failure) }
+            if builder.isComplete, builder.hasWrapper {
+                // IKEA: a stray, unclosed element wrapped around a complete <feedback>. The
+                // report itself was read whole; the error concerns only the wrapper.
+            } else {
+                throw .rejected(IngestError(.malformedXML, error.failure.summary))
+            }
+        } catch let error as IngestError {
+            throw .rejected(error)
+        } catch {
+            throw .rejected(IngestError(.malformedXML, "\(error)"))
+        }
+        do {
+            return try builder.makeReport()
+        } catch let error as IngestError {
+            throw .rejected(error)
+        } catch {
+            throw .rejected(IngestError(.malformedXML, "\(error)"))
+        }
+    }
+}
+
+/// Looks at the prolog of an XML document (before the root element) without parsing it.
+enum XMLDeclaration {
+    /// Whether a `<!DOCTYPE` comes before the root element (after the declaration, comments and
+    /// processing instructions). Reports never carry one; refusing it up front keeps DTDs and
+    /// entity declarations away from libxml2 altogether.
+    static func hasDocumentType(_ bytes: [UInt8]) -> Bool {
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let count = bytes.count
+        func starts(_ text: StaticString, at position: Int) -> Bool {
+            let length = text.utf8CodeUnitCount
+            guard position + length <= count else { return false }
+            return text.withUTF8Buffer { pattern in
+                for offset in 0..<length where bytes[position + offset] != pattern[offset] { return false }
+                return true
+            }
+        }
+        while index < count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D:
+                index += 1
+            case UInt8(ascii: "<"):
+                if starts("<!DOCTYPE", at: index) { return true }
+                let terminator: StaticString
+                if starts("<?", at: index) { terminator = "?>" } else if starts("<!--", at: index) { terminator = "-->" } else { return false }
+                index += 2
+                while index < count && !starts(terminator, at: index) { index += 1 }
+                index += terminator.utf8CodeUnitCount
+            default:
+                return false
+            }
+        }
+        return false
+    }
+
+    /// Finds the encoding named in an XML declaration, if any.
+    static func encoding(in bytes: [UInt8]) -> String? {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        let head = bytes[start..<min(bytes.count, start + 256)]
+        guard head.starts(with: Array("<?xml".utf8)), let close = head.firstIndex(of: UInt8(ascii: ">")) else {
+            return nil
+        }
+        let declaration = String(decoding: head[head.startIndex..<close], as: UTF8.self)
+        guard let range = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        let value = rest.dropFirst().prefix { $0 != quote }
+        return value.isEmpty ? nil : String(value)
+    }
+}

@@ -1,0 +1,26 @@
+/// Caps that keep hostile input from exhausting memory or time.
+public struct IngestLimits: Hashable, Sendable {
+    /// The most bytes one report may decompress to. Real reports reach hundreds of MB.
+    public var maxReportBytes: Int
+    /// How many containers may nest (gzip in gzip in zip ...).
+    public var maxNestingDepth: Int
+    /// The most entries a zip archive may have.
+    public var maxZipEntries: Int
+    /// The longest text one XML element or JSON string may hold.
+    public var maxFieldBytes: Int
+    /// The most records one report may hold.
+    public var maxRecords: Int
+
+    public init(
+        maxReportBytes: Int = 1 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
+        maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000
+    ) {
+        self.maxReportBytes = maxReportBytes
+        self.maxNestingDepth = maxNestingDepth
+        self.maxZipEntries = maxZipEntries
+        self.maxFieldBytes = maxFieldBytes
+        self.maxRecords = maxRecords
+    }
+
+    public static let standard = IngestLimits()
+}

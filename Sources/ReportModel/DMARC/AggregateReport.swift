@@ -1,0 +1,215 @@
+/// A DMARC aggregate report (RFC 7489 Appendix C, RFC 9990), as parsed from one XML document.
+///
+/// One model serves both schemas and the pre-RFC draft: fields that only one of them has are
+/// optional. Text is trimmed; enumerations are ``OpenValue``s, so unknown values survive.
+public struct AggregateReport: Hashable, Sendable {
+    public var metadata: ReportMetadata
+    public var policy: PublishedPolicy
+    public var records: [AggregateRecord]
+    /// `<version>` as written (absent in most real reports; `0.1`, `1.0` and `2.0` are seen).
+    public var version: String?
+    /// The namespace URI of `<feedback>`, when declared.
+    public var namespace: String?
+
+    public init(
+        metadata: ReportMetadata, policy: PublishedPolicy, records: [AggregateRecord],
+        version: String? = nil, namespace: String? = nil
+    ) {
+        self.metadata = metadata
+        self.policy = policy
+        self.records = records
+        self.version = version
+        self.namespace = namespace
+    }
+
+    /// The namespace of RFC 9990 reports.
+    public static let rfc9990Namespace = "urn:ietf:params:xml:ns:dmarc-2.0"
+
+    /// Whether the report follows RFC 9990: its namespace, or a field only RFC 9990 defines.
+    ///
+    /// `np` alone does not count: Google sends it in RFC 7489-shaped reports.
+    public var isRFC9990: Bool {
+        namespace == Self.rfc9990Namespace || policy.testing != nil || policy.discoveryMethod != nil
+            || metadata.generator != nil
+    }
+
+    /// The sum of `count` over all records.
+    public var messageCount: Int64 { records.reduce(0) { $0 &+ $1.count } }
+}
+
+/// `report_metadata`: who reported, which report, and for what period.
+public struct ReportMetadata: Hashable, Sendable {
+    public var orgName: String
+    public var email: String?
+    public var extraContactInfo: String?
+    public var reportID: String
+    public var dateRange: DateRange
+    public var errors: [String]
+    /// RFC 9990 `generator`: the software that wrote the report.
+    public var generator: String?
+
+    public init(
+        orgName: String, email: String? = nil, extraContactInfo: String? = nil, reportID: String,
+        dateRange: DateRange, errors: [String] = [], generator: String? = nil
+    ) {
+        self.orgName = orgName
+        self.email = email
+        self.extraContactInfo = extraContactInfo
+        self.reportID = reportID
+        self.dateRange = dateRange
+        self.errors = errors
+        self.generator = generator
+    }
+
+    /// The reporter as used in the duplicate key: the lowercased organisation name, or the
+    /// domain of the report address when the name is empty.
+    public var reporterKey: String {
+        let name = orgName.trimmedWhitespace().lowercased()
+        if !name.isEmpty { return name }
+        return email.flatMap(Self.domain(ofAddress:)) ?? ""
+    }
+
+    /// The domain part of an e-mail address (`mailto:` prefixes and angle brackets tolerated).
+    public static func domain(ofAddress address: String) -> String? {
+        var text = address.trimmedWhitespace().lowercased()
+        if text.hasPrefix("mailto:") { text.removeFirst("mailto:".count) }
+        text = String(text.split(separator: ",").first ?? "")
+        guard let at = text.lastIndex(of: "@") else { return nil }
+        let domain = text[text.index(after: at)...].filter { $0 != ">" && !$0.isWhitespace }
+        return domain.isEmpty ? nil : String(domain)
+    }
+}
+
+/// `policy_published`: the DMARC record the receiver found for the domain.
+public struct PublishedPolicy: Hashable, Sendable {
+    /// Lowercased, without a trailing dot.
+    public var domain: String
+    public var adkim: AlignmentMode?
+    public var aspf: AlignmentMode?
+    public var p: Disposition?
+    public var sp: Disposition?
+    /// RFC 9990: policy for non-existent subdomains.
+    public var np: Disposition?
+    /// RFC 7489 only; RFC 9990 removed it. Kept as text when not a number.
+    public var pct: String?
+    public var fo: String?
+    public var testing: TestingFlag?
+    public var discoveryMethod: DiscoveryMethod?
+
+    public init(
+        domain: String, adkim: AlignmentMode? = nil, aspf: AlignmentMode? = nil, p: Disposition? = nil,
+        sp: Disposition? = nil, np: Disposition? = nil, pct: String? = nil, fo: String? = nil,
+        testing: TestingFlag? = nil, discoveryMethod: DiscoveryMethod? = nil
+    ) {
+        self.domain = domain
+        self.adkim = adkim
+        self.aspf = aspf
+        self.p = p
+        self.sp = sp
+        self.np = np
+        self.pct = pct
+        self.fo = fo
+        self.testing = testing
+        self.discoveryMethod = discoveryMethod
+    }
+
+    /// A policy domain as keyed everywhere: trimmed, lowercased, without a trailing dot.
+    public static func normalizedDomain(_ text: String) -> String {
+        var domain = text.trimmedWhitespace().lowercased()
+        while domain.hasSuffix(".") { domain.removeLast() }
+        return domain
+    }
+}
+
+/// One `record`: messages from one source IP with one set of results.
+public struct AggregateRecord: Hashable, Sendable {
+    /// The source address, in canonical form when it parses as an IP, else as received.
+    public var sourceIP: String
+    public var count: Int64
+    public var disposition: Disposition?
+    /// The DMARC-aligned DKIM verdict.
+    public var dkim: AlignedVerdict?
+    /// The DMARC-aligned SPF verdict.
+    public var spf: AlignedVerdict?
+    public var reasons: [OverrideReason]
+    public var headerFrom: String?
+    public var envelopeFrom: String?
+    public var envelopeTo: String?
+    public var dkimResults: [DKIMAuthResult]
+    public var spfResults: [SPFAuthResult]
+
+    public init(
+        sourceIP: String, count: Int64, disposition: Disposition? = nil, dkim: AlignedVerdict? = nil,
+        spf: AlignedVerdict? = nil, reasons: [OverrideReason] = [], headerFrom: String? = nil,
+        envelopeFrom: String? = nil, envelopeTo: String? = nil, dkimResults: [DKIMAuthResult] = [],
+        spfResults: [SPFAuthResult] = []
+    ) {
+        self.sourceIP = sourceIP
+        self.count = count
+        self.disposition = disposition
+        self.dkim = dkim
+        self.spf = spf
+        self.reasons = reasons
+        self.headerFrom = headerFrom
+        self.envelopeFrom = envelopeFrom
+        self.envelopeTo = envelopeTo
+        self.dkimResults = dkimResults
+        self.spfResults = spfResults
+    }
+
+    /// DMARC passes when either aligned verdict is `pass`.
+    public var passesDMARC: Bool { dkim == .pass || spf == .pass }
+}
+
+/// A `policy_evaluated/reason`.
+public struct OverrideReason: Hashable, Sendable {
+    public var type: OverrideReasonType?
+    public var comment: String?
+
+    public init(type: OverrideReasonType?, comment: String? = nil) {
+        self.type = type
+        self.comment = comment
+    }
+}
+
+/// An `auth_results/dkim` entry: one signature and its raw (unaligned) result.
+public struct DKIMAuthResult: Hashable, Sendable {
+    public var domain: String?
+    public var selector: String?
+    public var result: AuthResult?
+    /// The result as received, when it differs from ``result`` (`Pass`, `hardfail`).
+    public var receivedResult: String?
+    public var humanResult: String?
+
+    public init(
+        domain: String?, selector: String? = nil, result: AuthResult?, receivedResult: String? = nil,
+        humanResult: String? = nil
+    ) {
+        self.domain = domain
+        self.selector = selector
+        self.result = result
+        self.receivedResult = receivedResult
+        self.humanResult = humanResult
+    }
+}
+
+/// An `auth_results/spf` entry.
+public struct SPFAuthResult: Hashable, Sendable {
+    public var domain: String?
+    public var scope: SPFScope?
+    public var result: AuthResult?
+    /// The result as received, when it differs from ``result``.
+    public var receivedResult: String?
+    public var humanResult: String?
+
+    public init(
+        domain: String?, scope: SPFScope? = nil, result: AuthResult?, receivedResult: String? = nil,
+        humanResult: String? = nil
+    ) {
+        self.domain = domain
+        self.scope = scope
+        self.result = result
+        self.receivedResult = receivedResult
+        self.humanResult = humanResult
+    }
+}

@@ -1,0 +1,36 @@
+/// A protocol value that a reporter writes as free text and that the specification enumerates.
+///
+/// Conforming types are open: any received value is kept (``rawValue``), compared in a
+/// normalised form (trimmed, lowercased, known aliases mapped), so an unseen value never aborts
+/// a report. The static members name the values the RFCs define.
+public protocol OpenValue: RawRepresentable, Hashable, Sendable, CustomStringConvertible
+where RawValue == String {
+    /// Builds a value from normalised text, as it is stored.
+    init(rawValue: String)
+    /// Spellings seen in the wild that mean a defined value (`hardfail` → `fail`).
+    static var aliases: [String: String] { get }
+}
+
+extension OpenValue {
+    public static var aliases: [String: String] { [:] }
+
+    /// Normalises received text: trims white space, lowercases and maps known aliases.
+    ///
+    /// Returns `nil` for empty text, which reporters send for "no value" (`<result/>`).
+    public init?(normalizing text: String) {
+        let folded = text.trimmedWhitespace().lowercased()
+        guard !folded.isEmpty else { return nil }
+        self.init(rawValue: Self.aliases[folded] ?? folded)
+    }
+
+    public var description: String { rawValue }
+}
+
+extension String {
+    /// The text without leading and trailing ASCII or Unicode white space.
+    public func trimmedWhitespace() -> String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        guard let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,63 @@
+/// The totals of one policy domain over a period: the `summary` contract of the brief (§5).
+public struct DomainSummary: Hashable, Sendable {
+    public var domain: String
+    public var dmarc: DMARCTotals
+    public var tls: TLSTotals
+
+    public init(domain: String, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init()) {
+        self.domain = domain
+        self.dmarc = dmarc
+        self.tls = tls
+    }
+}
+
+/// DMARC counts per the brief's counting rules (§4). Every figure counts messages.
+public struct DMARCTotals: Hashable, Sendable {
+    public var reports: Int64
+    public var messages: Int64
+    public var dmarcPass: Int64
+    public var spfAlignedPass: Int64
+    public var dkimAlignedPass: Int64
+    /// Messages per disposition, every value seen (none, quarantine, reject, pass, ...).
+    public var disposition: [String: Int64]
+
+    public init(
+        reports: Int64 = 0, messages: Int64 = 0, dmarcPass: Int64 = 0, spfAlignedPass: Int64 = 0,
+        dkimAlignedPass: Int64 = 0, disposition: [String: Int64] = [:]
+    ) {
+        self.reports = reports
+        self.messages = messages
+        self.dmarcPass = dmarcPass
+        self.spfAlignedPass = spfAlignedPass
+        self.dkimAlignedPass = dkimAlignedPass
+        self.disposition = disposition
+    }
+
+    /// The share of messages that passed DMARC, or `nil` when there were none.
+    public var passRate: Double? { messages > 0 ? Double(dmarcPass) / Double(messages) : nil }
+}
+
+/// TLS-RPT session counts per the brief's counting rules (§4).
+public struct TLSTotals: Hashable, Sendable {
+    public var reports: Int64
+    public var successfulSessions: Int64
+    public var failedSessions: Int64
+    /// Sum of `failed-session-count` per result type over failure details; need not add up to
+    /// ``failedSessions``.
+    public var failuresByResultType: [String: Int64]
+
+    public init(
+        reports: Int64 = 0, successfulSessions: Int64 = 0, failedSessions: Int64 = 0,
+        failuresByResultType: [String: Int64] = [:]
+    ) {
+        self.reports = reports
+        self.successfulSessions = successfulSessions
+        self.failedSessions = failedSessions
+        self.failuresByResultType = failuresByResultType
+    }
+
+    public var sessions: Int64 { successfulSessions &+ failedSessions }
+
+    /// The share of sessions that succeeded, or `nil` when there were none.
+    public var successRate: Double? { sessions > 0 ? Double(successfulSessions) / Double(sessions) : nil }
+}

@@ -1,0 +1,28 @@
+/// The formats every query command can write.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    /// Aligned tables for a terminal.
+    case text
+    /// GitHub-flavoured Markdown tables.
+    case md
+    /// RFC 4180 CSV, with formula-looking cells neutralised.
+    case csv
+    /// The JSON contract of the brief (§5).
+    case json
+}
+
+/// Writes domain summaries in one format.
+public protocol SummaryRenderer: Sendable {
+    func render(_ summaries: [DomainSummaryView]) -> String
+}
+
+extension OutputFormat {
+    /// The renderer for this format.
+    public var summaryRenderer: any SummaryRenderer {
+        switch self {
+        case .text: TextSummaryRenderer()
+        case .md: MarkdownSummaryRenderer()
+        case .csv: CSVSummaryRenderer()
+        case .json: JSONSummaryRenderer()
+        }
+    }
+}

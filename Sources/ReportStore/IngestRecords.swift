@@ -1,0 +1,71 @@
+import ReportModel
+
+/// One input as the store keeps it: its identity and its original bytes, compressed.
+public struct StoredInput: Sendable {
+    /// The path the user gave (or `-` for standard input).
+    public var input: String
+    public var sha256: [UInt8]
+    /// Size of the original bytes.
+    public var size: Int
+    /// `identity` when ``bytes`` are the original bytes, `zlib` when they are zlib-compressed.
+    public var encoding: String
+    public var bytes: [UInt8]
+
+    public init(input: String, sha256: [UInt8], size: Int, encoding: String, bytes: [UInt8]) {
+        self.input = input
+        self.sha256 = sha256
+        self.size = size
+        self.encoding = encoding
+        self.bytes = bytes
+    }
+}
+
+/// What ingest made of one part of an input.
+public enum PartOutcome: Sendable {
+    case dmarc(AggregateReport, part: String)
+    /// Not a report, and not an error (a message with no report, a junk zip entry).
+    case skipped(part: String, reason: String)
+    case failed(part: String, code: String, reason: String)
+}
+
+/// The status of an input or part in the ingest log.
+public enum IngestStatus: String, Sendable, Codable {
+    case imported, duplicate, skipped, failed
+}
+
+/// One row of the ingest log, as written.
+public struct LoggedOutcome: Sendable, Hashable {
+    public var input: String
+    public var part: String
+    public var status: IngestStatus
+    /// `dmarc` or `tlsrpt` for reports.
+    public var kind: String?
+    public var code: String?
+    public var reason: String?
+
+    public init(input: String, part: String, status: IngestStatus, kind: String?, code: String?, reason: String?) {
+        self.input = input
+        self.part = part
+        self.status = status
+        self.kind = kind
+        self.code = code
+        self.reason = reason
+    }
+}
+
+/// A failed input, for `mailtally errors`.
+public struct FailedInput: Sendable, Hashable {
+    public var at: Int64
+    public var input: String
+    public var part: String
+    public var code: String
+    public var reason: String
+}
+
+/// The state of a raw input known to the store.
+public enum KnownInputState: String, Sendable {
+    /// Every part of it was imported, found duplicate or skipped.
+    case done
+    /// At least one part failed; the input is parsed again when it is met again.
+    case failed
+}

@@ -1,0 +1,111 @@
+import GRDB
+
+extension ReportStore {
+    /// The schema, one migration per version. Shipped migrations are never edited.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-dmarc") { db in
+            try db.execute(sql: """
+                CREATE TABLE raw_input (
+                    id INTEGER PRIMARY KEY,
+                    sha256 BLOB NOT NULL UNIQUE,
+                    size INTEGER NOT NULL,
+                    encoding TEXT NOT NULL CHECK (encoding IN ('identity', 'zlib')),
+                    data BLOB NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('done', 'failed')),
+                    first_seen INTEGER NOT NULL
+                );
+                CREATE TABLE ingest_run (
+                    id INTEGER PRIMARY KEY,
+                    started INTEGER NOT NULL,
+                    finished INTEGER,
+                    command TEXT NOT NULL
+                );
+                CREATE TABLE dmarc_report (
+                    id INTEGER PRIMARY KEY,
+                    reporter TEXT NOT NULL,
+                    org_name TEXT NOT NULL,
+                    email TEXT,
+                    extra_contact_info TEXT,
+                    report_id TEXT NOT NULL,
+                    policy_domain TEXT NOT NULL,
+                    begin INTEGER NOT NULL,
+                    end INTEGER NOT NULL,
+                    version TEXT,
+                    namespace TEXT,
+                    generator TEXT,
+                    errors TEXT,
+                    schema TEXT NOT NULL,
+                    record_count INTEGER NOT NULL,
+                    message_count INTEGER NOT NULL,
+                    raw_input_id INTEGER NOT NULL REFERENCES raw_input(id),
+                    input TEXT NOT NULL,
+                    part TEXT NOT NULL,
+                    imported_at INTEGER NOT NULL,
+                    UNIQUE (reporter, report_id, policy_domain, begin, end)
+                );
+                CREATE INDEX dmarc_report_domain ON dmarc_report(policy_domain, begin);
+                CREATE TABLE dmarc_policy (
+                    report_id INTEGER PRIMARY KEY REFERENCES dmarc_report(id) ON DELETE CASCADE,
+                    domain TEXT NOT NULL,
+                    adkim TEXT, aspf TEXT, p TEXT, sp TEXT, np TEXT, pct TEXT, fo TEXT,
+                    testing TEXT, discovery_method TEXT
+                );
+                CREATE TABLE dmarc_record (
+                    id INTEGER PRIMARY KEY,
+                    report_id INTEGER NOT NULL REFERENCES dmarc_report(id) ON DELETE CASCADE,
+                    source_ip TEXT NOT NULL,
+                    count INTEGER NOT NULL CHECK (count >= 0),
+                    disposition TEXT,
+                    dkim TEXT,
+                    spf TEXT,
+                    header_from TEXT,
+                    envelope_from TEXT,
+                    envelope_to TEXT
+                );
+                CREATE INDEX dmarc_record_report ON dmarc_record(report_id);
+                CREATE TABLE dmarc_reason (
+                    record_id INTEGER NOT NULL REFERENCES dmarc_record(id) ON DELETE CASCADE,
+                    type TEXT,
+                    comment TEXT
+                );
+                CREATE INDEX dmarc_reason_record ON dmarc_reason(record_id);
+                CREATE TABLE dmarc_dkim (
+                    record_id INTEGER NOT NULL REFERENCES dmarc_record(id) ON DELETE CASCADE,
+                    domain TEXT,
+                    selector TEXT,
+                    result TEXT,
+                    result_received TEXT,
+                    human_result TEXT
+                );
+                CREATE INDEX dmarc_dkim_record ON dmarc_dkim(record_id);
+                CREATE TABLE dmarc_spf (
+                    record_id INTEGER NOT NULL REFERENCES dmarc_record(id) ON DELETE CASCADE,
+                    domain TEXT,
+                    scope TEXT,
+                    result TEXT,
+                    result_received TEXT,
+                    human_result TEXT
+                );
+                CREATE INDEX dmarc_spf_record ON dmarc_spf(record_id);
+                CREATE TABLE ingest_log (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER REFERENCES ingest_run(id),
+                    at INTEGER NOT NULL,
+                    input TEXT NOT NULL,
+                    part TEXT NOT NULL DEFAULT '',
+                    raw_input_id INTEGER REFERENCES raw_input(id),
+                    status TEXT NOT NULL CHECK (status IN ('imported', 'duplicate', 'skipped', 'failed')),
+                    kind TEXT,
+                    code TEXT,
+                    reason TEXT,
+                    dmarc_report_id INTEGER REFERENCES dmarc_report(id) ON DELETE SET NULL
+                );
+                CREATE INDEX ingest_log_raw_input ON ingest_log(raw_input_id);
+                CREATE INDEX ingest_log_status ON ingest_log(status);
+                CREATE INDEX ingest_log_input ON ingest_log(input);
+                """)
+        }
+        return migrator
+    }
+}

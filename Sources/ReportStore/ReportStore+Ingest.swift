@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import ReportModel
+
+extension ReportStore {
+    /// Starts an ingest run and returns its id.
+    public func startRun(command: String) throws(StoreError) -> Int64 {
+        try write("starting a run") { db in
+            try db.execute(
+                sql: "INSERT INTO ingest_run(started, command) VALUES (?, ?)",
+                arguments: [Self.now(), command])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func finishRun(_ id: Int64) throws(StoreError) {
+        try write("finishing a run") { db in
+            try db.execute(sql: "UPDATE ingest_run SET finished = ? WHERE id = ?", arguments: [Self.now(), id])
+        }
+    }
+
+    /// Whether an input with this SHA-256 was ingested before, and how it went.
+    public func knownInput(sha256: [UInt8]) throws(StoreError) -> KnownInputState? {
+        try read("looking up an input") { db in
+            try String.fetchOne(db, sql: "SELECT state FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)])
+                .flatMap(KnownInputState.init(rawValue:))
+        }
+    }
+
+    /// Logs an input that was recognised by its hash and not parsed again.
+    public func logSeenInput(_ input: String, sha256: [UInt8], runID: Int64?) throws(StoreError) -> LoggedOutcome {
+        try write("logging a known input") { db in
+            let rawID = try Int64.fetchOne(db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)])
+            let outcome = LoggedOutcome(
+                input: input, part: "", status: .duplicate, kind: nil, code: nil, reason: "input seen before")
+            try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+            return outcome
+        }
+    }
+
+    /// Logs an input that could not even be read (no bytes to keep).
+    public func logUnreadable(_ outcome: LoggedOutcome, runID: Int64?) throws(StoreError) {
+        try write("logging \(outcome.input)") { db in
+            try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
+        }
+    }
+
+    /// Stores an input, every report found in it and the ingest log, in one transaction; each
+    /// report is all in or all out (a savepoint each), and a duplicate changes nothing.
+    /// - Returns: one log row per part, in order.
+    public func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
+        try write("storing \(input.input)") { db in
+            let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
+            let state: KnownInputState = failed ? .failed : .done
+            try db.execute(
+                sql: """
+                    INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(sha256) DO UPDATE SET state = excluded.state
+                    """,
+                arguments: [Data(input.sha256), input.size, input.encoding, Data(input.bytes), state.rawValue, Self.now()])
+            guard let rawID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)])
+            else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
+
+            var logged: [LoggedOutcome] = []
+            for outcome in outcomes {
+                switch outcome {
+                case .dmarc(let report, let part):
+                    var reportRowID: Int64?
+                    var status = IngestStatus.duplicate
+                    var failure: String?
+                    do {
+                        try db.inSavepoint {
+                            let (id, inserted) = try Self.insert(report, rawInputID: rawID, input: input.input, part: part, in: db)
+                            reportRowID = id
+                            status = inserted ? .imported : .duplicate
+                            return .commit
+                        }
+                    } catch {
+                        status = .failed
+                        failure = "\(error)"
+                    }
+                    let row = LoggedOutcome(
+                        input: input.input, part: part, status: status, kind: "dmarc",
+                        code: failure == nil ? nil : "store", reason: failure)
+                    try Self.log(row, rawInputID: rawID, reportID: reportRowID, runID: runID, in: db)
+                    logged.append(row)
+                case .skipped(let part, let reason):
+                    let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: nil, code: nil, reason: reason)
+                    try Self.log(row, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+                    logged.append(row)
+                case .failed(let part, let code, let reason):
+                    let row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
+                    try Self.log(row, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+                    logged.append(row)
+                }
+            }
+            if logged.contains(where: { $0.status == .failed }) && !failed {
+                try db.execute(sql: "UPDATE raw_input SET state = 'failed' WHERE id = ?", arguments: [rawID])
+            }
+            return logged
+        }
+    }
+
+    /// Inputs whose last attempt failed, oldest first.
+    public func failedInputs() throws(StoreError) -> [FailedInput] {
+        try read("listing failed inputs") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.at, l.input, l.part, l.code, l.reason FROM ingest_log l
+                    LEFT JOIN raw_input r ON r.id = l.raw_input_id
+                    WHERE l.status = 'failed' AND (r.id IS NULL OR r.state = 'failed')
+                      AND l.id = (SELECT MAX(l2.id) FROM ingest_log l2
+                                  WHERE l2.input = l.input AND (l2.part = l.part OR l2.part = ''))
+                    ORDER BY l.id
+                    """
+            ).map { row in
+                FailedInput(at: row[0], input: row[1], part: row[2], code: row[3] ?? "", reason: row[4] ?? "")
+            }
+        }
+    }
+
+    // MARK: - Rows
+
+    static func log(_ outcome: LoggedOutcome, rawInputID: Int64?, reportID: Int64?, runID: Int64?, in db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            runID, now(), outcome.input, outcome.part, rawInputID, outcome.status.rawValue, outcome.kind,
+            outcome.code, outcome.reason, reportID,
+        ])
+    }
+
+    /// Inserts a report and its children. Returns its row id and whether it was new.
+    static func insert(
+        _ report: AggregateReport, rawInputID: Int64, input: String, part: String, in db: Database
+    ) throws -> (Int64, Bool) {
+        let meta = report.metadata
+        let errors = meta.errors.isEmpty ? nil : String(decoding: try JSONEncoder().encode(meta.errors), as: UTF8.self)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO dmarc_report(reporter, org_name, email, extra_contact_info, report_id, policy_domain,
+                    begin, end, version, namespace, generator, errors, schema, record_count, message_count,
+                    raw_input_id, input, part, imported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
+                """
+        ).execute(arguments: [
+            meta.reporterKey, meta.orgName, meta.email, meta.extraContactInfo, meta.reportID, report.policy.domain,
+            meta.dateRange.begin, meta.dateRange.end, report.version, report.namespace, meta.generator, errors,
+            report.isRFC9990 ? "rfc9990" : "rfc7489", report.records.count, report.messageCount,
+            rawInputID, input, part, now(),
+        ])
+        guard db.changesCount > 0 else {
+            let existing = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT id FROM dmarc_report
+                    WHERE reporter = ? AND report_id = ? AND policy_domain = ? AND begin = ? AND end = ?
+                    """,
+                arguments: [meta.reporterKey, meta.reportID, report.policy.domain, meta.dateRange.begin, meta.dateRange.end])
+            return (existing ?? 0, false)
+        }
+        let reportID = db.lastInsertedRowID
+        let policy = report.policy
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO dmarc_policy(report_id, domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            reportID, policy.domain, policy.adkim?.rawValue, policy.aspf?.rawValue, policy.p?.rawValue,
+            policy.sp?.rawValue, policy.np?.rawValue, policy.pct, policy.fo, policy.testing?.rawValue,
+            policy.discoveryMethod?.rawValue,
+        ])
+        let insertRecord = try db.cachedStatement(
+            sql: """
+                INSERT INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
+                    envelope_from, envelope_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertReason = try db.cachedStatement(sql: "INSERT INTO dmarc_reason(record_id, type, comment) VALUES (?, ?, ?)")
+        let insertDKIM = try db.cachedStatement(
+            sql: "INSERT INTO dmarc_dkim(record_id, domain, selector, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
+        let insertSPF = try db.cachedStatement(
+            sql: "INSERT INTO dmarc_spf(record_id, domain, scope, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
+        for record in report.records {
+            try insertRecord.execute(arguments: [
+                reportID, record.sourceIP, record.count, record.disposition?.rawValue, record.dkim?.rawValue,
+                record.spf?.rawValue, record.headerFrom, record.envelopeFrom, record.envelopeTo,
+            ])
+            let recordID = db.lastInsertedRowID
+            for reason in record.reasons {
+                try insertReason.execute(arguments: [recordID, reason.type?.rawValue, reason.comment])
+            }
+            for dkim in record.dkimResults {
+                try insertDKIM.execute(arguments: [
+                    recordID, dkim.domain, dkim.selector, dkim.result?.rawValue, dkim.receivedResult, dkim.humanResult,
+                ])
+            }
+            for spf in record.spfResults {
+                try insertSPF.execute(arguments: [
+                    recordID, spf.domain, spf.scope?.rawValue, spf.result?.rawValue, spf.receivedResult, spf.humanResult,
+                ])
+            }
+        }
+        return (reportID, true)
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

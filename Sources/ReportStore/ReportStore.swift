@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import ReportModel
+
+/// The SQLite database of reports: the only code that speaks SQL.
+///
+/// One file in WAL mode, with foreign keys on and versioned migrations. Writers take the write
+/// lock at the start of a transaction and wait for another process's transaction to end (up to
+/// ``busyTimeout``), so concurrent runs queue instead of failing.
+public final class ReportStore: Sendable {
+    let queue: DatabaseQueue
+    /// The database file.
+    public let path: String
+
+    /// How long a write waits for another process's transaction.
+    public static let busyTimeout: TimeInterval = 60
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// - Throws: ``StoreError`` when the file cannot be opened or migrated.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.readonly = readOnly
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        self.path = path
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            if !readOnly { try Self.migrator.migrate(queue) }
+        } catch {
+            throw StoreError(error, while: "opening \(path)")
+        }
+    }
+
+    /// Runs `body` in one write transaction.
+    func write<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(error, while: what)
+        }
+    }
+
+    /// Runs `body` with a read-only view of the database.
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(error, while: what)
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    public func integrityCheck() throws(StoreError) -> String {
+        try read("checking integrity") { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
+}
+
+/// A database failure, with what the store was doing.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let message: String
+    /// SQLite's primary result code, when the failure came from SQLite.
+    public let resultCode: Int32?
+
+    init(_ error: any Error, while operation: String) {
+        self.operation = operation
+        if let error = error as? DatabaseError {
+            message = error.message ?? "\(error.resultCode)"
+            resultCode = error.resultCode.primaryResultCode.rawValue
+        } else {
+            message = "\(error)"
+            resultCode = nil
+        }
+    }
+
+    public var description: String { "database error while \(operation): \(message)" }
+
+    /// The database is locked by another process beyond the busy timeout.
+    public var isBusy: Bool { resultCode == 5 || resultCode == 6 }
+}

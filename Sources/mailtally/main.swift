@@ -1,0 +1,3 @@
+import MailTallyCLI
+
+MailTally.runAndExit()

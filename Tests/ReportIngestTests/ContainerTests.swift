@@ -1,0 +1,115 @@
+import Testing
+import TestSupport
+@testable import ReportIngest
+
+@Suite struct ContainerTests {
+    let report = [UInt8](utf8: "<feedback><report_metadata/></feedback>\n")
+
+    @Test func plainBytesPassThrough() throws {
+        let payloads = try ContainerUnwrapper().unwrap(report)
+        #expect(payloads == [Payload(bytes: report, path: "")])
+    }
+
+    @Test func gzipIsInflated() throws {
+        let payloads = try ContainerUnwrapper().unwrap(try TestSupport.gzip(report))
+        #expect(payloads == [Payload(bytes: report, path: "gzip")])
+    }
+
+    @Test func concatenatedGzipMembersAreJoined() throws {
+        let first = [UInt8](utf8: "<feedback><report_metadata>")
+        let second = [UInt8](utf8: "</report_metadata></feedback>")
+        let bytes = try TestSupport.gzip(first) + TestSupport.gzip(second)
+        #expect(try ContainerUnwrapper().unwrap(bytes).map(\.bytes) == [first + second])
+    }
+
+    @Test func trailingJunkAfterGzipIsIgnored() throws {
+        let bytes = try TestSupport.gzip(report) + [UInt8](utf8: "\r\n\r\njunk")
+        #expect(try ContainerUnwrapper().unwrap(bytes).map(\.bytes) == [report])
+    }
+
+    @Test func truncatedGzipIsRejected() throws {
+        let bytes = try TestSupport.gzip(Array(repeating: report, count: 50).flatMap { $0 })
+        #expect(throws: IngestError(.gzip, "")) { try ContainerUnwrapper().unwrap(Array(bytes.prefix(bytes.count - 12))) }
+    }
+
+    @Test func corruptGzipCRCIsRejected() throws {
+        var bytes = try TestSupport.gzip(report)
+        bytes[bytes.count - 6] ^= 0xFF  // inside the CRC-32 trailer
+        #expect(throws: IngestError(.gzip, "")) { try ContainerUnwrapper().unwrap(bytes) }
+    }
+
+    @Test func zlibStreamIsInflated() throws {
+        let payloads = try ContainerUnwrapper().unwrap(try TestSupport.zlib(report))
+        #expect(payloads == [Payload(bytes: report, path: "zlib")])
+    }
+
+    @Test func nestedGzipIsUnwrappedToTheDepthCap() throws {
+        let twice = try TestSupport.gzip(try TestSupport.gzip(report))
+        #expect(try ContainerUnwrapper().unwrap(twice) == [Payload(bytes: report, path: "gzip/gzip")])
+
+        var deep = report
+        for _ in 0..<5 { deep = try TestSupport.gzip(deep) }
+        #expect(throws: IngestError(.nestedTooDeep, "")) { try ContainerUnwrapper().unwrap(deep) }
+    }
+
+    @Test func decompressedSizeIsCapped() throws {
+        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
+        var limits = IngestLimits()
+        limits.maxReportBytes = 100_000
+        #expect(throws: IngestError(.tooLarge, "")) { try ContainerUnwrapper(limits: limits).unwrap(try TestSupport.gzip(big)) }
+        let zipped = try TestSupport.zip([("big.xml", big)])
+        #expect(throws: IngestError(.tooLarge, "")) { try ContainerUnwrapper(limits: limits).unwrap(zipped) }
+    }
+
+    @Test func zipYieldsEveryReportEntryAndSkipsTheRest() throws {
+        let second = [UInt8](utf8: "{\"organization-name\": \"x\"}")
+        let bytes = try TestSupport.zip([
+            ("var/", []), ("var/log/report.xml", report), ("README.txt", [UInt8](utf8: "hello")),
+            ("empty.xml", []), ("tls.json", second),
+        ])
+        let payloads = try ContainerUnwrapper().unwrap(bytes)
+        #expect(payloads == [
+            Payload(bytes: report, path: "zip:var/log/report.xml"), Payload(bytes: second, path: "zip:tls.json"),
+        ])
+    }
+
+    @Test func zipWithGzipInsideIsUnwrapped() throws {
+        let bytes = try TestSupport.zip([("r.xml.gz", try TestSupport.gzip(report))])
+        #expect(try ContainerUnwrapper().unwrap(bytes) == [Payload(bytes: report, path: "zip:r.xml.gz/gzip")])
+    }
+
+    @Test func zipWithoutReportIsRejected() throws {
+        let bytes = try TestSupport.zip([("bad.xml", []), ("notes.txt", [UInt8](utf8: "nothing"))])
+        #expect(throws: IngestError(.zip, "")) { try ContainerUnwrapper().unwrap(bytes) }
+    }
+
+    @Test func truncatedZipIsRejected() throws {
+        let bytes = try TestSupport.zip([("r.xml", Array(repeating: report, count: 40).flatMap { $0 })])
+        #expect(throws: IngestError(.zip, "")) { try ContainerUnwrapper().unwrap(Array(bytes.prefix(bytes.count / 2))) }
+    }
+
+    @Test func sniffingUsesMagicBytesOnly() {
+        #expect(ContainerKind.sniff([0x1F, 0x8B, 0x08]) == .gzip)
+        #expect(ContainerKind.sniff([0x50, 0x4B, 0x03, 0x04]) == .zip)
+        #expect(ContainerKind.sniff([0x78, 0x9C, 0x00]) == .zlib)
+        #expect(ContainerKind.sniff([0x78, 0x9D]) == .plain)  // header checksum fails
+        #expect(ContainerKind.sniff([UInt8](utf8: "<?xml")) == .plain)
+        #expect(DocumentKind.sniff([0xEF, 0xBB, 0xBF] + [UInt8](utf8: " \n<feedback/>")) == .xml)
+        #expect(DocumentKind.sniff([0xFF, 0xFE, 0x3C, 0x00]) == .xml)
+        #expect(DocumentKind.sniff([0x3C, 0x00, 0x3F, 0x00]) == .xml)
+        #expect(DocumentKind.sniff([UInt8](utf8: "\n {\"a\":1}")) == .json)
+        #expect(DocumentKind.sniff([UInt8](utf8: "unused")) == .junk)
+        #expect(DocumentKind.sniff([]) == .junk)
+    }
+
+    @Test func junkDocumentIsNamedInTheError() throws {
+        let documents = ReportExtractor().extract(try TestSupport.gzip([UInt8](utf8: "unused")))
+        guard case .failed(let part, let error)? = documents.first else {
+            Issue.record("expected a failure, got \(documents)")
+            return
+        }
+        #expect(part == "gzip")
+        #expect(error.code == .notAReport)
+        #expect(error.detail.contains("'unused'"))
+    }
+}

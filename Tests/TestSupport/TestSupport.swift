@@ -1,0 +1,124 @@
+import Foundation
+
+/// Helpers shared by the test targets: real tools (gzip, Python's zipfile) make the fixtures.
+public enum TestSupport {
+    /// The package's root folder.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The real-report corpus, when `MAILTALLY_CORPUS` is set.
+    public static var corpus: URL? {
+        guard let path = ProcessInfo.processInfo.environment["MAILTALLY_CORPUS"], !path.isEmpty else { return nil }
+        return URL(fileURLWithPath: path)
+    }
+
+    /// The `mailtally` executable that `swift build` produced next to the tests.
+    public static var mailtally: URL {
+        let candidates = [".build/debug/mailtally", ".build/release/mailtally"]
+        for candidate in candidates {
+            let url = packageRoot.appendingPathComponent(candidate)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return packageRoot.appendingPathComponent(candidates[0])
+    }
+
+    public struct ProcessResult: Sendable {
+        public var status: Int32
+        public var stdout: Data
+        public var stderr: String
+        public var output: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Runs a program to completion and collects its output.
+    @discardableResult
+    public static func run(
+        _ executable: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]
+    ) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "MAILTALLY_DB")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        group.wait()
+        return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs a command found on PATH (`python3`, `gzip`).
+    @discardableResult
+    public static func shell(_ command: String, _ arguments: [String], stdin: Data? = nil) throws -> ProcessResult {
+        try run(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, stdin: stdin)
+    }
+
+    /// `bytes` compressed by the gzip program.
+    public static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        [UInt8](try shell("gzip", ["-c", "-n"], stdin: Data(bytes)).stdout)
+    }
+
+    /// `bytes` compressed as a zlib stream by Python's zlib module.
+    public static func zlib(_ bytes: [UInt8]) throws -> [UInt8] {
+        let script = "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"
+        return [UInt8](try shell("python3", ["-c", script], stdin: Data(bytes)).stdout)
+    }
+
+    /// A zip archive made by Python's zipfile module. A name ending in `/` is a directory.
+    public static func zip(_ entries: [(name: String, bytes: [UInt8])]) throws -> [UInt8] {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var names: [String] = []
+        for (index, entry) in entries.enumerated() {
+            let file = directory.appendingPathComponent("entry\(index)")
+            try Data(entry.bytes).write(to: file)
+            names.append(entry.name)
+        }
+        let script = """
+            import io, sys, zipfile
+            folder, names = sys.argv[1], sys.argv[2:]
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for index, name in enumerate(names):
+                    if name.endswith("/"):
+                        archive.writestr(zipfile.ZipInfo(name), b"")
+                    else:
+                        archive.writestr(name, open(f"{folder}/entry{index}", "rb").read())
+            sys.stdout.buffer.write(buffer.getvalue())
+            """
+        return [UInt8](try shell("python3", ["-c", script, directory.path] + names).stdout)
+    }
+
+    /// A new, empty temporary folder.
+    public static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mailtally-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The UTF-8 bytes of a string.
+    public init(utf8 text: String) { self = Array(text.utf8) }
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Writes SampleReports/: small DMARC reports of our own in real reporters' dialects.
+
+Deterministic (fixed gzip mtime, fixed zip timestamps), so re-running changes nothing.
+The expected totals are in SampleReports/README.md; tests assert them.
+"""
+import gzip
+import io
+import os
+import zipfile
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "SampleReports")
+DAY = 86400
+D0 = 1795910400  # 2026-11-28T00:00:00Z
+
+
+def record(ip, count, disp, dkim, spf, header_from, dkim_results=(), spf_results=(), reasons=(), envelope_from=None):
+    auth = "".join(
+        f"<dkim><domain>{d}</domain><selector>{s}</selector><result>{r}</result></dkim>" for d, s, r in dkim_results)
+    auth += "".join(f"<spf><domain>{d}</domain><scope>mfrom</scope><result>{r}</result></spf>" for d, r in spf_results)
+    why = "".join(f"<reason><type>{t}</type><comment>{c}</comment></reason>" for t, c in reasons)
+    env = f"<envelope_from>{envelope_from}</envelope_from>" if envelope_from else ""
+    return (f"<record><row><source_ip>{ip}</source_ip><count>{count}</count><policy_evaluated>"
+            f"<disposition>{disp}</disposition><dkim>{dkim}</dkim><spf>{spf}</spf>{why}</policy_evaluated></row>"
+            f"<identifiers><header_from>{header_from}</header_from>{env}</identifiers>"
+            f"<auth_results>{auth}</auth_results></record>")
+
+
+def pretty(xml):
+    """Indents a compact document the way most reporters write it, keeping its declaration."""
+    from xml.dom import minidom
+    declaration, _, body = xml.partition("\n") if xml.startswith("<?xml") else ("", "", xml)
+    lines = minidom.parseString(body).documentElement.toprettyxml(indent="  ")
+    return (declaration + "\n" if declaration else "") + lines
+
+
+def google(domain, rid, begin, records):
+    return ('<?xml version="1.0" encoding="UTF-8" ?>\n<feedback><report_metadata><org_name>google.com</org_name>'
+            '<email>noreply-dmarc-support@google.com</email>'
+            '<extra_contact_info>https://support.google.com/a/answer/2466580</extra_contact_info>'
+            f'<report_id>{rid}</report_id><date_range><begin>{begin}</begin><end>{begin + DAY - 1}</end></date_range>'
+            f'</report_metadata><policy_published><domain>{domain}</domain><adkim>r</adkim><aspf>r</aspf><p>none</p>'
+            '<sp>none</sp><pct>100</pct><np>none</np></policy_published>' + "".join(records) + "</feedback>")
+
+
+def microsoft(domain, rid, begin, records):
+    return ('<?xml version="1.0"?>\n<feedback xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><version>1.0</version><report_metadata>'
+            '<org_name>Enterprise Outlook</org_name><email>dmarcreport@microsoft.com</email>'
+            f'<report_id>{rid}</report_id><date_range><begin>{begin}</begin><end>{begin + DAY}</end></date_range>'
+            f'</report_metadata><policy_published><domain>{domain}</domain><adkim>r</adkim><aspf>r</aspf>'
+            '<p>quarantine</p><sp>quarantine</sp><pct>100</pct><fo>0</fo></policy_published>'
+            + "".join(records) + "</feedback>")
+
+
+def yahoo(domain, rid, begin, records):
+    return ('<?xml version="1.0"?>\n<feedback><report_metadata><org_name>Yahoo</org_name>'
+            f'<email>dmarchelp@yahooinc.com</email><report_id>{rid}</report_id><date_range><begin>{begin}</begin>'
+            f'<end>{begin + DAY - 1}</end></date_range></report_metadata><policy_published><domain>{domain}</domain>'
+            '<adkim>r</adkim><aspf>r</aspf><p>none</p><pct>100</pct></policy_published>'
+            + "".join(records) + "</feedback>")
+
+
+def rfc9990(domain, rid, begin, records):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0">'
+            '<version>1.0</version><report_metadata><org_name>GMX</org_name><email>dmarc_agg@gmx.net</email>'
+            f'<report_id>{rid}</report_id><date_range><begin>{begin}</begin><end>{begin + DAY - 1}</end></date_range>'
+            '<generator>mta-reporter 3.2</generator></report_metadata>'
+            f'<policy_published><domain>{domain}</domain><discovery_method>treewalk</discovery_method><p>reject</p>'
+            '<sp>reject</sp><np>reject</np><adkim>s</adkim><aspf>r</aspf><testing>n</testing></policy_published>'
+            '<extension><ext:note xmlns:ext="urn:example:ext">ignored</ext:note></extension>'
+            + "".join(records) + "</feedback>")
+
+
+G = "google.com"
+reports = []
+# 1-2. Google, example.com, two days, zip (Google sends zip), one record per source.
+for day, rid in ((0, "17283746501928374651"), (1, "9182736450192837465")):
+    recs = [
+        record("209.85.220.41", 812 + day * 40, "none", "pass", "pass", "example.com",
+               [("example.com", "google", "pass")], [("example.com", "pass")]),
+        record("54.240.8.21", 230 - day * 10, "none", "pass", "fail", "example.com",
+               [("example.com", "ses2026", "pass"), ("amazonses.com", "224i4yxa5dv7c2xz", "pass")],
+               [("amazonses.com", "pass")]),
+        record("203.0.113.77", 12 + day, "none", "fail", "fail", "example.com",
+               [], [("example.com", "fail")]),
+    ]
+    reports.append((f"google.com!example.com!{D0 - (2 - day) * DAY}!{D0 - (1 - day) * DAY - 1}.zip", "zip",
+                    google("example.com", rid, D0 - (2 - day) * DAY, recs)))
+# 3. Google, example.org, gzip, with a forwarded override and an IPv6 source.
+recs = [
+    record("2a00:1450:4864:20::12f", 95, "none", "pass", "pass", "example.org",
+           [("example.org", "s1", "pass")], [("example.org", "pass")]),
+    record("198.51.100.25", 14, "none", "pass", "fail", "example.org",
+           [("example.org", "s1", "pass")], [("lists.example.net", "softfail")], [("forwarded", "")]),
+]
+reports.append((f"google.com!example.org!{D0 - DAY}!{D0 - 1}.xml.gz", "gzip", google("example.org", "5551234987601", D0 - DAY, recs)))
+# 4-5. Microsoft, example.com, gzip; one with a quarantine and capitalised verdicts.
+recs = [
+    record("40.107.22.51", 402, "none", "pass", "pass", "example.com",
+           [("example.com", "selector1", "pass")], [("example.com", "pass")]),
+    record("192.0.2.200", 7, "quarantine", "Fail", "Fail", "example.com",
+           [("example.com", "selector1", "Fail")], [("example.com", "softfail")]),
+]
+reports.append((f"enterprise.protection.outlook.com!example.com!{D0 - DAY}!{D0}.xml.gz", "gzip",
+                microsoft("example.com", "a91c3f0e62b84d5b9e0d7c41f2a35b60", D0 - DAY, recs)))
+recs = [
+    record("40.107.22.51", 388, "none", "pass", "pass", "example.com",
+           [("example.com", "selector1", "pass")], [("example.com", "pass")]),
+]
+reports.append((f"enterprise.protection.outlook.com!example.com!{D0 - 2 * DAY}!{D0 - DAY}.xml.gz", "gzip",
+                microsoft("example.com", "0f4d2a7b9c1e4b8f8e2d6a3c5b7e9f10", D0 - 2 * DAY, recs)))
+# 6. Yahoo, example.com, plain XML, no sp, SPF 'unknown' (an alias of temperror).
+recs = [
+    record("209.85.220.41", 301, "none", "pass", "pass", "example.com",
+           [("example.com", "google", "pass")], [("example.com", "pass")]),
+    record("203.0.113.9", 3, "none", "fail", "fail", "example.com",
+           [("example.com", "x", "fail")], [("example.com", "unknown")]),
+]
+reports.append((f"yahoo.com!example.com!{D0 - DAY}!{D0 - 1}.xml", "plain",
+                yahoo("example.com", "1795996100.418273", D0 - DAY, recs)))
+# 7. RFC 9990 (GMX style), example.net, plain, reject policy, 'pass' disposition.
+recs = [
+    record("212.227.15.18", 44, "pass", "pass", "pass", "example.net",
+           [("example.net", "2026a", "pass")], [("example.net", "pass")]),
+    record("198.51.100.99", 6, "reject", "fail", "fail", "example.net",
+           [("example.net", "2026a", "fail")], [("example.net", "fail")]),
+]
+reports.append((f"gmx.net!example.net!{D0 - DAY}!{D0 - 1}.xml", "plain", rfc9990("example.net", "5f0c6b1e-2d4a-4c3b-9e1f-7a8b9c0d1e2f", D0 - DAY, recs)))
+# 8. The Google example.org report again, as plain XML: a duplicate, counted once.
+reports.append((f"duplicate-of-google.com!example.org!{D0 - DAY}!{D0 - 1}.xml", "plain",
+                google("example.org", "5551234987601", D0 - DAY, [
+                    record("2a00:1450:4864:20::12f", 95, "none", "pass", "pass", "example.org",
+                           [("example.org", "s1", "pass")], [("example.org", "pass")]),
+                    record("198.51.100.25", 14, "none", "pass", "fail", "example.org",
+                           [("example.org", "s1", "pass")], [("lists.example.net", "softfail")], [("forwarded", "")]),
+                ])))
+# 9. A weekly report (Trustwave style), example.org, spread over seven days.
+recs = [record("203.0.113.50", 70, "none", "fail", "pass", "example.org", [], [("example.org", "pass")])]
+weekly = ('<?xml version="1.0" encoding="windows-1252"?>\n<feedback><report_metadata><org_name>Trustwave SEG \xe9dition</org_name>'
+          '<email>dmarc@seg.example</email><report_id>weekly-2026-47</report_id>'
+          f'<date_range><begin>{D0 - 7 * DAY}</begin><end>{D0}</end></date_range></report_metadata>'
+          '<policy_published><domain>example.org</domain><p>none</p><sp></sp><pct>100</pct></policy_published>'
+          + "".join(recs) + "</feedback>")
+reports.append((f"seg.example!example.org!{D0 - 7 * DAY}!{D0}.xml", "plain-cp1252", weekly))
+# 10. A zero-byte-content Yahoo gzip ("unused"): a broken input on purpose, for `errors`.
+reports.append(("yahoo.com!example.com!broken.xml.gz", "gzip-raw", "unused"))
+
+
+def write(name, kind, text):
+    path = os.path.join(OUT, name)
+    if kind == "plain-cp1252":
+        data = text.encode("cp1252")
+    else:
+        data = pretty(text).encode("utf-8") if kind not in ("gzip-raw",) else text.encode()
+    if kind in ("gzip", "gzip-raw"):
+        data = gzip.compress(data, mtime=0)
+    elif kind == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            info = zipfile.ZipInfo(name[:-4] + ".xml", date_time=(2026, 11, 28, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+        data = buffer.getvalue()
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+os.makedirs(OUT, exist_ok=True)
+for name, kind, text in reports:
+    write(name, kind, text)
