@@ -11,7 +11,7 @@ import zipfile
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "SampleReports")
 DAY = 86400
-D0 = 1795910400  # 2026-11-28T00:00:00Z
+D0 = 1795910400  # 2026-11-29T00:00:00Z: most reports cover 2026-11-28
 
 
 def record(ip, count, disp, dkim, spf, header_from, dkim_results=(), spf_results=(), reasons=(), envelope_from=None):

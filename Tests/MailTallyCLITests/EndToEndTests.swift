@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the real `mailtally` executable on SampleReports and on files made in the test.
+@Suite struct EndToEndTests {
+    let folder: URL
+    let db: String
+
+    init() throws {
+        folder = try TestSupport.temporaryDirectory()
+        db = folder.appendingPathComponent("e2e.sqlite").path
+    }
+
+    func mailtally(_ arguments: [String], stdin: Data? = nil) throws -> TestSupport.ProcessResult {
+        try TestSupport.run(TestSupport.mailtally, arguments, stdin: stdin)
+    }
+
+    func json(_ result: TestSupport.ProcessResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.output) \(result.stderr)")
+    }
+
+    var samples: String { TestSupport.packageRoot.appendingPathComponent("SampleReports").path }
+
+    @Test func ingestOfSampleReportsFollowsTheContract() throws {
+        let result = try mailtally(["ingest", "--db", db, "--json", samples])
+        #expect(result.status == 1)  // the broken sample fails; the rest is imported
+        let summary = try json(result)
+        #expect(summary["inputs"] as? Int == 10)
+        #expect(summary["imported"] as? [String: Int] == ["dmarc": 8, "tlsrpt": 0])
+        #expect(summary["duplicates"] as? Int == 1)
+        #expect(summary["skipped"] as? Int == 0)
+        #expect(summary["failed"] as? Int == 1)
+        let errors = try #require(summary["errors"] as? [[String: String]])
+        #expect(errors.count == 1)
+        #expect(errors.first?["input"]?.hasSuffix("yahoo.com!example.com!broken.xml.gz") == true)
+        #expect(errors.first?["part"] == "gzip")
+        #expect(errors.first?["reason"]?.contains("not-a-report") == true)
+        #expect(result.stderr.contains("broken.xml.gz gzip: not-a-report"))
+
+        let again = try json(try mailtally(["ingest", "--db", db, "--json", samples]))
+        #expect(again["imported"] as? [String: Int] == ["dmarc": 0, "tlsrpt": 0])
+        #expect(again["duplicates"] as? Int == 9)
+        #expect(again["failed"] as? Int == 1)
+    }
+
+    @Test func summaryOfSampleReportsHasTheExpectedTotals() throws {
+        _ = try mailtally(["ingest", "--db", db, samples])
+        let document = try json(try mailtally(["summary", "--db", db, "--format", "json"]))
+        let domains = try #require(document["domains"] as? [[String: Any]])
+        #expect(domains.map { $0["domain"] as? String } == ["example.com", "example.net", "example.org"])
+        func dmarc(_ index: Int) -> [String: Any] { domains[index]["dmarc"] as? [String: Any] ?? [:] }
+        // Worked out from scripts/make-sample-reports.py (see SampleReports/README.md).
+        #expect(dmarc(0)["reports"] as? Int == 5)
+        #expect(dmarc(0)["messages"] as? Int == 3240)
+        #expect(dmarc(0)["dmarc_pass"] as? Int == 3205)
+        #expect(dmarc(0)["dkim_aligned_pass"] as? Int == 3205)
+        #expect(dmarc(0)["spf_aligned_pass"] as? Int == 2755)
+        #expect(dmarc(0)["disposition"] as? [String: Int] == ["none": 3233, "quarantine": 7])
+        #expect(dmarc(1)["messages"] as? Int == 50)
+        #expect(dmarc(1)["disposition"] as? [String: Int] == ["pass": 44, "reject": 6])
+        #expect(dmarc(2)["reports"] as? Int == 2)
+        #expect(dmarc(2)["messages"] as? Int == 179)
+        #expect(dmarc(2)["dmarc_pass"] as? Int == 179)
+        let tls = try #require(domains[0]["tls"] as? [String: Any])
+        #expect(tls["reports"] as? Int == 0 && tls["successful_sessions"] as? Int == 0 && tls["failed_sessions"] as? Int == 0)
+        #expect((tls["failures_by_result_type"] as? [String: Int])?.isEmpty == true)
+
+        // example.org: a weekly report of 70 messages over 2026-11-22..28 (10 a day) and a
+        // Google report of 109 messages on 2026-11-28.
+        func orgMessages(_ extra: [String]) throws -> Int? {
+            let document = try json(try mailtally(["summary", "--db", db, "--format", "json", "--domain", "EXAMPLE.org"] + extra))
+            let org = (document["domains"] as? [[String: Any]])?.first
+            return (org?["dmarc"] as? [String: Any])?["messages"] as? Int
+        }
+        #expect(try orgMessages(["--since", "2026-11-22", "--until", "2026-11-22"]) == 10)
+        #expect(try orgMessages(["--since", "2026-11-28", "--until", "2026-11-28"]) == 119)  // until takes the whole day
+        #expect(try orgMessages(["--until", "2026-11-27"]) == 60)
+        #expect(try orgMessages(["--since", "2026-11-29"]) == nil)
+    }
+
+    @Test func textMarkdownAndCSVFormats() throws {
+        _ = try mailtally(["ingest", "--db", db, samples])
+        let text = try mailtally(["summary", "--db", db])
+        #expect(text.status == 0)
+        #expect(text.output.contains("example.com") && text.output.contains("98.9%"))
+        let markdown = try mailtally(["summary", "--db", db, "--format", "md"]).output
+        #expect(markdown.hasPrefix("| domain |"))
+        #expect(markdown.contains("| example.com | 5 | 3240 | 3205 | 98.9% |"))
+        let csv = try mailtally(["summary", "--db", db, "--format", "csv"]).output
+        #expect(csv.hasPrefix("domain,dmarc_reports,messages,dmarc_pass,spf_aligned_pass,dkim_aligned_pass,"))
+        #expect(csv.contains("\r\nexample.com,5,3240,3205,2755,3205,3233,7,0,"))
+    }
+
+    @Test func oneReportAsXMLGzipAndZipCountsOnce() throws {
+        let xml = try Data(contentsOf: URL(fileURLWithPath: samples).appendingPathComponent("yahoo.com!example.com!1795824000!1795910399.xml"))
+        let inputs = folder.appendingPathComponent("inputs")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        try xml.write(to: inputs.appendingPathComponent("r.xml"))
+        try Data(try TestSupport.gzip([UInt8](xml))).write(to: inputs.appendingPathComponent("r.xml.gz"))
+        try Data(try TestSupport.zip([("r.xml", [UInt8](xml))])).write(to: inputs.appendingPathComponent("r.zip"))
+        let result = try json(try mailtally(["ingest", "--db", db, "--json", inputs.path]))
+        #expect(result["imported"] as? [String: Int] == ["dmarc": 1, "tlsrpt": 0])
+        #expect(result["duplicates"] as? Int == 2)
+        let summary = try json(try mailtally(["summary", "--db", db, "--format", "json"]))
+        let dmarc = (summary["domains"] as? [[String: Any]])?.first?["dmarc"] as? [String: Any]
+        #expect(dmarc?["reports"] as? Int == 1 && dmarc?["messages"] as? Int == 304)
+    }
+
+    @Test func standardInputAndErrorsCommand() throws {
+        let gz = try Data(contentsOf: URL(fileURLWithPath: samples).appendingPathComponent("google.com!example.org!1795824000!1795910399.xml.gz"))
+        let fromStdin = try json(try mailtally(["ingest", "--db", db, "--json", "-"], stdin: gz))
+        #expect(fromStdin["imported"] as? [String: Int] == ["dmarc": 1, "tlsrpt": 0])
+        let junk = folder.appendingPathComponent("junk.xml")
+        try Data("<html><body>not a report</body></html>".utf8).write(to: junk)
+        let failed = try mailtally(["ingest", "--db", db, junk.path, folder.appendingPathComponent("missing.xml").path])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("junk.xml: not-a-report: root element <html> is not <feedback>"))
+        #expect(failed.stderr.contains("missing.xml: input: no such file or folder"))
+        let errors = try json(try mailtally(["errors", "--db", db, "--format", "json"]))
+        let rows = try #require(errors["errors"] as? [[String: String]])
+        #expect(rows.count == 2)
+        #expect(rows.first { $0["input"] == junk.path }?["code"] == "not-a-report")
+        #expect(rows.first { $0["input"]?.hasSuffix("missing.xml") == true }?["code"] == "input")
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        #expect(try mailtally(["summary", "--db", db, "--since", "yesterday"]).status == 2)
+        #expect(try mailtally(["ingest", "--db", db]).status == 2)
+        #expect(try mailtally(["frobnicate"]).status == 2)
+        #expect(try mailtally(["--help"]).status == 0)
+        let missing = try mailtally(["summary", "--db", folder.appendingPathComponent("none.sqlite").path])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("no database"))
+    }
+}
