@@ -147,13 +147,53 @@ reports.append((f"seg.example!example.org!{D0 - 7 * DAY}!{D0}.xml", "plain-cp125
 reports.append(("yahoo.com!example.com!broken.xml.gz", "gzip-raw", "unused"))
 
 
+# 11. TLS-RPT from Google: MTA-STS in testing mode, failures of several result types.
+import json
+reports.append((f"google.com!example.com!{D0 - DAY}!{D0 - 1}!001.json.gz", "json-gzip", json.dumps({
+    "organization-name": "Google Inc.",
+    "date-range": {"start-datetime": "2026-11-28T00:00:00Z", "end-datetime": "2026-11-28T23:59:59Z"},
+    "contact-info": "smtp-tls-reporting@google.com",
+    "report-id": "2026-11-28T00:00:00Z_example.com",
+    "policies": [{
+        "policy": {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: testing", "mx: mx1.example.com",
+                                                           "mx: mx2.example.com", "max_age: 604800"],
+                   "policy-domain": "example.com", "mx-host": ["mx1.example.com", "mx2.example.com"]},
+        "summary": {"total-successful-session-count": 1840, "total-failure-session-count": 26},
+        "failure-details": [
+            {"result-type": "certificate-expired", "sending-mta-ip": "209.85.220.41",
+             "receiving-mx-hostname": "mx2.example.com", "receiving-ip": "192.0.2.25", "failed-session-count": 20},
+            {"result-type": "starttls-not-supported", "sending-mta-ip": "209.85.220.69",
+             "receiving-mx-hostname": "mx1.example.com", "receiving-mx-helo": "mx1.example.com",
+             "receiving-ip": "192.0.2.24", "failed-session-count": 4},
+            {"result-type": "sts-policy-fetch-error", "failed-session-count": 2,
+             "failure-reason-code": "HTTP 404 fetching https://mta-sts.example.com/.well-known/mta-sts.txt"}]}]},
+    indent=2)))
+# 12. TLS-RPT from Microsoft: DANE with the double-encoded policy string, no failure details.
+reports.append((f"microsoft.com!example.net!{D0 - DAY}!{D0 - 1}!133948512000000000.json.gz", "json-gzip", json.dumps({
+    "organization-name": "Microsoft Corporation",
+    "date-range": {"start-datetime": "2026-11-28T00:00:00Z", "end-datetime": "2026-11-28T23:59:59Z"},
+    "contact-info": "tlsrpt-noreply@microsoft.com",
+    "report-id": "133948512000000000+example.net",
+    "policies": [{
+        "policy": {"policy-type": "tlsa",
+                   "policy-string": [json.dumps(["3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
+                                                 "3 1 1 4A9C3D1E8B7F6A5D4C3B2A1908F7E6D5C4B3A2918F7E6D5C4B3A29180F7E6D5C"],
+                                                separators=(",", ":"))],
+                   "policy-domain": "example.net"},
+        "summary": {"total-successful-session-count": 57, "total-failure-session-count": 0}}]}, indent=4)))
+
+
 def write(name, kind, text):
     path = os.path.join(OUT, name)
     if kind == "plain-cp1252":
         data = text.encode("cp1252")
+    elif kind == "json-gzip":
+        data = b""
     else:
         data = pretty(text).encode("utf-8") if kind not in ("gzip-raw",) else text.encode()
-    if kind in ("gzip", "gzip-raw"):
+    if kind == "json-gzip":
+        data = gzip.compress(text.encode("utf-8"), mtime=0)
+    elif kind in ("gzip", "gzip-raw"):
         data = gzip.compress(data, mtime=0)
     elif kind == "zip":
         buffer = io.BytesIO()

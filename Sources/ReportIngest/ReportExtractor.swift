@@ -4,6 +4,7 @@ import ReportModel
 /// What one document inside an input turned out to be.
 public enum ExtractedDocument: Sendable {
     case dmarc(AggregateReport, part: String)
+    case tls(TLSReport, part: String)
     case failed(part: String, error: IngestError)
 }
 
@@ -25,6 +26,7 @@ public struct ReportExtractor: Sendable {
             return [.failed(part: "", error: error)]
         }
         let parser = DMARCParser(limits: limits)
+        let tlsParser = TLSReportParser(limits: limits)
         return payloads.map { payload in
             switch DocumentKind.sniff(payload.bytes) {
             case .xml:
@@ -34,7 +36,11 @@ public struct ReportExtractor: Sendable {
                     return .failed(part: payload.path, error: error)
                 }
             case .json:
-                return .failed(part: payload.path, error: IngestError(.notAReport, "JSON document: TLS-RPT reports are not supported yet"))
+                do throws(IngestError) {
+                    return .tls(try tlsParser.parse(payload.bytes), part: payload.path)
+                } catch {
+                    return .failed(part: payload.path, error: error)
+                }
             case .junk:
                 return .failed(part: payload.path, error: IngestError(.notAReport, "content is neither XML nor JSON (starts with \(Self.preview(payload.bytes)))"))
             }

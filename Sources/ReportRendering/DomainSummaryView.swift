@@ -26,14 +26,20 @@ public struct DomainSummaryView: Sendable {
         var header = ["domain", "dmarc_reports", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass"]
         header += dispositions.map { "disposition_\($0)" }
         header += ["tls_reports", "successful_sessions", "failed_sessions"]
-        if percentages { header.insert("dmarc_pass_rate", at: 4) }
+        if percentages {
+            header.insert("dmarc_pass_rate", at: 4)
+            header.append("tls_success_rate")
+        }
         let rows = views.map { view -> [String] in
             let s = view.summary
-            var row = [s.domain, "\(s.dmarc.reports)", "\(s.dmarc.messages)", "\(s.dmarc.dmarcPass)",
+            var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, "\(s.dmarc.reports)", "\(s.dmarc.messages)", "\(s.dmarc.dmarcPass)",
                 "\(s.dmarc.spfAlignedPass)", "\(s.dmarc.dkimAlignedPass)"]
             row += dispositions.map { "\(s.dmarc.disposition[$0] ?? 0)" }
             row += ["\(s.tls.reports)", "\(s.tls.successfulSessions)", "\(s.tls.failedSessions)"]
-            if percentages { row.insert(Percent.format(s.dmarc.passRate), at: 4) }
+            if percentages {
+                row.insert(Percent.format(s.dmarc.passRate), at: 4)
+                row.append(Percent.format(s.tls.successRate))
+            }
             return row
         }
         return (header, rows)

@@ -12,10 +12,8 @@ public struct TextSummaryRenderer: SummaryRenderer {
             name.replacingOccurrences(of: "disposition_", with: "").replacingOccurrences(of: "_", with: " ")
         }
         var out = TextTable(header: shortHeader, rows: rows).render()
-        for view in summaries where !view.summary.tls.failuresByResultType.isEmpty {
-            let failures = view.summary.tls.failuresByResultType.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-            out += "\nTLS failures for \(Escape.terminal(view.summary.domain)): "
-            out += failures.map { "\(Escape.terminal($0.key)) \($0.value)" }.joined(separator: ", ") + "\n"
+        for view in summaries {
+            if let line = TLSFailureNote.line(for: view.summary) { out += "\n" + Escape.terminal(line) + "\n" }
         }
         return out
     }
@@ -33,7 +31,27 @@ public struct MarkdownSummaryRenderer: SummaryRenderer {
         for row in rows {
             out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n"
         }
+        for view in summaries {
+            if let line = TLSFailureNote.line(for: view.summary) { out += "\n" + Escape.markdown(line) + "\n" }
+        }
         return out
+    }
+}
+
+/// The TLS failures of a domain by result type, and a note when the failure details do not add
+/// up to the failure total (reporters need not itemise every failed session; Mail.ru does not).
+enum TLSFailureNote {
+    static func line(for summary: DomainSummary) -> String? {
+        let tls = summary.tls
+        guard tls.failedSessions > 0 || !tls.failuresByResultType.isEmpty else { return nil }
+        let failures = tls.failuresByResultType.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        var line = "TLS failures for \(summary.domain): \(tls.failedSessions) failed sessions"
+        if !failures.isEmpty { line += "; by result type: " + failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+        let detailed = failures.reduce(Int64(0)) { $0 &+ $1.value }
+        if detailed != tls.failedSessions {
+            line += ". The failure details add up to \(detailed) sessions, the reported totals to \(tls.failedSessions): both are shown as reported."
+        }
+        return line
     }
 }
 

@@ -23,6 +23,7 @@ public struct StoredInput: Sendable {
 /// What ingest made of one part of an input.
 public enum PartOutcome: Sendable {
     case dmarc(AggregateReport, part: String)
+    case tls(TLSReport, part: String)
     /// Not a report, and not an error (a message with no report, a junk zip entry).
     case skipped(part: String, reason: String)
     case failed(part: String, code: String, reason: String)

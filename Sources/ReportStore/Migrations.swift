@@ -106,6 +106,55 @@ extension ReportStore {
                 CREATE INDEX ingest_log_input ON ingest_log(input);
                 """)
         }
+        migrator.registerMigration("v2-tlsrpt") { db in
+            try db.execute(sql: """
+                CREATE TABLE tls_report (
+                    id INTEGER PRIMARY KEY,
+                    organization TEXT NOT NULL,
+                    organization_key TEXT NOT NULL,
+                    contact_info TEXT,
+                    report_id TEXT NOT NULL,
+                    begin INTEGER NOT NULL,
+                    end INTEGER NOT NULL,
+                    raw_input_id INTEGER NOT NULL REFERENCES raw_input(id),
+                    input TEXT NOT NULL,
+                    part TEXT NOT NULL,
+                    imported_at INTEGER NOT NULL,
+                    UNIQUE (organization_key, report_id, begin, end)
+                );
+                CREATE TABLE tls_policy (
+                    id INTEGER PRIMARY KEY,
+                    report_id INTEGER NOT NULL REFERENCES tls_report(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    policy_type TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    policy_domain TEXT NOT NULL,
+                    domain_given INTEGER NOT NULL,
+                    policy_strings TEXT NOT NULL,
+                    sts_mode TEXT,
+                    sts_max_age INTEGER,
+                    mx_hosts TEXT NOT NULL,
+                    successful_sessions INTEGER NOT NULL CHECK (successful_sessions >= 0),
+                    failed_sessions INTEGER NOT NULL CHECK (failed_sessions >= 0)
+                );
+                CREATE INDEX tls_policy_report ON tls_policy(report_id);
+                CREATE INDEX tls_policy_domain ON tls_policy(policy_domain);
+                CREATE TABLE tls_failure (
+                    policy_id INTEGER NOT NULL REFERENCES tls_policy(id) ON DELETE CASCADE,
+                    result_type TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    sending_mta_ip TEXT,
+                    receiving_mx_hostname TEXT,
+                    receiving_mx_helo TEXT,
+                    receiving_ip TEXT,
+                    failed_session_count INTEGER NOT NULL CHECK (failed_session_count >= 0),
+                    additional_information TEXT,
+                    failure_reason_code TEXT
+                );
+                CREATE INDEX tls_failure_policy ON tls_failure(policy_id);
+                ALTER TABLE ingest_log ADD COLUMN tls_report_id INTEGER REFERENCES tls_report(id) ON DELETE SET NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -66,24 +66,14 @@ extension ReportStore {
             for outcome in outcomes {
                 switch outcome {
                 case .dmarc(let report, let part):
-                    var reportRowID: Int64?
-                    var status = IngestStatus.duplicate
-                    var failure: String?
-                    do {
-                        try db.inSavepoint {
-                            let (id, inserted) = try Self.insert(report, rawInputID: rawID, input: input.input, part: part, in: db)
-                            reportRowID = id
-                            status = inserted ? .imported : .duplicate
-                            return .commit
-                        }
-                    } catch {
-                        status = .failed
-                        failure = "\(error)"
+                    let row = try Self.storeReport(kind: "dmarc", input: input.input, part: part, rawInputID: rawID, runID: runID, in: db) {
+                        try Self.insert(report, rawInputID: rawID, input: input.input, part: part, in: db)
                     }
-                    let row = LoggedOutcome(
-                        input: input.input, part: part, status: status, kind: "dmarc",
-                        code: failure == nil ? nil : "store", reason: failure)
-                    try Self.log(row, rawInputID: rawID, reportID: reportRowID, runID: runID, in: db)
+                    logged.append(row)
+                case .tls(let report, let part):
+                    let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, runID: runID, in: db) {
+                        try Self.insert(report, rawInputID: rawID, input: input.input, part: part, in: db)
+                    }
                     logged.append(row)
                 case .skipped(let part, let reason):
                     let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: nil, code: nil, reason: reason)
@@ -123,15 +113,45 @@ extension ReportStore {
 
     // MARK: - Rows
 
-    static func log(_ outcome: LoggedOutcome, rawInputID: Int64?, reportID: Int64?, runID: Int64?, in db: Database) throws {
+    /// Inserts one report inside a savepoint and logs the outcome: imported, duplicate, or failed
+    /// with nothing of it left behind.
+    static func storeReport(
+        kind: String, input: String, part: String, rawInputID: Int64, runID: Int64?, in db: Database,
+        insert: () throws -> (Int64, Bool)
+    ) throws -> LoggedOutcome {
+        var reportRowID: Int64?
+        var status = IngestStatus.duplicate
+        var failure: String?
+        do {
+            try db.inSavepoint {
+                let (id, inserted) = try insert()
+                reportRowID = id
+                status = inserted ? .imported : .duplicate
+                return .commit
+            }
+        } catch {
+            status = .failed
+            failure = "\(error)"
+        }
+        let row = LoggedOutcome(
+            input: input, part: part, status: status, kind: kind, code: failure == nil ? nil : "store", reason: failure)
+        try log(row, rawInputID: rawInputID, reportID: kind == "dmarc" ? reportRowID : nil,
+            tlsReportID: kind == "tlsrpt" ? reportRowID : nil, runID: runID, in: db)
+        return row
+    }
+
+    static func log(
+        _ outcome: LoggedOutcome, rawInputID: Int64?, reportID: Int64?, tlsReportID: Int64? = nil, runID: Int64?, in db: Database
+    ) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id,
+                    tls_report_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             runID, now(), outcome.input, outcome.part, rawInputID, outcome.status.rawValue, outcome.kind,
-            outcome.code, outcome.reason, reportID,
+            outcome.code, outcome.reason, reportID, tlsReportID,
         ])
     }
 

@@ -60,3 +60,70 @@ import TestSupport
         for line in rejected { print("  \(line)") }
     }
 }
+
+/// Every TLS-RPT file of the corpus: the session totals Python's json module reads from it.
+@Suite struct TLSCorpusTests {
+    struct Reading: Decodable {
+        var file: String
+        var successful: Int64?
+        var failed: Int64?
+        var detailed: [String: Int64]?
+        var policies: Int?
+        var error: String?
+    }
+
+    static let script = """
+        import gzip, json, sys
+        for path in sys.argv[1:]:
+            data = open(path, "rb").read()
+            if data[:2] == b"\\x1f\\x8b":
+                data = gzip.decompress(data)
+            try:
+                report = json.loads(data.decode("utf-8-sig"))
+                ok, bad, detailed = 0, 0, {}
+                for p in report["policies"]:
+                    ok += int(p.get("summary", {}).get("total-successful-session-count", 0))
+                    bad += int(p.get("summary", {}).get("total-failure-session-count", 0))
+                    for d in p.get("failure-details") or []:
+                        key = d.get("result-type", "unspecified").strip().lower()
+                        detailed[key] = detailed.get(key, 0) + int(d.get("failed-session-count", 0))
+                print(json.dumps({"file": path, "successful": ok, "failed": bad, "detailed": detailed,
+                                  "policies": len(report["policies"])}))
+            except Exception as error:
+                print(json.dumps({"file": path, "error": str(error)}))
+        """
+
+    @Test func everyTLSReportGivesTheIndependentTotals() throws {
+        guard let corpus = TestSupport.corpus else {
+            print("TLSCorpusTests: SKIPPED — MAILTALLY_CORPUS is unset, so the real-report corpus was not read.")
+            return
+        }
+        let folder = corpus.appendingPathComponent("tlsrpt")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
+        #expect(!files.isEmpty)
+        let output = try TestSupport.shell("python3", ["-c", Self.script] + files)
+        let readings = try output.output.split(separator: "\n").map { try JSONDecoder().decode(Reading.self, from: Data($0.utf8)) }
+        #expect(readings.count == files.count)
+        var imported = 0
+        for reading in readings {
+            let name = (reading.file as NSString).lastPathComponent
+            let documents = ReportExtractor().extract([UInt8](try Data(contentsOf: URL(fileURLWithPath: reading.file))))
+            guard reading.error == nil else {
+                #expect(documents.allSatisfy { if case .failed = $0 { true } else { false } }, "\(name): imported, but Python rejects it")
+                continue
+            }
+            guard case .tls(let report, _)? = documents.first, documents.count == 1 else {
+                Issue.record("\(name): not imported: \(documents)")
+                continue
+            }
+            imported += 1
+            #expect(report.policies.count == reading.policies, "\(name)")
+            #expect(report.policies.reduce(0) { $0 + $1.successfulSessions } == reading.successful, "\(name)")
+            #expect(report.policies.reduce(0) { $0 + $1.failedSessions } == reading.failed, "\(name)")
+            var detailed: [String: Int64] = [:]
+            for detail in report.policies.flatMap(\.failureDetails) { detailed[detail.resultType.rawValue, default: 0] += detail.failedSessionCount }
+            #expect(detailed == reading.detailed, "\(name)")
+        }
+        print("TLSCorpusTests: \(imported) of \(files.count) TLS-RPT files imported with the independent totals.")
+    }
+}

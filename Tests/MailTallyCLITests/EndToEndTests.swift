@@ -26,8 +26,8 @@ import TestSupport
         let result = try mailtally(["ingest", "--db", db, "--json", samples])
         #expect(result.status == 1)  // the broken sample fails; the rest is imported
         let summary = try json(result)
-        #expect(summary["inputs"] as? Int == 10)
-        #expect(summary["imported"] as? [String: Int] == ["dmarc": 8, "tlsrpt": 0])
+        #expect(summary["inputs"] as? Int == 12)
+        #expect(summary["imported"] as? [String: Int] == ["dmarc": 8, "tlsrpt": 2])
         #expect(summary["duplicates"] as? Int == 1)
         #expect(summary["skipped"] as? Int == 0)
         #expect(summary["failed"] as? Int == 1)
@@ -40,7 +40,7 @@ import TestSupport
 
         let again = try json(try mailtally(["ingest", "--db", db, "--json", samples]))
         #expect(again["imported"] as? [String: Int] == ["dmarc": 0, "tlsrpt": 0])
-        #expect(again["duplicates"] as? Int == 9)
+        #expect(again["duplicates"] as? Int == 11)
         #expect(again["failed"] as? Int == 1)
     }
 
@@ -63,8 +63,14 @@ import TestSupport
         #expect(dmarc(2)["messages"] as? Int == 179)
         #expect(dmarc(2)["dmarc_pass"] as? Int == 179)
         let tls = try #require(domains[0]["tls"] as? [String: Any])
-        #expect(tls["reports"] as? Int == 0 && tls["successful_sessions"] as? Int == 0 && tls["failed_sessions"] as? Int == 0)
-        #expect((tls["failures_by_result_type"] as? [String: Int])?.isEmpty == true)
+        #expect(tls["reports"] as? Int == 1 && tls["successful_sessions"] as? Int == 1840 && tls["failed_sessions"] as? Int == 26)
+        #expect(tls["failures_by_result_type"] as? [String: Int] == [
+            "certificate-expired": 20, "starttls-not-supported": 4, "sts-policy-fetch-error": 2,
+        ])
+        let netTLS = try #require(domains[1]["tls"] as? [String: Any])
+        #expect(netTLS["reports"] as? Int == 1 && netTLS["successful_sessions"] as? Int == 57 && netTLS["failed_sessions"] as? Int == 0)
+        let orgTLS = try #require(domains[2]["tls"] as? [String: Any])
+        #expect(orgTLS["reports"] as? Int == 0)
 
         // example.org: a weekly report of 70 messages over 2026-11-22..28 (10 a day) and a
         // Google report of 109 messages on 2026-11-28.
@@ -89,7 +95,7 @@ import TestSupport
         #expect(markdown.contains("| example.com | 5 | 3240 | 3205 | 98.9% |"))
         let csv = try mailtally(["summary", "--db", db, "--format", "csv"]).output
         #expect(csv.hasPrefix("domain,dmarc_reports,messages,dmarc_pass,spf_aligned_pass,dkim_aligned_pass,"))
-        #expect(csv.contains("\r\nexample.com,5,3240,3205,2755,3205,3233,7,0,"))
+        #expect(csv.contains("\r\nexample.com,5,3240,3205,2755,3205,3233,7,0,0,1,1840,26\r\n"))
     }
 
     @Test func oneReportAsXMLGzipAndZipCountsOnce() throws {

@@ -19,13 +19,15 @@ extension MailTally {
             let database = try store.open(readOnly: true)
             let period = try query.period()
             let dmarc: [String: DMARCTotals]
+            let tls: [String: TLSTotals]
             do {
                 dmarc = try database.dmarcTotals(domains: query.normalizedDomains, period: period)
+                tls = try database.tlsTotals(domains: query.normalizedDomains, period: period)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
-            let summaries = dmarc.keys.sorted().map { domain in
-                DomainSummary(domain: domain, dmarc: dmarc[domain] ?? DMARCTotals())
+            let summaries = Set(dmarc.keys).union(tls.keys).sorted().map { domain in
+                DomainSummary(domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals())
             }
             Terminal.write(query.format.summaryRenderer.render(DomainSummaryView.views(for: summaries)))
         }

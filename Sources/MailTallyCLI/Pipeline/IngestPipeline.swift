@@ -63,6 +63,7 @@ public struct IngestPipeline {
         let outcomes: [PartOutcome] = documents.map { document in
             switch document {
             case .dmarc(let report, let part): .dmarc(report, part: part)
+            case .tls(let report, let part): .tls(report, part: part)
             case .failed(let part, let error): .failed(part: part, code: error.code.name, reason: error.detail)
             }
         }

@@ -28,6 +28,8 @@ enum InputWalker {
             }
             var found: [String] = []
             while let relative = enumerator.nextObject() as? String {
+                // Hidden files and folders (.DS_Store, .git) are not inputs.
+                if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
                 let full = (path as NSString).appendingPathComponent(relative)
                 var nestedIsDirectory: ObjCBool = false
                 if manager.fileExists(atPath: full, isDirectory: &nestedIsDirectory), !nestedIsDirectory.boolValue {

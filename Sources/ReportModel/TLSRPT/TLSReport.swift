@@ -1,0 +1,161 @@
+/// An SMTP TLS report (RFC 8460): a sender's account of TLS sessions to the domain's MX hosts.
+public struct TLSReport: Hashable, Sendable {
+    public var organizationName: String
+    /// `[start, end)` in seconds since the epoch, UTC. An end written as `23:59:59` is read as
+    /// the end of that second, so a one-day report covers exactly one UTC day.
+    public var dateRange: DateRange
+    public var contactInfo: String?
+    public var reportID: String
+    public var policies: [TLSPolicyResult]
+
+    public init(organizationName: String, dateRange: DateRange, contactInfo: String?, reportID: String, policies: [TLSPolicyResult]) {
+        self.organizationName = organizationName
+        self.dateRange = dateRange
+        self.contactInfo = contactInfo
+        self.reportID = reportID
+        self.policies = policies
+    }
+
+    /// The organisation as used in the duplicate key: trimmed and lowercased.
+    public var organizationKey: String { organizationName.trimmedWhitespace().lowercased() }
+}
+
+/// One applied policy with its session counts and failure details.
+public struct TLSPolicyResult: Hashable, Sendable {
+    public var policy: TLSPolicy
+    public var successfulSessions: Int64
+    public var failedSessions: Int64
+    public var failureDetails: [TLSFailureDetail]
+
+    public init(policy: TLSPolicy, successfulSessions: Int64, failedSessions: Int64, failureDetails: [TLSFailureDetail]) {
+        self.policy = policy
+        self.successfulSessions = successfulSessions
+        self.failedSessions = failedSessions
+        self.failureDetails = failureDetails
+    }
+
+    /// The sum of `failed-session-count` over the details; need not equal ``failedSessions``.
+    public var detailedFailures: Int64 { failureDetails.reduce(0) { $0 &+ $1.failedSessionCount } }
+}
+
+/// `policy`: what the sender found and applied.
+public struct TLSPolicy: Hashable, Sendable {
+    public var type: TLSPolicyType
+    /// `policy-string`, one element per line or TLSA record (Microsoft's double-encoded array
+    /// already unpacked).
+    public var strings: [String]
+    /// Lowercased, without a trailing dot; `nil` when the reporter left it out.
+    public var domain: String?
+    /// `mx-host` / `mx-host-pattern`, as a list.
+    public var mxHosts: [String]
+
+    public init(type: TLSPolicyType, strings: [String] = [], domain: String?, mxHosts: [String] = []) {
+        self.type = type
+        self.strings = strings
+        self.domain = domain
+        self.mxHosts = mxHosts
+    }
+
+    /// The MTA-STS `mode` from an sts policy string (`enforce`, `testing`, `none`).
+    public var stsMode: String? { stsValue(of: "mode")?.lowercased() }
+
+    /// The MTA-STS `max_age` in seconds, when it is a number.
+    public var stsMaxAge: Int64? { stsValue(of: "max_age").flatMap { Int64($0) } }
+
+    private func stsValue(of key: String) -> String? {
+        guard type == .sts else { return nil }
+        for line in strings {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, String(parts[0]).trimmedWhitespace().lowercased() == key {
+                return String(parts[1]).trimmedWhitespace()
+            }
+        }
+        return nil
+    }
+}
+
+/// The broad kind of a policy or failure: which mechanism it concerns.
+public enum TLSCategory: String, Hashable, Sendable, CaseIterable {
+    /// MTA-STS (RFC 8461).
+    case sts
+    /// DANE (RFC 7672): TLSA and DNSSEC.
+    case dane
+    /// STARTTLS negotiation and certificates, whatever the policy.
+    case transport
+    case other
+}
+
+/// `policy-type`: `sts`, `tlsa`, `no-policy-found`, or a value no RFC lists (kept as received).
+public struct TLSPolicyType: OpenValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let sts = Self(rawValue: "sts")
+    public static let tlsa = Self(rawValue: "tlsa")
+    public static let noPolicyFound = Self(rawValue: "no-policy-found")
+
+    public var category: TLSCategory {
+        switch rawValue {
+        case "sts": .sts
+        case "tlsa": .dane
+        case "no-policy-found": .transport
+        default: .other
+        }
+    }
+}
+
+/// `result-type` (RFC 8460 §4.3 and the IANA registry), open for values senders invent.
+public struct TLSResultType: OpenValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let starttlsNotSupported = Self(rawValue: "starttls-not-supported")
+    public static let certificateHostMismatch = Self(rawValue: "certificate-host-mismatch")
+    public static let certificateExpired = Self(rawValue: "certificate-expired")
+    public static let certificateNotTrusted = Self(rawValue: "certificate-not-trusted")
+    public static let validationFailure = Self(rawValue: "validation-failure")
+    public static let tlsaInvalid = Self(rawValue: "tlsa-invalid")
+    public static let dnssecInvalid = Self(rawValue: "dnssec-invalid")
+    public static let daneRequired = Self(rawValue: "dane-required")
+    public static let stsPolicyFetchError = Self(rawValue: "sts-policy-fetch-error")
+    public static let stsPolicyInvalid = Self(rawValue: "sts-policy-invalid")
+    public static let stsWebPKIInvalid = Self(rawValue: "sts-webpki-invalid")
+
+    public var category: TLSCategory {
+        if rawValue.hasPrefix("sts-") { return .sts }
+        if rawValue.hasPrefix("tlsa-") || rawValue.hasPrefix("dnssec-") || rawValue.hasPrefix("dane-") { return .dane }
+        if rawValue.hasPrefix("starttls-") || rawValue.hasPrefix("certificate-") || rawValue == "validation-failure" {
+            return .transport
+        }
+        return .other
+    }
+
+    /// Whether the failure concerns the MX host's certificate.
+    public var isCertificateFailure: Bool { rawValue.hasPrefix("certificate-") }
+}
+
+/// One `failure-details` entry. Microsoft and Mail.ru leave out the addresses and host names.
+public struct TLSFailureDetail: Hashable, Sendable {
+    public var resultType: TLSResultType
+    public var sendingMTAIP: String?
+    public var receivingMXHostname: String?
+    public var receivingMXHelo: String?
+    public var receivingIP: String?
+    public var failedSessionCount: Int64
+    /// `additional-information` (or the prose's `additional-info-uri`).
+    public var additionalInformation: String?
+    public var failureReasonCode: String?
+
+    public init(
+        resultType: TLSResultType, sendingMTAIP: String? = nil, receivingMXHostname: String? = nil,
+        receivingMXHelo: String? = nil, receivingIP: String? = nil, failedSessionCount: Int64,
+        additionalInformation: String? = nil, failureReasonCode: String? = nil
+    ) {
+        self.resultType = resultType
+        self.sendingMTAIP = sendingMTAIP
+        self.receivingMXHostname = receivingMXHostname
+        self.receivingMXHelo = receivingMXHelo
+        self.receivingIP = receivingIP
+        self.failedSessionCount = failedSessionCount
+        self.additionalInformation = additionalInformation
+        self.failureReasonCode = failureReasonCode
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import ReportModel
+
+extension ReportStore {
+    /// Inserts a TLS report and its policies and failure details. Returns its row id and whether
+    /// it was new; a duplicate (same organisation, report id and range) changes nothing.
+    static func insert(_ report: TLSReport, rawInputID: Int64, input: String, part: String, in db: Database) throws -> (Int64, Bool) {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO tls_report(organization, organization_key, contact_info, report_id, begin, end, raw_input_id,
+                    input, part, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organization_key, report_id, begin, end) DO NOTHING
+                """
+        ).execute(arguments: [
+            report.organizationName, report.organizationKey, report.contactInfo, report.reportID,
+            report.dateRange.begin, report.dateRange.end, rawInputID, input, part, now(),
+        ])
+        guard db.changesCount > 0 else {
+            let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM tls_report WHERE organization_key = ? AND report_id = ? AND begin = ? AND end = ?",
+                arguments: [report.organizationKey, report.reportID, report.dateRange.begin, report.dateRange.end])
+            return (existing ?? 0, false)
+        }
+        let reportID = db.lastInsertedRowID
+        // A policy without a domain (Postfix's no-policy-found) belongs to the report's domain.
+        let fallbackDomain = report.policies.lazy.compactMap(\.policy.domain).first ?? ""
+        let insertPolicy = try db.cachedStatement(
+            sql: """
+                INSERT INTO tls_policy(report_id, position, policy_type, category, policy_domain, domain_given, policy_strings,
+                    sts_mode, sts_max_age, mx_hosts, successful_sessions, failed_sessions)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertFailure = try db.cachedStatement(
+            sql: """
+                INSERT INTO tls_failure(policy_id, result_type, category, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo,
+                    receiving_ip, failed_session_count, additional_information, failure_reason_code)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for (position, result) in report.policies.enumerated() {
+            let policy = result.policy
+            try insertPolicy.execute(arguments: [
+                reportID, position, policy.type.rawValue, policy.type.category.rawValue, policy.domain ?? fallbackDomain,
+                policy.domain != nil, try Self.json(policy.strings), policy.stsMode, policy.stsMaxAge,
+                try Self.json(policy.mxHosts), result.successfulSessions, result.failedSessions,
+            ])
+            let policyID = db.lastInsertedRowID
+            for detail in result.failureDetails {
+                try insertFailure.execute(arguments: [
+                    policyID, detail.resultType.rawValue, detail.resultType.category.rawValue, detail.sendingMTAIP,
+                    detail.receivingMXHostname, detail.receivingMXHelo, detail.receivingIP, detail.failedSessionCount,
+                    detail.additionalInformation, detail.failureReasonCode,
+                ])
+            }
+        }
+        return (reportID, true)
+    }
+
+    static func json(_ strings: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(strings), as: UTF8.self)
+    }
+
+    /// TLS session totals per policy domain (brief §4), whole or over a period of UTC days,
+    /// with the same day-spread rule as DMARC.
+    public func tlsTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSTotals] {
+        try read("summarising TLS-RPT") { db in
+            var filter = ""
+            var arguments = StatementArguments()
+            if !domains.isEmpty {
+                filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+                arguments += StatementArguments(domains)
+            }
+            if let period {
+                filter += " AND r.end > ? AND r.begin < ?"
+                arguments += [period.start, period.end]
+            }
+            func share(_ count: Int64, _ row: Row) -> Int64 {
+                guard let period else { return count }
+                return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
+            }
+            var totals: [String: TLSTotals] = [:]
+            let reports = try Row.fetchCursor(
+                db,
+                sql: "SELECT p.policy_domain, COUNT(DISTINCT r.id) FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter) GROUP BY p.policy_domain",
+                arguments: arguments)
+            while let row = try reports.next() { totals[row[0], default: TLSTotals()].reports = row[1] }
+            let policies = try Row.fetchCursor(
+                db,
+                sql: "SELECT p.policy_domain, r.begin, r.end, p.successful_sessions, p.failed_sessions FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)",
+                arguments: arguments)
+            while let row = try policies.next() {
+                let domain: String = row[0]
+                totals[domain, default: TLSTotals()].successfulSessions = totals[domain, default: TLSTotals()].successfulSessions.saturatingAdd(share(row[3], row))
+                totals[domain, default: TLSTotals()].failedSessions = totals[domain, default: TLSTotals()].failedSessions.saturatingAdd(share(row[4], row))
+            }
+            let failures = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.policy_domain, r.begin, r.end, f.result_type, f.failed_session_count
+                    FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
+                    WHERE 1 = 1\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try failures.next() {
+                let domain: String = row[0]
+                let type: String = row[3]
+                let current = totals[domain, default: TLSTotals()].failuresByResultType[type, default: 0]
+                totals[domain, default: TLSTotals()].failuresByResultType[type] = current.saturatingAdd(share(row[4], row))
+            }
+            return totals
+        }
+    }
+}
