@@ -30,6 +30,7 @@ public struct DomainSummaryView: Sendable {
             header.insert("dmarc_pass_rate", at: 4)
             header.append("tls_success_rate")
         }
+        header.append("mta_sts_mode")
         let rows = views.map { view -> [String] in
             let s = view.summary
             var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, "\(s.dmarc.reports)", "\(s.dmarc.messages)", "\(s.dmarc.dmarcPass)",
@@ -40,6 +41,7 @@ public struct DomainSummaryView: Sendable {
                 row.insert(Percent.format(s.dmarc.passRate), at: 4)
                 row.append(Percent.format(s.tls.successRate))
             }
+            row.append(s.tlsBreakdown?.stsMode ?? "")
             return row
         }
         return (header, rows)

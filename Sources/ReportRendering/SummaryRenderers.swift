@@ -13,7 +13,14 @@ public struct TextSummaryRenderer: SummaryRenderer {
         }
         var out = TextTable(header: shortHeader, rows: rows).render()
         for view in summaries {
-            if let line = TLSFailureNote.line(for: view.summary) { out += "\n" + Escape.terminal(line) + "\n" }
+            let lines = TLSSection.lines(for: view.summary)
+            guard !lines.isEmpty else { continue }
+            out += "\nTLS for \(Escape.terminal(view.summary.domain)):\n"
+            let width = lines.map(\.label.count).max() ?? 0
+            for line in lines {
+                out += "  " + line.label + String(repeating: " ", count: width - line.label.count) + "  "
+                out += Escape.terminal(line.value) + "\n"
+            }
         }
         return out
     }
@@ -27,31 +34,72 @@ public struct MarkdownSummaryRenderer: SummaryRenderer {
         guard !summaries.isEmpty else { return "_No reports in the database for this selection._\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
         var out = "| " + header.map(Escape.markdown).joined(separator: " | ") + " |\n"
-        out += "|" + header.enumerated().map { $0.offset == 0 ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
+        let textColumns: Set<String> = ["domain", "mta_sts_mode"]
+        out += "|" + header.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
         for row in rows {
             out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n"
         }
         for view in summaries {
-            if let line = TLSFailureNote.line(for: view.summary) { out += "\n" + Escape.markdown(line) + "\n" }
+            let lines = TLSSection.lines(for: view.summary)
+            guard !lines.isEmpty else { continue }
+            out += "\n**TLS for \(Escape.markdown(view.summary.domain))**\n\n"
+            for line in lines { out += "- \(Escape.markdown(line.label)): \(Escape.markdown(line.value))\n" }
         }
         return out
     }
 }
 
-/// The TLS failures of a domain by result type, and a note when the failure details do not add
-/// up to the failure total (reporters need not itemise every failed session; Mail.ru does not).
-enum TLSFailureNote {
-    static func line(for summary: DomainSummary) -> String? {
+/// The TLS part of a domain's summary as labelled lines, shared by text and Markdown: sessions,
+/// MTA-STS mode, and failures by result type, receiving MX, policy type and reporter, with a
+/// note when the failure details do not add up to the failure total (reporters need not itemise
+/// every failed session; Mail.ru does not).
+enum TLSSection {
+    static func lines(for summary: DomainSummary) -> [(label: String, value: String)] {
         let tls = summary.tls
-        guard tls.failedSessions > 0 || !tls.failuresByResultType.isEmpty else { return nil }
-        let failures = tls.failuresByResultType.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-        var line = "TLS failures for \(summary.domain): \(tls.failedSessions) failed sessions"
-        if !failures.isEmpty { line += "; by result type: " + failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
-        let detailed = failures.reduce(Int64(0)) { $0 &+ $1.value }
-        if detailed != tls.failedSessions {
-            line += ". The failure details add up to \(detailed) sessions, the reported totals to \(tls.failedSessions): both are shown as reported."
+        guard tls.reports > 0 else { return [] }
+        var lines: [(String, String)] = []
+        lines.append(("sessions", "\(tls.sessions) (\(tls.successfulSessions) successful, \(tls.failedSessions) failed, \(Percent.format(tls.successRate)) success)"))
+        let breakdown = summary.tlsBreakdown
+        if let mode = breakdown?.stsMode {
+            var value = mode + (breakdown?.stsMaxAge.map { ", max_age \($0)" } ?? "")
+            if let seen = breakdown?.stsModesSeen, seen.count > 1 { value += " (modes seen: \(seen.joined(separator: ", ")))" }
+            if mode == "testing" && tls.failedSessions > 0 {
+                value += "; \(tls.failedSessions) failed sessions in testing mode: fix them before moving to enforce"
+            }
+            lines.append(("MTA-STS mode", value))
         }
-        return line
+        if !tls.failuresByResultType.isEmpty {
+            lines.append(("failures by result type", ranked(tls.failuresByResultType)))
+        }
+        let detailed = tls.failuresByResultType.values.reduce(Int64(0), &+)
+        if detailed != tls.failedSessions {
+            lines.append(("note", "the failure details add up to \(detailed) sessions, the reported failure totals to \(tls.failedSessions); both are shown as reported"))
+        }
+        if let byMX = breakdown?.failuresByReceivingMX, !byMX.isEmpty {
+            var named = byMX
+            let unnamed = named.removeValue(forKey: "")
+            var value = ranked(named)
+            if let unnamed { value += (value.isEmpty ? "" : ", ") + "\(unnamed) without an MX name" }
+            lines.append(("failures by receiving MX", value))
+        }
+        if let byType = breakdown?.byPolicyType, !byType.isEmpty {
+            lines.append(("by policy type", sessions(byType)))
+        }
+        if let byReporter = breakdown?.byReporter, !byReporter.isEmpty {
+            lines.append(("reporters", sessions(byReporter)))
+        }
+        return lines
+    }
+
+    static func ranked(_ counts: [String: Int64]) -> String {
+        counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
+    static func sessions(_ table: [String: TLSBreakdown.Sessions]) -> String {
+        table.sorted { ($0.value.successful + $0.value.failed, $1.key) > ($1.value.successful + $1.value.failed, $0.key) }
+            .map { "\($0.key) \($0.value.successful) ok / \($0.value.failed) failed in \($0.value.reports) report\($0.value.reports == 1 ? "" : "s")" }
+            .joined(separator: "; ")
     }
 }
 
@@ -87,6 +135,21 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     struct TLS: Encodable {
         var reports, successful_sessions, failed_sessions: Int64
         var failures_by_result_type: [String: Int64]
+        var detailed_failed_sessions: Int64
+        var failures_by_receiving_mx: [String: Int64]?
+        var by_policy_type: [String: Sessions]?
+        var reporters: [String: Sessions]?
+        var mta_sts_mode: String?
+        var mta_sts_max_age: Int64?
+    }
+
+    struct Sessions: Encodable {
+        var reports, successful_sessions, failed_sessions: Int64
+        init(_ value: TLSBreakdown.Sessions) {
+            reports = value.reports
+            successful_sessions = value.successful
+            failed_sessions = value.failed
+        }
     }
 
     public func render(_ summaries: [DomainSummaryView]) -> String {
@@ -100,7 +163,12 @@ public struct JSONSummaryRenderer: SummaryRenderer {
                     disposition: s.dmarc.disposition),
                 tls: TLS(
                     reports: s.tls.reports, successful_sessions: s.tls.successfulSessions,
-                    failed_sessions: s.tls.failedSessions, failures_by_result_type: s.tls.failuresByResultType))
+                    failed_sessions: s.tls.failedSessions, failures_by_result_type: s.tls.failuresByResultType,
+                    detailed_failed_sessions: s.tls.failuresByResultType.values.reduce(0, &+),
+                    failures_by_receiving_mx: s.tlsBreakdown?.failuresByReceivingMX,
+                    by_policy_type: s.tlsBreakdown?.byPolicyType.mapValues(Sessions.init),
+                    reporters: s.tlsBreakdown?.byReporter.mapValues(Sessions.init),
+                    mta_sts_mode: s.tlsBreakdown?.stsMode, mta_sts_max_age: s.tlsBreakdown?.stsMaxAge))
         })
         return JSONOutput.encode(document)
     }

@@ -111,3 +111,125 @@ extension ReportStore {
         }
     }
 }
+
+extension ReportStore {
+    /// TLS breakdowns per policy domain: by policy type, receiving MX and reporter, and the
+    /// MTA-STS mode in force. Counts follow the same day-spread rule as ``tlsTotals(domains:period:)``.
+    public func tlsBreakdowns(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSBreakdown] {
+        try read("breaking down TLS-RPT") { db in
+            var filter = ""
+            var arguments = StatementArguments()
+            if !domains.isEmpty {
+                filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+                arguments += StatementArguments(domains)
+            }
+            if let period {
+                filter += " AND r.end > ? AND r.begin < ?"
+                arguments += [period.start, period.end]
+            }
+            func share(_ count: Int64, _ row: Row) -> Int64 {
+                guard let period else { return count }
+                return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
+            }
+            var result: [String: TLSBreakdown] = [:]
+            var reportsPerType: [String: [String: Set<Int64>]] = [:]
+            var reportsPerReporter: [String: [String: Set<Int64>]] = [:]
+            var modes: [String: [String]] = [:]
+            let policies = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.policy_domain, r.id, r.organization, r.begin, r.end, p.policy_type, p.sts_mode, p.sts_max_age,
+                        p.successful_sessions, p.failed_sessions
+                    FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
+                    ORDER BY r.begin, r.id, p.position
+                    """,
+                arguments: arguments)
+            while let row = try policies.next() {
+                let domain: String = row["policy_domain"]
+                let reportID: Int64 = row["id"]
+                let type: String = row["policy_type"]
+                let reporter: String = row["organization"]
+                let successful = share(row["successful_sessions"], row)
+                let failed = share(row["failed_sessions"], row)
+                var breakdown = result[domain] ?? TLSBreakdown()
+                breakdown.byPolicyType[type, default: .init()].successful += successful
+                breakdown.byPolicyType[type, default: .init()].failed += failed
+                breakdown.byReporter[reporter, default: .init()].successful += successful
+                breakdown.byReporter[reporter, default: .init()].failed += failed
+                reportsPerType[domain, default: [:]][type, default: []].insert(reportID)
+                reportsPerReporter[domain, default: [:]][reporter, default: []].insert(reportID)
+                if let mode: String = row["sts_mode"] {
+                    breakdown.stsMode = mode
+                    breakdown.stsMaxAge = row["sts_max_age"]
+                    if !(modes[domain]?.contains(mode) ?? false) { modes[domain, default: []].append(mode) }
+                }
+                result[domain] = breakdown
+            }
+            for (domain, types) in reportsPerType {
+                for (type, ids) in types { result[domain]?.byPolicyType[type]?.reports = Int64(ids.count) }
+            }
+            for (domain, reporters) in reportsPerReporter {
+                for (reporter, ids) in reporters { result[domain]?.byReporter[reporter]?.reports = Int64(ids.count) }
+            }
+            for (domain, seen) in modes { result[domain]?.stsModesSeen = seen }
+            let failures = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.policy_domain, r.begin, r.end, f.receiving_mx_hostname, f.failed_session_count
+                    FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
+                    WHERE 1 = 1\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try failures.next() {
+                let domain: String = row[0]
+                let mx: String = row[3] ?? ""
+                let count = share(row[4], row)
+                result[domain, default: TLSBreakdown()].failuresByReceivingMX[mx, default: 0] += count
+                result[domain, default: TLSBreakdown()].detailedFailures += count
+            }
+            return result
+        }
+    }
+
+    /// The stored TLS reports that have a policy for `domain`, in start order.
+    public func tlsReports(domain: String) throws(StoreError) -> [TLSReport] {
+        try read("reading TLS reports") { db in
+            let reports = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT r.* FROM tls_report r JOIN tls_policy p ON p.report_id = r.id
+                    WHERE p.policy_domain = ? ORDER BY r.begin, r.id
+                    """,
+                arguments: [domain])
+            return try reports.map { report in
+                let policies = try Row.fetchAll(
+                    db, sql: "SELECT * FROM tls_policy WHERE report_id = ? ORDER BY position", arguments: [report["id"] as Int64]
+                ).map { row in
+                    let failures = try Row.fetchAll(
+                        db, sql: "SELECT * FROM tls_failure WHERE policy_id = ? ORDER BY rowid", arguments: [row["id"] as Int64]
+                    ).map { f in
+                        TLSFailureDetail(
+                            resultType: TLSResultType(rawValue: f["result_type"]), sendingMTAIP: f["sending_mta_ip"],
+                            receivingMXHostname: f["receiving_mx_hostname"], receivingMXHelo: f["receiving_mx_helo"],
+                            receivingIP: f["receiving_ip"], failedSessionCount: f["failed_session_count"],
+                            additionalInformation: f["additional_information"], failureReasonCode: f["failure_reason_code"])
+                    }
+                    let given: Bool = row["domain_given"]
+                    return TLSPolicyResult(
+                        policy: TLSPolicy(
+                            type: TLSPolicyType(rawValue: row["policy_type"]), strings: Self.strings(row["policy_strings"]),
+                            domain: given ? row["policy_domain"] : nil, mxHosts: Self.strings(row["mx_hosts"])),
+                        successfulSessions: row["successful_sessions"], failedSessions: row["failed_sessions"],
+                        failureDetails: failures)
+                }
+                return TLSReport(
+                    organizationName: report["organization"], dateRange: DateRange(begin: report["begin"], end: report["end"]),
+                    contactInfo: report["contact_info"], reportID: report["report_id"], policies: policies)
+            }
+        }
+    }
+
+    static func strings(_ json: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+}

@@ -67,6 +67,11 @@ import TestSupport
         #expect(tls["failures_by_result_type"] as? [String: Int] == [
             "certificate-expired": 20, "starttls-not-supported": 4, "sts-policy-fetch-error": 2,
         ])
+        #expect(tls["detailed_failed_sessions"] as? Int == 26)
+        #expect(tls["mta_sts_mode"] as? String == "testing" && tls["mta_sts_max_age"] as? Int == 604_800)
+        #expect(tls["failures_by_receiving_mx"] as? [String: Int] == ["mx2.example.com": 20, "mx1.example.com": 4, "": 2])
+        #expect((tls["by_policy_type"] as? [String: [String: Int]])?["sts"] == ["reports": 1, "successful_sessions": 1840, "failed_sessions": 26])
+        #expect((tls["reporters"] as? [String: [String: Int]])?["Google Inc."]?["successful_sessions"] == 1840)
         let netTLS = try #require(domains[1]["tls"] as? [String: Any])
         #expect(netTLS["reports"] as? Int == 1 && netTLS["successful_sessions"] as? Int == 57 && netTLS["failed_sessions"] as? Int == 0)
         let orgTLS = try #require(domains[2]["tls"] as? [String: Any])
@@ -95,7 +100,7 @@ import TestSupport
         #expect(markdown.contains("| example.com | 5 | 3240 | 3205 | 98.9% |"))
         let csv = try mailtally(["summary", "--db", db, "--format", "csv"]).output
         #expect(csv.hasPrefix("domain,dmarc_reports,messages,dmarc_pass,spf_aligned_pass,dkim_aligned_pass,"))
-        #expect(csv.contains("\r\nexample.com,5,3240,3205,2755,3205,3233,7,0,0,1,1840,26\r\n"))
+        #expect(csv.contains("\r\nexample.com,5,3240,3205,2755,3205,3233,7,0,0,1,1840,26,testing\r\n"))
     }
 
     @Test func oneReportAsXMLGzipAndZipCountsOnce() throws {
@@ -111,6 +116,21 @@ import TestSupport
         let summary = try json(try mailtally(["summary", "--db", db, "--format", "json"]))
         let dmarc = (summary["domains"] as? [[String: Any]])?.first?["dmarc"] as? [String: Any]
         #expect(dmarc?["reports"] as? Int == 1 && dmarc?["messages"] as? Int == 304)
+    }
+
+    @Test func oneTLSReportAsJSONAndGzipCountsOnce() throws {
+        let gz = try Data(contentsOf: URL(fileURLWithPath: samples).appendingPathComponent("google.com!example.com!1795824000!1795910399!001.json.gz"))
+        let inputs = folder.appendingPathComponent("tls")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        try gz.write(to: inputs.appendingPathComponent("r.json.gz"))
+        let plain = try TestSupport.shell("gzip", ["-dc"], stdin: gz).stdout
+        try plain.write(to: inputs.appendingPathComponent("r.json"))
+        let result = try json(try mailtally(["ingest", "--db", db, "--json", inputs.path]))
+        #expect(result["imported"] as? [String: Int] == ["dmarc": 0, "tlsrpt": 1])
+        #expect(result["duplicates"] as? Int == 1)
+        let text = try mailtally(["summary", "--db", db]).output
+        #expect(text.contains("failures by receiving MX  mx2.example.com 20, mx1.example.com 4, 2 without an MX name"))
+        #expect(text.contains("MTA-STS mode              testing, max_age 604800; 26 failed sessions in testing mode"))
     }
 
     @Test func standardInputAndErrorsCommand() throws {

@@ -20,14 +20,18 @@ extension MailTally {
             let period = try query.period()
             let dmarc: [String: DMARCTotals]
             let tls: [String: TLSTotals]
+            let breakdowns: [String: TLSBreakdown]
             do {
                 dmarc = try database.dmarcTotals(domains: query.normalizedDomains, period: period)
                 tls = try database.tlsTotals(domains: query.normalizedDomains, period: period)
+                breakdowns = try database.tlsBreakdowns(domains: query.normalizedDomains, period: period)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
             let summaries = Set(dmarc.keys).union(tls.keys).sorted().map { domain in
-                DomainSummary(domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals())
+                DomainSummary(
+                    domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals(),
+                    tlsBreakdown: breakdowns[domain])
             }
             Terminal.write(query.format.summaryRenderer.render(DomainSummaryView.views(for: summaries)))
         }

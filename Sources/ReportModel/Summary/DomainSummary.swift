@@ -3,11 +3,14 @@ public struct DomainSummary: Hashable, Sendable {
     public var domain: String
     public var dmarc: DMARCTotals
     public var tls: TLSTotals
+    /// The TLS breakdowns, when they were asked for.
+    public var tlsBreakdown: TLSBreakdown?
 
-    public init(domain: String, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init()) {
+    public init(domain: String, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), tlsBreakdown: TLSBreakdown? = nil) {
         self.domain = domain
         self.dmarc = dmarc
         self.tls = tls
+        self.tlsBreakdown = tlsBreakdown
     }
 }
 

@@ -1,0 +1,77 @@
+import Foundation
+import ReportModel
+import Testing
+import TestSupport
+@testable import ReportIngest
+@testable import ReportStore
+
+@Suite struct TLSStoreTests {
+    let store: ReportStore
+
+    init() throws {
+        store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("tls.sqlite").path)
+    }
+
+    static let day: Int64 = 1_795_824_000  // 2026-11-28
+
+    static func report(id: String = "r1", organization: String = "Mail.ru", start: Int64 = day) -> TLSReport {
+        TLSReport(
+            organizationName: organization, dateRange: DateRange(begin: start, end: start + 86_400), contactInfo: nil,
+            reportID: id,
+            policies: [
+                TLSPolicyResult(
+                    policy: TLSPolicy(
+                        type: .sts, strings: ["version: STSv1", "mode: enforce", "max_age: 86400"], domain: "example.com",
+                        mxHosts: ["mx.example.com"]),
+                    successfulSessions: 10, failedSessions: 1,
+                    failureDetails: [
+                        TLSFailureDetail(resultType: .stsPolicyFetchError, failedSessionCount: 1, failureReasonCode: "bad https response code: 404"),
+                        TLSFailureDetail(resultType: .stsPolicyFetchError, failedSessionCount: 1, failureReasonCode: "bad https response code: 500"),
+                    ]),
+                TLSPolicyResult(
+                    policy: TLSPolicy(type: TLSPolicyType(rawValue: "brand-new-policy"), domain: nil),
+                    successfulSessions: 4, failedSessions: 2,
+                    failureDetails: [
+                        TLSFailureDetail(
+                            resultType: TLSResultType(rawValue: "quantum-failure"), sendingMTAIP: "192.0.2.1",
+                            receivingMXHostname: "mx.example.com", failedSessionCount: 2),
+                    ]),
+            ])
+    }
+
+    func store(_ report: TLSReport, as name: String) throws -> [LoggedOutcome] {
+        let bytes = Array(name.utf8)
+        let input = StoredInput(input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        return try store.record(input, outcomes: [.tls(report, part: "")], runID: nil)
+    }
+
+    @Test func unknownValuesSurviveARoundTrip() throws {
+        #expect(try store(Self.report(), as: "a.json").map(\.status) == [.imported])
+        let stored = try #require(try store.tlsReports(domain: "example.com").first)
+        #expect(stored == Self.report())
+    }
+
+    @Test func duplicatesCountOnceAndTotalsFollowTheContract() throws {
+        _ = try store(Self.report(), as: "a.json")
+        #expect(try store(Self.report(), as: "a.json.gz").map(\.status) == [.duplicate])
+        _ = try store(Self.report(id: "r2", start: Self.day + 86_400), as: "b.json")
+        let totals = try #require(try store.tlsTotals()["example.com"])
+        #expect(totals.reports == 2)
+        #expect(totals.successfulSessions == 28 && totals.failedSessions == 6)
+        #expect(totals.failuresByResultType == ["sts-policy-fetch-error": 4, "quantum-failure": 4])
+        let day2 = try #require(try store.tlsTotals(period: DayPeriod(firstDay: 20_786, lastDay: 20_786))["example.com"])
+        #expect(day2.reports == 1 && day2.successfulSessions == 14)
+    }
+
+    @Test func breakdownsByPolicyMXAndReporter() throws {
+        _ = try store(Self.report(), as: "a.json")
+        _ = try store(Self.report(id: "g", organization: "Google Inc."), as: "b.json")
+        let breakdown = try #require(try store.tlsBreakdowns(domains: ["example.com"])["example.com"])
+        #expect(breakdown.byPolicyType["sts"] == TLSBreakdown.Sessions(reports: 2, successful: 20, failed: 2))
+        #expect(breakdown.byPolicyType["brand-new-policy"] == TLSBreakdown.Sessions(reports: 2, successful: 8, failed: 4))
+        #expect(breakdown.byReporter["Mail.ru"] == TLSBreakdown.Sessions(reports: 1, successful: 14, failed: 3))
+        #expect(breakdown.failuresByReceivingMX == ["": 4, "mx.example.com": 4])
+        #expect(breakdown.stsMode == "enforce" && breakdown.stsMaxAge == 86400)
+        #expect(breakdown.detailedFailures == 8)
+    }
+}
