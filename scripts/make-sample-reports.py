@@ -5,8 +5,10 @@ Deterministic (fixed gzip mtime, fixed zip timestamps), so re-running changes no
 The expected totals are in SampleReports/README.md; tests assert them.
 """
 import gzip
+import json
 import io
 import os
+import time
 import zipfile
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "SampleReports")
@@ -209,3 +211,123 @@ def write(name, kind, text):
 os.makedirs(OUT, exist_ok=True)
 for name, kind, text in reports:
     write(name, kind, text)
+
+
+# --- A small mbox of report mails, built with Python's email and mailbox packages -------------
+import email.policy
+import mailbox
+from email.message import EmailMessage
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email import encoders
+from email.utils import format_datetime
+from datetime import datetime, timezone
+
+
+def zipped(name, text):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo(name, date_time=(2026, 11, 27, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, pretty(text).encode())
+    return buffer.getvalue()
+
+
+def headers(message, sender, subject, msgid, day, relay):
+    message["Received"] = f"from {relay} by mx.example.com; {format_datetime(datetime.fromtimestamp(day, timezone.utc))}"
+    message["From"] = sender
+    message["To"] = "dmarc-reports@example.com"
+    message["Subject"] = subject
+    message["Message-ID"] = msgid
+    message["Date"] = format_datetime(datetime.fromtimestamp(day + 3600, timezone.utc))
+    message["MIME-Version"] = "1.0"
+
+
+mails = []
+D_1126 = D0 - 3 * DAY
+google_mail_report = google("example.com", "4410293847561029384", D_1126, [
+    record("209.85.220.41", 790, "none", "pass", "pass", "example.com",
+           [("example.com", "google", "pass")], [("example.com", "pass")]),
+    record("203.0.113.77", 9, "none", "fail", "fail", "example.com", [], [("example.com", "fail")]),
+])
+zip_name = f"google.com!example.com!{D_1126}!{D_1126 + DAY - 1}.zip"
+for relay in ("mail-sor-f41.google.com", "mail-sor-f69.google.com"):  # the same report via two MX relays
+    # Google: the whole message body is the zip (single part, base64).
+    m = MIMEBase("application", "zip", name=zip_name)
+    m.set_payload(zipped(zip_name[:-4] + ".xml", google_mail_report))
+    encoders.encode_base64(m)
+    m.add_header("Content-Disposition", "attachment", filename=zip_name)
+    headers(m, "noreply-dmarc-support@google.com", "Report domain: example.com Submitter: google.com Report-ID: 4410293847561029384",
+            "<4410293847561029384@google.com>", D_1126 + DAY, relay)
+    mails.append(m)
+
+# Amazon SES: multipart/mixed, octet-stream, RFC 2231 split file name.
+ses_report = ('<?xml version="1.0" encoding="UTF-8"?>\n<feedback><version>0.1</version><report_metadata>'
+              '<org_name>AMAZON-SES</org_name><email>postmaster@amazonses.com</email>'
+              f'<report_id>7c1e2a90-3b4d-4f6e-8a9b-0c1d2e3f4a5b</report_id><date_range><begin>{D0 - DAY}</begin>'
+              f'<end>{D0}</end></date_range></report_metadata><policy_published><domain>example.org</domain>'
+              '<adkim>r</adkim><aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct><fo>0</fo></policy_published>'
+              + record("54.240.8.21", 41, "none", "pass", "pass", "example.org",
+                       [("example.org", "ses", "pass")], [("amazonses.com", "pass")]) + "</feedback>")
+m = MIMEMultipart("mixed", boundary="=_mailtally_sample_ses")
+headers(m, "postmaster@amazonses.com", "Dmarc Aggregate Report Domain: {example.org}  Submitter: {Amazon SES}",
+        "<0100019a-ses-example@email.amazonses.com>", D0, "a8-21.smtp-out.amazonses.com")
+m.attach(MIMEText("This is an aggregate report from Amazon SES.\n", "plain"))
+part = MIMEApplication(gzip.compress(pretty(ses_report).encode(), mtime=0), "octet-stream")
+ses_name = f"amazonses.com!example.org!{D0 - DAY}!{D0}.xml.gz"
+part.add_header("Content-Disposition", "attachment")
+part.set_param("filename*0", ses_name[:30], header="Content-Disposition")
+part.set_param("filename*1", ses_name[30:], header="Content-Disposition")
+m.attach(part)
+mails.append(m)
+
+# Mail.ru-style TLS-RPT: multipart/report; report-type=tlsrpt, details that do not add up.
+tls = json.dumps({
+    "organization-name": "Mail.ru", "contact-info": "tls_support@corp.mail.ru",
+    "date-range": {"start-datetime": "2026-11-28T00:00:00Z", "end-datetime": "2026-11-29T00:00:00Z"},
+    "report-id": "d2c1b0a9-8f7e-4d6c-9b5a-4e3d2c1b0a9f@mail.ru",
+    "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.org"},
+                  "summary": {"total-successful-session-count": 310, "total-failure-session-count": 2},
+                  "failure-details": [
+                      {"result-type": "sts-policy-fetch-error", "failed-session-count": 2,
+                       "failure-reason-code": "bad https response code: 404"},
+                      {"result-type": "sts-policy-fetch-error", "failed-session-count": 1,
+                       "failure-reason-code": "dial tcp: i/o timeout"}]}]}, indent=3)
+m = MIMEMultipart("report", boundary="=_mailtally_sample_tlsrpt", report_type="tlsrpt")
+headers(m, "tls_support@corp.mail.ru", "Report Domain: example.org Submitter: mail.ru Report-ID: <d2c1b0a9@mail.ru>",
+        "<tlsrpt-20261128@mail.ru>", D0, "smtp.mail.ru")
+m["TLS-Report-Domain"] = "example.org"
+m["TLS-Report-Submitter"] = "mail.ru"
+m.attach(MIMEText("This is an aggregate TLS report from mail.ru\n", "plain"))
+part = MIMEApplication(gzip.compress(tls.encode(), mtime=0), "tlsrpt+gzip")
+part.add_header("Content-Disposition", "attachment", filename=f"mail.ru!example.org!{D0 - DAY}!{D0}!001.json.gz")
+m.attach(part)
+mails.append(m)
+
+# A DMARC failure report (ARF): skipped under its own kind.
+m = MIMEMultipart("report", boundary="=_mailtally_sample_arf", report_type="feedback-report")
+headers(m, "dmarc-failure@receiver.example", "DMARC failure report for example.com", "<arf-1@receiver.example>", D0,
+        "mx.receiver.example")
+m.attach(MIMEText("A message claiming to be from example.com failed DMARC.\n", "plain"))
+feedback = MIMEBase("message", "feedback-report")
+feedback.set_payload("Feedback-Type: auth-failure\nAuth-Failure: dmarc\nSource-IP: 203.0.113.77\nReported-Domain: example.com\n")
+m.attach(feedback)
+mails.append(m)
+
+# An ordinary message with no report, whose body has a line starting with "From ".
+m = EmailMessage()
+headers(m, "postmaster@example.com", "Where do the reports go?", "<note-1@example.com>", D0, "localhost")
+m.set_content("Hello,\n\nFrom now on the reports go to this mailbox.\n\nFrom postmaster Mon Nov 30 10:00:00 2026 is not a separator here.\n")
+mails.append(m)
+
+box_path = os.path.join(OUT, "inbox.mbox")
+if os.path.exists(box_path):
+    os.remove(box_path)
+box = mailbox.mbox(box_path)
+for index, message in enumerate(mails):
+    entry = mailbox.mboxMessage(message)
+    entry.set_from("MAILER-DAEMON", time.gmtime(D0 + index * 60))
+    box.add(entry)
+box.close()

@@ -10,13 +10,16 @@ public struct StoredInput: Sendable {
     /// `identity` when ``bytes`` are the original bytes, `zlib` when they are zlib-compressed.
     public var encoding: String
     public var bytes: [UInt8]
+    /// The message, when the input is one message of a mailbox or an .eml file.
+    public var message: MessageProvenance?
 
-    public init(input: String, sha256: [UInt8], size: Int, encoding: String, bytes: [UInt8]) {
+    public init(input: String, sha256: [UInt8], size: Int, encoding: String, bytes: [UInt8], message: MessageProvenance? = nil) {
         self.input = input
         self.sha256 = sha256
         self.size = size
         self.encoding = encoding
         self.bytes = bytes
+        self.message = message
     }
 }
 
@@ -24,8 +27,9 @@ public struct StoredInput: Sendable {
 public enum PartOutcome: Sendable {
     case dmarc(AggregateReport, part: String)
     case tls(TLSReport, part: String)
-    /// Not a report, and not an error (a message with no report, a junk zip entry).
-    case skipped(part: String, reason: String)
+    /// Not an aggregate report, and not an error: `kind` says what it was (`no-report` for a
+    /// message without one, `arf` for a DMARC failure report).
+    case skipped(part: String, kind: String, reason: String)
     case failed(part: String, code: String, reason: String)
 }
 

@@ -155,6 +155,26 @@ extension ReportStore {
                 ALTER TABLE ingest_log ADD COLUMN tls_report_id INTEGER REFERENCES tls_report(id) ON DELETE SET NULL;
                 """)
         }
+        migrator.registerMigration("v3-mail") { db in
+            try db.execute(sql: """
+                CREATE TABLE mail_message (
+                    id INTEGER PRIMARY KEY,
+                    raw_input_id INTEGER NOT NULL REFERENCES raw_input(id),
+                    input TEXT NOT NULL,
+                    number INTEGER,
+                    message_id TEXT,
+                    date TEXT,
+                    sender TEXT,
+                    subject TEXT,
+                    tls_report_domain TEXT,
+                    tls_report_submitter TEXT
+                );
+                CREATE INDEX mail_message_raw_input ON mail_message(raw_input_id);
+                ALTER TABLE dmarc_report ADD COLUMN mail_message_id INTEGER REFERENCES mail_message(id);
+                ALTER TABLE tls_report ADD COLUMN mail_message_id INTEGER REFERENCES mail_message(id);
+                ALTER TABLE ingest_log ADD COLUMN mail_message_id INTEGER REFERENCES mail_message(id);
+                """)
+        }
         return migrator
     }
 }

@@ -61,27 +61,40 @@ extension ReportStore {
             guard let rawID = try Int64.fetchOne(
                 db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)])
             else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
+            var messageID: Int64?
+            if let message = input.message {
+                try db.execute(
+                    sql: """
+                        INSERT INTO mail_message(raw_input_id, input, number, message_id, date, sender, subject,
+                            tls_report_domain, tls_report_submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        rawID, input.input, message.number, message.messageID, message.date, message.from, message.subject,
+                        message.tlsReportDomain, message.tlsReportSubmitter,
+                    ])
+                messageID = db.lastInsertedRowID
+            }
 
             var logged: [LoggedOutcome] = []
             for outcome in outcomes {
                 switch outcome {
                 case .dmarc(let report, let part):
-                    let row = try Self.storeReport(kind: "dmarc", input: input.input, part: part, rawInputID: rawID, runID: runID, in: db) {
-                        try Self.insert(report, rawInputID: rawID, input: input.input, part: part, in: db)
+                    let row = try Self.storeReport(kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
+                        try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
                     }
                     logged.append(row)
                 case .tls(let report, let part):
-                    let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, runID: runID, in: db) {
-                        try Self.insert(report, rawInputID: rawID, input: input.input, part: part, in: db)
+                    let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
+                        try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
                     }
                     logged.append(row)
-                case .skipped(let part, let reason):
-                    let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: nil, code: nil, reason: reason)
-                    try Self.log(row, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+                case .skipped(let part, let kind, let reason):
+                    let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: kind, code: nil, reason: reason)
+                    try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
                     logged.append(row)
                 case .failed(let part, let code, let reason):
                     let row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
-                    try Self.log(row, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+                    try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
                     logged.append(row)
                 }
             }
@@ -116,7 +129,7 @@ extension ReportStore {
     /// Inserts one report inside a savepoint and logs the outcome: imported, duplicate, or failed
     /// with nothing of it left behind.
     static func storeReport(
-        kind: String, input: String, part: String, rawInputID: Int64, runID: Int64?, in db: Database,
+        kind: String, input: String, part: String, rawInputID: Int64, messageID: Int64?, runID: Int64?, in db: Database,
         insert: () throws -> (Int64, Bool)
     ) throws -> LoggedOutcome {
         var reportRowID: Int64?
@@ -135,29 +148,30 @@ extension ReportStore {
         }
         let row = LoggedOutcome(
             input: input, part: part, status: status, kind: kind, code: failure == nil ? nil : "store", reason: failure)
-        try log(row, rawInputID: rawInputID, reportID: kind == "dmarc" ? reportRowID : nil,
+        try log(row, rawInputID: rawInputID, messageID: messageID, reportID: kind == "dmarc" ? reportRowID : nil,
             tlsReportID: kind == "tlsrpt" ? reportRowID : nil, runID: runID, in: db)
         return row
     }
 
     static func log(
-        _ outcome: LoggedOutcome, rawInputID: Int64?, reportID: Int64?, tlsReportID: Int64? = nil, runID: Int64?, in db: Database
+        _ outcome: LoggedOutcome, rawInputID: Int64?, messageID: Int64? = nil, reportID: Int64?, tlsReportID: Int64? = nil,
+        runID: Int64?, in db: Database
     ) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id,
-                    tls_report_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    tls_report_id, mail_message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             runID, now(), outcome.input, outcome.part, rawInputID, outcome.status.rawValue, outcome.kind,
-            outcome.code, outcome.reason, reportID, tlsReportID,
+            outcome.code, outcome.reason, reportID, tlsReportID, messageID,
         ])
     }
 
     /// Inserts a report and its children. Returns its row id and whether it was new.
     static func insert(
-        _ report: AggregateReport, rawInputID: Int64, input: String, part: String, in db: Database
+        _ report: AggregateReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, in db: Database
     ) throws -> (Int64, Bool) {
         let meta = report.metadata
         let errors = meta.errors.isEmpty ? nil : String(decoding: try JSONEncoder().encode(meta.errors), as: UTF8.self)
@@ -165,15 +179,15 @@ extension ReportStore {
             sql: """
                 INSERT INTO dmarc_report(reporter, org_name, email, extra_contact_info, report_id, policy_domain,
                     begin, end, version, namespace, generator, errors, schema, record_count, message_count,
-                    raw_input_id, input, part, imported_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    raw_input_id, input, part, imported_at, mail_message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
                 """
         ).execute(arguments: [
             meta.reporterKey, meta.orgName, meta.email, meta.extraContactInfo, meta.reportID, report.policy.domain,
             meta.dateRange.begin, meta.dateRange.end, report.version, report.namespace, meta.generator, errors,
             report.isRFC9990 ? "rfc9990" : "rfc7489", report.records.count, report.messageCount,
-            rawInputID, input, part, now(),
+            rawInputID, input, part, now(), messageID,
         ])
         guard db.changesCount > 0 else {
             let existing = try Int64.fetchOne(

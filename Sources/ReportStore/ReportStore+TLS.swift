@@ -5,16 +5,18 @@ import ReportModel
 extension ReportStore {
     /// Inserts a TLS report and its policies and failure details. Returns its row id and whether
     /// it was new; a duplicate (same organisation, report id and range) changes nothing.
-    static func insert(_ report: TLSReport, rawInputID: Int64, input: String, part: String, in db: Database) throws -> (Int64, Bool) {
+    static func insert(
+        _ report: TLSReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, in db: Database
+    ) throws -> (Int64, Bool) {
         try db.cachedStatement(
             sql: """
                 INSERT INTO tls_report(organization, organization_key, contact_info, report_id, begin, end, raw_input_id,
-                    input, part, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    input, part, imported_at, mail_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (organization_key, report_id, begin, end) DO NOTHING
                 """
         ).execute(arguments: [
             report.organizationName, report.organizationKey, report.contactInfo, report.reportID,
-            report.dateRange.begin, report.dateRange.end, rawInputID, input, part, now(),
+            report.dateRange.begin, report.dateRange.end, rawInputID, input, part, now(), messageID,
         ])
         guard db.changesCount > 0 else {
             let existing = try Int64.fetchOne(

@@ -1,5 +1,6 @@
 import Foundation
 import ReportIngest
+import ReportModel
 import Testing
 import TestSupport
 
@@ -125,5 +126,61 @@ import TestSupport
             #expect(detailed == reading.detailed, "\(name)")
         }
         print("TLSCorpusTests: \(imported) of \(files.count) TLS-RPT files imported with the independent totals.")
+    }
+}
+
+/// Every .eml of the corpus yields exactly the reports Python's email package finds in it.
+@Suite struct MailCorpusTests {
+    struct Reading: Decodable {
+        struct Report: Decodable, Equatable {
+            var kind: String
+            var records: Int?
+            var messages: Int64?
+            var domain: String?
+            var successful: Int64?
+            var failed: Int64?
+        }
+        var file: String
+        var arf: Bool
+        var reports: [Report]
+    }
+
+    @Test func everyMailYieldsTheReportsPythonFinds() throws {
+        guard let corpus = TestSupport.corpus else {
+            print("MailCorpusTests: SKIPPED — MAILTALLY_CORPUS is unset, so the corpus mails were not read.")
+            return
+        }
+        var files: [String] = []
+        for name in ["mail", "forensic"] {
+            let dir = corpus.appendingPathComponent(name).path
+            files += try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { "\(dir)/\($0)" }
+        }
+        let script = TestSupport.packageRoot.appendingPathComponent("Tests/Support/independent_mail_reports.py").path
+        let output = try TestSupport.shell("python3", [script] + files)
+        let readings = try output.output.split(separator: "\n").map { try JSONDecoder().decode(Reading.self, from: Data($0.utf8)) }
+        #expect(readings.count == files.count)
+        var reports = 0
+        for reading in readings {
+            let name = (reading.file as NSString).lastPathComponent
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reading.file)))
+            if bytes.starts(with: Array("From ".utf8)), let newline = bytes.firstIndex(of: 0x0A) { bytes.removeFirst(newline + 1) }
+            let extracted = MailExtractor().extract(message: bytes[...], number: nil)
+            #expect(extracted.error == nil, "\(name)")
+            #expect((extracted.skipped?.kind == "arf") == reading.arf, "\(name): ARF")
+            let found: [Reading.Report] = extracted.documents.compactMap { document in
+                switch document {
+                case .dmarc(let report, _):
+                    Reading.Report(kind: "dmarc", records: report.records.count, messages: report.messageCount, domain: report.policy.domain)
+                case .tls(let report, _):
+                    Reading.Report(
+                        kind: "tlsrpt", successful: report.policies.reduce(0) { $0 + $1.successfulSessions },
+                        failed: report.policies.reduce(0) { $0 + $1.failedSessions })
+                case .failed: nil
+                }
+            }
+            #expect(found == reading.reports, "\(name)")
+            reports += found.count
+        }
+        print("MailCorpusTests: \(readings.count) mails, \(reports) reports, each as Python's email package finds them.")
     }
 }

@@ -49,8 +49,8 @@ extension MailTally {
             }
             progress.finish()
             for failure in summary.errors {
-                let part = failure.part.isEmpty ? "" : " \(failure.part)"
-                Terminal.error("\(failure.input)\(part): \(failure.reason)")
+                let place = failure.part.isEmpty ? failure.input : "\(failure.input): \(failure.part)"
+                Terminal.error(Escape.terminal("\(place): \(failure.reason)"))
             }
             if json {
                 Terminal.write(JSONOutput.encode(summary))

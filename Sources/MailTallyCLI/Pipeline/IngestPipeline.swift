@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReportIngest
+import ReportModel
 import ReportStore
 
 /// Reads inputs, extracts and parses their reports, and stores them with the ingest log.
@@ -29,9 +30,7 @@ public struct IngestPipeline {
         let runID = try store.startRun(command: command)
         for (path, reason) in problems {
             summary.inputs += 1
-            let outcome = LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)
-            try store.logUnreadable(outcome, runID: runID)
-            summary.count(outcome)
+            summary.count(try logUnreadable(path, reason: reason, runID: runID))
         }
         for (index, file) in files.enumerated() {
             summary.inputs += 1
@@ -45,48 +44,120 @@ public struct IngestPipeline {
         return summary
     }
 
-    /// Ingests one input file (or `-`).
+    /// Ingests one input file (or `-`): an mbox (starts with `From `), one message (starts with
+    /// a header field), or a bare report file. Recognised by content, never by name.
     func ingest(file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
+        let handle: FileHandle
+        var prefix: [UInt8]
+        do {
+            handle = try Self.open(file)
+            prefix = [UInt8](try handle.read(upToCount: 64 << 10) ?? Data())
+        } catch {
+            return [try logUnreadable(file, reason: "\(error)", runID: runID)]
+        }
+        defer { if file != "-" { try? handle.close() } }
+
+        if prefix.starts(with: MboxReader.fromPrefix) {
+            let reader = MboxReader(handle: handle, prefix: prefix, maxMessageBytes: limits.maxReportBytes)
+            var outcomes: [LoggedOutcome] = []
+            while let message = reader.next() {
+                if let error = message.error {
+                    let label = MessageProvenance(number: message.number).label + " at byte \(message.offset)"
+                    outcomes.append(try logUnreadable(file, part: label, code: error.code.name, reason: error.detail, runID: runID))
+                    continue
+                }
+                outcomes += try ingest(message: message.bytes, number: message.number, input: file, runID: runID)
+            }
+            return outcomes
+        }
+
         let bytes: [UInt8]
         do {
-            bytes = try Self.read(file, limit: limits.maxReportBytes)
+            bytes = try Self.readRest(handle, after: prefix, limit: limits.maxReportBytes)
         } catch {
-            let outcome = LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")
-            try store.logUnreadable(outcome, runID: runID)
-            return [outcome]
+            return [try logUnreadable(file, reason: "\(error)", runID: runID)]
         }
+        if MailHeaders.looksLikeMessage(bytes[...]) {
+            return try ingest(message: bytes, number: nil, input: file, runID: runID)
+        }
+        return try ingest(report: bytes, input: file, runID: runID)
+    }
+
+    /// A bare report file: containers unwrapped, documents parsed, bytes kept.
+    func ingest(report bytes: [UInt8], input file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
         let digest = ReportExtractor.sha256(bytes)
         if try store.knownInput(sha256: digest) == .done {
             return [try store.logSeenInput(file, sha256: digest, runID: runID)]
         }
-        let documents = ReportExtractor(limits: limits).extract(bytes)
-        let outcomes: [PartOutcome] = documents.map { document in
-            switch document {
-            case .dmarc(let report, let part): .dmarc(report, part: part)
-            case .tls(let report, let part): .tls(report, part: part)
-            case .failed(let part, let error): .failed(part: part, code: error.code.name, reason: error.detail)
-            }
-        }
+        let outcomes = ReportExtractor(limits: limits).extract(bytes).map(Self.outcome)
         let stored = ReportExtractor.storedForm(of: bytes)
         let input = StoredInput(input: file, sha256: digest, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes)
         return try store.record(input, outcomes: outcomes, runID: runID)
     }
 
-    /// Reads a whole file (or standard input for `-`), refusing files over `limit` bytes.
-    static func read(_ path: String, limit: Int) throws -> [UInt8] {
-        if path == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            guard data.count <= limit else { throw InputError("standard input exceeds \(limit) bytes") }
-            return [UInt8](data)
+    /// One mail message: its report parts parsed, the message kept with its provenance.
+    func ingest(message bytes: [UInt8], number: Int?, input file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
+        let digest = ReportExtractor.sha256(bytes)
+        let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: number)
+        let label = extracted.provenance.label
+        if try store.knownInput(sha256: digest) == .done {
+            var seen = try store.logSeenInput(file, sha256: digest, runID: runID)
+            seen.part = label
+            return [seen]
         }
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        if let size = attributes[.size] as? Int, size > limit {
-            throw InputError("file of \(size) bytes exceeds \(limit) bytes")
+        var outcomes: [PartOutcome]
+        if let error = extracted.error {
+            outcomes = [.failed(part: label, code: error.code.name, reason: error.detail)]
+        } else if let skipped = extracted.skipped {
+            outcomes = [.skipped(part: label, kind: skipped.kind, reason: skipped.reason)]
+        } else {
+            outcomes = extracted.documents.map { document in
+                switch Self.outcome(document) {
+                case .dmarc(let report, let part): .dmarc(report, part: "\(label) \(part)")
+                case .tls(let report, let part): .tls(report, part: "\(label) \(part)")
+                case .failed(let part, let code, let reason): .failed(part: "\(label) \(part)", code: code, reason: reason)
+                case .skipped(let part, let kind, let reason): .skipped(part: "\(label) \(part)", kind: kind, reason: reason)
+                }
+            }
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("cannot open file") }
-        defer { try? handle.close() }
-        let data = try handle.readToEnd() ?? Data()
-        return [UInt8](data)
+        let stored = ReportExtractor.storedForm(of: bytes)
+        let input = StoredInput(
+            input: file, sha256: digest, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes,
+            message: extracted.provenance)
+        return try store.record(input, outcomes: outcomes, runID: runID)
+    }
+
+    static func outcome(_ document: ExtractedDocument) -> PartOutcome {
+        switch document {
+        case .dmarc(let report, let part): .dmarc(report, part: part)
+        case .tls(let report, let part): .tls(report, part: part)
+        case .failed(let part, let error): .failed(part: part, code: error.code.name, reason: error.detail)
+        }
+    }
+
+    func logUnreadable(_ file: String, part: String = "", code: String = "input", reason: String, runID: Int64) throws(StoreError) -> LoggedOutcome {
+        let outcome = LoggedOutcome(input: file, part: part, status: .failed, kind: nil, code: code, reason: reason)
+        try store.logUnreadable(outcome, runID: runID)
+        return outcome
+    }
+
+    static func open(_ path: String) throws -> FileHandle {
+        if path == "-" { return FileHandle.standardInput }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            let handle = FileHandle(forReadingAtPath: path)
+        else { throw InputError("cannot open file") }
+        return handle
+    }
+
+    /// The rest of a file after `prefix`, refusing more than `limit` bytes in all.
+    static func readRest(_ handle: FileHandle, after prefix: [UInt8], limit: Int) throws -> [UInt8] {
+        var bytes = prefix
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            guard bytes.count + chunk.count <= limit else { throw InputError("input exceeds \(limit) bytes") }
+            bytes.append(contentsOf: chunk)
+        }
+        return bytes
     }
 }
 

@@ -28,9 +28,14 @@ enum InputWalker {
             }
             var found: [String] = []
             while let relative = enumerator.nextObject() as? String {
-                // Hidden files and folders (.DS_Store, .git) are not inputs.
-                if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
                 let full = (path as NSString).appendingPathComponent(relative)
+                let name = (relative as NSString).lastPathComponent
+                if Self.isSkippedFolder(full, name: name) {
+                    enumerator.skipDescendants()
+                    continue
+                }
+                // Hidden files (.DS_Store) are not inputs.
+                if name.hasPrefix(".") { continue }
                 var nestedIsDirectory: ObjCBool = false
                 if manager.fileExists(atPath: full, isDirectory: &nestedIsDirectory), !nestedIsDirectory.boolValue {
                     found.append(full)
@@ -39,5 +44,25 @@ enum InputWalker {
             files += found.sorted()
         }
         return (files, problems)
+    }
+
+    /// Folders that hold no inputs: version-control and hidden folders (except Maildir++
+    /// folders such as `.INBOX.dmarc`, which hold `cur` and `new`) and a Maildir's `tmp`, where
+    /// messages are still being written.
+    static func isSkippedFolder(_ path: String, name: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
+        if name.hasPrefix(".") { return !isMaildir(path) }
+        if name == "tmp" { return isMaildir((path as NSString).deletingLastPathComponent) }
+        return false
+    }
+
+    /// A folder holding `cur` and `new` folders.
+    static func isMaildir(_ path: String) -> Bool {
+        let manager = FileManager.default
+        var cur: ObjCBool = false
+        var new: ObjCBool = false
+        return manager.fileExists(atPath: (path as NSString).appendingPathComponent("cur"), isDirectory: &cur) && cur.boolValue
+            && manager.fileExists(atPath: (path as NSString).appendingPathComponent("new"), isDirectory: &new) && new.boolValue
     }
 }

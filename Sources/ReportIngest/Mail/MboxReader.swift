@@ -1,0 +1,260 @@
+import Foundation
+
+/// Reads the messages of an mbox file one at a time, in bounded memory.
+///
+/// Handles mboxo and mboxrd (`>From ` lines lose one `>`), mboxcl and mboxcl2 (a
+/// `Content-Length` header is trusted when the bytes after it end the message: a blank line and
+/// a `From ` line, or the end of the file), and LF or CRLF line ends. A new message starts only
+/// at a `From ` line that follows a blank line and looks like a separator (a sender, a time and a
+/// year), so a `From ` line inside a body does not split a message.
+public final class MboxReader {
+    /// One message: its bytes without the `From ` line, or why it could not be taken whole.
+    public struct Message {
+        /// 1 for the first message of the file.
+        public var number: Int
+        /// Byte offset of the message's `From ` line in the file.
+        public var offset: Int64
+        public var bytes: [UInt8]
+        public var error: IngestError?
+    }
+
+    private let handle: FileHandle
+    private let maxMessageBytes: Int
+    private var buffer: [UInt8] = []
+    private var position = 0
+    /// File offset of `buffer[0]`.
+    private var bufferOffset: Int64 = 0
+    private var atEnd = false
+    private var number = 0
+    private static let chunkSize = 1 << 20
+
+    /// - Parameter prefix: bytes already read from `handle` (to sniff the format), read first.
+    public init(handle: FileHandle, prefix: [UInt8] = [], maxMessageBytes: Int) {
+        self.handle = handle
+        self.buffer = prefix
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// The next message, or `nil` at the end of the file.
+    public func next() -> Message? {
+        // Find the separator: skip blank lines; anything else starts a message.
+        var separatorOffset: Int64 = 0
+        while true {
+            separatorOffset = bufferOffset + Int64(position)
+            guard let line = readLine() else { return nil }
+            if Self.isBlank(line) { continue }
+            if !line.starts(with: Self.fromPrefix) { unread(line) }
+            break
+        }
+        number += 1
+        var message: [UInt8] = []
+        var overflow = false
+        func append(_ bytes: some Collection<UInt8>) {
+            guard !overflow else { return }
+            if message.count + bytes.count > maxMessageBytes {
+                overflow = true
+                message = []
+                return
+            }
+            message.append(contentsOf: bytes)
+        }
+        var inHeaders = true
+        var contentLength: Int?
+        var previousBlank = false
+        while let line = readLine() {
+            if inHeaders {
+                append(line)
+                if Self.isBlank(line) {
+                    inHeaders = false
+                    previousBlank = true
+                    if let length = contentLength, !overflow, let ended = finishByContentLength(length, into: &message) {
+                        if ended { return finish(message, overflow: overflow, offset: separatorOffset) }
+                        previousBlank = message.last == 0x0A && (message.dropLast().last == 0x0A || message.suffix(4).elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]))
+                    }
+                    continue
+                }
+                if let length = Self.contentLength(line) { contentLength = length }
+                continue
+            }
+            if previousBlank && Self.isSeparator(line) {
+                unread(line)
+                break
+            }
+            previousBlank = Self.isBlank(line)
+            append(Self.unescaped(line))
+        }
+        return finish(message, overflow: overflow, offset: separatorOffset)
+    }
+
+    private func finish(_ bytes: [UInt8], overflow: Bool, offset: Int64) -> Message {
+        var message = bytes
+        // The blank line before the next separator (or at the end) belongs to the mbox format.
+        if message.last == 0x0A {
+            let trailing = message.count >= 2 && message[message.count - 2] == 0x0D ? 2 : 1
+            let before = message.count - trailing
+            if before > 0 && message[before - 1] == 0x0A { message.removeLast(trailing) }
+        }
+        let error = overflow ? IngestError(.tooLarge, "message exceeds \(maxMessageBytes) bytes") : nil
+        return Message(number: number, offset: offset, bytes: overflow ? [] : message, error: error)
+    }
+
+    /// Reads `length` body bytes and checks that the message ends there. Returns `true` when it
+    /// does, `false` when it does not (reading goes on line by line), `nil` when the body was
+    /// shorter than `length` (the header lied).
+    private func finishByContentLength(_ length: Int, into message: inout [UInt8]) -> Bool? {
+        guard length >= 0, message.count + length <= maxMessageBytes else { return nil }
+        let bodyStart = message.count
+        let body = read(count: length)
+        message.append(contentsOf: body)
+        if body.count < length {
+            // The file ended inside the declared body: the header lied unless no separator hides in it.
+            if let split = Self.embeddedSeparator(in: message, from: bodyStart) {
+                unread(message[split...])
+                message.removeSubrange(split...)
+            }
+            return true
+        }
+        // The message ends here when what follows is the end, or (a blank line and) a separator.
+        guard let first = readLine() else { return true }
+        if Self.isSeparator(first) {
+            unread(first)
+            return true
+        }
+        if Self.isBlank(first) {
+            guard let second = readLine() else { return true }
+            unread(second)
+            if Self.isSeparator(second) { return true }
+        }
+        unread(first)
+        // Content-Length was wrong: look for a separator inside what was read and hand the rest back.
+        if let split = Self.embeddedSeparator(in: message, from: bodyStart) {
+            unread(message[split...])
+            message.removeSubrange(split...)
+            return true
+        }
+        return false
+    }
+
+    // MARK: - Lines
+
+    public static let fromPrefix = Array("From ".utf8)
+
+    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// A `From ` line that looks like an mbox separator: a sender, then a time and a year
+    /// (`From MAILER-DAEMON Fri Jul  8 12:08:34 2011`, `From - Sat Jan 03 12:00:00 2015`,
+    /// `From 1712345678@xxx Mon Jan 01 00:00:00 +0000 2024`).
+    static func isSeparator(_ line: ArraySlice<UInt8>) -> Bool {
+        guard line.starts(with: fromPrefix) else { return false }
+        let bytes = line.prefix(256).filter { $0 != 0x0D && $0 != 0x0A }
+        let tokens = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard tokens.count >= 4 else { return false }
+        let hasTime = tokens.contains { token in
+            let parts = token.split(separator: ":")
+            return (parts.count == 2 || parts.count == 3) && parts.allSatisfy { $0.count == 2 && $0.allSatisfy(\.isNumber) }
+        }
+        let hasYear = tokens.contains { $0.count == 4 && $0.allSatisfy(\.isNumber) && ($0.hasPrefix("19") || $0.hasPrefix("20")) }
+        return hasTime && hasYear
+    }
+
+    /// mboxrd: `>From ` and `>>From ` lose one `>` (harmless for mboxo).
+    static func unescaped(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard line.first == UInt8(ascii: ">") else { return line }
+        let rest = line.drop { $0 == UInt8(ascii: ">") }
+        return rest.starts(with: fromPrefix) ? line.dropFirst() : line
+    }
+
+    static func contentLength(_ line: ArraySlice<UInt8>) -> Int? {
+        let name = Array("content-length:".utf8)
+        guard line.count > name.count,
+            zip(line.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 })
+        else { return nil }
+        let value = String(decoding: line.dropFirst(name.count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Int(value)
+    }
+
+    /// Where a separator (`\n`, a blank line, a `From ` line) starts inside `bytes`, after `start`.
+    static func embeddedSeparator(in bytes: [UInt8], from start: Int) -> Int? {
+        var index = max(start, 1)
+        while index < bytes.count {
+            guard let newline = bytes[index...].firstIndex(of: 0x0A) else { return nil }
+            let lineStart = newline + 1
+            guard lineStart < bytes.count else { return nil }
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let line = bytes[lineStart..<min(lineEnd + 1, bytes.count)]
+            let previousEnd = newline
+            let previousBlank = previousEnd >= 1 && (bytes[previousEnd - 1] == 0x0A || (previousEnd >= 2 && bytes[previousEnd - 1] == 0x0D && bytes[previousEnd - 2] == 0x0A))
+            if previousBlank && isSeparator(line) { return lineStart }
+            index = lineStart
+        }
+        return nil
+    }
+
+    /// The next line with its line end, or `nil` at the end. A line longer than the message cap
+    /// comes in pieces, so memory stays bounded.
+    private func readLine() -> ArraySlice<UInt8>? {
+        var scanned = 0  // bytes after `position` already searched for a line end
+        while true {
+            if let newline = buffer[(position + scanned)...].firstIndex(of: 0x0A) {
+                let line = buffer[position...newline]
+                position = newline + 1
+                return line
+            }
+            scanned = buffer.count - position
+            if scanned > maxMessageBytes {
+                let line = buffer[position..<buffer.count]
+                position = buffer.count
+                return line
+            }
+            if !refill() {
+                guard position < buffer.count else { return nil }
+                let line = buffer[position...]
+                position = buffer.count
+                return line
+            }
+        }
+    }
+
+    private func read(count: Int) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(min(count, 1 << 24))
+        while output.count < count {
+            if position == buffer.count && !refill() { break }
+            let take = min(count - output.count, buffer.count - position)
+            output.append(contentsOf: buffer[position..<position + take])
+            position += take
+        }
+        return output
+    }
+
+    private func unread(_ bytes: ArraySlice<UInt8>) {
+        if position >= bytes.count && buffer[(position - bytes.count)..<position].elementsEqual(bytes) {
+            position -= bytes.count
+        } else {
+            buffer = Array(bytes) + buffer[position...]
+            bufferOffset += Int64(position) - Int64(bytes.count)
+            position = 0
+        }
+    }
+
+    /// Reads more bytes; drops what was consumed. Returns `false` at the end of the file.
+    private func refill() -> Bool {
+        guard !atEnd else { return false }
+        let chunk = (try? handle.read(upToCount: Self.chunkSize)) ?? nil
+        guard let chunk, !chunk.isEmpty else {
+            atEnd = true
+            return false
+        }
+        if position > 0 {
+            // Keep the unconsumed tail; searchFrom offsets in readLine are relative to position.
+            bufferOffset += Int64(position)
+            buffer.removeFirst(position)
+            position = 0
+        }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+}

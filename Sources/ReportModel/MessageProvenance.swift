@@ -1,0 +1,36 @@
+/// Where a report came from when it arrived by mail: the message and its headers.
+public struct MessageProvenance: Hashable, Sendable {
+    /// The message's position in its mbox (1-based); `nil` for a single-message file.
+    public var number: Int?
+    public var messageID: String?
+    public var date: String?
+    public var from: String?
+    public var subject: String?
+    /// RFC 8460 `TLS-Report-Domain` and `TLS-Report-Submitter`.
+    public var tlsReportDomain: String?
+    public var tlsReportSubmitter: String?
+
+    public init(
+        number: Int? = nil, messageID: String? = nil, date: String? = nil, from: String? = nil, subject: String? = nil,
+        tlsReportDomain: String? = nil, tlsReportSubmitter: String? = nil
+    ) {
+        self.number = number
+        self.messageID = messageID
+        self.date = date
+        self.from = from
+        self.subject = subject
+        self.tlsReportDomain = tlsReportDomain
+        self.tlsReportSubmitter = tlsReportSubmitter
+    }
+
+    /// `message 1832 <id@host>`: how errors name the message.
+    public var label: String {
+        var parts: [String] = []
+        if let number { parts.append("message \(number)") }
+        if let messageID, !messageID.isEmpty {
+            let id = messageID.hasPrefix("<") ? messageID : "<\(messageID)>"
+            parts.append(id.count > 120 ? String(id.prefix(120)) + "…>" : id)
+        }
+        return parts.isEmpty ? "message" : parts.joined(separator: " ")
+    }
+}
