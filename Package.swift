@@ -44,14 +44,17 @@ let package = Package(
             swiftSettings: settings
         ),
 
-        // Summaries to text, Markdown, CSV and JSON.
-        .target(name: "ReportRendering", dependencies: ["ReportModel"], swiftSettings: settings),
+        // Pure analysis: source resolution (source map, Public Suffix List, aliases), correlation.
+        .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
+
+        // Summaries, correlations and the stakeholder pack in text, Markdown, CSV and JSON.
+        .target(name: "ReportRendering", dependencies: ["ReportModel", "ReportAnalysis"], swiftSettings: settings),
 
         // Commands and the ingest pipeline; the executable is a thin shell around it.
         .target(
             name: "MailTallyCLI",
             dependencies: [
-                "ReportModel", "ReportIngest", "ReportStore", "ReportRendering",
+                "ReportModel", "ReportIngest", "ReportStore", "ReportAnalysis", "ReportRendering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,8 +70,12 @@ let package = Package(
             name: "ReportStoreTests", dependencies: ["ReportStore", "ReportModel", "ReportIngest", "TestSupport"],
             swiftSettings: settings),
         .testTarget(
+            name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"], swiftSettings: settings),
+        .testTarget(
             name: "MailTallyCLITests",
-            dependencies: ["MailTallyCLI", "ReportStore", "ReportModel", "ReportIngest", "ReportRendering", "TestSupport"],
+            dependencies: [
+                "MailTallyCLI", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis", "ReportRendering", "TestSupport",
+            ],
             swiftSettings: settings
         ),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReportAnalysis
 import ReportModel
 import ReportRendering
 import ReportStore
@@ -83,3 +84,34 @@ struct CommandFailure: Error, CustomStringConvertible {
         self.description = description
     }
 }
+
+/// How sources are named: the user's source map and the Public Suffix List.
+struct ResolverOptions: ParsableArguments {
+    @Option(help: "A source map: one `network-or-ptr-suffix,source[,category]` rule a line.")
+    var sourceMap: String?
+
+    @Option(help: "The Public Suffix List (default: $MAILTALLY_PSL, else \(PublicSuffixList.defaultPath)).")
+    var psl: String?
+
+    func makeResolver() throws -> SourceResolver {
+        var map = SourceMap()
+        if let sourceMap {
+            guard let data = FileManager.default.contents(atPath: sourceMap) else {
+                throw ValidationError("cannot read the source map \(sourceMap)")
+            }
+            do {
+                map = try SourceMap(text: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw ValidationError("\(sourceMap): \(error)")
+            }
+        }
+        let path = psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath
+        let list = PublicSuffixList.load(path: path)
+        if list == nil {
+            MailTally.logger.warning("no Public Suffix List at \(path): organisational domains use the last two labels")
+        }
+        return SourceResolver(sourceMap: map, publicSuffixList: list ?? PublicSuffixList())
+    }
+}
+
+extension CorrelationKey: ExpressibleByArgument {}

@@ -33,12 +33,7 @@ public struct MarkdownSummaryRenderer: SummaryRenderer {
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "_No reports in the database for this selection._\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
-        var out = "| " + header.map(Escape.markdown).joined(separator: " | ") + " |\n"
-        let textColumns: Set<String> = ["domain", "mta_sts_mode"]
-        out += "|" + header.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
-        for row in rows {
-            out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n"
-        }
+        var out = MarkdownTable.render(header: header, rows: rows, textColumns: [0, header.count - 1])
         for view in summaries {
             let lines = TLSSection.lines(for: view.summary)
             guard !lines.isEmpty else { continue }
@@ -109,7 +104,7 @@ public struct CSVSummaryRenderer: SummaryRenderer {
 
     public func render(_ summaries: [DomainSummaryView]) -> String {
         let (header, rows) = DomainSummaryView.table(summaries, percentages: false)
-        return ([header] + rows).map { $0.map(Escape.csv).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        return CSVTable.render(header: header, rows: rows)
     }
 }
 
@@ -130,6 +125,15 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     struct DMARC: Encodable {
         var reports, messages, dmarc_pass, spf_aligned_pass, dkim_aligned_pass: Int64
         var disposition: [String: Int64]
+
+        init(_ totals: DMARCTotals) {
+            reports = totals.reports
+            messages = totals.messages
+            dmarc_pass = totals.dmarcPass
+            spf_aligned_pass = totals.spfAlignedPass
+            dkim_aligned_pass = totals.dkimAlignedPass
+            disposition = totals.disposition
+        }
     }
 
     struct TLS: Encodable {
@@ -141,6 +145,19 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         var reporters: [String: Sessions]?
         var mta_sts_mode: String?
         var mta_sts_max_age: Int64?
+
+        init(_ totals: TLSTotals, breakdown: TLSBreakdown?) {
+            reports = totals.reports
+            successful_sessions = totals.successfulSessions
+            failed_sessions = totals.failedSessions
+            failures_by_result_type = totals.failuresByResultType
+            detailed_failed_sessions = totals.failuresByResultType.values.reduce(0, &+)
+            failures_by_receiving_mx = breakdown?.failuresByReceivingMX
+            by_policy_type = breakdown?.byPolicyType.mapValues(Sessions.init)
+            reporters = breakdown?.byReporter.mapValues(Sessions.init)
+            mta_sts_mode = breakdown?.stsMode
+            mta_sts_max_age = breakdown?.stsMaxAge
+        }
     }
 
     struct Sessions: Encodable {
@@ -155,20 +172,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     public func render(_ summaries: [DomainSummaryView]) -> String {
         let document = Document(domains: summaries.map { view in
             let s = view.summary
-            return Domain(
-                domain: s.domain,
-                dmarc: DMARC(
-                    reports: s.dmarc.reports, messages: s.dmarc.messages, dmarc_pass: s.dmarc.dmarcPass,
-                    spf_aligned_pass: s.dmarc.spfAlignedPass, dkim_aligned_pass: s.dmarc.dkimAlignedPass,
-                    disposition: s.dmarc.disposition),
-                tls: TLS(
-                    reports: s.tls.reports, successful_sessions: s.tls.successfulSessions,
-                    failed_sessions: s.tls.failedSessions, failures_by_result_type: s.tls.failuresByResultType,
-                    detailed_failed_sessions: s.tls.failuresByResultType.values.reduce(0, &+),
-                    failures_by_receiving_mx: s.tlsBreakdown?.failuresByReceivingMX,
-                    by_policy_type: s.tlsBreakdown?.byPolicyType.mapValues(Sessions.init),
-                    reporters: s.tlsBreakdown?.byReporter.mapValues(Sessions.init),
-                    mta_sts_mode: s.tlsBreakdown?.stsMode, mta_sts_max_age: s.tlsBreakdown?.stsMaxAge))
+            return Domain(domain: s.domain, dmarc: DMARC(s.dmarc), tls: TLS(s.tls, breakdown: s.tlsBreakdown))
         })
         return JSONOutput.encode(document)
     }

@@ -1,4 +1,5 @@
 import GRDB
+import ReportModel
 
 extension ReportStore {
     /// The schema, one migration per version. Shipped migrations are never edited.
@@ -174,6 +175,35 @@ extension ReportStore {
                 ALTER TABLE tls_report ADD COLUMN mail_message_id INTEGER REFERENCES mail_message(id);
                 ALTER TABLE ingest_log ADD COLUMN mail_message_id INTEGER REFERENCES mail_message(id);
                 """)
+        }
+        migrator.registerMigration("v4-dmarc-daily-rollup") { db in
+            try db.execute(sql: """
+                CREATE TABLE dmarc_daily (
+                    policy_domain TEXT NOT NULL,
+                    day INTEGER NOT NULL,
+                    source_ip TEXT NOT NULL,
+                    reporter_org TEXT NOT NULL,
+                    reporter_email TEXT NOT NULL,
+                    disposition TEXT NOT NULL,
+                    messages INTEGER NOT NULL,
+                    dmarc_pass INTEGER NOT NULL,
+                    spf_pass INTEGER NOT NULL,
+                    dkim_pass INTEGER NOT NULL,
+                    PRIMARY KEY (policy_domain, day, source_ip, reporter_org, reporter_email, disposition)
+                ) WITHOUT ROWID;
+                """)
+            // Reports stored before this version: roll them up now.
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.policy_domain, r.begin, r.end, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
+                    """)
+            while let row = try rows.next() {
+                try ReportStore.addToDailyRollup(
+                    domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
+                    sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], in: db)
+            }
         }
         return migrator
     }

@@ -222,6 +222,10 @@ extension ReportStore {
         let insertSPF = try db.cachedStatement(
             sql: "INSERT INTO dmarc_spf(record_id, domain, scope, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
         for record in report.records {
+            try addToDailyRollup(
+                domain: report.policy.domain, range: meta.dateRange, orgName: meta.orgName, email: meta.email,
+                sourceIP: record.sourceIP, count: record.count, disposition: record.disposition?.rawValue,
+                dkim: record.dkim?.rawValue, spf: record.spf?.rawValue, in: db)
             try insertRecord.execute(arguments: [
                 reportID, record.sourceIP, record.count, record.disposition?.rawValue, record.dkim?.rawValue,
                 record.spf?.rawValue, record.headerFrom, record.envelopeFrom, record.envelopeTo,
@@ -242,6 +246,31 @@ extension ReportStore {
             }
         }
         return (reportID, true)
+    }
+
+    /// Adds one record's messages to the per-day rollup, spread over the days its report covers
+    /// (brief §4), so that period queries sum days instead of scanning records.
+    static func addToDailyRollup(
+        domain: String, range: DateRange, orgName: String, email: String?, sourceIP: String, count: Int64,
+        disposition: String?, dkim: String?, spf: String?, in db: Database
+    ) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
+                    messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (policy_domain, day, source_ip, reporter_org, reporter_email, disposition) DO UPDATE SET
+                    messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
+                    spf_pass = spf_pass + excluded.spf_pass, dkim_pass = dkim_pass + excluded.dkim_pass
+                """)
+        let dkimPass = dkim == AlignedVerdict.pass.rawValue
+        let spfPass = spf == AlignedVerdict.pass.rawValue
+        let org = orgName.trimmedWhitespace().lowercased()
+        for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
+            try statement.execute(arguments: [
+                domain, part.day, sourceIP, org, email ?? "", disposition ?? "unknown", part.count,
+                dkimPass || spfPass ? part.count : 0, spfPass ? part.count : 0, dkimPass ? part.count : 0,
+            ])
+        }
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

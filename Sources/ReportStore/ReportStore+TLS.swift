@@ -235,3 +235,63 @@ extension ReportStore {
         (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 }
+
+extension ReportStore {
+    /// TLS sessions per (policy domain, reporting organisation) for the correlation, spread over
+    /// days like every other period query.
+    public func tlsReporterAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [TLSReporterAggregate] {
+        try read("aggregating TLS-RPT by reporter") { db in
+            struct Key: Hashable { var domain, organization, contact: String }
+            var result: [Key: TLSReporterAggregate] = [:]
+            var filter = ""
+            var arguments = StatementArguments()
+            if !domains.isEmpty {
+                filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+                arguments += StatementArguments(domains)
+            }
+            if let period {
+                filter += " AND r.end > ? AND r.begin < ?"
+                arguments += [period.start, period.end]
+            }
+            func share(_ count: Int64, _ row: Row) -> Int64 {
+                guard let period else { return count }
+                return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
+            }
+            let policies = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.id AS policy_id, r.id, p.policy_domain, r.organization, IFNULL(r.contact_info, '') AS contact, r.begin, r.end,
+                        p.successful_sessions, p.failed_sessions
+                    FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
+                    """,
+                arguments: arguments)
+            var keyOfPolicy: [Int64: Key] = [:]
+            while let row = try policies.next() {
+                let key = Key(domain: row["policy_domain"], organization: row["organization"], contact: row["contact"])
+                keyOfPolicy[row["policy_id"]] = key
+                var entry = result[key] ?? TLSReporterAggregate(
+                    domain: key.domain, organization: key.organization, contactInfo: key.contact.isEmpty ? nil : key.contact,
+                    reports: [], totals: TLSTotals())
+                entry.reports.insert(row["id"])
+                entry.totals.successfulSessions = entry.totals.successfulSessions.saturatingAdd(share(row["successful_sessions"], row))
+                entry.totals.failedSessions = entry.totals.failedSessions.saturatingAdd(share(row["failed_sessions"], row))
+                result[key] = entry
+            }
+            let failures = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.id, r.begin, r.end, f.result_type, f.failed_session_count
+                    FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
+                    WHERE 1 = 1\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try failures.next() {
+                guard let key = keyOfPolicy[row[0]] else { continue }
+                let type: String = row[3]
+                let count = share(row[4], row)
+                result[key]?.totals.failuresByResultType[type, default: 0] += count
+            }
+            return Array(result.values)
+        }
+    }
+}

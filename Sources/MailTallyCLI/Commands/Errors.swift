@@ -40,11 +40,9 @@ extension MailTally {
                 struct Document: Encodable { var errors: [Row] }
                 Terminal.write(JSONOutput.encode(Document(errors: rows)))
             case .csv:
-                Terminal.write(([header] + cells).map { $0.map(Escape.csv).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n")
+                Terminal.write(CSVTable.render(header: header, rows: cells))
             case .md:
-                var out = "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in " --- " }.joined(separator: "|") + "|\n"
-                for row in cells { out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n" }
-                Terminal.write(out)
+                Terminal.write(MarkdownTable.render(header: header, rows: cells, textColumns: Set(header.indices)))
             case .text:
                 if rows.isEmpty {
                     Terminal.write("No failed inputs.\n")

@@ -4,65 +4,110 @@ import ReportModel
 extension ReportStore {
     /// DMARC totals per policy domain (brief §4), whole or over a period of UTC days.
     ///
-    /// Without a period every report counts whole. With one, each record's count is spread over
-    /// the days its report covers and only the days inside the period count; a report counts in
-    /// `reports` when its range overlaps the period.
+    /// Message counts come from the per-day rollup, where each record's count was spread over
+    /// the days its report covers when it was stored: a period sums its days, all time sums all
+    /// days, and both are exact. A report counts in `reports` when its range overlaps the period.
     /// - Parameter domains: policy domains to include; empty for all.
     public func dmarcTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: DMARCTotals] {
         try read("summarising DMARC") { db in
-            var filter = ""
-            var arguments = StatementArguments()
-            if !domains.isEmpty {
-                filter += " AND r.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-                arguments += StatementArguments(domains)
-            }
-            if let period {
-                filter += " AND r.end > ? AND r.begin < ?"
-                arguments += [period.start, period.end]
-            }
             var totals: [String: DMARCTotals] = [:]
+            let (reportFilter, reportArguments) = Self.reportFilter(domains: domains, period: period)
             let reportRows = try Row.fetchCursor(
-                db, sql: "SELECT r.policy_domain, COUNT(*) FROM dmarc_report r WHERE 1 = 1\(filter) GROUP BY r.policy_domain",
-                arguments: arguments)
+                db, sql: "SELECT r.policy_domain, COUNT(*) FROM dmarc_report r WHERE 1 = 1\(reportFilter) GROUP BY r.policy_domain",
+                arguments: reportArguments)
             while let row = try reportRows.next() {
                 totals[row[0], default: DMARCTotals()].reports = row[1]
             }
-            let records = try Row.fetchCursor(
+            let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.policy_domain, r.begin, r.end, d.count, d.dkim, d.spf, d.disposition
-                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
+                    SELECT policy_domain, disposition, messages, dmarc_pass, spf_pass, dkim_pass FROM dmarc_daily
                     WHERE 1 = 1\(filter)
                     """,
                 arguments: arguments)
-            while let row = try records.next() {
-                let domain: String = row[0]
-                let fullCount: Int64 = row[3]
-                let count =
-                    if let period {
-                        DaySpread.share(
-                            of: fullCount, over: DateRange(begin: row[1], end: row[2]),
-                            fromDay: period.firstDay, toDay: period.lastDay)
-                    } else { fullCount }
-                let dkimPass = (row[4] as String?) == AlignedVerdict.pass.rawValue
-                let spfPass = (row[5] as String?) == AlignedVerdict.pass.rawValue
-                let disposition: String = row[6] ?? "unknown"
-                totals[domain, default: DMARCTotals()].add(
-                    count: count, dkimPass: dkimPass, spfPass: spfPass, disposition: disposition)
+            while let row = try rows.next() {
+                totals[row[0], default: DMARCTotals()].add(
+                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], disposition: row[1])
             }
             return totals
         }
     }
+
+    /// DMARC aggregates per (policy domain, source IP, reporter) for the correlation, with the
+    /// distinct reports behind each.
+    public func dmarcSourceAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [DMARCSourceAggregate] {
+        try read("aggregating DMARC by source") { db in
+            struct Key: Hashable { var domain, ip, org, email: String }
+            var result: [Key: DMARCSourceAggregate] = [:]
+            let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT policy_domain, source_ip, reporter_org, reporter_email, disposition, messages, dmarc_pass,
+                        spf_pass, dkim_pass FROM dmarc_daily WHERE 1 = 1\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try rows.next() {
+                let key = Key(domain: row[0], ip: row[1], org: row[2], email: row[3])
+                result[key, default: DMARCSourceAggregate(
+                    domain: key.domain, sourceIP: key.ip, reporterOrgName: key.org,
+                    reporterEmail: key.email.isEmpty ? nil : key.email, reports: [], totals: DMARCTotals())]
+                    .totals.add(messages: row[5], dmarcPass: row[6], spfPass: row[7], dkimPass: row[8], disposition: row[4])
+            }
+            let (reportFilter, reportArguments) = Self.reportFilter(domains: domains, period: period)
+            let pairs = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT DISTINCT r.id, r.policy_domain, d.source_ip, LOWER(TRIM(r.org_name)), IFNULL(r.email, '')
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE 1 = 1\(reportFilter)
+                    """,
+                arguments: reportArguments)
+            while let row = try pairs.next() {
+                let key = Key(domain: row[1], ip: row[2], org: row[3], email: row[4])
+                result[key]?.reports.insert(row[0])
+            }
+            return Array(result.values)
+        }
+    }
+
+    static func reportFilter(domains: [String], period: DayPeriod?) -> (String, StatementArguments) {
+        var filter = ""
+        var arguments = StatementArguments()
+        if !domains.isEmpty {
+            filter += " AND r.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+            arguments += StatementArguments(domains)
+        }
+        if let period {
+            filter += " AND r.end > ? AND r.begin < ?"
+            arguments += [period.start, period.end]
+        }
+        return (filter, arguments)
+    }
+
+    static func dailyFilter(domains: [String], period: DayPeriod?) -> (String, StatementArguments) {
+        var filter = ""
+        var arguments = StatementArguments()
+        if !domains.isEmpty {
+            filter += " AND policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+            arguments += StatementArguments(domains)
+        }
+        if let period {
+            filter += " AND day BETWEEN ? AND ?"
+            arguments += [period.firstDay, period.lastDay]
+        }
+        return (filter, arguments)
+    }
 }
 
 extension DMARCTotals {
-    /// Adds `count` messages with the given verdicts. Sums saturate instead of overflowing.
-    mutating func add(count: Int64, dkimPass: Bool, spfPass: Bool, disposition: String) {
+    /// Adds messages with their verdicts. Sums saturate instead of overflowing.
+    mutating func add(messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64, disposition name: String) {
         messages = messages.saturatingAdd(count)
-        if dkimPass || spfPass { dmarcPass = dmarcPass.saturatingAdd(count) }
-        if dkimPass { dkimAlignedPass = dkimAlignedPass.saturatingAdd(count) }
-        if spfPass { spfAlignedPass = spfAlignedPass.saturatingAdd(count) }
-        self.disposition[disposition, default: 0] = self.disposition[disposition, default: 0].saturatingAdd(count)
+        dmarcPass = dmarcPass.saturatingAdd(pass)
+        spfAlignedPass = spfAlignedPass.saturatingAdd(spf)
+        dkimAlignedPass = dkimAlignedPass.saturatingAdd(dkim)
+        disposition[name] = disposition[name, default: 0].saturatingAdd(count)
     }
 }
 

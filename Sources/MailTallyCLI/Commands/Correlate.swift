@@ -1,0 +1,46 @@
+import ArgumentParser
+import ReportAnalysis
+import ReportModel
+import ReportRendering
+import ReportStore
+
+extension MailTally {
+    struct Correlate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One row per policy domain and sending source: DMARC outcomes beside TLS sessions.",
+            discussion: """
+                --by source keys DMARC rows by the source of their IP (the source map, else a cached \
+                PTR name's organisational domain, else the IP's /24 or /48) and TLS sessions by their \
+                reporter; --by reporter keys both sides by reporter. Sources are resolved when you \
+                ask, so a changed source map needs no re-import.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var query: QueryOptions
+        @OptionGroup var resolver: ResolverOptions
+
+        @Option(help: "Key rows by source or by reporter.")
+        var by: CorrelationKey = .source
+
+        func run() throws {
+            let resolver = try self.resolver.makeResolver()
+            let database = try store.open(readOnly: true)
+            let period = try query.period()
+            let rows: [CorrelationRow]
+            do {
+                rows = try Self.correlation(database, by: by, resolver: resolver, domains: query.normalizedDomains, period: period)
+            } catch {
+                throw CommandFailure(.database, "\(error)")
+            }
+            Terminal.write(query.format.correlationRenderer.render(rows, by: by))
+        }
+
+        static func correlation(
+            _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?
+        ) throws(StoreError) -> [CorrelationRow] {
+            let dmarc = try database.dmarcSourceAggregates(domains: domains, period: period)
+            let tls = try database.tlsReporterAggregates(domains: domains, period: period)
+            return CorrelationBuilder(resolver: resolver).rows(by: key, dmarc: dmarc, tls: tls)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// The Public Suffix List (publicsuffix.org), for organisational domains.
+///
+/// Debian's `publicsuffix` package installs it at ``defaultPath``. Without a list, the
+/// organisational domain falls back to the last two labels.
+public struct PublicSuffixList: Sendable {
+    public static let defaultPath = "/usr/share/publicsuffix/public_suffix_list.dat"
+
+    private var rules: Set<String> = []
+    private var wildcards: Set<String> = []
+    private var exceptions: Set<String> = []
+    /// Whether a list was loaded (else the two-label fallback applies).
+    public let isLoaded: Bool
+
+    /// An empty list: organisational domains are the last two labels.
+    public init() {
+        isLoaded = false
+    }
+
+    /// Parses the list's text format: one rule a line, `//` comments, `*.` wildcards, `!` exceptions.
+    public init(text: String) {
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.split(separator: " ").first.map(String.init) ?? ""
+            if line.isEmpty || line.hasPrefix("//") { continue }
+            let rule = line.lowercased()
+            if rule.hasPrefix("!") {
+                exceptions.insert(String(rule.dropFirst()))
+            } else if rule.hasPrefix("*.") {
+                wildcards.insert(String(rule.dropFirst(2)))
+            } else {
+                rules.insert(rule)
+            }
+        }
+        isLoaded = !rules.isEmpty
+    }
+
+    /// Loads the list from a file; `nil` when it cannot be read.
+    public static func load(path: String = defaultPath) -> PublicSuffixList? {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            return nil
+        }
+        let list = PublicSuffixList(text: text)
+        return list.isLoaded ? list : nil
+    }
+
+    /// The organisational (registrable) domain of a host name: its public suffix plus one label.
+    /// `mail-sor-f41.google.com` → `google.com`, `a.b.example.co.uk` → `example.co.uk`.
+    /// Returns the name itself when it is a public suffix or has one label.
+    public func organizationalDomain(of host: String) -> String {
+        var name = host.trimmingCharacters(in: .whitespaces).lowercased()
+        while name.hasSuffix(".") { name.removeLast() }
+        let labels = name.split(separator: ".").map(String.init)
+        guard labels.count >= 2 else { return name }
+        guard isLoaded else { return labels.suffix(2).joined(separator: ".") }
+        // Find the longest matching public suffix (default rule "*": one label).
+        var suffixLength = 1
+        for start in 0..<labels.count {
+            let candidate = labels[start...].joined(separator: ".")
+            let length = labels.count - start
+            if exceptions.contains(candidate) {
+                suffixLength = length - 1
+                break
+            }
+            if rules.contains(candidate) {
+                suffixLength = max(suffixLength, length)
+                break
+            }
+            if start + 1 < labels.count, wildcards.contains(labels[(start + 1)...].joined(separator: ".")) {
+                suffixLength = max(suffixLength, length)
+                break
+            }
+        }
+        guard suffixLength < labels.count else { return name }
+        return labels.suffix(suffixLength + 1).joined(separator: ".")
+    }
+}

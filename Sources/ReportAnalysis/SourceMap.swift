@@ -1,0 +1,72 @@
+/// The user's source map (`--source-map FILE`, brief §5): one rule a line,
+/// `network-or-ptr-suffix,source[,category]`, `#` comments.
+///
+/// ```
+/// 209.85.128.0/17,google.com,esp
+/// .outbound.protection.outlook.com,microsoft.com,esp
+/// ```
+public struct SourceMap: Sendable {
+    public struct Rule: Sendable, Hashable {
+        public var network: IPNetwork?
+        /// A PTR name suffix, lowercased (`.outbound.protection.outlook.com`).
+        public var ptrSuffix: String?
+        public var source: String
+        public var category: String?
+    }
+
+    public private(set) var rules: [Rule] = []
+
+    public init() {}
+
+    /// Parses the file's text.
+    /// - Throws: ``SourceMapError`` naming the line of the first rule that cannot be read.
+    public init(text: String) throws(SourceMapError) {
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingSpaces()
+            if line.isEmpty { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+            guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
+                throw SourceMapError(line: index + 1, reason: "expected network-or-ptr-suffix,source[,category]")
+            }
+            let category = fields.count >= 3 && !fields[2].isEmpty ? fields[2].lowercased() : nil
+            let source = fields[1].lowercased()
+            if let network = IPNetwork(fields[0]) {
+                rules.append(Rule(network: network, ptrSuffix: nil, source: source, category: category))
+            } else if fields[0].contains(where: { $0.isLetter }) && !fields[0].contains("/") {
+                rules.append(Rule(network: nil, ptrSuffix: fields[0].lowercased(), source: source, category: category))
+            } else {
+                throw SourceMapError(line: index + 1, reason: "'\(fields[0])' is neither a network nor a PTR suffix")
+            }
+        }
+    }
+
+    /// The most specific network rule that contains `ip`.
+    public func rule(forIP ip: [UInt8]) -> Rule? {
+        rules.filter { $0.network?.contains(ip) == true }.max { ($0.network?.prefixLength ?? 0) < ($1.network?.prefixLength ?? 0) }
+    }
+
+    /// The longest PTR suffix rule that matches `ptr` (a suffix `.x.com` matches `a.x.com`; `x.com`
+    /// matches `x.com` and `a.x.com`).
+    public func rule(forPTR ptr: String) -> Rule? {
+        let name = ptr.lowercased().trimmingSuffixDots()
+        return rules.filter { rule in
+            guard let suffix = rule.ptrSuffix else { return false }
+            if suffix.hasPrefix(".") { return name.hasSuffix(suffix) || name == String(suffix.dropFirst()) }
+            return name == suffix || name.hasSuffix("." + suffix)
+        }.max { ($0.ptrSuffix?.count ?? 0) < ($1.ptrSuffix?.count ?? 0) }
+    }
+}
+
+public struct SourceMapError: Error, CustomStringConvertible, Sendable {
+    public var line: Int
+    public var reason: String
+    public var description: String { "source map line \(line): \(reason)" }
+}
+
+extension String {
+    func trimmingSuffixDots() -> String {
+        var text = self
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+}

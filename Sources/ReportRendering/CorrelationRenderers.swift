@@ -1,0 +1,122 @@
+import Foundation
+import ReportAnalysis
+import ReportModel
+
+/// Writes a correlation table in one format.
+public protocol CorrelationRenderer: Sendable {
+    func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String
+}
+
+extension OutputFormat {
+    public var correlationRenderer: any CorrelationRenderer {
+        switch self {
+        case .text: TextCorrelationRenderer()
+        case .md: MarkdownCorrelationRenderer()
+        case .csv: CSVCorrelationRenderer()
+        case .json: JSONCorrelationRenderer()
+        }
+    }
+}
+
+/// The correlation's columns, shared by text, Markdown and CSV.
+enum CorrelationTable {
+    static func header(by key: CorrelationKey, percentages: Bool) -> [String] {
+        var header = ["domain", key.rawValue, "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass",
+            "quarantined", "rejected", "tls_sessions", "tls_failed", "top_tls_failure"]
+        if percentages {
+            header.insert("dmarc_pass_rate", at: 4)
+            header.insert("tls_success_rate", at: 11)
+        }
+        if !percentages {
+            header.insert(contentsOf: ["dmarc_reports", "tls_reports", "category"], at: 2)
+        }
+        return header
+    }
+
+    static func cells(_ row: CorrelationRow, percentages: Bool) -> [String] {
+        let topFailure = row.tls.failuresByResultType.max { ($0.value, $1.key) < ($1.value, $0.key) }
+        var cells = [row.domain, row.source, "\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)", "\(row.dmarc.spfAlignedPass)",
+            "\(row.dmarc.dkimAlignedPass)", "\(row.dmarc.disposition["quarantine"] ?? 0)", "\(row.dmarc.disposition["reject"] ?? 0)",
+            "\(row.tls.sessions)", "\(row.tls.failedSessions)", topFailure.map { "\($0.key) \($0.value)" } ?? ""]
+        if percentages {
+            cells.insert(Percent.format(row.dmarc.passRate), at: 4)
+            cells.insert(Percent.format(row.tls.successRate), at: 11)
+        } else {
+            cells.insert(contentsOf: ["\(row.dmarc.reports)", "\(row.tls.reports)", row.category ?? ""], at: 2)
+        }
+        return cells
+    }
+}
+
+public struct TextCorrelationRenderer: CorrelationRenderer {
+    public init() {}
+
+    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
+        guard !rows.isEmpty else { return "No reports in the database for this selection.\n" }
+        let header = CorrelationTable.header(by: key, percentages: true).map { $0.replacingOccurrences(of: "_", with: " ") }
+        return TextTable(header: header, rows: rows.map { CorrelationTable.cells($0, percentages: true) }).render()
+    }
+}
+
+public struct MarkdownCorrelationRenderer: CorrelationRenderer {
+    public init() {}
+
+    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
+        guard !rows.isEmpty else { return "_No reports in the database for this selection._\n" }
+        let header = CorrelationTable.header(by: key, percentages: true)
+        return MarkdownTable.render(header: header, rows: rows.map { CorrelationTable.cells($0, percentages: true) }, textColumns: [0, 1, 13])
+    }
+}
+
+public struct CSVCorrelationRenderer: CorrelationRenderer {
+    public init() {}
+
+    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
+        CSVTable.render(header: CorrelationTable.header(by: key, percentages: false), rows: rows.map { CorrelationTable.cells($0, percentages: false) })
+    }
+}
+
+/// The JSON contract: `{"by", "rows": [{"domain", "source", "dmarc": {...}, "tls": {...}}]}`.
+public struct JSONCorrelationRenderer: CorrelationRenderer {
+    public init() {}
+
+    struct Document: Encodable {
+        var by: String
+        var rows: [Row]
+    }
+
+    struct Row: Encodable {
+        var domain: String
+        var source: String
+        var category: String?
+        var source_ips: [String]?
+        var dmarc: JSONSummaryRenderer.DMARC
+        var tls: JSONSummaryRenderer.TLS
+    }
+
+    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
+        JSONOutput.encode(Document(by: key.rawValue, rows: rows.map { row in
+            Row(
+                domain: row.domain, source: row.source, category: row.category,
+                source_ips: key == .source ? row.sourceIPs : nil,
+                dmarc: JSONSummaryRenderer.DMARC(row.dmarc), tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil))
+        }))
+    }
+}
+
+/// A Markdown table with escaped cells; numeric columns right-aligned.
+public enum MarkdownTable {
+    public static func render(header: [String], rows: [[String]], textColumns: Set<Int> = [0]) -> String {
+        var out = "| " + header.map(Escape.markdown).joined(separator: " | ") + " |\n"
+        out += "|" + header.indices.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
+        for row in rows { out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n" }
+        return out
+    }
+}
+
+/// RFC 4180 CSV: CRLF line ends, quoted fields where needed, formula cells neutralised.
+public enum CSVTable {
+    public static func render(header: [String], rows: [[String]]) -> String {
+        ([header] + rows).map { $0.map(Escape.csv).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+}
