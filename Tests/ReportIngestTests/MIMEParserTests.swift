@@ -176,3 +176,17 @@ import TestSupport
         #expect(none.skipped?.kind == "no-report" && none.documents.isEmpty)
     }
 }
+
+@Suite struct InputDetectionTests {
+    @Test func messagesAreRecognisedByTheirFirstHeaderField() {
+        func looks(_ text: String) -> Bool { MailHeaders.looksLikeMessage(Array(text.utf8)[...]) }
+        #expect(looks("Received: from a by b\nSubject: x\n\nbody"))
+        #expect(looks("X-Mozilla-Status: 0001\n"))
+        #expect(looks("DKIM-Signature: v=1"))
+        #expect(!looks(#"{"organization-name":"Google Inc."}"#))
+        #expect(!looks(#"<?xml version="1.0"?><feedback/>"#))
+        #expect(!looks("From MAILER-DAEMON Fri Jul  8 12:08:34 2011\n"))
+        #expect(!looks("unused"))
+        #expect(!looks(""))
+    }
+}

@@ -73,15 +73,19 @@ public struct MailHeaders: Sendable {
         return String(bytes.map { Character(Unicode.Scalar($0)) })
     }
 
-    /// Whether `bytes` begin like a message: a header field (`Name: value`) on the first line.
+    /// Whether `bytes` begin like a message: a header field (`Name: value`, the name made of
+    /// letters, digits and `-`) on the first line. JSON (`{"a":`) and XML never do.
     public static func looksLikeMessage(_ bytes: ArraySlice<UInt8>) -> Bool {
         var index = bytes.startIndex
-        var sawName = false
+        guard index < bytes.endIndex, (bytes[index] | 0x20) >= UInt8(ascii: "a"), (bytes[index] | 0x20) <= UInt8(ascii: "z") else {
+            return false
+        }
         while index < bytes.endIndex && index - bytes.startIndex < 1000 {
             let byte = bytes[index]
-            if byte == UInt8(ascii: ":") { return sawName }
-            guard byte > 0x20 && byte < 0x7F else { return false }
-            sawName = true
+            if byte == UInt8(ascii: ":") { return true }
+            let isNameByte = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            guard isNameByte else { return false }
             index += 1
         }
         return false
