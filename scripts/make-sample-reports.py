@@ -51,7 +51,7 @@ def microsoft(domain, rid, begin, records):
             '<org_name>Enterprise Outlook</org_name><email>dmarcreport@microsoft.com</email>'
             f'<report_id>{rid}</report_id><date_range><begin>{begin}</begin><end>{begin + DAY}</end></date_range>'
             f'</report_metadata><policy_published><domain>{domain}</domain><adkim>r</adkim><aspf>r</aspf>'
-            '<p>quarantine</p><sp>quarantine</sp><pct>100</pct><fo>0</fo></policy_published>'
+            '<p>none</p><sp>none</sp><pct>100</pct><fo>0</fo></policy_published>'
             + "".join(records) + "</feedback>")
 
 

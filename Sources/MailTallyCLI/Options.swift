@@ -16,12 +16,15 @@ struct StoreOptions: ParsableArguments {
         return "mailtally.sqlite"
     }
 
-    func open(readOnly: Bool = false) throws -> ReportStore {
-        if readOnly && !FileManager.default.fileExists(atPath: path) {
+    /// Opens the database, applying pending migrations (an older file is upgraded in place).
+    /// - Parameter mustExist: query commands need a database that `ingest` made.
+    func open(mustExist: Bool = false) throws -> ReportStore {
+        if mustExist && !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure(.database, "no database at \(path): run `mailtally ingest` first, or pass --db")
         }
         do {
-            return try ReportStore(path: path, readOnly: readOnly)
+            let writable = !FileManager.default.fileExists(atPath: path) || FileManager.default.isWritableFile(atPath: path)
+            return try ReportStore(path: path, readOnly: !writable)
         } catch {
             throw CommandFailure(.database, "\(error)")
         }
@@ -74,6 +77,10 @@ struct CommandFailure: Error, CustomStringConvertible {
         case inputsFailed = 1
         /// The database could not be opened, read or written.
         case database = 3
+        /// Another run holds the lock (nightly).
+        case locked = 4
+        /// The output could not be written.
+        case output = 5
     }
 
     let kind: Kind

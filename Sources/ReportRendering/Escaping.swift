@@ -15,13 +15,14 @@ public enum Escape {
         return text
     }
 
-    /// Text for a Markdown table cell: markup characters escaped, pipes and line breaks defused.
+    /// Text for a Markdown table cell or list item: emphasis, code, links, HTML, entities and
+    /// pipes escaped; line breaks become spaces, so a value never starts a block of its own.
     public static func markdown(_ value: String) -> String {
         var out = ""
         out.reserveCapacity(value.count)
         for character in value {
             switch character {
-            case "\\", "`", "*", "_", "{", "}", "[", "]", "<", ">", "(", ")", "#", "+", "!", "|", "~", "&":
+            case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "~", "&":
                 out.append("\\")
                 out.append(character)
             case "\n", "\r", "\t":

@@ -24,7 +24,7 @@ extension MailTally {
 
         func run() throws {
             let resolver = try self.resolver.makeResolver()
-            let database = try store.open(readOnly: true)
+            let database = try store.open(mustExist: true)
             let period = try query.period()
             let rows: [CorrelationRow]
             do {

@@ -23,7 +23,7 @@ extension MailTally {
         }
 
         func run() throws {
-            let database = try store.open(readOnly: true)
+            let database = try store.open(mustExist: true)
             let failures: [FailedInput]
             do {
                 failures = try database.failedInputs()

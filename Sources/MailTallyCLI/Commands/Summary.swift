@@ -16,7 +16,7 @@ extension MailTally {
         @OptionGroup var query: QueryOptions
 
         func run() throws {
-            let database = try store.open(readOnly: true)
+            let database = try store.open(mustExist: true)
             let period = try query.period()
             let dmarc: [String: DMARCTotals]
             let tls: [String: TLSTotals]

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import ReportModel
+import ReportStore
+
+extension MailTally {
+    struct Nightly: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The cron job: ingest what is new, then write the packs for the day, 7 and 30 days.",
+            discussion: """
+                Ingests every inbox (inputs and messages seen before are recognised by their hash and \
+                skipped cheaply), then writes the stakeholder pack for the previous UTC day (or --date) \
+                and for the 7 and 30 days ending with it, under OUT/DATE/day, OUT/DATE/7d and OUT/DATE/30d. \
+                A lock beside the database makes overlapping runs take turns: the second waits up to \
+                --wait seconds, then exits with status 4.
+                Quiet on success unless --verbose; errors go to standard error.
+                Exit status: 0 success; 1 some input failed (the packs are still written); 2 usage; \
+                3 database error; 4 another run holds the lock; 5 the packs could not be written.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var resolver: ResolverOptions
+
+        @Option(name: .customLong("inbox"), help: "An mbox, Maildir or folder to ingest (repeatable).")
+        var inboxes: [String] = []
+
+        @Option(help: "The folder the packs go under.")
+        var out: String
+
+        @Option(help: "The last day of the packs (YYYY-MM-DD; default: yesterday, UTC).")
+        var date: String?
+
+        @Option(help: "Seconds to wait for another run's lock.")
+        var wait: Int = 600
+
+        @Flag(help: "Say what was ingested and written.")
+        var verbose = false
+
+        func validate() throws {
+            if let date, DayPeriod.day(fromISODate: date) == nil { throw ValidationError("--date takes YYYY-MM-DD, not '\(date)'") }
+            guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
+        }
+
+        func run() throws {
+            let resolver = try self.resolver.makeResolver()
+            let lock = try RunLock(path: store.path + ".lock", timeout: TimeInterval(wait))
+            defer { withExtendedLifetime(lock) {} }
+            let database = try store.open()
+            let summary: IngestSummary
+            do {
+                summary = try IngestPipeline(store: database, logger: MailTally.logger).run(paths: inboxes, command: "nightly")
+            } catch {
+                throw CommandFailure(.database, "\(error)")
+            }
+            for failure in summary.errors {
+                let place = failure.part.isEmpty ? failure.input : "\(failure.input): \(failure.part)"
+                Terminal.error("\(place): \(failure.reason)")
+            }
+            if verbose { Terminal.error(summary.line) }
+
+            let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))
+            let last = date.flatMap(DayPeriod.day(fromISODate:)) ?? today - 1
+            let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: last))
+            for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {
+                let period = DayPeriod(firstDay: last - days + 1, lastDay: last)
+                let written = try Report.writePack(
+                    database, resolver: resolver, domains: [], period: period, compare: true, to: folder.appendingPathComponent(name))
+                if verbose { Terminal.error("wrote \(written.count) files to \(folder.appendingPathComponent(name).path)") }
+            }
+            if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import ReportAnalysis
+import ReportModel
+import ReportRendering
+import ReportStore
+
+extension MailTally {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the stakeholder pack: per domain a Markdown page and one CSV per table, and an index.",
+            discussion: """
+                With --since/--until the pack covers those UTC days and compares them with the period \
+                of the same length just before; without them it covers every day the reports cover.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var resolver: ResolverOptions
+
+        @Option(help: "The folder to write the pack into (created if needed).")
+        var out: String
+
+        @Option(name: .customLong("domain"), help: "A policy domain to include (repeatable; default: all).")
+        var domains: [String] = []
+
+        @Option(help: "First UTC day to include (YYYY-MM-DD).")
+        var since: String?
+
+        @Option(help: "Last UTC day to include, whole (YYYY-MM-DD).")
+        var until: String?
+
+        func run() throws {
+            let resolver = try self.resolver.makeResolver()
+            var query = QueryOptions()
+            query.since = since
+            query.until = until
+            let chosen = try query.period()
+            let database = try store.open(mustExist: true)
+            do {
+                guard let period = try chosen ?? database.coveredDays() else {
+                    Terminal.error("mailtally: no reports in \(store.path): nothing to write")
+                    return
+                }
+                let written = try Self.writePack(
+                    database, resolver: resolver, domains: domains.map(PublishedPolicy.normalizedDomain), period: period,
+                    compare: chosen != nil, to: URL(fileURLWithPath: out))
+                Terminal.error("wrote \(written.count) files to \(out)")
+            } catch let error as StoreError {
+                throw CommandFailure(.database, "\(error)")
+            }
+        }
+
+        static func writePack(
+            _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod, compare: Bool, to folder: URL
+        ) throws -> [String] {
+            let reports = try ReportAssembler(store: database, resolver: resolver).reports(domains: domains, period: period, compare: compare)
+            do {
+                return try StakeholderPack(reports: reports, period: period).write(to: folder)
+            } catch {
+                throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
+            }
+        }
+    }
+}

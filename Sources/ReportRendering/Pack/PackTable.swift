@@ -1,0 +1,21 @@
+/// One table of the stakeholder pack: shown in the Markdown page and written as its own CSV.
+public struct PackTable: Sendable {
+    /// The CSV file's suffix: `sources` gives `example.com-sources.csv`.
+    public var name: String
+    public var title: String
+    public var header: [String]
+    public var rows: [[String]]
+    /// Columns aligned left in Markdown (the others hold numbers).
+    public var textColumns: Set<Int>
+
+    public init(name: String, title: String, header: [String], rows: [[String]], textColumns: Set<Int> = [0]) {
+        self.name = name
+        self.title = title
+        self.header = header
+        self.rows = rows
+        self.textColumns = textColumns
+    }
+
+    var markdown: String { MarkdownTable.render(header: header, rows: rows, textColumns: textColumns) }
+    var csv: String { CSVTable.render(header: header, rows: rows) }
+}

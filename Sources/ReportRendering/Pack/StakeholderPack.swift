@@ -1,0 +1,80 @@
+import Foundation
+import ReportAnalysis
+import ReportModel
+
+/// Writes the stakeholder pack: per domain a Markdown page and one CSV per table, plus an
+/// `index.md` across domains.
+public struct StakeholderPack: Sendable {
+    public var reports: [DomainReport]
+    public var period: DayPeriod
+
+    public init(reports: [DomainReport], period: DayPeriod) {
+        self.reports = reports
+        self.period = period
+    }
+
+    /// Writes every file into `folder` (created if needed).
+    /// - Returns: the paths written, relative to `folder`.
+    @discardableResult
+    public func write(to folder: URL) throws -> [String] {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var written: [String] = []
+        var stems: Set<String> = []
+        var index = "# DMARC and TLS reports\n\nPeriod: \(DomainPage.describe(period))\n\n"
+        var rows: [[String]] = []
+        var quiet: [String] = []
+        for report in reports {
+            guard !report.isEmpty else {
+                quiet.append(report.domain)
+                continue
+            }
+            var stem = Self.fileStem(for: report.domain)
+            while stems.contains(stem) { stem += "_" }
+            stems.insert(stem)
+            let page = DomainPage(report, fileStem: stem)
+            try Self.write(page.markdown, to: folder.appendingPathComponent("\(stem).md"))
+            written.append("\(stem).md")
+            for table in page.tables {
+                try Self.write(table.csv, to: folder.appendingPathComponent("\(stem)-\(table.name).csv"))
+                written.append("\(stem)-\(table.name).csv")
+            }
+            let summary = report.summary
+            let critical = report.findings.filter { $0.severity == .critical }.count
+            let warnings = report.findings.filter { $0.severity == .warning }.count
+            rows.append([
+                "[\(Escape.markdown(report.domain))](\(stem).md)", "\(summary.dmarc.messages)", Percent.format(summary.dmarc.passRate),
+                "\(summary.tls.sessions)", Percent.format(summary.tls.successRate), "\(critical)", "\(warnings)",
+            ])
+        }
+        if rows.isEmpty {
+            index += "No domain has reports in this period.\n"
+        } else {
+            var table = "| domain | messages | dmarc_pass_rate | tls_sessions | tls_success_rate | critical | warnings |\n"
+            table += "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            for row in rows { table += "| " + row.joined(separator: " | ") + " |\n" }
+            index += table
+        }
+        for domain in quiet { index += "\n- \(Escape.markdown(domain)): no reports in this period." }
+        if !quiet.isEmpty { index += "\n" }
+        try Self.write(index, to: folder.appendingPathComponent("index.md"))
+        written.append("index.md")
+        return written
+    }
+
+    /// A file name for a domain: lowercase letters, digits, `.`, `-` and `_` only, never
+    /// starting with a dot, at most 100 characters (domains come from strangers).
+    static func fileStem(for domain: String) -> String {
+        var stem = String(domain.lowercased().unicodeScalars.map { scalar -> Character in
+            let c = Character(scalar)
+            return (c.isASCII && (c.isLetter || c.isNumber)) || c == "." || c == "-" ? c : "_"
+        })
+        while stem.hasPrefix(".") { stem = "_" + stem.dropFirst() }
+        stem = stem.replacingOccurrences(of: "..", with: "__")
+        if stem.isEmpty { stem = "no-domain" }
+        return String(stem.prefix(100))
+    }
+
+    static func write(_ text: String, to url: URL) throws {
+        try Data(text.utf8).write(to: url, options: .atomic)
+    }
+}

@@ -1,0 +1,160 @@
+import GRDB
+import ReportModel
+
+extension ReportStore {
+    /// The policy domains with any DMARC or TLS report, sorted.
+    public func domains() throws(StoreError) -> [String] {
+        try read("listing domains") { db in
+            try String.fetchAll(
+                db, sql: "SELECT policy_domain FROM dmarc_report UNION SELECT policy_domain FROM tls_policy ORDER BY 1")
+        }
+    }
+
+    /// The first and last UTC day any report covers, or `nil` for an empty database.
+    public func coveredDays() throws(StoreError) -> DayPeriod? {
+        try read("finding the covered days") { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(b), MAX(e) FROM (SELECT begin AS b, end AS e FROM dmarc_report
+                    UNION ALL SELECT begin, end FROM tls_report)
+                    """)
+            guard let row, let begin = row[0] as Int64?, let end = row[1] as Int64? else { return nil }
+            return DayPeriod(firstDay: DaySpread.day(of: begin), lastDay: DaySpread.day(of: max(begin, end - 1)))
+        }
+    }
+
+    /// One domain's figures per UTC day of the period (days without data are left out).
+    public func dailyFigures(domain: String, period: DayPeriod) throws(StoreError) -> [DailyFigures] {
+        try read("reading the daily series") { db in
+            var days: [Int64: DailyFigures] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT day, disposition, SUM(messages), SUM(dmarc_pass), SUM(spf_pass), SUM(dkim_pass) FROM dmarc_daily
+                    WHERE policy_domain = ? AND day BETWEEN ? AND ? GROUP BY day, disposition
+                    """,
+                arguments: [domain, period.firstDay, period.lastDay])
+            while let row = try rows.next() {
+                let day: Int64 = row[0]
+                days[day, default: DailyFigures(day: day)].dmarc.add(
+                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], disposition: row[1])
+            }
+            let policies = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT p.id, r.begin, r.end, p.successful_sessions, p.failed_sessions FROM tls_report r
+                    JOIN tls_policy p ON p.report_id = r.id WHERE p.policy_domain = ? AND r.end > ? AND r.begin < ?
+                    """,
+                arguments: [domain, period.start, period.end])
+            while let row = try policies.next() {
+                let range = DateRange(begin: row[1], end: row[2])
+                for (day, count) in DaySpread.spread(count: row[3], over: range) where day >= period.firstDay && day <= period.lastDay {
+                    days[day, default: DailyFigures(day: day)].tls.successfulSessions += count
+                }
+                for (day, count) in DaySpread.spread(count: row[4], over: range) where day >= period.firstDay && day <= period.lastDay {
+                    days[day, default: DailyFigures(day: day)].tls.failedSessions += count
+                }
+            }
+            return days.values.sorted { $0.day < $1.day }
+        }
+    }
+
+    /// The distinct policies reporters saw for a domain in the period, oldest first.
+    public func policyObservations(domain: String, period: DayPeriod?) throws(StoreError) -> [PolicyObservation] {
+        try read("reading published policies") { db in
+            var filter = ""
+            var arguments: StatementArguments = [domain]
+            if let period {
+                filter = " AND r.end > ? AND r.begin < ?"
+                arguments += [period.start, period.end]
+            }
+            var observations: [PublishedPolicy: PolicyObservation] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.begin, p.domain, p.adkim, p.aspf, p.p, p.sp, p.np, p.pct, p.fo, p.testing, p.discovery_method
+                    FROM dmarc_report r JOIN dmarc_policy p ON p.report_id = r.id WHERE r.policy_domain = ?\(filter)
+                    ORDER BY r.begin
+                    """,
+                arguments: arguments)
+            while let row = try rows.next() {
+                // Reporters leave out tags that have defaults (sp, pct, adkim, aspf): compare the
+                // effective policy, so that only a real change shows as one.
+                let p = (row[4] as String?).map(Disposition.init(rawValue:))
+                let policy = PublishedPolicy(
+                    domain: row[1], adkim: AlignmentMode(rawValue: (row[2] as String?) ?? "r"),
+                    aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p,
+                    sp: (row[5] as String?).map(Disposition.init(rawValue:)) ?? p, np: nil,
+                    pct: (row[7] as String?) ?? "100", fo: nil, testing: (row[9] as String?).map(TestingFlag.init(rawValue:)),
+                    discoveryMethod: nil)
+                let begin: Int64 = row[0]
+                var observation = observations[policy] ?? PolicyObservation(policy: policy, firstSeen: begin, lastSeen: begin, reports: 0)
+                observation.firstSeen = min(observation.firstSeen, begin)
+                observation.lastSeen = max(observation.lastSeen, begin)
+                observation.reports += 1
+                observations[policy] = observation
+            }
+            return observations.values.sorted { ($0.firstSeen, $0.lastSeen) < ($1.firstSeen, $1.lastSeen) }
+        }
+    }
+
+    /// DKIM signing domains and selectors, SPF domains and override reasons of a domain's mail
+    /// in the period, counted in messages (spread over days like every period query).
+    public func authenticationBreakdown(domain: String, period: DayPeriod?) throws(StoreError) -> AuthenticationBreakdown {
+        try read("reading DKIM, SPF and overrides") { db in
+            var filter = ""
+            var arguments: StatementArguments = [domain]
+            if let period {
+                filter = " AND r.end > ? AND r.begin < ?"
+                arguments += [period.start, period.end]
+            }
+            func count(_ row: Row) -> Int64 {
+                let total: Int64 = row["count"]
+                guard let period else { return total }
+                return DaySpread.share(of: total, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
+            }
+            var breakdown = AuthenticationBreakdown()
+            let dkim = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.begin, r.end, d.count, k.domain, k.selector, k.result FROM dmarc_report r
+                    JOIN dmarc_record d ON d.report_id = r.id JOIN dmarc_dkim k ON k.record_id = d.id
+                    WHERE r.policy_domain = ?\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try dkim.next() {
+                let key = AuthenticationBreakdown.Key(domain: (row["domain"] as String?) ?? "", selector: (row["selector"] as String?) ?? "")
+                let messages = count(row)
+                breakdown.dkim[key, default: .init()].messages += messages
+                if (row["result"] as String?) == "pass" { breakdown.dkim[key, default: .init()].passed += messages }
+            }
+            let spf = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.begin, r.end, d.count, s.domain, s.result FROM dmarc_report r
+                    JOIN dmarc_record d ON d.report_id = r.id JOIN dmarc_spf s ON s.record_id = d.id
+                    WHERE r.policy_domain = ?\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try spf.next() {
+                let key = AuthenticationBreakdown.Key(domain: (row["domain"] as String?) ?? "")
+                let messages = count(row)
+                breakdown.spf[key, default: .init()].messages += messages
+                if (row["result"] as String?) == "pass" { breakdown.spf[key, default: .init()].passed += messages }
+            }
+            let reasons = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.begin, r.end, d.count, o.type FROM dmarc_report r
+                    JOIN dmarc_record d ON d.report_id = r.id JOIN dmarc_reason o ON o.record_id = d.id
+                    WHERE r.policy_domain = ?\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try reasons.next() {
+                breakdown.overrideReasons[(row["type"] as String?) ?? "unspecified", default: 0] += count(row)
+            }
+            return breakdown
+        }
+    }
+}
