@@ -5,6 +5,15 @@ enum Terminal {
     static var standardErrorIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
     static var standardOutputIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
 
+    /// The width text tables must fit: `$COLUMNS`, else the terminal's, else none (a pipe).
+    static var width: Int? {
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+        guard standardOutputIsTTY else { return nil }
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     static func error(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

@@ -8,9 +8,9 @@ public protocol CorrelationRenderer: Sendable {
 }
 
 extension OutputFormat {
-    public var correlationRenderer: any CorrelationRenderer {
+    public func correlationRenderer(width: Int? = nil) -> any CorrelationRenderer {
         switch self {
-        case .text: TextCorrelationRenderer()
+        case .text: TextCorrelationRenderer(width: width)
         case .md: MarkdownCorrelationRenderer()
         case .csv: CSVCorrelationRenderer()
         case .json: JSONCorrelationRenderer()
@@ -49,12 +49,16 @@ enum CorrelationTable {
 }
 
 public struct TextCorrelationRenderer: CorrelationRenderer {
-    public init() {}
+    public var width: Int?
+
+    public init(width: Int? = nil) {
+        self.width = width
+    }
 
     public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
         guard !rows.isEmpty else { return "No reports in the database for this selection.\n" }
         let header = CorrelationTable.header(by: key, percentages: true).map { $0.replacingOccurrences(of: "_", with: " ") }
-        return TextTable(header: header, rows: rows.map { CorrelationTable.cells($0, percentages: true) }).render()
+        return TextTable(header: header, rows: rows.map { CorrelationTable.cells($0, percentages: true) }, maxWidth: width).render()
     }
 }
 

@@ -16,10 +16,10 @@ public protocol SummaryRenderer: Sendable {
 }
 
 extension OutputFormat {
-    /// The renderer for this format.
-    public var summaryRenderer: any SummaryRenderer {
+    /// The renderer for this format; text tables fit `width` columns when it is given.
+    public func summaryRenderer(width: Int? = nil) -> any SummaryRenderer {
         switch self {
-        case .text: TextSummaryRenderer()
+        case .text: TextSummaryRenderer(width: width)
         case .md: MarkdownSummaryRenderer()
         case .csv: CSVSummaryRenderer()
         case .json: JSONSummaryRenderer()

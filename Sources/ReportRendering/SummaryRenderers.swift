@@ -3,7 +3,12 @@ import ReportModel
 
 /// Aligned columns for a terminal, one row per domain.
 public struct TextSummaryRenderer: SummaryRenderer {
-    public init() {}
+    /// The terminal's width, when output goes to one.
+    public var width: Int?
+
+    public init(width: Int? = nil) {
+        self.width = width
+    }
 
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "No reports in the database for this selection.\n" }
@@ -11,18 +16,36 @@ public struct TextSummaryRenderer: SummaryRenderer {
         let shortHeader = header.map { name in
             name.replacingOccurrences(of: "disposition_", with: "").replacingOccurrences(of: "_", with: " ")
         }
-        var out = TextTable(header: shortHeader, rows: rows).render()
+        var out = TextTable(header: shortHeader, rows: rows, maxWidth: width).render()
         for view in summaries {
             let lines = TLSSection.lines(for: view.summary)
             guard !lines.isEmpty else { continue }
             out += "\nTLS for \(Escape.terminal(view.summary.domain)):\n"
             let width = lines.map(\.label.count).max() ?? 0
             for line in lines {
-                out += "  " + line.label + String(repeating: " ", count: width - line.label.count) + "  "
-                out += Escape.terminal(line.value) + "\n"
+                let prefix = "  " + line.label + String(repeating: " ", count: width - line.label.count) + "  "
+                out += prefix + Self.wrap(Escape.terminal(line.value), width: (self.width ?? Int.max) - prefix.count, indent: prefix.count) + "\n"
             }
         }
         return out
+    }
+}
+
+extension TextSummaryRenderer {
+    /// Wraps `text` at spaces to lines of at most `width` characters, later lines indented.
+    static func wrap(_ text: String, width: Int, indent: Int) -> String {
+        guard width >= 20, text.count > width else { return text }
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > width {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
     }
 }
 

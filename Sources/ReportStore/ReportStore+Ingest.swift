@@ -28,11 +28,11 @@ extension ReportStore {
     }
 
     /// Logs an input that was recognised by its hash and not parsed again.
-    public func logSeenInput(_ input: String, sha256: [UInt8], runID: Int64?) throws(StoreError) -> LoggedOutcome {
+    public func logSeenInput(_ input: String, part: String = "", sha256: [UInt8], runID: Int64?) throws(StoreError) -> LoggedOutcome {
         try write("logging a known input") { db in
             let rawID = try Int64.fetchOne(db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)])
             let outcome = LoggedOutcome(
-                input: input, part: "", status: .duplicate, kind: nil, code: nil, reason: "input seen before")
+                input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
             try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
             return outcome
         }

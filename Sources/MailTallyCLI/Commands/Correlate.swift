@@ -32,7 +32,7 @@ extension MailTally {
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
-            Terminal.write(query.format.correlationRenderer.render(rows, by: by))
+            Terminal.write(query.format.correlationRenderer(width: Terminal.width).render(rows, by: by))
         }
 
         static func correlation(

@@ -33,7 +33,7 @@ extension MailTally {
                     domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals(),
                     tlsBreakdown: breakdowns[domain])
             }
-            Terminal.write(query.format.summaryRenderer.render(DomainSummaryView.views(for: summaries)))
+            Terminal.write(query.format.summaryRenderer(width: Terminal.width).render(DomainSummaryView.views(for: summaries)))
         }
     }
 }

@@ -98,13 +98,14 @@ public struct IngestPipeline {
     /// One mail message: its report parts parsed, the message kept with its provenance.
     func ingest(message bytes: [UInt8], number: Int?, input file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
         let digest = ReportExtractor.sha256(bytes)
+        if try store.knownInput(sha256: digest) == .done {
+            // Seen before: only the headers are read, to name the message in the log.
+            let messageID = (try? MailHeaders.parse(bytes[...]))?.0.decoded("message-id")
+            let label = MessageProvenance(number: number, messageID: messageID).label
+            return [try store.logSeenInput(file, part: label, sha256: digest, runID: runID)]
+        }
         let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: number)
         let label = extracted.provenance.label
-        if try store.knownInput(sha256: digest) == .done {
-            var seen = try store.logSeenInput(file, sha256: digest, runID: runID)
-            seen.part = label
-            return [seen]
-        }
         var outcomes: [PartOutcome]
         if let error = extracted.error {
             outcomes = [.failed(part: label, code: error.code.name, reason: error.detail)]
