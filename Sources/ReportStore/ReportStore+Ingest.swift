@@ -50,59 +50,103 @@ extension ReportStore {
     /// - Returns: one log row per part, in order.
     public func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
         try write("storing \(input.input)") { db in
-            let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
-            let state: KnownInputState = failed ? .failed : .done
+            try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+        }
+    }
+
+    /// Parses a stored input again: its reports are replaced by `outcomes`, all in one
+    /// transaction (rollups included), so a failure leaves the old reports in place.
+    public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
+        try write("parsing \(input.input) again") { db in
+            if let rawID = try Int64.fetchOne(db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)]) {
+                let records = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT r.policy_domain, r.begin, r.end, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                        FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.raw_input_id = ?
+                        """,
+                    arguments: [rawID])
+                while let row = try records.next() {
+                    try Self.addToDailyRollup(
+                        domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
+                        sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], removing: true, in: db)
+                }
+                try db.execute(sql: "DELETE FROM dmarc_report WHERE raw_input_id = ?", arguments: [rawID])
+                try db.execute(sql: "DELETE FROM tls_report WHERE raw_input_id = ?", arguments: [rawID])
+            }
+            return try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+        }
+    }
+
+    /// The raw inputs, oldest first: id, SHA-256, the input path last logged for it, and the
+    /// message number when it is a message of an mbox.
+    public func rawInputs() throws(StoreError) -> [(id: Int64, sha256: [UInt8], input: String, messageNumber: Int?)] {
+        try read("listing raw inputs") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.id, r.sha256,
+                        (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
+                        (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
+                    FROM raw_input r ORDER BY r.id
+                    """
+            ).map { row in (row[0], [UInt8](row[1] as Data), (row[2] as String?) ?? "", row[3]) }
+        }
+    }
+
+    static func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
+        let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
+        let state: KnownInputState = failed ? .failed : .done
+        try db.execute(
+            sql: """
+                INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(sha256) DO UPDATE SET state = excluded.state
+                """,
+            arguments: [Data(input.sha256), input.size, input.encoding, Data(input.bytes), state.rawValue, Self.now()])
+        guard let rawID = try Int64.fetchOne(
+            db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)])
+        else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
+        var messageID: Int64?
+        if let message = input.message {
             try db.execute(
                 sql: """
-                    INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(sha256) DO UPDATE SET state = excluded.state
+                    INSERT INTO mail_message(raw_input_id, input, number, message_id, date, sender, subject,
+                        tls_report_domain, tls_report_submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [Data(input.sha256), input.size, input.encoding, Data(input.bytes), state.rawValue, Self.now()])
-            guard let rawID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)])
-            else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
-            var messageID: Int64?
-            if let message = input.message {
-                try db.execute(
-                    sql: """
-                        INSERT INTO mail_message(raw_input_id, input, number, message_id, date, sender, subject,
-                            tls_report_domain, tls_report_submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        rawID, input.input, message.number, message.messageID, message.date, message.from, message.subject,
-                        message.tlsReportDomain, message.tlsReportSubmitter,
-                    ])
-                messageID = db.lastInsertedRowID
-            }
-
-            var logged: [LoggedOutcome] = []
-            for outcome in outcomes {
-                switch outcome {
-                case .dmarc(let report, let part):
-                    let row = try Self.storeReport(kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
-                        try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
-                    }
-                    logged.append(row)
-                case .tls(let report, let part):
-                    let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
-                        try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
-                    }
-                    logged.append(row)
-                case .skipped(let part, let kind, let reason):
-                    let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: kind, code: nil, reason: reason)
-                    try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
-                    logged.append(row)
-                case .failed(let part, let code, let reason):
-                    let row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
-                    try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
-                    logged.append(row)
-                }
-            }
-            if logged.contains(where: { $0.status == .failed }) && !failed {
-                try db.execute(sql: "UPDATE raw_input SET state = 'failed' WHERE id = ?", arguments: [rawID])
-            }
-            return logged
+                arguments: [
+                    rawID, input.input, message.number, message.messageID, message.date, message.from, message.subject,
+                    message.tlsReportDomain, message.tlsReportSubmitter,
+                ])
+            messageID = db.lastInsertedRowID
         }
+
+        var logged: [LoggedOutcome] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .dmarc(let report, let part):
+                let row = try Self.storeReport(kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
+                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
+                }
+                logged.append(row)
+            case .tls(let report, let part):
+                let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
+                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
+                }
+                logged.append(row)
+            case .skipped(let part, let kind, let reason):
+                let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: kind, code: nil, reason: reason)
+                try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
+                logged.append(row)
+            case .failed(let part, let code, let reason):
+                let row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
+                try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
+                logged.append(row)
+            }
+        }
+        if logged.contains(where: { $0.status == .failed }) && !failed {
+            try db.execute(sql: "UPDATE raw_input SET state = 'failed' WHERE id = ?", arguments: [rawID])
+        }
+        return logged
     }
 
     /// Inputs whose last attempt failed, oldest first.
@@ -252,7 +296,7 @@ extension ReportStore {
     /// (brief §4), so that period queries sum days instead of scanning records.
     static func addToDailyRollup(
         domain: String, range: DateRange, orgName: String, email: String?, sourceIP: String, count: Int64,
-        disposition: String?, dkim: String?, spf: String?, in db: Database
+        disposition: String?, dkim: String?, spf: String?, removing: Bool = false, in db: Database
     ) throws {
         let statement = try db.cachedStatement(
             sql: """
@@ -266,9 +310,11 @@ extension ReportStore {
         let spfPass = spf == AlignedVerdict.pass.rawValue
         let org = orgName.trimmedWhitespace().lowercased()
         for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
+            // Removing a report adds the negated shares: the exact inverse of adding it.
+            let share = removing ? -part.count : part.count
             try statement.execute(arguments: [
-                domain, part.day, sourceIP, org, email ?? "", disposition ?? "unknown", part.count,
-                dkimPass || spfPass ? part.count : 0, spfPass ? part.count : 0, dkimPass ? part.count : 0,
+                domain, part.day, sourceIP, org, email ?? "", disposition ?? "unknown", share,
+                dkimPass || spfPass ? share : 0, spfPass ? share : 0, dkimPass ? share : 0,
             ])
         }
     }

@@ -169,3 +169,34 @@ import TestSupport
         #expect(missing.stderr.contains("no database"))
     }
 }
+
+/// `mailtally reparse`: stored raw bytes parsed again give what a fresh import gives.
+@Suite struct ReparseTests {
+    @Test func reparseRecoversInputsThatFailedAndChangesNothingElse() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let samples = TestSupport.packageRoot.appendingPathComponent("SampleReports").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { !$0.hasSuffix(".mbox") }.map { "\(samples)/\($0)" }
+        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult { try TestSupport.run(TestSupport.mailtally, arguments) }
+        let fresh = folder.appendingPathComponent("fresh.sqlite").path
+        _ = try run(["ingest", "--db", fresh] + files)
+        let expected = try run(["summary", "--db", fresh, "--format", "json"]).output
+
+        // An "old version" with a tiny decompression cap rejects most reports; their bytes are kept.
+        let old = folder.appendingPathComponent("old.sqlite").path
+        let first = try run(["ingest", "--db", old, "--json", "--max-report-bytes", "1000"] + files)
+        let failedBefore = (try JSONSerialization.jsonObject(with: first.stdout) as? [String: Any])?["failed"] as? Int ?? 0
+        #expect(failedBefore > 3)
+        #expect(try run(["summary", "--db", old, "--format", "json"]).output != expected)
+
+        let reparse = try run(["reparse", "--db", old, "--json"])
+        #expect(reparse.status == 1)  // the broken sample still fails
+        let outcome = try #require(try JSONSerialization.jsonObject(with: reparse.stdout) as? [String: Any])
+        #expect(outcome["failed"] as? Int == 1)
+        #expect(try run(["summary", "--db", old, "--format", "json"]).output == expected)
+        // A second reparse replaces every report by itself: the totals do not move.
+        _ = try run(["reparse", "--db", old])
+        #expect(try run(["summary", "--db", old, "--format", "json"]).output == expected)
+        let errors = try JSONSerialization.jsonObject(with: try run(["errors", "--db", old, "--format", "json"]).stdout) as? [String: Any]
+        #expect((errors?["errors"] as? [Any])?.count == 1)
+    }
+}

@@ -48,10 +48,7 @@ extension MailTally {
                 throw CommandFailure(.database, "\(error)")
             }
             progress.finish()
-            for failure in summary.errors {
-                let place = failure.part.isEmpty ? failure.input : "\(failure.input): \(failure.part)"
-                Terminal.error(Escape.terminal("\(place): \(failure.reason)"))
-            }
+            summary.reportErrors()
             if json {
                 Terminal.write(JSONOutput.encode(summary))
             } else {

@@ -52,10 +52,7 @@ extension MailTally {
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
-            for failure in summary.errors {
-                let place = failure.part.isEmpty ? failure.input : "\(failure.input): \(failure.part)"
-                Terminal.error("\(place): \(failure.reason)")
-            }
+            summary.reportErrors()
             if verbose { Terminal.error(summary.line) }
 
             let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))

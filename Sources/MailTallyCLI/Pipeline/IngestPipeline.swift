@@ -105,27 +105,61 @@ public struct IngestPipeline {
             return [try store.logSeenInput(file, part: label, sha256: digest, runID: runID)]
         }
         let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: number)
-        let label = extracted.provenance.label
-        var outcomes: [PartOutcome]
-        if let error = extracted.error {
-            outcomes = [.failed(part: label, code: error.code.name, reason: error.detail)]
-        } else if let skipped = extracted.skipped {
-            outcomes = [.skipped(part: label, kind: skipped.kind, reason: skipped.reason)]
-        } else {
-            outcomes = extracted.documents.map { document in
-                switch Self.outcome(document) {
-                case .dmarc(let report, let part): .dmarc(report, part: "\(label) \(part)")
-                case .tls(let report, let part): .tls(report, part: "\(label) \(part)")
-                case .failed(let part, let code, let reason): .failed(part: "\(label) \(part)", code: code, reason: reason)
-                case .skipped(let part, let kind, let reason): .skipped(part: "\(label) \(part)", kind: kind, reason: reason)
-                }
-            }
-        }
+        let outcomes = Self.outcomes(of: extracted)
         let stored = ReportExtractor.storedForm(of: bytes)
         let input = StoredInput(
             input: file, sha256: digest, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes,
             message: extracted.provenance)
         return try store.record(input, outcomes: outcomes, runID: runID)
+    }
+
+    /// Parses every stored raw input again (after an upgrade of the parsers), replacing the
+    /// reports each one gave; inputs that failed before may now be imported.
+    public func reparse(progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> IngestSummary {
+        var summary = IngestSummary()
+        let runID = try store.startRun(command: "reparse")
+        let inputs = try store.rawInputs()
+        for (index, raw) in inputs.enumerated() {
+            summary.inputs += 1
+            guard let stored = try store.rawInput(sha256: raw.sha256) else { continue }
+            let bytes: [UInt8]
+            do {
+                bytes = try ReportExtractor.original(fromStored: stored.bytes, encoding: stored.encoding)
+            } catch {
+                summary.count(LoggedOutcome(input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name, reason: "stored bytes: \(error.detail)"))
+                continue
+            }
+            var outcomes: [PartOutcome]
+            var message: MessageProvenance?
+            if MailHeaders.looksLikeMessage(bytes[...]) {
+                let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: raw.messageNumber)
+                message = extracted.provenance
+                outcomes = Self.outcomes(of: extracted)
+            } else {
+                outcomes = ReportExtractor(limits: limits).extract(bytes).map(Self.outcome)
+            }
+            let input = StoredInput(
+                input: raw.input, sha256: raw.sha256, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes, message: message)
+            for outcome in try store.replaceReports(of: input, outcomes: outcomes, runID: runID) { summary.count(outcome) }
+            progress?(index + 1, inputs.count)
+        }
+        try store.finishRun(runID)
+        return summary
+    }
+
+    /// The store outcomes of one message's documents, each part named after the message.
+    static func outcomes(of extracted: ExtractedMessage) -> [PartOutcome] {
+        let label = extracted.provenance.label
+        if let error = extracted.error { return [.failed(part: label, code: error.code.name, reason: error.detail)] }
+        if let skipped = extracted.skipped { return [.skipped(part: label, kind: skipped.kind, reason: skipped.reason)] }
+        return extracted.documents.map { document in
+            switch outcome(document) {
+            case .dmarc(let report, let part): .dmarc(report, part: "\(label) \(part)")
+            case .tls(let report, let part): .tls(report, part: "\(label) \(part)")
+            case .failed(let part, let code, let reason): .failed(part: "\(label) \(part)", code: code, reason: reason)
+            case .skipped(let part, let kind, let reason): .skipped(part: "\(label) \(part)", kind: kind, reason: reason)
+            }
+        }
     }
 
     static func outcome(_ document: ExtractedDocument) -> PartOutcome {

@@ -1,3 +1,4 @@
+import ReportRendering
 import ReportStore
 
 /// The outcome of one `ingest` run: the JSON contract of the brief (§5).
@@ -41,5 +42,15 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         return "\(inputs) input\(inputs == 1 ? "" : "s"): \(total) imported (\(imported.dmarc) DMARC, "
             + "\(imported.tlsrpt) TLS-RPT), \(duplicates) duplicate\(duplicates == 1 ? "" : "s"), "
             + "\(skipped) skipped, \(failed) failed"
+    }
+}
+
+extension IngestSummary {
+    /// Writes each failure to standard error: `input: part: code: reason`.
+    func reportErrors() {
+        for failure in errors {
+            let place = failure.part.isEmpty ? failure.input : "\(failure.input): \(failure.part)"
+            Terminal.error(Escape.terminal("\(place): \(failure.reason)"))
+        }
     }
 }

@@ -1,0 +1,38 @@
+import ArgumentParser
+import ReportIngest
+import ReportRendering
+
+extension MailTally {
+    struct Reparse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse every stored raw input again, after an upgrade.",
+            discussion: """
+                The raw bytes of every input are kept; this parses them with the current parsers and \
+                replaces the reports each gave, one input per transaction. Inputs that failed before \
+                may now be imported. Exit status as for ingest.
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print the outcome as JSON on standard output.")
+        var json = false
+
+        func run() throws {
+            let database = try store.open(mustExist: true)
+            let progress = Terminal.Progress()
+            let summary: IngestSummary
+            do {
+                summary = try IngestPipeline(store: database, logger: MailTally.logger).reparse { done, total in
+                    progress.update(done, of: total, "reparse")
+                }
+            } catch {
+                progress.finish()
+                throw CommandFailure(.database, "\(error)")
+            }
+            progress.finish()
+            summary.reportErrors()
+            if json { Terminal.write(JSONOutput.encode(summary)) } else { Terminal.error(summary.line) }
+            if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+        }
+    }
+}
