@@ -33,11 +33,8 @@ struct StoreOptions: ParsableArguments {
 
 extension OutputFormat: ExpressibleByArgument {}
 
-/// The options every query command takes: format, domains and period.
-struct QueryOptions: ParsableArguments {
-    @Option(help: "Output format: text, md, csv or json.")
-    var format: OutputFormat = .text
-
+/// The domains and the period a command looks at.
+struct PeriodOptions: ParsableArguments {
     @Option(name: .customLong("domain"), help: "A policy domain to include (repeatable; default: all).")
     var domains: [String] = []
 
@@ -68,6 +65,18 @@ struct QueryOptions: ParsableArguments {
         guard first <= last else { throw ValidationError("--since \(since ?? "") is after --until \(until ?? "")") }
         return DayPeriod(firstDay: first, lastDay: last)
     }
+}
+
+/// The options every query command takes: format, domains and period.
+struct QueryOptions: ParsableArguments {
+    @Option(help: "Output format: text, md, csv or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var selection: PeriodOptions
+
+    var normalizedDomains: [String] { selection.normalizedDomains }
+
+    func period() throws -> DayPeriod? { try selection.period() }
 }
 
 /// A command failure with its exit code and a message for standard error.

@@ -205,6 +205,27 @@ extension ReportStore {
                     sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], in: db)
             }
         }
+        migrator.registerMigration("v5-report-sources") { db in
+            // One row per distinct (report, source IP), clustered by domain and end: the per-source
+            // report counts of the correlation read a contiguous range instead of joining records.
+            try db.execute(sql: """
+                CREATE TABLE dmarc_report_source (
+                    policy_domain TEXT NOT NULL,
+                    end INTEGER NOT NULL,
+                    report_id INTEGER NOT NULL REFERENCES dmarc_report(id) ON DELETE CASCADE,
+                    source_ip TEXT NOT NULL,
+                    begin INTEGER NOT NULL,
+                    reporter_org TEXT NOT NULL,
+                    reporter_email TEXT NOT NULL,
+                    PRIMARY KEY (policy_domain, end, report_id, source_ip)
+                ) WITHOUT ROWID;
+                CREATE INDEX dmarc_report_source_report ON dmarc_report_source(report_id);
+                INSERT OR IGNORE INTO dmarc_report_source
+                    SELECT DISTINCT r.policy_domain, r.end, r.id, d.source_ip, r.begin, LOWER(TRIM(r.org_name)), IFNULL(r.email, '')
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id;
+                CREATE INDEX dmarc_report_domain_end ON dmarc_report(policy_domain, end);
+                """)
+        }
         return migrator
     }
 }

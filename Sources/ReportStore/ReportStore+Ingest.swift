@@ -265,7 +265,19 @@ extension ReportStore {
             sql: "INSERT INTO dmarc_dkim(record_id, domain, selector, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
         let insertSPF = try db.cachedStatement(
             sql: "INSERT INTO dmarc_spf(record_id, domain, scope, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
+        let insertSource = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO dmarc_report_source(policy_domain, end, report_id, source_ip, begin, reporter_org, reporter_email)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+        let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
+        var sourcesSeen: Set<String> = []
         for record in report.records {
+            if sourcesSeen.insert(record.sourceIP).inserted {
+                try insertSource.execute(arguments: [
+                    report.policy.domain, meta.dateRange.end, reportID, record.sourceIP, meta.dateRange.begin, reporterOrg, meta.email ?? "",
+                ])
+            }
             try addToDailyRollup(
                 domain: report.policy.domain, range: meta.dateRange, orgName: meta.orgName, email: meta.email,
                 sourceIP: record.sourceIP, count: record.count, disposition: record.disposition?.rawValue,

@@ -58,6 +58,27 @@ extension ReportStore {
         return (reportID, true)
     }
 
+    /// The WHERE clause (after `1 = 1`) that selects TLS policies by domain and period.
+    static func tlsFilter(domains: [String], period: DayPeriod?) -> (String, StatementArguments) {
+        var filter = ""
+        var arguments = StatementArguments()
+        if !domains.isEmpty {
+            filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+            arguments += StatementArguments(domains)
+        }
+        if let period {
+            filter += " AND r.end > ? AND r.begin < ?"
+            arguments += [period.start, period.end]
+        }
+        return (filter, arguments)
+    }
+
+    /// The part of `count` that falls in `period`, for a row with `begin` and `end` columns.
+    static func share(of count: Int64, in row: Row, period: DayPeriod?) -> Int64 {
+        guard let period else { return count }
+        return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
+    }
+
     static func json(_ strings: [String]) throws -> String {
         String(decoding: try JSONEncoder().encode(strings), as: UTF8.self)
     }
@@ -66,20 +87,8 @@ extension ReportStore {
     /// with the same day-spread rule as DMARC.
     public func tlsTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSTotals] {
         try read("summarising TLS-RPT") { db in
-            var filter = ""
-            var arguments = StatementArguments()
-            if !domains.isEmpty {
-                filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-                arguments += StatementArguments(domains)
-            }
-            if let period {
-                filter += " AND r.end > ? AND r.begin < ?"
-                arguments += [period.start, period.end]
-            }
-            func share(_ count: Int64, _ row: Row) -> Int64 {
-                guard let period else { return count }
-                return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
-            }
+            let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
+            func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
             var totals: [String: TLSTotals] = [:]
             let reports = try Row.fetchCursor(
                 db,
@@ -119,20 +128,8 @@ extension ReportStore {
     /// MTA-STS mode in force. Counts follow the same day-spread rule as ``tlsTotals(domains:period:)``.
     public func tlsBreakdowns(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSBreakdown] {
         try read("breaking down TLS-RPT") { db in
-            var filter = ""
-            var arguments = StatementArguments()
-            if !domains.isEmpty {
-                filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-                arguments += StatementArguments(domains)
-            }
-            if let period {
-                filter += " AND r.end > ? AND r.begin < ?"
-                arguments += [period.start, period.end]
-            }
-            func share(_ count: Int64, _ row: Row) -> Int64 {
-                guard let period else { return count }
-                return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
-            }
+            let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
+            func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
             var result: [String: TLSBreakdown] = [:]
             var reportsPerType: [String: [String: Set<Int64>]] = [:]
             var reportsPerReporter: [String: [String: Set<Int64>]] = [:]
@@ -243,20 +240,8 @@ extension ReportStore {
         try read("aggregating TLS-RPT by reporter") { db in
             struct Key: Hashable { var domain, organization, contact: String }
             var result: [Key: TLSReporterAggregate] = [:]
-            var filter = ""
-            var arguments = StatementArguments()
-            if !domains.isEmpty {
-                filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-                arguments += StatementArguments(domains)
-            }
-            if let period {
-                filter += " AND r.end > ? AND r.begin < ?"
-                arguments += [period.start, period.end]
-            }
-            func share(_ count: Int64, _ row: Row) -> Int64 {
-                guard let period else { return count }
-                return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
-            }
+            let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
+            func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
             let policies = try Row.fetchCursor(
                 db,
                 sql: """

@@ -20,21 +20,11 @@ extension MailTally {
         @Option(help: "The folder to write the pack into (created if needed).")
         var out: String
 
-        @Option(name: .customLong("domain"), help: "A policy domain to include (repeatable; default: all).")
-        var domains: [String] = []
-
-        @Option(help: "First UTC day to include (YYYY-MM-DD).")
-        var since: String?
-
-        @Option(help: "Last UTC day to include, whole (YYYY-MM-DD).")
-        var until: String?
+        @OptionGroup var selection: PeriodOptions
 
         func run() throws {
             let resolver = try self.resolver.makeResolver()
-            var query = QueryOptions()
-            query.since = since
-            query.until = until
-            let chosen = try query.period()
+            let chosen = try selection.period()
             let database = try store.open(mustExist: true)
             do {
                 guard let period = try chosen ?? database.coveredDays() else {
@@ -42,7 +32,7 @@ extension MailTally {
                     return
                 }
                 let written = try Self.writePack(
-                    database, resolver: resolver, domains: domains.map(PublishedPolicy.normalizedDomain), period: period,
+                    database, resolver: resolver, domains: selection.normalizedDomains, period: period,
                     compare: chosen != nil, to: URL(fileURLWithPath: out))
                 Terminal.error("wrote \(written.count) files to \(out)")
             } catch let error as StoreError {

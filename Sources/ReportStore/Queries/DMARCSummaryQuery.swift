@@ -59,8 +59,8 @@ extension ReportStore {
             let pairs = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT DISTINCT r.id, r.policy_domain, d.source_ip, LOWER(TRIM(r.org_name)), IFNULL(r.email, '')
-                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE 1 = 1\(reportFilter)
+                    SELECT r.report_id, r.policy_domain, r.source_ip, r.reporter_org, r.reporter_email
+                    FROM dmarc_report_source r WHERE 1 = 1\(reportFilter)
                     """,
                 arguments: reportArguments)
             while let row = try pairs.next() {

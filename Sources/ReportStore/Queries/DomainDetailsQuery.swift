@@ -109,11 +109,7 @@ extension ReportStore {
                 filter = " AND r.end > ? AND r.begin < ?"
                 arguments += [period.start, period.end]
             }
-            func count(_ row: Row) -> Int64 {
-                let total: Int64 = row["count"]
-                guard let period else { return total }
-                return DaySpread.share(of: total, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
-            }
+            func count(_ row: Row) -> Int64 { Self.share(of: row["count"], in: row, period: period) }
             var breakdown = AuthenticationBreakdown()
             let dkim = try Row.fetchCursor(
                 db,

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""The benchmark behind scripts/bench: measures MailTally against parsedmarc and a C floor on
+the same synthetic corpus, and query latency on a large database. Prints one table.
+
+Every timing is the whole process, read from /usr/bin/time -v: the median of --runs runs.
+Totals are checked against the corpus generator's ground truth in every run.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def timed(command, env=None):
+    """Runs a command under /usr/bin/time -v; returns (wall s, cpu s, peak RSS MB, stdout, exit)."""
+    result = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, env=env)
+    fields = {}
+    for line in result.stderr.decode(errors="replace").splitlines():
+        if ":" in line:
+            key, _, value = line.strip().rpartition(": ")
+            fields[key] = value
+    wall_text = fields.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "0:0")
+    parts = [float(p) for p in wall_text.split(":")]
+    wall = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) > 2 else 0)
+    cpu = float(fields.get("User time (seconds)", 0)) + float(fields.get("System time (seconds)", 0))
+    rss = int(fields.get("Maximum resident set size (kbytes)", 0)) / 1024
+    return wall, cpu, rss, result.stdout, result.returncode, result.stderr.decode(errors="replace")
+
+
+def median_runs(runs, make_command, check):
+    samples = []
+    for run in range(runs):
+        command = make_command(run)
+        wall, cpu, rss, out, code, err = timed(command)
+        problem = check(out, run)
+        if problem:
+            sys.exit(f"bench: {' '.join(command[:3])}: {problem}\n{err[-2000:]}")
+        samples.append((wall, cpu, rss))
+    return tuple(statistics.median(s[i] for s in samples) for i in range(3))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--mailtally", required=True)
+    parser.add_argument("--parsedmarc")
+    parser.add_argument("--floor")
+    parser.add_argument("--reports", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--records", type=int, default=10_000_000)
+    args = parser.parse_args()
+    work = args.work
+    corpus = os.path.join(work, f"corpus-{args.reports}")
+    if not os.path.exists(os.path.join(corpus, "truth.json")):
+        shutil.rmtree(corpus, ignore_errors=True)
+        print(f"bench: generating {args.reports} reports in {corpus}", file=sys.stderr)
+        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), corpus, "--reports", str(args.reports)], check=True)
+    truth = json.load(open(os.path.join(corpus, "truth.json")))
+    files = os.path.join(corpus, "files")
+    mbox = os.path.join(corpus, "inbox.mbox")
+    reports = truth["dmarc_reports"] + truth["tls_reports"]
+    rows = []
+
+    def fresh_db(name):
+        path = os.path.join(work, name)
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return path
+
+    def check_mailtally(db):
+        def check(out, run):
+            outcome = json.loads(out)
+            if outcome["imported"] != {"dmarc": truth["dmarc_reports"], "tlsrpt": truth["tls_reports"]} or outcome["failed"]:
+                return f"imported {outcome['imported']}, failed {outcome['failed']}; expected {truth['dmarc_reports']} DMARC and {truth['tls_reports']} TLS-RPT"
+            summary = json.loads(subprocess.run([args.mailtally, "summary", "--db", db, "--format", "json"], capture_output=True).stdout)
+            messages = sum(d["dmarc"]["messages"] for d in summary["domains"])
+            passed = sum(d["dmarc"]["dmarc_pass"] for d in summary["domains"])
+            sessions = sum(d["tls"]["successful_sessions"] for d in summary["domains"])
+            if (messages, passed, sessions) != (truth["messages"], truth["dmarc_pass"], truth["successful_sessions"]):
+                return f"totals {(messages, passed, sessions)} differ from the ground truth"
+            return None
+        return check
+
+    for label, source in (("MailTally ingest, files", files), ("MailTally ingest, mbox", mbox)):
+        db = os.path.join(work, "bench.sqlite")
+        wall, cpu, rss = median_runs(
+            args.runs, lambda run: [args.mailtally, "ingest", "--json", "--db", fresh_db("bench.sqlite"), source], check_mailtally(db))
+        rows.append((label, wall, cpu, rss))
+
+    if args.parsedmarc:
+        out = os.path.join(work, "parsedmarc-out")
+
+        def check_parsedmarc(_, run):
+            aggregate = json.load(open(os.path.join(out, "aggregate.json")))
+            messages = sum(r["count"] for report in aggregate for r in report["records"])
+            if messages != truth["messages"]:
+                return f"parsedmarc counted {messages} messages, the ground truth says {truth['messages']}"
+            return None
+
+        def command(run):
+            shutil.rmtree(out, ignore_errors=True)
+            return [args.parsedmarc, "--offline", "-s", "-o", out, files]
+        rows.append(("parsedmarc --offline, files", *median_runs(args.runs, command, check_parsedmarc)))
+
+    if args.floor:
+        def check_floor(out, run):
+            got = json.loads(out)
+            if (got["records"], got["messages"]) != (truth["records"], truth["messages"]):
+                return f"the floor counted {got}, the ground truth says {truth['records']} records and {truth['messages']} messages"
+            return None
+        rows.append(("C floor (zlib + libxml2 + SQLite)", *median_runs(
+            args.runs, lambda run: [args.floor, fresh_db("floor.sqlite"), files], check_floor)))
+
+    # Nightly over inputs that were all seen before.
+    db = fresh_db("nightly.sqlite")
+    subprocess.run([args.mailtally, "ingest", "--db", db, files], capture_output=True)
+    nightly = median_runs(args.runs, lambda run: [args.mailtally, "nightly", "--db", db, "--inbox", files, "--out",
+                                                  os.path.join(work, "nightly-out"), "--date", "2026-11-28"],
+                          lambda out, run: None)
+
+    # Query latency on a large database, generated straight into the store.
+    large = os.path.join(work, f"large-{args.records}.sqlite")
+    if not os.path.exists(large):
+        subprocess.run([args.mailtally, "ingest", "--db", large, os.devnull], capture_output=True)
+        print(f"bench: writing {args.records} records into {large}", file=sys.stderr)
+        subprocess.run([sys.executable, os.path.join(HERE, "make_large_db.py"), large, "--records", str(args.records)], check=True)
+    queries = []
+    for label, command in (
+        ("summary, one domain, 30 days", ["summary", "--format", "json"]),
+        ("correlate, one domain, 30 days", ["correlate", "--format", "json"]),
+    ):
+        full = [args.mailtally] + command + ["--db", large, "--domain", "large3.example", "--since", "2026-10-31", "--until", "2026-11-29"]
+        subprocess.run(full, capture_output=True)  # warm the page cache
+        samples = []
+        for _ in range(max(5, args.runs)):
+            started = time.perf_counter()
+            subprocess.run(full, capture_output=True, check=True)
+            samples.append(time.perf_counter() - started)
+        queries.append((label, statistics.median(samples)))
+
+    records = truth["records"]
+    xml_mb = truth["xml_bytes"] / 1e6
+    print(f"\nCorpus: {reports} reports ({truth['dmarc_reports']} DMARC, {truth['tls_reports']} TLS-RPT), {records} records, "
+          f"{xml_mb:.1f} MB of XML; medians of {args.runs} runs; totals checked against the ground truth in every run.\n")
+    print("| run | wall s | CPU s | peak RSS MB | reports/s | records/s | XML MB/s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    by_label = {}
+    for label, wall, cpu, rss in rows:
+        by_label[label] = wall
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {reports / wall:,.0f} | {records / wall:,.0f} | {xml_mb / wall:.1f} |")
+    print()
+    mailtally_wall = by_label["MailTally ingest, files"]
+    if "parsedmarc --offline, files" in by_label:
+        print(f"MailTally / parsedmarc, reports per second: {by_label['parsedmarc --offline, files'] / mailtally_wall:.1f}x")
+    if "C floor (zlib + libxml2 + SQLite)" in by_label:
+        print(f"MailTally wall time / C floor wall time: {mailtally_wall / by_label['C floor (zlib + libxml2 + SQLite)']:.2f}x")
+    print(f"nightly over {reports} inputs already seen (ingest + three packs): {nightly[0]:.2f} s wall, {nightly[2]:.0f} MB peak RSS")
+    for label, seconds in queries:
+        print(f"{label}, {args.records:,} records in the database: {seconds * 1000:.0f} ms (whole process, median)")
+
+
+if __name__ == "__main__":
+    main()
