@@ -74,3 +74,12 @@ public enum KnownInputState: String, Sendable {
     /// At least one part failed; the input is parsed again when it is met again.
     case failed
 }
+
+/// One input's work for a batched write: parsed, recognised by its hash, or unreadable.
+public enum PendingInput: Sendable {
+    case parsed(StoredInput, [PartOutcome])
+    /// Seen before (same SHA-256): logged as a duplicate without parsing.
+    case seen(input: String, part: String, sha256: [UInt8])
+    /// Could not be read at all: no bytes to keep.
+    case unreadable(LoggedOutcome)
+}

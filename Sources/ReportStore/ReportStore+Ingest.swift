@@ -38,6 +38,52 @@ extension ReportStore {
         }
     }
 
+    /// The known states of many inputs at once, by SHA-256.
+    public func knownInputs(_ digests: [[UInt8]]) throws(StoreError) -> [[UInt8]: KnownInputState] {
+        guard !digests.isEmpty else { return [:] }
+        return try read("looking up inputs") { db in
+            var states: [[UInt8]: KnownInputState] = [:]
+            for chunk in stride(from: 0, to: digests.count, by: 500).map({ Array(digests[$0..<min($0 + 500, digests.count)]) }) {
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT sha256, state FROM raw_input WHERE sha256 IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk.map { Data($0) }))
+                while let row = try rows.next() {
+                    states[[UInt8](row[0] as Data)] = KnownInputState(rawValue: row[1])
+                }
+            }
+            return states
+        }
+    }
+
+    /// Stores a batch of inputs in one transaction, each input in a savepoint of its own (each
+    /// report in one more), so that one input's failure leaves the others in.
+    /// - Returns: the log rows, input by input, in order.
+    public func recordBatch(_ batch: [PendingInput], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
+        guard !batch.isEmpty else { return [] }
+        return try write("storing \(batch.count) inputs") { db in
+            var logged: [LoggedOutcome] = []
+            for pending in batch {
+                switch pending {
+                case .parsed(let input, let outcomes):
+                    try db.inSavepoint {
+                        logged += try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+                        return .commit
+                    }
+                case .seen(let input, let part, let sha256):
+                    let rawID = try Int64.fetchOne(
+                        db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
+                    let outcome = LoggedOutcome(input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
+                    try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+                    logged.append(outcome)
+                case .unreadable(let outcome):
+                    try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
+                    logged.append(outcome)
+                }
+            }
+            return logged
+        }
+    }
+
     /// Logs an input that could not even be read (no bytes to keep).
     public func logUnreadable(_ outcome: LoggedOutcome, runID: Int64?) throws(StoreError) {
         try write("logging \(outcome.input)") { db in
@@ -97,22 +143,23 @@ extension ReportStore {
     static func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
         let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
         let state: KnownInputState = failed ? .failed : .done
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(sha256) DO UPDATE SET state = excluded.state
-                """,
-            arguments: [Data(input.sha256), input.size, input.encoding, Data(input.bytes), state.rawValue, Self.now()])
+                """
+        ).execute(arguments: [Data(input.sha256), input.size, input.encoding, Data(input.bytes), state.rawValue, Self.now()])
         guard let rawID = try Int64.fetchOne(
-            db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)])
+            db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
         else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
         var messageID: Int64?
         if let message = input.message {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO mail_message(raw_input_id, input, number, message_id, date, sender, subject,
                         tls_report_domain, tls_report_submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     rawID, input.input, message.number, message.messageID, message.date, message.from, message.subject,
                     message.tlsReportDomain, message.tlsReportSubmitter,

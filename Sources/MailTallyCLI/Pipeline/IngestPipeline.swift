@@ -20,97 +20,115 @@ public struct IngestPipeline {
     }
 
     /// Ingests every file under `paths`.
-    /// - Parameter progress: called after each input with (inputs done, inputs in all).
+    ///
+    /// Inputs go through in batches: their bytes are read and hashed, inputs seen before are
+    /// recognised with one query, the others are parsed on every core, and the batch is stored
+    /// in one transaction (each input and each report in a savepoint of its own).
+    /// - Parameter progress: called after each batch with (inputs done, inputs in all).
     /// - Throws: ``StoreError`` when the database fails; input problems are results, not errors.
     public func run(
         paths: [String], command: String = "ingest", progress: ((Int, Int) -> Void)? = nil
     ) throws(StoreError) -> IngestSummary {
         let (files, problems) = InputWalker.files(for: paths)
-        var summary = IngestSummary()
         let runID = try store.startRun(command: command)
+        let batch = IngestBatch(pipeline: self, runID: runID)
         for (path, reason) in problems {
-            summary.inputs += 1
-            summary.count(try logUnreadable(path, reason: reason, runID: runID))
+            batch.summary.inputs += 1
+            batch.add(.unreadable(LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
         }
         for (index, file) in files.enumerated() {
-            summary.inputs += 1
-            for outcome in try ingest(file: file, runID: runID) {
-                summary.count(outcome)
-                logger.debug("\(outcome.input) \(outcome.part): \(outcome.status.rawValue)")
+            batch.summary.inputs += 1
+            try ingest(file: file, into: batch)
+            if batch.isFull {
+                try batch.flush()
+                progress?(index + 1, files.count)
             }
-            progress?(index + 1, files.count)
         }
+        try batch.flush()
+        progress?(files.count, files.count)
         try store.finishRun(runID)
-        return summary
+        return batch.summary
     }
 
-    /// Ingests one input file (or `-`): an mbox (starts with `From `), one message (starts with
-    /// a header field), or a bare report file. Recognised by content, never by name.
-    func ingest(file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
+    /// One input's bytes, waiting to be parsed.
+    struct Unit: Sendable {
+        enum Kind: Sendable {
+            case report
+            /// A message; `number` is its position in an mbox.
+            case message(number: Int?)
+        }
+        var input: String
+        var bytes: [UInt8]
+        var kind: Kind
+        var digest: [UInt8]
+    }
+
+    /// Reads one input file (or `-`) into the batch: an mbox (starts with `From `) message by
+    /// message, one message (starts with a header field), or a bare report file. Recognised by
+    /// content, never by name.
+    func ingest(file: String, into batch: IngestBatch) throws(StoreError) {
         let handle: FileHandle
-        var prefix: [UInt8]
+        let prefix: [UInt8]
         do {
             handle = try Self.open(file)
             prefix = [UInt8](try handle.read(upToCount: 64 << 10) ?? Data())
         } catch {
-            return [try logUnreadable(file, reason: "\(error)", runID: runID)]
+            batch.add(.unreadable(LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")))
+            return
         }
         defer { if file != "-" { try? handle.close() } }
 
         if prefix.starts(with: MboxReader.fromPrefix) {
             let reader = MboxReader(handle: handle, prefix: prefix, maxMessageBytes: limits.maxReportBytes)
-            var outcomes: [LoggedOutcome] = []
             while let message = reader.next() {
                 if let error = message.error {
                     let label = MessageProvenance(number: message.number).label + " at byte \(message.offset)"
-                    outcomes.append(try logUnreadable(file, part: label, code: error.code.name, reason: error.detail, runID: runID))
-                    continue
+                    batch.add(.unreadable(LoggedOutcome(
+                        input: file, part: label, status: .failed, kind: nil, code: error.code.name, reason: error.detail)))
+                } else {
+                    batch.add(Unit(
+                        input: file, bytes: message.bytes, kind: .message(number: message.number),
+                        digest: ReportExtractor.sha256(message.bytes)))
                 }
-                outcomes += try ingest(message: message.bytes, number: message.number, input: file, runID: runID)
+                if batch.isFull { try batch.flush() }
             }
-            return outcomes
+            return
         }
-
         let bytes: [UInt8]
         do {
             bytes = try Self.readRest(handle, after: prefix, limit: limits.maxReportBytes)
         } catch {
-            return [try logUnreadable(file, reason: "\(error)", runID: runID)]
+            batch.add(.unreadable(LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")))
+            return
         }
-        if MailHeaders.looksLikeMessage(bytes[...]) {
-            return try ingest(message: bytes, number: nil, input: file, runID: runID)
-        }
-        return try ingest(report: bytes, input: file, runID: runID)
+        let kind: Unit.Kind = MailHeaders.looksLikeMessage(bytes[...]) ? .message(number: nil) : .report
+        batch.add(Unit(input: file, bytes: bytes, kind: kind, digest: ReportExtractor.sha256(bytes)))
     }
 
-    /// A bare report file: containers unwrapped, documents parsed, bytes kept.
-    func ingest(report bytes: [UInt8], input file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
-        let digest = ReportExtractor.sha256(bytes)
-        if try store.knownInput(sha256: digest) == .done {
-            return [try store.logSeenInput(file, sha256: digest, runID: runID)]
+    /// Parses one unit. Pure, so units parse in parallel.
+    static func parse(_ unit: Unit, limits: IngestLimits) -> PendingInput {
+        let stored = ReportExtractor.storedForm(of: unit.bytes)
+        switch unit.kind {
+        case .report:
+            let outcomes = ReportExtractor(limits: limits).extract(unit.bytes).map(outcome)
+            return .parsed(
+                StoredInput(input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes),
+                outcomes)
+        case .message(let number):
+            let extracted = MailExtractor(limits: limits).extract(message: unit.bytes[...], number: number)
+            return .parsed(
+                StoredInput(
+                    input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes,
+                    message: extracted.provenance),
+                outcomes(of: extracted))
         }
-        let outcomes = ReportExtractor(limits: limits).extract(bytes).map(Self.outcome)
-        let stored = ReportExtractor.storedForm(of: bytes)
-        let input = StoredInput(input: file, sha256: digest, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes)
-        return try store.record(input, outcomes: outcomes, runID: runID)
     }
 
-    /// One mail message: its report parts parsed, the message kept with its provenance.
-    func ingest(message bytes: [UInt8], number: Int?, input file: String, runID: Int64) throws(StoreError) -> [LoggedOutcome] {
-        let digest = ReportExtractor.sha256(bytes)
-        if try store.knownInput(sha256: digest) == .done {
-            // Seen before: only the headers are read, to name the message in the log.
-            let messageID = (try? MailHeaders.parse(bytes[...]))?.0.decoded("message-id")
-            let label = MessageProvenance(number: number, messageID: messageID).label
-            return [try store.logSeenInput(file, part: label, sha256: digest, runID: runID)]
-        }
-        let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: number)
-        let outcomes = Self.outcomes(of: extracted)
-        let stored = ReportExtractor.storedForm(of: bytes)
-        let input = StoredInput(
-            input: file, sha256: digest, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes,
-            message: extracted.provenance)
-        return try store.record(input, outcomes: outcomes, runID: runID)
+    /// How a unit seen before is named in the log: a message by its headers only.
+    static func seenLabel(_ unit: Unit) -> String {
+        guard case .message(let number) = unit.kind else { return "" }
+        let messageID = (try? MailHeaders.parse(unit.bytes[...]))?.0.decoded("message-id")
+        return MessageProvenance(number: number, messageID: messageID).label
     }
 
     /// Parses every stored raw input again (after an upgrade of the parsers), replacing the
@@ -168,12 +186,6 @@ public struct IngestPipeline {
         case .tls(let report, let part): .tls(report, part: part)
         case .failed(let part, let error): .failed(part: part, code: error.code.name, reason: error.detail)
         }
-    }
-
-    func logUnreadable(_ file: String, part: String = "", code: String = "input", reason: String, runID: Int64) throws(StoreError) -> LoggedOutcome {
-        let outcome = LoggedOutcome(input: file, part: part, status: .failed, kind: nil, code: code, reason: reason)
-        try store.logUnreadable(outcome, runID: runID)
-        return outcome
     }
 
     static func open(_ path: String) throws -> FileHandle {
