@@ -40,7 +40,9 @@ let package = Package(
         // The only code that speaks SQL.
         .target(
             name: "ReportStore",
-            dependencies: ["ReportModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ReportModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: settings
         ),
 

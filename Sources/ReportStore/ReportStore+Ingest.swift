@@ -302,80 +302,66 @@ extension ReportStore {
             policy.sp?.rawValue, policy.np?.rawValue, policy.pct, policy.fo, policy.testing?.rawValue,
             policy.discoveryMethod?.rawValue,
         ])
-        let insertRecord = try db.cachedStatement(
+        let insertRecord = try FastInsert(
+            db,
             sql: """
                 INSERT INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
                     envelope_from, envelope_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let insertReason = try db.cachedStatement(sql: "INSERT INTO dmarc_reason(record_id, type, comment) VALUES (?, ?, ?)")
-        let insertDKIM = try db.cachedStatement(
-            sql: "INSERT INTO dmarc_dkim(record_id, domain, selector, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
-        let insertSPF = try db.cachedStatement(
-            sql: "INSERT INTO dmarc_spf(record_id, domain, scope, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
-        let insertSource = try db.cachedStatement(
+        let insertReason = try FastInsert(db, sql: "INSERT INTO dmarc_reason(record_id, type, comment) VALUES (?, ?, ?)")
+        let insertDKIM = try FastInsert(
+            db, sql: "INSERT INTO dmarc_dkim(record_id, domain, selector, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
+        let insertSPF = try FastInsert(
+            db, sql: "INSERT INTO dmarc_spf(record_id, domain, scope, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
+        let insertSource = try FastInsert(
+            db,
             sql: """
                 INSERT OR IGNORE INTO dmarc_report_source(policy_domain, end, report_id, source_ip, begin, reporter_org, reporter_email)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+        let rollup = try DailyRollup(db)
         let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
+        let domain = report.policy.domain
         var sourcesSeen: Set<String> = []
         for record in report.records {
             if sourcesSeen.insert(record.sourceIP).inserted {
-                try insertSource.execute(arguments: [
-                    report.policy.domain, meta.dateRange.end, reportID, record.sourceIP, meta.dateRange.begin, reporterOrg, meta.email ?? "",
-                ])
+                try insertSource.run(
+                    .text(domain), .integer(meta.dateRange.end), .integer(reportID), .text(record.sourceIP),
+                    .integer(meta.dateRange.begin), .text(reporterOrg), .text(meta.email ?? ""))
             }
-            try addToDailyRollup(
-                domain: report.policy.domain, range: meta.dateRange, orgName: meta.orgName, email: meta.email,
-                sourceIP: record.sourceIP, count: record.count, disposition: record.disposition?.rawValue,
-                dkim: record.dkim?.rawValue, spf: record.spf?.rawValue, in: db)
-            try insertRecord.execute(arguments: [
-                reportID, record.sourceIP, record.count, record.disposition?.rawValue, record.dkim?.rawValue,
-                record.spf?.rawValue, record.headerFrom, record.envelopeFrom, record.envelopeTo,
-            ])
+            try rollup.add(
+                domain: domain, range: meta.dateRange, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
+                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue)
+            try insertRecord.run(
+                .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
+                .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
+                .text(record.envelopeTo))
             let recordID = db.lastInsertedRowID
             for reason in record.reasons {
-                try insertReason.execute(arguments: [recordID, reason.type?.rawValue, reason.comment])
+                try insertReason.run(.integer(recordID), .text(reason.type?.rawValue), .text(reason.comment))
             }
             for dkim in record.dkimResults {
-                try insertDKIM.execute(arguments: [
-                    recordID, dkim.domain, dkim.selector, dkim.result?.rawValue, dkim.receivedResult, dkim.humanResult,
-                ])
+                try insertDKIM.run(
+                    .integer(recordID), .text(dkim.domain), .text(dkim.selector), .text(dkim.result?.rawValue),
+                    .text(dkim.receivedResult), .text(dkim.humanResult))
             }
             for spf in record.spfResults {
-                try insertSPF.execute(arguments: [
-                    recordID, spf.domain, spf.scope?.rawValue, spf.result?.rawValue, spf.receivedResult, spf.humanResult,
-                ])
+                try insertSPF.run(
+                    .integer(recordID), .text(spf.domain), .text(spf.scope?.rawValue), .text(spf.result?.rawValue),
+                    .text(spf.receivedResult), .text(spf.humanResult))
             }
         }
         return (reportID, true)
     }
 
-    /// Adds one record's messages to the per-day rollup, spread over the days its report covers
-    /// (brief §4), so that period queries sum days instead of scanning records.
+    /// Adds (or, when `removing`, takes away) one record's messages in the per-day rollup.
     static func addToDailyRollup(
         domain: String, range: DateRange, orgName: String, email: String?, sourceIP: String, count: Int64,
         disposition: String?, dkim: String?, spf: String?, removing: Bool = false, in db: Database
     ) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
-                    messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (policy_domain, day, source_ip, reporter_org, reporter_email, disposition) DO UPDATE SET
-                    messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
-                    spf_pass = spf_pass + excluded.spf_pass, dkim_pass = dkim_pass + excluded.dkim_pass
-                """)
-        let dkimPass = dkim == AlignedVerdict.pass.rawValue
-        let spfPass = spf == AlignedVerdict.pass.rawValue
-        let org = orgName.trimmedWhitespace().lowercased()
-        for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
-            // Removing a report adds the negated shares: the exact inverse of adding it.
-            let share = removing ? -part.count : part.count
-            try statement.execute(arguments: [
-                domain, part.day, sourceIP, org, email ?? "", disposition ?? "unknown", share,
-                dkimPass || spfPass ? share : 0, spfPass ? share : 0, dkimPass ? share : 0,
-            ])
-        }
+        try DailyRollup(db).add(
+            domain: domain, range: range, reporterOrg: orgName.trimmedWhitespace().lowercased(), email: email, sourceIP: sourceIP,
+            count: count, disposition: disposition, dkim: dkim, spf: spf, removing: removing)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -4,11 +4,12 @@ import ReportModel
 
 /// The SQLite database of reports: the only code that speaks SQL.
 ///
-/// One file in WAL mode, with foreign keys on and versioned migrations. Writers take the write
-/// lock at the start of a transaction and wait for another process's transaction to end (up to
-/// ``busyTimeout``), so concurrent runs queue instead of failing.
+/// One file in WAL mode, with foreign keys on and versioned migrations. A pool of connections:
+/// one writer, and readers that see the last committed state while a write is under way.
+/// Writers take the write lock at the start of a transaction and wait for another process's
+/// transaction to end (up to ``busyTimeout``), so concurrent runs queue instead of failing.
 public final class ReportStore: Sendable {
-    let queue: DatabaseQueue
+    let queue: DatabasePool
     /// The database file.
     public let path: String
 
@@ -28,7 +29,7 @@ public final class ReportStore: Sendable {
         }
         self.path = path
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            queue = try DatabasePool(path: path, configuration: configuration)
             if !readOnly { try Self.migrator.migrate(queue) }
         } catch {
             throw StoreError(error, while: "opening \(path)")

@@ -1,9 +1,16 @@
 import Dispatch
 import ReportIngest
 import ReportStore
+import Synchronization
+
+/// The outcome of a batch written on the writer queue.
+final class WriteSlot: Sendable {
+    let result = Mutex<Result<[LoggedOutcome], StoreError>?>(nil)
+}
 
 /// The inputs of one batch: read and hashed, then parsed on every core and stored in one
-/// transaction when the batch is full (or at the end).
+/// transaction when the batch is full (or at the end). The store writes a batch on its own
+/// queue while the next one is read and parsed; at most one write is under way.
 final class IngestBatch {
     /// A batch holds at most this many inputs...
     static let maxUnits = 256
@@ -17,6 +24,9 @@ final class IngestBatch {
     /// Work that needs no parsing (unreadable inputs), stored with the batch.
     private var ready: [PendingInput] = []
     var summary = IngestSummary()
+    private let writer = DispatchQueue(label: "mailtally.ingest.writer")
+    private let writing = DispatchGroup()
+    private var inFlight: WriteSlot?
 
     init(pipeline: IngestPipeline, runID: Int64) {
         self.pipeline = pipeline
@@ -34,9 +44,13 @@ final class IngestBatch {
         ready.append(pending)
     }
 
-    /// Parses and stores everything waiting.
-    func flush() throws(StoreError) {
-        guard !units.isEmpty || !ready.isEmpty else { return }
+    /// Parses everything waiting and hands it to the writer.
+    /// - Parameter wait: wait for the write (and every earlier one) to finish.
+    func flush(wait: Bool = false) throws(StoreError) {
+        guard !units.isEmpty || !ready.isEmpty else {
+            if wait { try collect() }
+            return
+        }
         let known = try pipeline.store.knownInputs(units.map(\.digest))
         let work = units
         let limits = pipeline.limits
@@ -55,7 +69,27 @@ final class IngestBatch {
         units.removeAll(keepingCapacity: true)
         unitBytes = 0
         ready.removeAll(keepingCapacity: true)
-        for outcome in try pipeline.store.recordBatch(batch, runID: runID) {
+        try collect()
+        let slot = WriteSlot()
+        inFlight = slot
+        let store = pipeline.store
+        let runID = runID
+        writing.enter()
+        writer.async { [writing] in
+            let result = Result { () throws(StoreError) -> [LoggedOutcome] in try store.recordBatch(batch, runID: runID) }
+            slot.result.withLock { $0 = result }
+            writing.leave()
+        }
+        if wait { try collect() }
+    }
+
+    /// Waits for the write under way and counts its outcomes.
+    private func collect() throws(StoreError) {
+        guard let slot = inFlight else { return }
+        writing.wait()
+        inFlight = nil
+        guard let result = slot.result.withLock({ $0 }) else { return }
+        for outcome in try result.get() {
             summary.count(outcome)
             pipeline.logger.debug("\(outcome.input) \(outcome.part): \(outcome.status.rawValue)")
         }

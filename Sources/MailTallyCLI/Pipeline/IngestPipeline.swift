@@ -44,7 +44,7 @@ public struct IngestPipeline {
                 progress?(index + 1, files.count)
             }
         }
-        try batch.flush()
+        try batch.flush(wait: true)
         progress?(files.count, files.count)
         try store.finishRun(runID)
         return batch.summary

@@ -1,0 +1,36 @@
+import GRDB
+import ReportModel
+
+/// The per-day DMARC rollup (`dmarc_daily`): each record's messages spread over the UTC days its
+/// report covers (brief §4), so that period queries sum days instead of scanning records.
+struct DailyRollup {
+    private let upsert: FastInsert
+
+    init(_ db: Database) throws {
+        upsert = try FastInsert(
+            db,
+            sql: """
+                INSERT INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
+                    messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (policy_domain, day, source_ip, reporter_org, reporter_email, disposition) DO UPDATE SET
+                    messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
+                    spf_pass = spf_pass + excluded.spf_pass, dkim_pass = dkim_pass + excluded.dkim_pass
+                """)
+    }
+
+    /// Adds one record's messages; `removing` adds the negated shares, the exact inverse.
+    func add(
+        domain: String, range: DateRange, reporterOrg: String, email: String?, sourceIP: String, count: Int64,
+        disposition: String?, dkim: String?, spf: String?, removing: Bool = false
+    ) throws {
+        let dkimPass = dkim == AlignedVerdict.pass.rawValue
+        let spfPass = spf == AlignedVerdict.pass.rawValue
+        for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
+            let share = removing ? -part.count : part.count
+            try upsert.run(
+                .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
+                .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
+                .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import GRDB
+import GRDBSQLite
+
+/// A value for ``FastInsert``: bound straight with the SQLite C API, no boxing.
+enum RawValue {
+    case integer(Int64)
+    case text(String?)
+}
+
+/// A cached statement run on the hot path of ingest (one per record and result), bound with
+/// `sqlite3_bind_*` directly: GRDB's argument arrays allocate per call, and these statements run
+/// hundreds of thousands of times per import.
+struct FastInsert {
+    let statement: Statement
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+    }
+
+    /// Binds `values` in order and steps once.
+    /// - Throws: `DatabaseError` with SQLite's message when the step fails (a constraint, a full disk).
+    func run(_ values: RawValue...) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let number):
+                sqlite3_bind_int64(handle, index, number)
+            case .text(let text?):
+                var text = text
+                text.withUTF8 { buffer in
+                    // An empty buffer may have no address, and a null pointer would bind NULL.
+                    guard let base = buffer.baseAddress, buffer.count > 0 else {
+                        _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                        return
+                    }
+                    _ = sqlite3_bind_text(
+                        handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
+                }
+            case .text(nil):
+                sqlite3_bind_null(handle, index)
+            }
+        }
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else {
+            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(code)"
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+    }
+
+    /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
