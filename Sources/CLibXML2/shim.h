@@ -14,8 +14,12 @@ static inline void cxml_free(void *p) { xmlFree(p); }
 
 static inline void cxml_silence_errors_cb(void *ctx, xmlErrorPtr error) { (void)ctx; (void)error; }
 
-/// Installs a structured error handler that drops libxml2's messages (they would go to stderr).
+static inline void cxml_silence_generic_cb(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
+
+/// Installs error handlers that drop libxml2's messages (they would go to stderr); the reader
+/// collects its errors through its own structured handler.
 static inline void cxml_silence_global_errors(void) {
     xmlSetStructuredErrorFunc(NULL, cxml_silence_errors_cb);
+    xmlSetGenericErrorFunc(NULL, cxml_silence_generic_cb);
 }
 #endif

@@ -35,6 +35,9 @@ public struct DMARCParser: Sendable {
             case .success(let report): return report
             case .failure(.rejected(let error)): throw error
             case .failure(.encoding(let failure)): if firstFailure == nil { firstFailure = failure }
+            case .failure(.unreadable(let error)):
+                // A fallback encoding that cannot convert these bytes: try the next one.
+                if encoding == nil { throw error }
             }
         }
         let failure = firstFailure.map(\.summary) ?? "unreadable text encoding"
@@ -45,6 +48,8 @@ public struct DMARCParser: Sendable {
         /// Not decodable in this encoding: worth another try in a fallback encoding.
         case encoding(XMLStreamReader.ParseFailure)
         case rejected(IngestError)
+        /// libxml2 gave up without saying why (an encoder that cannot convert the bytes).
+        case unreadable(IngestError)
     }
 
     private func attempt(_ buffer: UnsafeRawBufferPointer, encoding: String?) throws(AttemptFailure) -> AggregateReport {
@@ -59,6 +64,8 @@ public struct DMARCParser: Sendable {
             if builder.isComplete, builder.hasWrapper {
                 // IKEA: a stray, unclosed element wrapped around a complete <feedback>. The
                 // report itself was read whole; the error concerns only the wrapper.
+            } else if error.failure.code == -1 {
+                throw .unreadable(IngestError(.malformedXML, error.failure.summary))
             } else {
                 throw .rejected(IngestError(.malformedXML, error.failure.summary))
             }

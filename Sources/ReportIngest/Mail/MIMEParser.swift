@@ -22,7 +22,7 @@ public struct ParsedMessage: Sendable {
 /// Our small MIME parser (RFC 2045–2047, 2231, 6522): headers, nested multiparts and forwarded
 /// messages, base64 and quoted-printable. Bounded: part count and nesting depth are capped.
 public struct MIMEParser: Sendable {
-    public static let maxParts = 10_000
+    public static let maxParts = 100_000
     public static let maxDepth = 16
 
     public init() {}
