@@ -1,0 +1,94 @@
+import Foundation
+import ReportStore
+import Testing
+import TestSupport
+
+/// Crash safety, concurrent runs and a full disk, with the real executable on a generated corpus.
+@Suite(.serialized) struct ReliabilityTests {
+    let folder: URL
+    let files: URL
+    let reference: String
+
+    init() throws {
+        folder = try TestSupport.temporaryDirectory()
+        let generator = TestSupport.packageRoot.appendingPathComponent("scripts/bench-support/make_corpus.py").path
+        try TestSupport.shell("python3", [generator, folder.appendingPathComponent("corpus").path, "--reports", "300", "--no-mbox", "--seed", "7"])
+        files = folder.appendingPathComponent("corpus/files")
+        let db = folder.appendingPathComponent("reference.sqlite").path
+        let result = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        reference = try Self.state(of: db)
+    }
+
+    /// What a database says, for comparing two: the summary and the row counts.
+    static func state(of db: String) throws -> String {
+        let summary = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"]).output
+        let counts = try ReportStore(path: db).tableCounts().filter { $0.key != "ingest_log" }.sorted { $0.key < $1.key }
+        return summary + counts.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    @Test func killedImportsLeaveNothingHalfDone() throws {
+        let db = folder.appendingPathComponent("crash.sqlite").path
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<8 {
+            let process = Process()
+            process.executableURL = TestSupport.mailtally
+            process.arguments = ["ingest", "--db", db, files.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 20_000...600_000, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(kills >= 1, "no import was still running when killed")
+        let final = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", files.path])
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try Self.state(of: db) == reference, "after \(kills) kills")
+        let errors = try TestSupport.run(TestSupport.mailtally, ["errors", "--db", db, "--format", "json"])
+        #expect(((try JSONSerialization.jsonObject(with: errors.stdout) as? [String: Any])?["errors"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func overlappingImportsAtOnceCountEverythingOnce() throws {
+        let db = folder.appendingPathComponent("concurrent.sqlite").path
+        let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map { files.appendingPathComponent($0).path }
+        let halves = [Array(all.prefix(200)), Array(all.suffix(200))]  // 100 inputs in both
+        let group = DispatchGroup()
+        let lock = NSLock()
+        nonisolated(unsafe) var results: [TestSupport.ProcessResult] = []
+        for half in halves {
+            group.enter()
+            DispatchQueue.global().async {
+                if let result = try? TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db] + half) {
+                    lock.lock()
+                    results.append(result)
+                    lock.unlock()
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(results.count == 2 && results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(results.allSatisfy { !$0.stderr.localizedCaseInsensitiveContains("locked") })
+        #expect(try Self.state(of: db) == reference)
+    }
+
+    @Test func aFullDiskIsAClearErrorAndTheNextRunRecovers() throws {
+        let db = folder.appendingPathComponent("full.sqlite").path
+        // A file-size limit stands in for a full disk: writes past it fail with EFBIG.
+        let limited = try TestSupport.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            ["-c", "trap '' XFSZ; ulimit -f 1024; exec \"$0\" ingest --db \"$1\" \"$2\"", TestSupport.mailtally.path, db, files.path])
+        #expect(limited.status == 3, "\(limited.status): \(limited.stderr)")
+        #expect(limited.stderr.contains("database error"), "\(limited.stderr)")
+        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        let again = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Self.state(of: db) == reference)
+    }
+}
