@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
@@ -26,12 +25,12 @@ let package = Package(
         // Pure Sendable values: reports, records, results, date ranges.
         .target(name: "ReportModel", swiftSettings: settings),
 
-        // Bytes to reports: containers, DMARC XML (libxml2), TLS-RPT JSON.
+        // Bytes to reports: containers (gzip, zlib, our own zip reader), DMARC XML (libxml2),
+        // TLS-RPT JSON, mailboxes and MIME.
         .target(
             name: "ReportIngest",
             dependencies: [
                 "ReportModel", "CLibXML2", "CZlibShim",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: settings
@@ -63,6 +62,9 @@ let package = Package(
             swiftSettings: settings
         ),
         .executableTarget(name: "mailtally", dependencies: ["MailTallyCLI"], swiftSettings: settings),
+
+        // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
+        .executableTarget(name: "MailTallyFuzz", dependencies: ["ReportIngest"], swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),

@@ -8,14 +8,18 @@ import TestSupport
     let folder: URL
     let files: URL
     let reference: String
+    /// How long one uninterrupted import of the corpus takes, in microseconds.
+    let importDuration: UInt32
 
     init() throws {
         folder = try TestSupport.temporaryDirectory()
         let generator = TestSupport.packageRoot.appendingPathComponent("scripts/bench-support/make_corpus.py").path
-        try TestSupport.shell("python3", [generator, folder.appendingPathComponent("corpus").path, "--reports", "300", "--no-mbox", "--seed", "7"])
+        try TestSupport.shell("python3", [generator, folder.appendingPathComponent("corpus").path, "--reports", "600", "--no-mbox", "--seed", "7"])
         files = folder.appendingPathComponent("corpus/files")
         let db = folder.appendingPathComponent("reference.sqlite").path
+        let started = Date()
         let result = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path])
+        importDuration = UInt32(min(Date().timeIntervalSince(started), 60) * 1_000_000)
         #expect(result.status == 0, "\(result.stderr)")
         reference = try Self.state(of: db)
     }
@@ -38,7 +42,8 @@ import TestSupport
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 20_000...600_000, using: &generator))
+            // Somewhere between the start and the end of a whole import.
+            usleep(UInt32.random(in: importDuration / 20...importDuration * 4 / 5, using: &generator))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
@@ -57,7 +62,7 @@ import TestSupport
     @Test func overlappingImportsAtOnceCountEverythingOnce() throws {
         let db = folder.appendingPathComponent("concurrent.sqlite").path
         let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map { files.appendingPathComponent($0).path }
-        let halves = [Array(all.prefix(200)), Array(all.suffix(200))]  // 100 inputs in both
+        let halves = [Array(all.prefix(400)), Array(all.suffix(400))]  // 200 inputs in both
         let group = DispatchGroup()
         let lock = NSLock()
         nonisolated(unsafe) var results: [TestSupport.ProcessResult] = []

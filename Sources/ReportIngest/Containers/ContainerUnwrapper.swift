@@ -1,5 +1,3 @@
-import Foundation
-import ZIPFoundation
 
 /// Takes report documents out of gzip, zip and zlib containers, nested to a depth cap.
 ///
@@ -45,34 +43,15 @@ public struct ContainerUnwrapper: Sendable {
     }
 
     private func unzip(_ bytes: [UInt8], path: [String], depth: Int, into payloads: inout [Payload]) throws(IngestError) {
-        let archive: Archive
-        do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
-        } catch {
-            throw IngestError(.zip, "not a readable zip archive (\(error))")
-        }
-        var entryCount = 0
+        let archive = try ZipReader(bytes, maxEntries: limits.maxZipEntries)
         var found = 0
         var skipped: [String] = []
-        for entry in archive {
-            entryCount += 1
-            guard entryCount <= limits.maxZipEntries else {
-                throw IngestError(.zip, "more than \(limits.maxZipEntries) entries")
-            }
-            guard entry.type == .file else { continue }
-            let name = Self.label(for: entry.path)
-            var contents: [UInt8] = []
-            let limit = limits.maxReportBytes
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    guard contents.count + chunk.count <= limit else { throw ZipEntryTooLarge() }
-                    contents.append(contentsOf: chunk)
-                }
-            } catch is ZipEntryTooLarge {
-                throw IngestError(.tooLarge, "zip entry \(name) exceeds \(limit) bytes")
-            } catch {
-                throw IngestError(.zip, "entry \(name): \(error)")
-            }
+        // One budget for the whole archive: overlapping entries cannot multiply it.
+        var budget = limits.maxReportBytes
+        for entry in archive.entries where !entry.isDirectory {
+            let name = Self.label(for: entry.name)
+            let contents = try archive.contents(of: entry, limit: budget)
+            budget -= contents.count
             guard DocumentKind.sniff(contents) != .junk || ContainerKind.sniff(contents) != .plain else {
                 skipped.append(name)
                 continue
@@ -93,4 +72,3 @@ public struct ContainerUnwrapper: Sendable {
     }
 }
 
-private struct ZipEntryTooLarge: Error {}

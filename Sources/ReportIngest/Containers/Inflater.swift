@@ -8,6 +8,8 @@ enum Inflater {
         case gzip
         /// One zlib stream (RFC 1950).
         case zlib
+        /// Raw deflate data (RFC 1951), as in zip entries.
+        case raw
     }
 
     static let chunkSize = 64 << 10
@@ -16,7 +18,7 @@ enum Inflater {
     /// - Throws: ``IngestError/Code/tooLarge`` past `limit` output bytes; ``IngestError/Code/gzip``
     ///   or ``IngestError/Code/zlib`` for corrupt or truncated data.
     static func inflate(_ input: [UInt8], format: Format, limit: Int) throws(IngestError) -> [UInt8] {
-        let code: IngestError.Code = format == .gzip ? .gzip : .zlib
+        let code: IngestError.Code = format == .gzip ? .gzip : format == .zlib ? .zlib : .zip
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         defer {
@@ -24,7 +26,7 @@ enum Inflater {
             stream.deinitialize(count: 1)
             stream.deallocate()
         }
-        let windowBits = format == .gzip ? 16 + MAX_WBITS : MAX_WBITS
+        let windowBits = format == .gzip ? 16 + MAX_WBITS : format == .zlib ? MAX_WBITS : -MAX_WBITS
         guard czlib_inflateInit2(stream, windowBits) == Z_OK else {
             throw IngestError(code, "cannot initialise zlib")
         }

@@ -1,0 +1,32 @@
+// libFuzzer entry point for the parsers that read strangers' bytes. `scripts/fuzz` builds this
+// with `-sanitize=fuzzer,address` and picks the target with MAILTALLY_FUZZ_TARGET:
+// dmarc (the DMARC XML parser), tlsrpt (the TLS-RPT JSON parser), container (sniffing and
+// decompression), mail (the mbox reader and the MIME parser with report extraction).
+// A plain `swift build` makes a harmless binary that fuzzes nothing.
+import Foundation
+import ReportIngest
+
+nonisolated(unsafe) let target = ProcessInfo.processInfo.environment["MAILTALLY_FUZZ_TARGET"] ?? "dmarc"
+let limits = IngestLimits(maxReportBytes: 16 << 20, maxNestingDepth: 4, maxZipEntries: 100, maxFieldBytes: 64 << 10, maxRecords: 100_000)
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+    switch target {
+    case "tlsrpt":
+        _ = try? TLSReportParser(limits: limits).parse(bytes)
+    case "container":
+        _ = ReportExtractor(limits: limits).extract(bytes)
+    case "mail":
+        _ = MailExtractor(limits: limits).extract(message: bytes[...], number: 1)
+        let path = NSTemporaryDirectory() + "mailtally-fuzz-\(getpid()).mbox"
+        if FileManager.default.createFile(atPath: path, contents: Data(bytes)), let handle = FileHandle(forReadingAtPath: path) {
+            let reader = MboxReader(handle: handle, maxMessageBytes: 1 << 20)
+            while reader.next() != nil {}
+            try? handle.close()
+        }
+    default:
+        _ = try? DMARCParser(limits: limits).parse(bytes)
+    }
+    return 0
+}
