@@ -96,4 +96,30 @@ import TestSupport
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Self.state(of: db) == reference)
     }
+
+    @Test func aReadOnlyDatabaseIsAClearErrorAndTheNextRunRecovers() throws {
+        // Root may write anything: run as nobody, against a database file nobody may write.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), getuid() == 0 else {
+            print("ReliabilityTests: SKIPPED the read-only database test (needs root and setpriv)")
+            return
+        }
+        let dir = folder.appendingPathComponent("readonly")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let db = dir.appendingPathComponent("ro.sqlite").path
+        let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map { files.appendingPathComponent($0).path }
+        #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db] + Array(all.prefix(100))).status == 0)
+        let before = try Self.state(of: db)
+        for path in [folder.path, dir.path] { chmod(path, 0o755) }
+        chmod(db, 0o444)
+        let denied = try TestSupport.run(
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=65534", "--regid=65534", "--clear-groups", TestSupport.mailtally.path, "ingest", "--db", db] + all)
+        #expect(denied.status == 3, "\(denied.status): \(denied.stderr)")
+        #expect(denied.stderr.contains("database"), "\(denied.stderr)")
+        chmod(db, 0o644)
+        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try Self.state(of: db) == before)
+        #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path]).status == 0)
+        #expect(try Self.state(of: db) == reference)
+    }
 }

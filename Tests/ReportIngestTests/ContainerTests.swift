@@ -112,4 +112,34 @@ import TestSupport
         #expect(error.code == .notAReport)
         #expect(error.detail.contains("'unused'"))
     }
+
+    /// Regression: ZIPFoundation's in-memory reader crashed on archives whose offsets point past
+    /// the end (found by scripts/fuzz); each of these lies must be a clear error.
+    @Test func lyingZipOffsetsAndSizesAreErrors() throws {
+        let good = try TestSupport.zip([("r.xml", report)])
+        let end = try #require(ZipReader.findEndOfCentralDirectory(good))
+        let directory = Int(ZipReader.u32(good, end + 16))
+        func patched(_ offset: Int, _ value: UInt32) -> [UInt8] {
+            var bytes = good
+            for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(index))) }
+            return bytes
+        }
+        let cases: [(String, [UInt8])] = [
+            ("central directory past the end", patched(end + 16, 0xFFFF_FF00)),
+            ("central directory size past the end", patched(end + 12, 0x7FFF_FFFF)),
+            ("local header past the end", patched(directory + 42, UInt32(good.count + 100))),
+            ("compressed size past the end", patched(directory + 20, 0x7FFF_FFFF)),
+            ("wrong CRC", patched(directory + 16, 0xDEAD_BEEF)),
+            ("no end record", Array(good.prefix(good.count - 22))),
+        ]
+        for (label, bytes) in cases {
+            #expect(throws: IngestError(.zip, ""), "\(label)") { try ContainerUnwrapper().unwrap(bytes) }
+        }
+        // Overlapping entries share one budget for the archive: 3 entries of 40 KB under a 100 KB cap.
+        let big = [UInt8](repeating: UInt8(ascii: "<"), count: 40_000)
+        var limits = IngestLimits()
+        limits.maxReportBytes = 100_000
+        let three = try TestSupport.zip([("a.xml", big), ("b.xml", big), ("c.xml", big)])
+        #expect(throws: IngestError(.tooLarge, "")) { try ContainerUnwrapper(limits: limits).unwrap(three) }
+    }
 }
