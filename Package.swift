@@ -80,6 +80,7 @@ let package = Package(
             dependencies: [
                 "MailTallyCLI", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis", "ReportRendering", "TestSupport",
             ],
+            exclude: ["Golden"],
             swiftSettings: settings
         ),
     ]

@@ -8,29 +8,25 @@ public enum EncodedWords {
         guard text.contains("=?") else { return text }
         var output = ""
         var rest = Substring(text)
-        var pendingSpace = ""
         var lastWasEncoded = false
         while let start = rest.range(of: "=?") {
             let before = rest[..<start.lowerBound]
             let afterStart = rest[start.upperBound...]
             guard let word = parseWord(afterStart) else {
-                output += pendingSpace + before + "=?"
-                pendingSpace = ""
+                output += before + "=?"
                 rest = afterStart
                 lastWasEncoded = false
                 continue
             }
-            if lastWasEncoded && before.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) {
-                // Whitespace between two encoded words is dropped.
-            } else {
-                output += pendingSpace + before
+            // White space between two encoded words is dropped; any other text is kept.
+            if !(lastWasEncoded && before.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })) {
+                output += before
             }
-            pendingSpace = ""
             output += word.text
             rest = word.rest
             lastWasEncoded = true
         }
-        return output + pendingSpace + rest
+        return output + rest
     }
 
     private static func parseWord(_ text: Substring) -> (text: String, rest: Substring)? {
