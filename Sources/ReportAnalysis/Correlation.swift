@@ -42,7 +42,23 @@ public struct CorrelationBuilder: Sendable {
         self.ptrNames = ptrNames
     }
 
-    public func rows(by key: CorrelationKey, dmarc: [DMARCSourceAggregate], tls: [TLSReporterAggregate]) -> [CorrelationRow] {
+    /// The source key of a DMARC source IP, as `rows(by: .source, ...)` names it.
+    public func sourceKey(forIP ip: String) -> String {
+        resolver.source(forIP: ip, ptr: ptrNames[ip]).key
+    }
+
+    /// The reporter key of a DMARC report's organisation and address.
+    public func reporterKey(orgName: String, email: String?) -> String {
+        resolver.dmarcReporter(orgName: orgName, email: email)
+    }
+
+    /// The correlation table.
+    /// - Parameter dmarcReportCounts: distinct DMARC reports per domain and row key, when the
+    ///   store counted them; otherwise the report sets of the aggregates are joined here.
+    public func rows(
+        by key: CorrelationKey, dmarc: [DMARCSourceAggregate], tls: [TLSReporterAggregate],
+        dmarcReportCounts: [String: [String: Int64]]? = nil
+    ) -> [CorrelationRow] {
         struct Accumulator {
             var row: CorrelationRow
             var dmarcReports: Set<Int64> = []
@@ -79,7 +95,7 @@ public struct CorrelationBuilder: Sendable {
         for (_, sources) in table {
             for (_, entry) in sources {
                 var row = entry.row
-                row.dmarc.reports = Int64(entry.dmarcReports.count)
+                row.dmarc.reports = dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
                 row.tls.reports = Int64(entry.tlsReports.count)
                 row.sourceIPs = key == .source ? entry.ips.sorted() : []
                 rows.append(row)

@@ -19,19 +19,34 @@ public struct PublicSuffixList: Sendable {
     }
 
     /// Parses the list's text format: one rule a line, `//` comments, `*.` wildcards, `!` exceptions.
+    /// The list is lowercase by definition; lines are read as bytes (it is loaded on every query).
     public init(text: String) {
-        for raw in text.split(whereSeparator: \.isNewline) {
-            let line = raw.split(separator: " ").first.map(String.init) ?? ""
-            if line.isEmpty || line.hasPrefix("//") { continue }
-            let rule = line.lowercased()
-            if rule.hasPrefix("!") {
-                exceptions.insert(String(rule.dropFirst()))
-            } else if rule.hasPrefix("*.") {
-                wildcards.insert(String(rule.dropFirst(2)))
-            } else {
-                rules.insert(rule)
+        var text = text
+        var rules: Set<String> = []
+        var wildcards: Set<String> = []
+        var exceptions: Set<String> = []
+        text.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                var stop = start
+                while stop < end && bytes[stop] != 0x20 && bytes[stop] != 0x09 && bytes[stop] != 0x0D { stop += 1 }
+                if stop > start && !(stop - start >= 2 && bytes[start] == 0x2F && bytes[start + 1] == 0x2F) {
+                    if bytes[start] == 0x21 {  // "!"
+                        exceptions.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<stop]), as: UTF8.self))
+                    } else if stop - start > 2 && bytes[start] == 0x2A && bytes[start + 1] == 0x2E {  // "*."
+                        wildcards.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 2)..<stop]), as: UTF8.self))
+                    } else {
+                        rules.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self))
+                    }
+                }
+                start = end + 1
             }
         }
+        self.rules = rules
+        self.wildcards = wildcards
+        self.exceptions = exceptions
         isLoaded = !rules.isEmpty
     }
 

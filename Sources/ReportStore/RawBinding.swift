@@ -53,3 +53,36 @@ struct FastInsert {
     /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }
+
+/// Steps a prepared statement and hands each row to a closure that reads columns with the
+/// SQLite C API: for queries that return tens of thousands of narrow rows.
+struct RawRows {
+    struct Columns {
+        let handle: OpaquePointer
+        func text(_ index: Int32) -> String {
+            guard let text = sqlite3_column_text(handle, index) else { return "" }
+            return String(cString: text)
+        }
+        func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+    }
+
+    let statement: Statement
+
+    init(_ statement: Statement) {
+        self.statement = statement
+    }
+
+    func forEach(_ body: (Columns) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(code)"
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+            try body(Columns(handle: handle))
+        }
+    }
+}

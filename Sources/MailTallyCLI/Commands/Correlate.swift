@@ -38,9 +38,7 @@ extension MailTally {
         static func correlation(
             _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?
         ) throws(StoreError) -> [CorrelationRow] {
-            let dmarc = try database.dmarcSourceAggregates(domains: domains, period: period)
-            let tls = try database.tlsReporterAggregates(domains: domains, period: period)
-            return CorrelationBuilder(resolver: resolver).rows(by: key, dmarc: dmarc, tls: tls)
+            try CorrelationQuery.rows(database, by: key, builder: CorrelationBuilder(resolver: resolver), domains: domains, period: period)
         }
     }
 }

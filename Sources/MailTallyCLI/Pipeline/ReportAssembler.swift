@@ -15,15 +15,12 @@ struct ReportAssembler {
         let current = try summaries(domains: selected, period: period)
         let previous = try previousPeriod.map { period throws(StoreError) in try summaries(domains: selected, period: period) }
         let builder = CorrelationBuilder(resolver: resolver)
-        let bySource = builder.rows(
-            by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: period),
-            tls: try store.tlsReporterAggregates(domains: selected, period: period))
-        let byReporter = builder.rows(
-            by: .reporter, dmarc: try store.dmarcSourceAggregates(domains: selected, period: period),
-            tls: try store.tlsReporterAggregates(domains: selected, period: period))
+        let bySource = try CorrelationQuery.rows(store, by: .source, builder: builder, domains: selected, period: period)
+        let byReporter = try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
         var previousSources: [String: Set<String>] = [:]
         if let previousPeriod {
-            let rows = builder.rows(by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: previousPeriod), tls: [])
+            let rows = builder.rows(
+                by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: previousPeriod, withReports: false), tls: [])
             for row in rows where row.dmarc.messages > 0 { previousSources[row.domain, default: []].insert(row.source) }
         }
         var reports: [DomainReport] = []

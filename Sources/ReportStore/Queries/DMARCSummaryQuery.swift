@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import ReportModel
 
@@ -34,9 +35,12 @@ extension ReportStore {
         }
     }
 
-    /// DMARC aggregates per (policy domain, source IP, reporter) for the correlation, with the
-    /// distinct reports behind each.
-    public func dmarcSourceAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [DMARCSourceAggregate] {
+    /// DMARC aggregates per (policy domain, source IP, reporter) for the correlation, summed
+    /// in SQL from the per-day rollup. With `withReports`, each carries the distinct reports
+    /// behind it (one row per report and IP is read); without, ``dmarcReportCounts`` counts them.
+    public func dmarcSourceAggregates(
+        domains: [String] = [], period: DayPeriod? = nil, withReports: Bool = true
+    ) throws(StoreError) -> [DMARCSourceAggregate] {
         try read("aggregating DMARC by source") { db in
             struct Key: Hashable { var domain, ip, org, email: String }
             var result: [Key: DMARCSourceAggregate] = [:]
@@ -44,8 +48,9 @@ extension ReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT policy_domain, source_ip, reporter_org, reporter_email, disposition, messages, dmarc_pass,
-                        spf_pass, dkim_pass FROM dmarc_daily WHERE 1 = 1\(filter)
+                    SELECT policy_domain, source_ip, reporter_org, reporter_email, disposition, SUM(messages), SUM(dmarc_pass),
+                        SUM(spf_pass), SUM(dkim_pass) FROM dmarc_daily WHERE 1 = 1\(filter)
+                    GROUP BY policy_domain, source_ip, reporter_org, reporter_email, disposition
                     """,
                 arguments: arguments)
             while let row = try rows.next() {
@@ -55,6 +60,7 @@ extension ReportStore {
                     reporterEmail: key.email.isEmpty ? nil : key.email, reports: [], totals: DMARCTotals())]
                     .totals.add(messages: row[5], dmarcPass: row[6], spfPass: row[7], dkimPass: row[8], disposition: row[4])
             }
+            guard withReports else { return Array(result.values) }
             let (reportFilter, reportArguments) = Self.reportFilter(domains: domains, period: period)
             let pairs = try Row.fetchCursor(
                 db,
@@ -68,6 +74,53 @@ extension ReportStore {
                 result[key]?.reports.insert(row[0])
             }
             return Array(result.values)
+        }
+    }
+
+    /// Distinct DMARC reports per (policy domain, key), where `keyOfIP` names the key of each
+    /// source IP (its resolved source); IPs missing from the map count under their own text.
+    /// Reads two narrow columns per (report, IP) from the table clustered by domain and end.
+    public func dmarcReportCounts(
+        domains: [String] = [], period: DayPeriod? = nil, keyOfIP: [String: String]
+    ) throws(StoreError) -> [String: [String: Int64]] {
+        try read("counting reports by source") { db in
+            let (filter, arguments) = Self.reportFilter(domains: domains, period: period)
+            var reports: [String: [String: Set<Int64>]] = [:]
+            var domain = ""
+            var perKey: [String: Set<Int64>] = [:]
+            // Tens of thousands of rows: read straight from SQLite, without a Row per row.
+            let statement = try db.cachedStatement(
+                sql: "SELECT r.policy_domain, r.source_ip, r.report_id FROM dmarc_report_source r WHERE 1 = 1\(filter)")
+            try statement.setArguments(arguments)
+            try RawRows(statement).forEach { row in
+                let rowDomain = row.text(0)
+                if rowDomain != domain {
+                    if !domain.isEmpty { reports[domain] = perKey }
+                    domain = rowDomain
+                    perKey = reports[domain] ?? [:]
+                }
+                let ip = row.text(1)
+                perKey[keyOfIP[ip] ?? ip, default: []].insert(row.integer(2))
+            }
+            if !domain.isEmpty { reports[domain] = perKey }
+            return reports.mapValues { $0.mapValues { Int64($0.count) } }
+        }
+    }
+
+    /// DMARC reports per (policy domain, organisation name, address) in the period.
+    public func dmarcReportsByReporter(
+        domains: [String] = [], period: DayPeriod? = nil
+    ) throws(StoreError) -> [(domain: String, orgName: String, email: String?, reports: Int64)] {
+        try read("counting reports by reporter") { db in
+            let (filter, arguments) = Self.reportFilter(domains: domains, period: period)
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.policy_domain, LOWER(TRIM(r.org_name)), r.email, COUNT(*) FROM dmarc_report r
+                    WHERE 1 = 1\(filter) GROUP BY 1, 2, 3
+                    """,
+                arguments: arguments
+            ).map { ($0[0], $0[1], $0[2], $0[3]) }
         }
     }
 

@@ -1,0 +1,31 @@
+import ReportAnalysis
+import ReportModel
+import ReportStore
+
+/// The correlation table from the store: totals from the rollup, sources resolved here, and
+/// distinct reports per row counted in SQL.
+enum CorrelationQuery {
+    static func rows(
+        _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String], period: DayPeriod?
+    ) throws(StoreError) -> [CorrelationRow] {
+        let dmarc = try store.dmarcSourceAggregates(domains: domains, period: period, withReports: false)
+        let tls = try store.tlsReporterAggregates(domains: domains, period: period)
+        let counts: [String: [String: Int64]]
+        switch key {
+        case .source:
+            var keyOfIP: [String: String] = [:]
+            for aggregate in dmarc where keyOfIP[aggregate.sourceIP] == nil {
+                keyOfIP[aggregate.sourceIP] = builder.sourceKey(forIP: aggregate.sourceIP)
+            }
+            counts = try store.dmarcReportCounts(domains: domains, period: period, keyOfIP: keyOfIP)
+        case .reporter:
+            // Each report has one reporter: per-reporter counts add up without overlap.
+            var merged: [String: [String: Int64]] = [:]
+            for row in try store.dmarcReportsByReporter(domains: domains, period: period) {
+                merged[row.domain, default: [:]][builder.reporterKey(orgName: row.orgName, email: row.email), default: 0] += row.reports
+            }
+            counts = merged
+        }
+        return builder.rows(by: key, dmarc: dmarc, tls: tls, dmarcReportCounts: counts)
+    }
+}
