@@ -27,17 +27,6 @@ extension ReportStore {
         }
     }
 
-    /// Logs an input that was recognised by its hash and not parsed again.
-    public func logSeenInput(_ input: String, part: String = "", sha256: [UInt8], runID: Int64?) throws(StoreError) -> LoggedOutcome {
-        try write("logging a known input") { db in
-            let rawID = try Int64.fetchOne(db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)])
-            let outcome = LoggedOutcome(
-                input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
-            try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
-            return outcome
-        }
-    }
-
     /// The known states of many inputs at once, by SHA-256.
     public func knownInputs(_ digests: [[UInt8]]) throws(StoreError) -> [[UInt8]: KnownInputState] {
         guard !digests.isEmpty else { return [:] }
@@ -81,13 +70,6 @@ extension ReportStore {
                 }
             }
             return logged
-        }
-    }
-
-    /// Logs an input that could not even be read (no bytes to keep).
-    public func logUnreadable(_ outcome: LoggedOutcome, runID: Int64?) throws(StoreError) {
-        try write("logging \(outcome.input)") { db in
-            try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
         }
     }
 

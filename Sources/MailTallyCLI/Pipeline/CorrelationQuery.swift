@@ -8,7 +8,7 @@ enum CorrelationQuery {
     static func rows(
         _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String], period: DayPeriod?
     ) throws(StoreError) -> [CorrelationRow] {
-        let dmarc = try store.dmarcSourceAggregates(domains: domains, period: period, withReports: false)
+        let dmarc = try store.dmarcSourceAggregates(domains: domains, period: period)
         let tls = try store.tlsReporterAggregates(domains: domains, period: period)
         let counts: [String: [String: Int64]]
         switch key {

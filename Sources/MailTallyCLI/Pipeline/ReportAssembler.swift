@@ -20,7 +20,7 @@ struct ReportAssembler {
         var previousSources: [String: Set<String>] = [:]
         if let previousPeriod {
             let rows = builder.rows(
-                by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: previousPeriod, withReports: false), tls: [])
+                by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: previousPeriod), tls: [])
             for row in rows where row.dmarc.messages > 0 { previousSources[row.domain, default: []].insert(row.source) }
         }
         var reports: [DomainReport] = []

@@ -36,11 +36,9 @@ extension ReportStore {
     }
 
     /// DMARC aggregates per (policy domain, source IP, reporter) for the correlation, summed
-    /// in SQL from the per-day rollup. With `withReports`, each carries the distinct reports
-    /// behind it (one row per report and IP is read); without, ``dmarcReportCounts`` counts them.
-    public func dmarcSourceAggregates(
-        domains: [String] = [], period: DayPeriod? = nil, withReports: Bool = true
-    ) throws(StoreError) -> [DMARCSourceAggregate] {
+    /// in SQL from the per-day rollup. Their report sets stay empty: ``dmarcReportCounts`` and
+    /// ``dmarcReportsByReporter`` count distinct reports once sources are resolved.
+    public func dmarcSourceAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [DMARCSourceAggregate] {
         try read("aggregating DMARC by source") { db in
             struct Key: Hashable { var domain, ip, org, email: String }
             var result: [Key: DMARCSourceAggregate] = [:]
@@ -59,19 +57,6 @@ extension ReportStore {
                     domain: key.domain, sourceIP: key.ip, reporterOrgName: key.org,
                     reporterEmail: key.email.isEmpty ? nil : key.email, reports: [], totals: DMARCTotals())]
                     .totals.add(messages: row[5], dmarcPass: row[6], spfPass: row[7], dkimPass: row[8], disposition: row[4])
-            }
-            guard withReports else { return Array(result.values) }
-            let (reportFilter, reportArguments) = Self.reportFilter(domains: domains, period: period)
-            let pairs = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT r.report_id, r.policy_domain, r.source_ip, r.reporter_org, r.reporter_email
-                    FROM dmarc_report_source r WHERE 1 = 1\(reportFilter)
-                    """,
-                arguments: reportArguments)
-            while let row = try pairs.next() {
-                let key = Key(domain: row[1], ip: row[2], org: row[3], email: row[4])
-                result[key]?.reports.insert(row[0])
             }
             return Array(result.values)
         }
