@@ -30,10 +30,24 @@ public final class ReportStore: Sendable {
         self.path = path
         do {
             queue = try DatabasePool(path: path, configuration: configuration)
-            if !readOnly { try Self.migrator.migrate(queue) }
+            if !readOnly { try Self.migrate(queue, path: path) }
         } catch {
             throw StoreError(error, while: "opening \(path)")
         }
+    }
+
+    /// Applies pending migrations. GRDB reads the applied migrations outside each migration's
+    /// transaction, so two processes opening a new file at once could both run one: an
+    /// exclusive `flock` on the database file (independent of SQLite's own fcntl locks)
+    /// makes them take turns.
+    static func migrate(_ pool: DatabasePool, path: String) throws {
+        if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return try migrator.migrate(pool) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        try migrator.migrate(pool)
     }
 
     /// Runs `body` in one write transaction.
