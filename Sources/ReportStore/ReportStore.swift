@@ -38,11 +38,12 @@ public final class ReportStore: Sendable {
 
     /// Applies pending migrations. GRDB reads the applied migrations outside each migration's
     /// transaction, so two processes opening a new file at once could both run one: an
-    /// exclusive `flock` on the database file (independent of SQLite's own fcntl locks)
-    /// makes them take turns.
+    /// exclusive `flock` on a lock file beside the database (`mailtally.sqlite.migrate.lock`)
+    /// makes them take turns. Never a second descriptor on the database file itself: closing
+    /// it would drop SQLite's own POSIX locks on the file, and with them the safety of WAL.
     static func migrate(_ pool: DatabasePool, path: String) throws {
         if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return try migrator.migrate(pool) }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
