@@ -21,6 +21,8 @@ let package = Package(
         // C libraries, reached only from ReportIngest.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CZlibShim", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // c-ares, reached only from ReverseDNS (`mailtally enrich`): nothing else touches the network.
+        .systemLibrary(name: "CCAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
 
         // Pure Sendable values: reports, records, results, date ranges.
         .target(name: "ReportModel", swiftSettings: settings),
@@ -45,6 +47,9 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // Reverse DNS with forward confirmation over c-ares, for `mailtally enrich`.
+        .target(name: "ReverseDNS", dependencies: ["ReportModel", "CCAres"], swiftSettings: settings),
+
         // Pure analysis: source resolution (source map, Public Suffix List, aliases), correlation.
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
 
@@ -55,7 +60,7 @@ let package = Package(
         .target(
             name: "MailTallyCLI",
             dependencies: [
-                "ReportModel", "ReportIngest", "ReportStore", "ReportAnalysis", "ReportRendering",
+                "ReportModel", "ReportIngest", "ReportStore", "ReportAnalysis", "ReportRendering", "ReverseDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -75,10 +80,11 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "ReverseDNSTests", dependencies: ["ReverseDNS", "ReportModel", "TestSupport"], swiftSettings: settings),
         .testTarget(
             name: "MailTallyCLITests",
             dependencies: [
-                "MailTallyCLI", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis", "ReportRendering", "TestSupport",
+                "MailTallyCLI", "ReverseDNS", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis", "ReportRendering", "TestSupport",
             ],
             exclude: ["Golden"],
             swiftSettings: settings

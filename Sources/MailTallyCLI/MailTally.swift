@@ -8,7 +8,9 @@ public struct MailTally: ParsableCommand {
         commandName: "mailtally",
         abstract: "Turn DMARC aggregate reports and SMTP TLS reports into answers.",
         version: "0.1.0",
-        subcommands: [Ingest.self, Summary.self, Correlate.self, Report.self, Nightly.self, Errors.self, Reparse.self])
+        subcommands: [
+            Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self, Errors.self, Reparse.self,
+        ])
 
     public init() {}
 

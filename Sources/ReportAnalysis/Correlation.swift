@@ -4,22 +4,42 @@ import ReportModel
 /// how its sessions to our MX hosts fare. Either side is zero when absent.
 public struct CorrelationRow: Hashable, Sendable {
     public var domain: String
+    /// The key of brief §3: what other tools and checks join on.
     public var source: String
-    /// From the source map, when a rule named one.
+    /// From the source map when a rule named one, else from the catalogue.
     public var category: String?
+    /// The catalogue's service name, when known.
+    public var service: String?
+    /// What named the source (for `--by source`).
+    public var origin: SourceResolver.Origin
     public var dmarc: DMARCTotals
     public var tls: TLSTotals
     /// The source IPs behind the DMARC side (for `--by source`), sorted.
     public var sourceIPs: [String]
+    /// The strongest reverse DNS evidence among the source IPs.
+    public var evidence: ReverseDNSEvidence
+    /// The class of the source over the period, when it sent DMARC-reported mail.
+    public var verdict: SourceVerdict?
 
-    public init(domain: String, source: String, category: String? = nil, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), sourceIPs: [String] = []) {
+    public init(
+        domain: String, source: String, category: String? = nil, service: String? = nil, origin: SourceResolver.Origin = .network,
+        dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), sourceIPs: [String] = [], evidence: ReverseDNSEvidence = .unknown,
+        verdict: SourceVerdict? = nil
+    ) {
         self.domain = domain
         self.source = source
         self.category = category
+        self.service = service
+        self.origin = origin
         self.dmarc = dmarc
         self.tls = tls
         self.sourceIPs = sourceIPs
+        self.evidence = evidence
+        self.verdict = verdict
     }
+
+    /// The service name where known, else the key (organisational domain or network).
+    public var displayName: String { service ?? source }
 }
 
 /// How the correlation is keyed.
@@ -34,18 +54,24 @@ public enum CorrelationKey: String, Sendable, CaseIterable {
 /// so a changed source map needs no re-import.
 public struct CorrelationBuilder: Sendable {
     public var resolver: SourceResolver
-    /// Cached PTR names by IP (filled by enrichment); empty when none are known.
-    public var ptrNames: [String: String]
+    /// The reverse DNS cache by IP (filled by `mailtally enrich`); empty when none is known.
+    public var reverseDNS: [String: ReverseDNSEntry]
 
-    public init(resolver: SourceResolver, ptrNames: [String: String] = [:]) {
+    public init(resolver: SourceResolver, reverseDNS: [String: ReverseDNSEntry] = [:]) {
         self.resolver = resolver
-        self.ptrNames = ptrNames
+        self.reverseDNS = reverseDNS
+    }
+
+    /// The source of a DMARC source IP, named by its forward-confirmed PTR name only.
+    public func source(forIP ip: String) -> SourceResolver.Source {
+        resolver.source(forIP: ip, ptr: reverseDNS[ip]?.confirmedName)
     }
 
     /// The source key of a DMARC source IP, as `rows(by: .source, ...)` names it.
-    public func sourceKey(forIP ip: String) -> String {
-        resolver.source(forIP: ip, ptr: ptrNames[ip]).key
-    }
+    public func sourceKey(forIP ip: String) -> String { source(forIP: ip).key }
+
+    /// The reverse DNS evidence of one IP.
+    public func evidence(forIP ip: String) -> ReverseDNSEvidence { reverseDNS[ip]?.evidence ?? .unknown }
 
     /// The reporter key of a DMARC report's organisation and address.
     public func reporterKey(orgName: String, email: String?) -> String {
@@ -67,26 +93,21 @@ public struct CorrelationBuilder: Sendable {
         }
         var table: [String: [String: Accumulator]] = [:]
         for aggregate in dmarc {
-            let name: String
-            var category: String?
+            let source: SourceResolver.Source
             switch key {
-            case .source:
-                let source = resolver.source(forIP: aggregate.sourceIP, ptr: ptrNames[aggregate.sourceIP])
-                name = source.key
-                category = source.category
-            case .reporter:
-                name = resolver.dmarcReporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail)
+            case .source: source = self.source(forIP: aggregate.sourceIP)
+            case .reporter: source = named(resolver.dmarcReporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail))
             }
-            var entry = table[aggregate.domain]?[name] ?? Accumulator(row: CorrelationRow(domain: aggregate.domain, source: name))
-            if entry.row.category == nil { entry.row.category = category }
+            var entry = table[aggregate.domain]?[source.key] ?? Accumulator(row: row(aggregate.domain, source))
+            if key == .source { entry.row.evidence = min(entry.row.evidence, evidence(forIP: aggregate.sourceIP)) }
             entry.row.dmarc.merge(aggregate.totals)
             entry.dmarcReports.formUnion(aggregate.reports)
             if !aggregate.sourceIP.isEmpty { entry.ips.insert(aggregate.sourceIP) }
-            table[aggregate.domain, default: [:]][name] = entry
+            table[aggregate.domain, default: [:]][source.key] = entry
         }
         for aggregate in tls {
             let name = resolver.tlsReporter(organization: aggregate.organization, contactInfo: aggregate.contactInfo)
-            var entry = table[aggregate.domain]?[name] ?? Accumulator(row: CorrelationRow(domain: aggregate.domain, source: name))
+            var entry = table[aggregate.domain]?[name] ?? Accumulator(row: row(aggregate.domain, named(name)))
             entry.row.tls.merge(aggregate.totals)
             entry.tlsReports.formUnion(aggregate.reports)
             table[aggregate.domain, default: [:]][name] = entry
@@ -98,6 +119,16 @@ public struct CorrelationBuilder: Sendable {
                 row.dmarc.reports = dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
                 row.tls.reports = Int64(entry.tlsReports.count)
                 row.sourceIPs = key == .source ? entry.ips.sorted() : []
+                if key == .source {
+                    // The domain's own organisational domain: its own servers, a known sender.
+                    if row.origin == .reverseDNS && row.category == nil
+                        && row.source == resolver.publicSuffixList.organizationalDomain(of: row.domain)
+                    {
+                        row.category = SourceCategory.own.name
+                    }
+                    let source = SourceResolver.Source(key: row.source, category: row.category, service: row.service, origin: row.origin)
+                    row.verdict = SourceClassifier.classify(row.dmarc, source: source, evidence: row.evidence)
+                }
                 rows.append(row)
             }
         }
@@ -108,6 +139,18 @@ public struct CorrelationBuilder: Sendable {
             let vb = b.dmarc.messages &+ b.tls.sessions
             return va != vb ? va > vb : a.source < b.source
         }
+    }
+}
+
+extension CorrelationBuilder {
+    /// A reporter (or any key that is not an IP's source) with what the catalogue knows of it.
+    func named(_ key: String) -> SourceResolver.Source {
+        let entry = resolver.known(key)
+        return SourceResolver.Source(key: key, category: entry?.category.name, service: entry?.service, origin: entry == nil ? .reverseDNS : .catalogue)
+    }
+
+    func row(_ domain: String, _ source: SourceResolver.Source) -> CorrelationRow {
+        CorrelationRow(domain: domain, source: source.key, category: source.category, service: source.service, origin: source.origin)
     }
 }
 

@@ -62,7 +62,8 @@ struct FindingRules {
             }
             let evidence = failing.prefix(thresholds.topSources).map { row, failed in
                 let ips = row.sourceIPs.prefix(3).joined(separator: ", ") + (row.sourceIPs.count > 3 ? ", …" : "")
-                return "\(row.source): \(failed) of \(row.dmarc.messages) messages failed DMARC" + (ips.isEmpty ? "" : " (\(ips))")
+                let label = row.verdict.map { " [\($0.sourceClass.rawValue)]" } ?? ""
+                return "\(row.displayName)\(label): \(failed) of \(row.dmarc.messages) messages failed DMARC" + (ips.isEmpty ? "" : " (\(ips))")
             }
             let share = dmarc.messages > 0 ? Double(total) / Double(dmarc.messages) : 0
             findings.append(Finding(
@@ -79,7 +80,7 @@ struct FindingRules {
                 findings.append(Finding(
                     severity: .notice, rule: "new-sources",
                     title: "\(new.count) source\(new.count == 1 ? "" : "s") not seen in the previous period",
-                    evidence: new.prefix(thresholds.topSources).map { "\($0.source): \($0.dmarc.messages) messages, \(Self.percent($0.dmarc.passRate)) passed DMARC" }))
+                    evidence: new.prefix(thresholds.topSources).map { "\($0.displayName): \($0.dmarc.messages) messages, \(Self.percent($0.dmarc.passRate)) passed DMARC" }))
             }
         }
 

@@ -1,35 +1,80 @@
 import ReportModel
 
-/// Names sending sources per brief §3: the user's source map, then a PTR name reduced to its
-/// organisational domain and passed through the alias map, else the IP's network.
+/// Names sending sources per brief §3: the user's source map, then a forward-confirmed PTR name
+/// (a catalogue entry when the name is a known sender's, else its organisational domain passed
+/// through the alias map), else the IP's network. The catalogue adds a service name and category.
 public struct SourceResolver: Sendable {
     public var sourceMap: SourceMap
     public var publicSuffixList: PublicSuffixList
+    public var catalogue: SourceCatalogue
     public var aliases: [String: String]
 
-    public init(sourceMap: SourceMap = SourceMap(), publicSuffixList: PublicSuffixList = PublicSuffixList(), aliases: [String: String] = SourceAliases.shipped) {
+    public init(sourceMap: SourceMap = SourceMap(), publicSuffixList: PublicSuffixList = PublicSuffixList(), catalogue: SourceCatalogue = .shipped) {
         self.sourceMap = sourceMap
         self.publicSuffixList = publicSuffixList
-        self.aliases = aliases
+        self.catalogue = catalogue
+        self.aliases = catalogue.aliases
     }
 
-    /// A resolved source: its key and, when a rule gave one, its category.
+    /// What named a source.
+    public enum Origin: String, Sendable {
+        /// A rule of the user's source map.
+        case sourceMap = "source-map"
+        /// A confirmed PTR name under a catalogue domain.
+        case catalogue
+        /// A confirmed PTR name of a sender the catalogue does not know.
+        case reverseDNS = "reverse-dns"
+        /// No name: the IP's network.
+        case network
+    }
+
+    /// A resolved source: its key (brief §3) and what is known about it.
     public struct Source: Hashable, Sendable {
         public var key: String
+        /// From the source map when a rule gave one, else from the catalogue.
         public var category: String?
+        /// The catalogue's service name, when the source is a known sender.
+        public var service: String?
+        public var origin: Origin
+
+        public init(key: String, category: String? = nil, service: String? = nil, origin: Origin) {
+            self.key = key
+            self.category = category
+            self.service = service
+            self.origin = origin
+        }
+
+        /// The service name where known, else the key (organisational domain or network).
+        public var displayName: String { service ?? key }
     }
 
     /// The source of a DMARC row's `source_ip`.
-    /// - Parameter ptr: the cached PTR name of the IP, when known.
+    /// - Parameter ptr: the IP's forward-confirmed PTR name, when known. An unconfirmed name
+    ///   must not be passed: anyone can publish `mail.google.com` for their own address.
     public func source(forIP ip: String, ptr: String? = nil) -> Source {
         let bytes = IPNetwork.parseAddress(ip)
-        if let bytes, let rule = sourceMap.rule(forIP: bytes) { return Source(key: rule.source, category: rule.category) }
+        if let bytes, let rule = sourceMap.rule(forIP: bytes) { return source(of: rule) }
         if let ptr, !ptr.isEmpty {
-            if let rule = sourceMap.rule(forPTR: ptr) { return Source(key: rule.source, category: rule.category) }
-            return Source(key: alias(publicSuffixList.organizationalDomain(of: ptr)), category: nil)
+            if let rule = sourceMap.rule(forPTR: ptr) { return source(of: rule) }
+            if let entry = catalogue.entry(forHostName: ptr) {
+                return Source(key: entry.source, category: entry.category.name, service: entry.service, origin: .catalogue)
+            }
+            let key = alias(publicSuffixList.organizationalDomain(of: ptr))
+            let entry = catalogue.entry(forSource: key)
+            return Source(key: key, category: entry?.category.name, service: entry?.service, origin: .reverseDNS)
         }
-        if let network = IPNetwork.defaultNetwork(of: ip) { return Source(key: network.description, category: nil) }
-        return Source(key: ip.isEmpty ? "unknown" : ip.lowercased(), category: nil)
+        if let network = IPNetwork.defaultNetwork(of: ip) { return Source(key: network.description, origin: .network) }
+        return Source(key: ip.isEmpty ? "unknown" : ip.lowercased(), origin: .network)
+    }
+
+    /// The catalogue's name and category for a source key (a reporter, or a source map's source).
+    public func known(_ key: String) -> SourceCatalogue.Entry? {
+        catalogue.entry(forSource: key) ?? catalogue.entry(forHostName: key).flatMap { $0.source == key ? $0 : nil }
+    }
+
+    private func source(of rule: SourceMap.Rule) -> Source {
+        let entry = known(rule.source)
+        return Source(key: rule.source, category: rule.category ?? entry?.category.name, service: entry?.service, origin: .sourceMap)
     }
 
     /// The reporter of a TLS report (and so the source of all its sessions): the organisational

@@ -18,31 +18,44 @@ extension OutputFormat {
     }
 }
 
-/// The correlation's columns, shared by text, Markdown and CSV.
+/// The correlation's columns, shared by text, Markdown and CSV. The source column shows the
+/// service name where known, else the key (organisational domain or network); CSV adds the key.
 enum CorrelationTable {
+    static let textColumnNames: Set<String> = ["domain", "source", "reporter", "class", "source_key", "service", "category", "top_tls_failure"]
+
     static func header(by key: CorrelationKey, percentages: Bool) -> [String] {
-        var header = ["domain", key.rawValue, "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass",
+        var header = ["domain", key.rawValue]
+        if key == .source { header.append("class") }
+        header += ["messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass",
             "quarantined", "rejected", "tls_sessions", "tls_failed", "top_tls_failure"]
         if percentages {
-            header.insert("dmarc_pass_rate", at: 4)
-            header.insert("tls_success_rate", at: 11)
-        }
-        if !percentages {
-            header.insert(contentsOf: ["dmarc_reports", "tls_reports", "category"], at: 2)
+            header.insert("dmarc_pass_rate", at: header.firstIndex(of: "dmarc_pass")! + 1)
+            header.insert("tls_success_rate", at: header.firstIndex(of: "tls_failed")! + 1)
+        } else {
+            header.insert(contentsOf: ["\(key.rawValue)_key", "service", "category"], at: 2)
+            header.insert(contentsOf: ["dmarc_reports", "tls_reports"], at: key == .source ? 6 : 5)
         }
         return header
     }
 
-    static func cells(_ row: CorrelationRow, percentages: Bool) -> [String] {
+    static func textColumns(_ header: [String]) -> Set<Int> {
+        Set(header.indices.filter { textColumnNames.contains(header[$0]) })
+    }
+
+    static func cells(_ row: CorrelationRow, by key: CorrelationKey, percentages: Bool) -> [String] {
         let topFailure = row.tls.failuresByResultType.max { ($0.value, $1.key) < ($1.value, $0.key) }
-        var cells = [row.domain, row.source, "\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)", "\(row.dmarc.spfAlignedPass)",
+        var cells = [row.domain, row.displayName]
+        if key == .source { cells.append(row.verdict?.sourceClass.rawValue ?? "") }
+        cells += ["\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)", "\(row.dmarc.spfAlignedPass)",
             "\(row.dmarc.dkimAlignedPass)", "\(row.dmarc.disposition["quarantine"] ?? 0)", "\(row.dmarc.disposition["reject"] ?? 0)",
             "\(row.tls.sessions)", "\(row.tls.failedSessions)", topFailure.map { "\($0.key) \($0.value)" } ?? ""]
+        let pass = key == .source ? 4 : 3
         if percentages {
-            cells.insert(Percent.format(row.dmarc.passRate), at: 4)
-            cells.insert(Percent.format(row.tls.successRate), at: 11)
+            cells.insert(Percent.format(row.dmarc.passRate), at: pass + 1)
+            cells.insert(Percent.format(row.tls.successRate), at: pass + 8)
         } else {
-            cells.insert(contentsOf: ["\(row.dmarc.reports)", "\(row.tls.reports)", row.category ?? ""], at: 2)
+            cells.insert(contentsOf: [row.source, row.service ?? "", row.category ?? ""], at: 2)
+            cells.insert(contentsOf: ["\(row.dmarc.reports)", "\(row.tls.reports)"], at: key == .source ? 6 : 5)
         }
         return cells
     }
@@ -58,7 +71,7 @@ public struct TextCorrelationRenderer: CorrelationRenderer {
     public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
         guard !rows.isEmpty else { return "No reports in the database for this selection.\n" }
         let header = CorrelationTable.header(by: key, percentages: true).map { $0.replacingOccurrences(of: "_", with: " ") }
-        return TextTable(header: header, rows: rows.map { CorrelationTable.cells($0, percentages: true) }, maxWidth: width).render()
+        return TextTable(header: header, rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) }, maxWidth: width).render()
     }
 }
 
@@ -68,7 +81,8 @@ public struct MarkdownCorrelationRenderer: CorrelationRenderer {
     public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
         guard !rows.isEmpty else { return "_No reports in the database for this selection._\n" }
         let header = CorrelationTable.header(by: key, percentages: true)
-        return MarkdownTable.render(header: header, rows: rows.map { CorrelationTable.cells($0, percentages: true) }, textColumns: [0, 1, 13])
+        return MarkdownTable.render(
+            header: header, rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) }, textColumns: CorrelationTable.textColumns(header))
     }
 }
 
@@ -76,7 +90,7 @@ public struct CSVCorrelationRenderer: CorrelationRenderer {
     public init() {}
 
     public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
-        CSVTable.render(header: CorrelationTable.header(by: key, percentages: false), rows: rows.map { CorrelationTable.cells($0, percentages: false) })
+        CSVTable.render(header: CorrelationTable.header(by: key, percentages: false), rows: rows.map { CorrelationTable.cells($0, by: key, percentages: false) })
     }
 }
 
@@ -93,6 +107,9 @@ public struct JSONCorrelationRenderer: CorrelationRenderer {
         var domain: String
         var source: String
         var category: String?
+        var service: String?
+        var `class`: String?
+        var class_reason: String?
         var source_ips: [String]?
         var dmarc: JSONSummaryRenderer.DMARC
         var tls: JSONSummaryRenderer.TLS
@@ -101,7 +118,8 @@ public struct JSONCorrelationRenderer: CorrelationRenderer {
     public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
         JSONOutput.encode(Document(by: key.rawValue, rows: rows.map { row in
             Row(
-                domain: row.domain, source: row.source, category: row.category,
+                domain: row.domain, source: row.source, category: row.category, service: row.service,
+                class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,
                 source_ips: key == .source ? row.sourceIPs : nil,
                 dmarc: JSONSummaryRenderer.DMARC(row.dmarc), tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil))
         }))

@@ -1,3 +1,4 @@
+import ReportAnalysis
 import ReportModel
 
 /// A domain summary with the columns every tabular format shares.
@@ -5,23 +6,48 @@ public struct DomainSummaryView: Sendable {
     public var summary: DomainSummary
     /// Disposition names to show as columns, in order, across all domains.
     public var dispositionColumns: [String]
+    /// The domain's sending sources (correlation rows by source with a DMARC side), biggest first.
+    public var sources: [CorrelationRow]
 
-    public init(summary: DomainSummary, dispositionColumns: [String]) {
+    public init(summary: DomainSummary, dispositionColumns: [String], sources: [CorrelationRow] = []) {
         self.summary = summary
         self.dispositionColumns = dispositionColumns
+        self.sources = sources.filter { $0.dmarc.messages > 0 }.sorted { ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source) }
     }
 
     /// Views for a list of summaries, sharing one set of disposition columns
     /// (`none`, `quarantine`, `reject` first, then any other value seen, alphabetically).
-    public static func views(for summaries: [DomainSummary]) -> [DomainSummaryView] {
+    /// - Parameter sources: correlation rows by source, of any domains.
+    public static func views(for summaries: [DomainSummary], sources: [CorrelationRow] = []) -> [DomainSummaryView] {
         let standard = ["none", "quarantine", "reject"]
         let seen = Set(summaries.flatMap { $0.dmarc.disposition.keys })
         let columns = standard + seen.subtracting(standard).sorted()
-        return summaries.map { DomainSummaryView(summary: $0, dispositionColumns: columns) }
+        let byDomain = Dictionary(grouping: sources, by: \.domain)
+        return summaries.map { DomainSummaryView(summary: $0, dispositionColumns: columns, sources: byDomain[$0.domain] ?? []) }
+    }
+
+    /// Sources and messages per class, in class order; classes without sources are left out.
+    public var classTallies: [SourceClassTally] { SourceClassTally.tally(sources) }
+
+    /// "authorised 3 sources, 3,995 messages; suspicious 1 source, 44 messages".
+    var classLine: String {
+        classTallies.map { tally in
+            "\(tally.sourceClass.rawValue) \(tally.sources) source\(tally.sources == 1 ? "" : "s"), \(tally.messages) message\(tally.messages == 1 ? "" : "s")"
+        }.joined(separator: "; ")
+    }
+
+    /// The biggest sources as "name: class, messages, pass rate" lines, at most `limit`.
+    func sourceLines(limit: Int = 8) -> [(label: String, value: String)] {
+        sources.prefix(limit).map { row in
+            let name = row.service.map { "\($0) (\(row.source))" } ?? row.source
+            var value = "\(row.dmarc.messages) messages, \(Percent.format(row.dmarc.passRate)) pass"
+            if let verdict = row.verdict { value = "\(verdict.sourceClass.rawValue): " + value }
+            return (name, value)
+        }
     }
 
     /// Header and cells of the summary table shared by text, Markdown and CSV.
-    static func table(_ views: [DomainSummaryView], percentages: Bool) -> (header: [String], rows: [[String]]) {
+    static func table(_ views: [DomainSummaryView], percentages: Bool, classColumns: Bool = false) -> (header: [String], rows: [[String]]) {
         let dispositions = views.first?.dispositionColumns ?? ["none", "quarantine", "reject"]
         var header = ["domain", "dmarc_reports", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass"]
         header += dispositions.map { "disposition_\($0)" }
@@ -31,6 +57,7 @@ public struct DomainSummaryView: Sendable {
             header.append("tls_success_rate")
         }
         header.append("mta_sts_mode")
+        if classColumns { header += SourceClass.allCases.flatMap { ["\($0.rawValue)_sources", "\($0.rawValue)_messages"] } }
         let rows = views.map { view -> [String] in
             let s = view.summary
             var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, "\(s.dmarc.reports)", "\(s.dmarc.messages)", "\(s.dmarc.dmarcPass)",
@@ -42,6 +69,9 @@ public struct DomainSummaryView: Sendable {
                 row.append(Percent.format(s.tls.successRate))
             }
             row.append(s.tlsBreakdown?.stsMode ?? "")
+            guard classColumns else { return row }
+            let tallies = Dictionary(uniqueKeysWithValues: view.classTallies.map { ($0.sourceClass, $0) })
+            row += SourceClass.allCases.flatMap { ["\(tallies[$0]?.sources ?? 0)", "\(tallies[$0]?.messages ?? 0)"] }
             return row
         }
         return (header, rows)

@@ -1,4 +1,5 @@
 import Foundation
+import ReportAnalysis
 import ReportModel
 
 /// Aligned columns for a terminal, one row per domain.
@@ -17,6 +18,17 @@ public struct TextSummaryRenderer: SummaryRenderer {
             name.replacingOccurrences(of: "disposition_", with: "").replacingOccurrences(of: "_", with: " ")
         }
         var out = TextTable(header: shortHeader, rows: rows, maxWidth: width).render()
+        for view in summaries where !view.sources.isEmpty {
+            let heading = "Sources for \(Escape.terminal(view.summary.domain)): "
+            out += "\n" + heading + Self.wrap(view.classLine, width: (self.width ?? Int.max) - heading.count, indent: heading.count) + "\n"
+            let lines = view.sourceLines()
+            let width = lines.map(\.label.count).max() ?? 0
+            for line in lines {
+                let prefix = "  " + line.label + String(repeating: " ", count: width - line.label.count) + "  "
+                out += "  " + Escape.terminal(line.label) + String(repeating: " ", count: width - line.label.count) + "  "
+                    + Self.wrap(line.value, width: (self.width ?? Int.max) - prefix.count, indent: prefix.count) + "\n"
+            }
+        }
         for view in summaries {
             let lines = TLSSection.lines(for: view.summary)
             guard !lines.isEmpty else { continue }
@@ -57,6 +69,10 @@ public struct MarkdownSummaryRenderer: SummaryRenderer {
         guard !summaries.isEmpty else { return "_No reports in the database for this selection._\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
         var out = MarkdownTable.render(header: header, rows: rows, textColumns: [0, header.count - 1])
+        for view in summaries where !view.sources.isEmpty {
+            out += "\n**Sources for \(Escape.markdown(view.summary.domain))**: \(view.classLine)\n\n"
+            for line in view.sourceLines() { out += "- \(Escape.markdown(line.label)): \(line.value)\n" }
+        }
         for view in summaries {
             let lines = TLSSection.lines(for: view.summary)
             guard !lines.isEmpty else { continue }
@@ -126,7 +142,7 @@ public struct CSVSummaryRenderer: SummaryRenderer {
     public init() {}
 
     public func render(_ summaries: [DomainSummaryView]) -> String {
-        let (header, rows) = DomainSummaryView.table(summaries, percentages: false)
+        let (header, rows) = DomainSummaryView.table(summaries, percentages: false, classColumns: true)
         return CSVTable.render(header: header, rows: rows)
     }
 }
@@ -143,6 +159,21 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         var domain: String
         var dmarc: DMARC
         var tls: TLS
+        var source_classes: [String: ClassTally]
+        var top_sources: [Source]
+    }
+
+    struct ClassTally: Encodable {
+        var sources: Int
+        var messages, dmarc_pass: Int64
+    }
+
+    struct Source: Encodable {
+        var source: String
+        var service: String?
+        var category: String?
+        var `class`: String?
+        var messages, dmarc_pass: Int64
     }
 
     struct DMARC: Encodable {
@@ -195,7 +226,15 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     public func render(_ summaries: [DomainSummaryView]) -> String {
         let document = Document(domains: summaries.map { view in
             let s = view.summary
-            return Domain(domain: s.domain, dmarc: DMARC(s.dmarc), tls: TLS(s.tls, breakdown: s.tlsBreakdown))
+            return Domain(
+                domain: s.domain, dmarc: DMARC(s.dmarc), tls: TLS(s.tls, breakdown: s.tlsBreakdown),
+                source_classes: Dictionary(uniqueKeysWithValues: view.classTallies.map {
+                    ($0.sourceClass.rawValue, ClassTally(sources: $0.sources, messages: $0.messages, dmarc_pass: $0.dmarcPass))
+                }),
+                top_sources: view.sources.prefix(10).map {
+                    Source(source: $0.source, service: $0.service, category: $0.category, class: $0.verdict?.sourceClass.rawValue,
+                        messages: $0.dmarc.messages, dmarc_pass: $0.dmarc.dmarcPass)
+                })
         })
         return JSONOutput.encode(document)
     }

@@ -226,6 +226,21 @@ extension ReportStore {
                 CREATE INDEX dmarc_report_domain_end ON dmarc_report(policy_domain, end);
                 """)
         }
+        migrator.registerMigration("v6-reverse-dns") { db in
+            // The reverse DNS cache of `mailtally enrich`: one row per IP, with its expiry.
+            try db.execute(sql: """
+                CREATE TABLE reverse_dns (
+                    ip TEXT PRIMARY KEY,
+                    status TEXT NOT NULL,
+                    names TEXT NOT NULL,
+                    confirmed_name TEXT,
+                    ttl INTEGER,
+                    resolved_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    detail TEXT
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

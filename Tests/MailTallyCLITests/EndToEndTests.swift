@@ -109,7 +109,11 @@ import TestSupport
         #expect(markdown.contains("| example.com | 6 | 4039 | 3995 | 98.9% |"))
         let csv = try mailtally(["summary", "--db", db, "--format", "csv"]).output
         #expect(csv.hasPrefix("domain,dmarc_reports,messages,dmarc_pass,spf_aligned_pass,dkim_aligned_pass,"))
-        #expect(csv.contains("\r\nexample.com,6,4039,3995,3545,3995,4032,7,0,0,1,1840,26,testing\r\n"))
+        #expect(csv.contains("\r\nexample.com,6,4039,3995,3545,3995,4032,7,0,0,1,1840,26,testing,"))
+        // Sources per class, then messages per class, without reverse DNS: SES's network passes by
+        // DKIM alone (a forwarder until a name says otherwise); the failing networks are unknown.
+        #expect(csv.contains(",authorised_sources,authorised_messages,forwarder_sources,forwarder_messages,"))
+        #expect(csv.contains("\r\nexample.com,6,4039,3995,3545,3995,4032,7,0,0,1,1840,26,testing,2,3545,1,450,0,0,0,0,2,44\r\n"))
     }
 
     @Test func oneReportAsXMLGzipAndZipCountsOnce() throws {

@@ -122,3 +122,68 @@ extension Array where Element == UInt8 {
     /// The UTF-8 bytes of a string.
     public init(utf8 text: String) { self = Array(text.utf8) }
 }
+
+/// A real DNS server on loopback (dnsmasq, started by Tests/Support/dns_fixture.py) for the
+/// reverse DNS tests: records as in that script, a slow zone behind a relay, a dead zone.
+public final class DNSFixture: @unchecked Sendable {
+    public let port: Int
+    private let process: Process
+    private let input: Pipe
+    private var stopped = false
+
+    public var address: String { "127.0.0.1:\(port)" }
+
+    public init(
+        records: String, slowRecords: String? = nil, slowZones: [String] = [], delay: Double = 0.3, deadZones: [String] = [],
+        stats: URL? = nil
+    ) throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let recordsFile = folder.appendingPathComponent("records.txt")
+        try records.write(to: recordsFile, atomically: true, encoding: .utf8)
+        var arguments = [
+            TestSupport.packageRoot.appendingPathComponent("Tests/Support/dns_fixture.py").path, "--records", recordsFile.path,
+            "--delay", "\(delay)",
+        ]
+        if let slowRecords {
+            let file = folder.appendingPathComponent("slow.txt")
+            try slowRecords.write(to: file, atomically: true, encoding: .utf8)
+            arguments += ["--slow-records", file.path]
+        }
+        arguments += slowZones.flatMap { ["--slow-zone", $0] } + deadZones.flatMap { ["--dead-zone", $0] }
+        if let stats { arguments += ["--stats", stats.path] }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("port "), let port = Int(text.dropFirst(5)) else {
+            process.terminate()
+            throw DNSFixtureError(description: "the DNS fixture did not start (printed '\(text)'); is dnsmasq-base installed?")
+        }
+        self.port = port
+    }
+
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+public struct DNSFixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}

@@ -9,10 +9,12 @@ extension MailTally {
         static let configuration = CommandConfiguration(
             abstract: "One row per policy domain and sending source: DMARC outcomes beside TLS sessions.",
             discussion: """
-                --by source keys DMARC rows by the source of their IP (the source map, else a cached \
-                PTR name's organisational domain, else the IP's /24 or /48) and TLS sessions by their \
-                reporter; --by reporter keys both sides by reporter. Sources are resolved when you \
-                ask, so a changed source map needs no re-import.
+                --by source keys DMARC rows by the source of their IP (the source map, else the \
+                forward-confirmed PTR name cached by `mailtally enrich`: a catalogue entry or its \
+                organisational domain, else the IP's /24 or /48) and TLS sessions by their reporter, \
+                and classes each source (authorised, forwarder, misconfigured, suspicious, unknown); \
+                --by reporter keys both sides by reporter. Sources are resolved when you ask, so a \
+                changed source map or a later enrich needs no re-import.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -38,7 +40,9 @@ extension MailTally {
         static func correlation(
             _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?
         ) throws(StoreError) -> [CorrelationRow] {
-            try CorrelationQuery.rows(database, by: key, builder: CorrelationBuilder(resolver: resolver), domains: domains, period: period)
+            try CorrelationQuery.rows(
+                database, by: key, builder: CorrelationBuilder(resolver: resolver, reverseDNS: try database.reverseDNS()), domains: domains,
+                period: period)
         }
     }
 }

@@ -9,7 +9,8 @@ extension MailTally {
             abstract: "The cron job: ingest what is new, then write the packs for the day, 7 and 30 days.",
             discussion: """
                 Ingests every inbox (inputs and messages seen before are recognised by their hash and \
-                skipped cheaply), then writes the stakeholder pack for the previous UTC day (or --date) \
+                skipped cheaply), looks up the names of new sender addresses (as `enrich` does; not \
+                with --offline), then writes the stakeholder pack for the previous UTC day (or --date) \
                 and for the 7 and 30 days ending with it, under OUT/DATE/day, OUT/DATE/7d and OUT/DATE/30d. \
                 A lock beside the database makes overlapping runs take turns: the second waits up to \
                 --wait seconds, then exits with status 4.
@@ -20,6 +21,10 @@ extension MailTally {
 
         @OptionGroup var store: StoreOptions
         @OptionGroup var resolver: ResolverOptions
+        @OptionGroup var dns: DNSOptions
+
+        @Flag(help: "Do not ask DNS for the names of new sender addresses (no `enrich` step).")
+        var offline = false
 
         @Option(name: .customLong("inbox"), help: "An mbox, Maildir or folder to ingest (repeatable).")
         var inboxes: [String] = []
@@ -54,6 +59,15 @@ extension MailTally {
             }
             summary.reportErrors()
             if verbose { Terminal.error(summary.line) }
+            if !offline {
+                // Names make the pack better but never stop it: a DNS failure is a warning.
+                do {
+                    let outcome = try Enrich.enrich(database, configuration: dns.configuration)
+                    if verbose { Terminal.error(outcome.line) }
+                } catch {
+                    Terminal.error("mailtally: warning: enrich: \(error); the packs name sources by what is cached")
+                }
+            }
 
             let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))
             let last = date.flatMap(DayPeriod.day(fromISODate:)) ?? today - 1

@@ -14,7 +14,7 @@ struct ReportAssembler {
         let previousPeriod = compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
         let current = try summaries(domains: selected, period: period)
         let previous = try previousPeriod.map { period throws(StoreError) in try summaries(domains: selected, period: period) }
-        let builder = CorrelationBuilder(resolver: resolver)
+        let builder = CorrelationBuilder(resolver: resolver, reverseDNS: try store.reverseDNS())
         let bySource = try CorrelationQuery.rows(store, by: .source, builder: builder, domains: selected, period: period)
         let byReporter = try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
         var previousSources: [String: Set<String>] = [:]

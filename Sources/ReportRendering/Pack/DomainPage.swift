@@ -44,15 +44,24 @@ public struct DomainPage: Sendable {
 
         let sources = PackTable(
             name: "sources", title: "DMARC by source",
-            header: ["source", "messages", "dmarc_pass", "dmarc_pass_rate", "spf_aligned_pass", "dkim_aligned_pass", "quarantined", "rejected", "ips"],
+            header: ["source", "class", "messages", "dmarc_pass", "dmarc_pass_rate", "spf_aligned_pass", "dkim_aligned_pass", "quarantined",
+                "rejected", "ips", "why"],
             rows: report.sources.filter { $0.dmarc.messages > 0 }.map { row in
-                [row.source, "\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)", Percent.format(row.dmarc.passRate),
+                [row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)", Percent.format(row.dmarc.passRate),
                     "\(row.dmarc.spfAlignedPass)", "\(row.dmarc.dkimAlignedPass)", "\(row.dmarc.disposition["quarantine"] ?? 0)",
-                    "\(row.dmarc.disposition["reject"] ?? 0)", row.sourceIPs.prefix(5).joined(separator: " ") + (row.sourceIPs.count > 5 ? " …" : "")]
+                    "\(row.dmarc.disposition["reject"] ?? 0)", row.sourceIPs.prefix(5).joined(separator: " ") + (row.sourceIPs.count > 5 ? " …" : ""),
+                    row.verdict?.reason ?? ""]
             },
-            textColumns: [0, 8])
+            textColumns: [0, 1, 9, 10])
         tables.append(sources)
-        md += "## DMARC by source\n\n" + (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : sources.markdown) + "\n"
+        let classes = SourceClassTally.tally(report.sources)
+        md += "## DMARC by source\n\n"
+        if !classes.isEmpty {
+            md += "Sources by class: " + classes.map { tally in
+                "**\(tally.sourceClass.rawValue)** \(tally.sources) (\(tally.messages) messages)"
+            }.joined(separator: ", ") + ".\n\n"
+        }
+        md += (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : sources.markdown) + "\n"
 
         let tls = report.summary.tls
         md += "## TLS (SMTP TLS reports)\n\n"
@@ -78,8 +87,8 @@ public struct DomainPage: Sendable {
         let correlation = PackTable(
             name: "correlation", title: "Sources: DMARC beside TLS",
             header: CorrelationTable.header(by: .source, percentages: true).dropFirst().map { $0 },
-            rows: report.sources.map { Array(CorrelationTable.cells($0, percentages: true).dropFirst()) },
-            textColumns: [0, 12])
+            rows: report.sources.map { Array(CorrelationTable.cells($0, by: .source, percentages: true).dropFirst()) },
+            textColumns: CorrelationTable.textColumns(Array(CorrelationTable.header(by: .source, percentages: true).dropFirst())))
         tables.append(correlation)
         md += "## Sources: DMARC beside TLS\n\n" + (correlation.rows.isEmpty ? "No sources in this period.\n" : correlation.markdown) + "\n"
 
@@ -87,7 +96,7 @@ public struct DomainPage: Sendable {
             name: "reporters", title: "Reporters",
             header: ["reporter", "dmarc_reports", "messages", "dmarc_pass_rate", "tls_reports", "tls_sessions", "tls_success_rate"],
             rows: report.reporters.map { row in
-                [row.source, "\(row.dmarc.reports)", "\(row.dmarc.messages)", Percent.format(row.dmarc.passRate), "\(row.tls.reports)",
+                [row.displayName, "\(row.dmarc.reports)", "\(row.dmarc.messages)", Percent.format(row.dmarc.passRate), "\(row.tls.reports)",
                     "\(row.tls.sessions)", Percent.format(row.tls.successRate)]
             })
         tables.append(reporters)

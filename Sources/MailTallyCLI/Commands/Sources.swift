@@ -1,0 +1,42 @@
+import ArgumentParser
+import ReportAnalysis
+import ReportModel
+import ReportRendering
+import ReportStore
+
+extension MailTally {
+    struct Sources: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The sending sources of each domain: addresses, PTR names, service, class and volume.",
+            discussion: """
+                One line per source (one per address in CSV), biggest first. --unknown keeps the \
+                sources that neither your source map nor the shipped catalogue names, with a \
+                suggested source map rule for each (suggested_rule in CSV and JSON): the place to \
+                start extending your map. Run `mailtally enrich` first for PTR names.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var query: QueryOptions
+        @OptionGroup var resolver: ResolverOptions
+
+        @Flag(help: "Only the sources nothing names yet, biggest first.")
+        var unknown = false
+
+        func run() throws {
+            let resolver = try self.resolver.makeResolver()
+            let database = try store.open(mustExist: true)
+            let period = try query.period()
+            var listings: [SourceListing]
+            do {
+                let builder = CorrelationBuilder(resolver: resolver, reverseDNS: try database.reverseDNS())
+                let rows = try CorrelationQuery.rows(database, by: .source, builder: builder, domains: query.normalizedDomains, period: period)
+                let aggregates = try database.dmarcSourceAggregates(domains: query.normalizedDomains, period: period)
+                listings = SourceListing.listings(rows: rows, aggregates: aggregates, builder: builder)
+            } catch {
+                throw CommandFailure(.database, "\(error)")
+            }
+            if unknown { listings = listings.filter(\.isUnnamed) }
+            Terminal.write(SourceListRenderer(format: query.format, width: Terminal.width).render(listings))
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// Known senders: PTR base domains mapped to the source they belong to, a category and a
+/// service name (the shipped data is in `ShippedCatalogue.swift`).
+public struct SourceCatalogue: Sendable {
+    public struct Entry: Hashable, Sendable {
+        /// A domain, matching itself and every name under it.
+        public var domain: String
+        /// The source key the domain belongs to (`outlook.com` → `microsoft.com`).
+        public var source: String
+        public var category: SourceCategory
+        public var service: String
+    }
+
+    private var byDomain: [String: Entry] = [:]
+    private var bySource: [String: Entry] = [:]
+
+    /// An empty catalogue.
+    public init() {}
+
+    /// Parses `domain,source,category,service` lines; `#` comments.
+    /// - Throws: ``SourceMapError`` naming the first line that cannot be read.
+    public init(text: String) throws(SourceMapError) {
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingSpaces()
+            if line.isEmpty { continue }
+            let fields = line.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+            guard fields.count == 4, fields.allSatisfy({ !$0.isEmpty }) else {
+                throw SourceMapError(line: index + 1, reason: "expected domain,source,category,service")
+            }
+            let entry = Entry(
+                domain: fields[0].lowercased().trimmingSuffixDots(), source: fields[1].lowercased(),
+                category: SourceCategory(fields[2]), service: fields[3])
+            byDomain[entry.domain] = entry
+            if bySource[entry.source] == nil || entry.domain == entry.source { bySource[entry.source] = entry }
+        }
+    }
+
+    /// The catalogue shipped with MailTally.
+    public static let shipped: SourceCatalogue = {
+        do {
+            return try SourceCatalogue(text: shippedText)
+        } catch {
+            preconditionFailure("the shipped source catalogue does not parse: \(error)")
+        }
+    }()
+
+    /// Every entry, by domain.
+    public var entries: [Entry] { byDomain.values.sorted { $0.domain < $1.domain } }
+
+    /// The entry of the longest listed domain that `name` is or ends with.
+    public func entry(forHostName name: String) -> Entry? {
+        var candidate = Substring(name.lowercased().trimmingSuffixDots())
+        while !candidate.isEmpty {
+            if let entry = byDomain[String(candidate)] { return entry }
+            guard let dot = candidate.firstIndex(of: ".") else { return nil }
+            candidate = candidate[candidate.index(after: dot)...]
+        }
+        return nil
+    }
+
+    /// The entry that names a source key (the one whose domain is the key, else any of its domains).
+    public func entry(forSource source: String) -> Entry? { bySource[source] }
+
+    /// Domain → source, for every domain whose source differs: the alias map of brief §3.
+    public var aliases: [String: String] {
+        var aliases: [String: String] = [:]
+        for entry in byDomain.values where entry.domain != entry.source { aliases[entry.domain] = entry.source }
+        return aliases
+    }
+}
+
+/// What kind of sender a source is. Open: a source map may name any category.
+public struct SourceCategory: Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+
+    public init(_ name: String) { self.name = name.trimmingSpaces().lowercased() }
+
+    public static let mailbox = SourceCategory("mailbox")
+    public static let esp = SourceCategory("esp")
+    public static let marketing = SourceCategory("marketing")
+    public static let saas = SourceCategory("saas")
+    public static let gateway = SourceCategory("gateway")
+    public static let forwarder = SourceCategory("forwarder")
+    public static let isp = SourceCategory("isp")
+    public static let hosting = SourceCategory("hosting")
+    /// The policy domain's own servers (their PTR names are under its organisational domain).
+    public static let own = SourceCategory("own")
+
+    /// Networks whose mail is anyone's: a source there is not a service sending for you.
+    public var isAnyonesNetwork: Bool { self == .isp || self == .hosting }
+
+    public var description: String { name }
+}

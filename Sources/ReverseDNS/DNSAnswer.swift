@@ -1,0 +1,123 @@
+import CCAres
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading DNS answers with c-ares' own parsers; the only hand-written part is the walk over
+/// the answer records for their TTL, which c-ares does not expose for PTR answers.
+enum DNSAnswer {
+    /// The valid host names of a PTR answer, lowercased, without the trailing dot, at most 16.
+    static func ptrNames(_ answer: UnsafeMutablePointer<UInt8>, _ length: Int, address: [UInt8], family: Int32) -> [String] {
+        var host: UnsafeMutablePointer<hostent>?
+        let status = address.withUnsafeBytes { bytes in
+            ares_parse_ptr_reply(answer, Int32(length), bytes.baseAddress, Int32(bytes.count), family, &host)
+        }
+        guard status == ARES_SUCCESS, let host else { return [] }
+        defer { ares_free_hostent(host) }
+        var names: [String] = []
+        if let name = host.pointee.h_name { names.append(String(cString: name)) }
+        if var alias = host.pointee.h_aliases {
+            while let name = alias.pointee, names.count < 64 {
+                names.append(String(cString: name))
+                alias += 1
+            }
+        }
+        var seen: Set<String> = []
+        return names.compactMap(HostName.normalized).filter { seen.insert($0).inserted }.prefix(16).map { $0 }
+    }
+
+    /// The addresses of an A (IPv4) or AAAA (IPv6) answer, as bytes.
+    static func addresses(_ answer: UnsafeMutablePointer<UInt8>, _ length: Int, family: Int32) -> [[UInt8]] {
+        var count: Int32 = 32
+        if family == AF_INET {
+            var records = [ares_addrttl](repeating: ares_addrttl(), count: Int(count))
+            guard ares_parse_a_reply(answer, Int32(length), nil, &records, &count) == ARES_SUCCESS else { return [] }
+            return records.prefix(Int(count)).map { record in withUnsafeBytes(of: record.ipaddr) { Array($0) } }
+        }
+        var records = [ares_addr6ttl](repeating: ares_addr6ttl(), count: Int(count))
+        guard ares_parse_aaaa_reply(answer, Int32(length), nil, &records, &count) == ARES_SUCCESS else { return [] }
+        return records.prefix(Int(count)).map { record in withUnsafeBytes(of: record.ip6addr) { Array($0) } }
+    }
+
+    /// The smallest TTL among the answer records of `type`.
+    static func minimumTTL(_ answer: UnsafeMutablePointer<UInt8>, _ length: Int, type: UInt16) -> Int64? {
+        guard length >= 12 else { return nil }
+        func u16(_ at: Int) -> Int { Int(answer[at]) << 8 | Int(answer[at + 1]) }
+        func skipName(_ offset: inout Int) -> Bool {
+            var name: UnsafeMutablePointer<CChar>?
+            var encoded = 0
+            guard offset < length, ares_expand_name(answer + offset, answer, Int32(length), &name, &encoded) == ARES_SUCCESS else { return false }
+            ares_free_string(name)
+            offset += encoded
+            return true
+        }
+        var offset = 12
+        for _ in 0..<u16(4) {
+            guard skipName(&offset) else { return nil }
+            offset += 4
+        }
+        var smallest: Int64?
+        for _ in 0..<u16(6) {
+            guard skipName(&offset), offset + 10 <= length else { return smallest }
+            let ttl = Int64(UInt32(u16(offset + 4)) << 16 | UInt32(u16(offset + 6)))
+            if u16(offset) == Int(type) { smallest = min(smallest ?? ttl, ttl) }
+            offset += 10 + u16(offset + 8)
+        }
+        return smallest
+    }
+}
+
+/// Host names as DNS answers carry them: only names that could be a host are kept.
+enum HostName {
+    static func normalized(_ raw: String) -> String? {
+        var name = raw.lowercased()
+        while name.hasSuffix(".") { name.removeLast() }
+        guard !name.isEmpty, name.utf8.count <= 253 else { return nil }
+        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+            guard (1...63).contains(label.utf8.count),
+                label.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F })
+            else { return nil }
+        }
+        return name
+    }
+}
+
+/// IP text to bytes and to its reverse (in-addr.arpa / ip6.arpa) name.
+enum IPAddress {
+    static func parse(_ text: String) -> (bytes: [UInt8], family: Int32)? {
+        let trimmed = text.trimmingCharacters(in: " \t")
+        var v4 = in_addr()
+        if inet_pton(AF_INET, trimmed, &v4) == 1 { return (withUnsafeBytes(of: v4) { Array($0) }, AF_INET) }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, trimmed, &v6) == 1 {
+            let bytes = withUnsafeBytes(of: v6) { Array($0) }
+            // An IPv4-mapped IPv6 address is looked up as the IPv4 address.
+            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+                return (Array(bytes[12...]), AF_INET)
+            }
+            return (bytes, AF_INET6)
+        }
+        return nil
+    }
+
+    static func reverseName(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.reversed().map(String.init).joined(separator: ".") + ".in-addr.arpa" }
+        let hex = Array("0123456789abcdef")
+        var nibbles: [String] = []
+        for byte in bytes.reversed() {
+            nibbles.append(String(hex[Int(byte & 0x0F)]))
+            nibbles.append(String(hex[Int(byte >> 4)]))
+        }
+        return nibbles.joined(separator: ".") + ".ip6.arpa"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let drop = Set(set)
+        return String(self.drop { drop.contains($0) }.reversed().drop { drop.contains($0) }.reversed())
+    }
+}
