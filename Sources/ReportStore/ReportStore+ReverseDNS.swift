@@ -3,8 +3,9 @@ import ReportModel
 
 extension ReportStore {
     /// Every distinct address the reports name as a sender (DMARC `source_ip`, TLS-RPT
-    /// `sending-mta-ip`) that has no cached reverse DNS entry valid at `now`.
-    public func addressesNeedingReverseDNS(now: Int64) throws(StoreError) -> [String] {
+    /// `sending-mta-ip`) that has no cached reverse DNS entry valid at `now`, in text order, at
+    /// most `limit`.
+    public func addressesNeedingReverseDNS(now: Int64, limit: Int? = nil) throws(StoreError) -> [String] {
         try read("listing addresses to look up") { db in
             try String.fetchAll(
                 db,
@@ -13,8 +14,8 @@ extension ReportStore {
                         SELECT DISTINCT source_ip AS ip FROM dmarc_daily
                         UNION SELECT DISTINCT sending_mta_ip FROM tls_failure WHERE sending_mta_ip IS NOT NULL
                     ) WHERE ip <> '' AND ip NOT IN (SELECT ip FROM reverse_dns WHERE expires_at > ?)
-                    ORDER BY ip
-                    """, arguments: [now])
+                    ORDER BY ip LIMIT ?
+                    """, arguments: [now, limit ?? -1])
         }
     }
 

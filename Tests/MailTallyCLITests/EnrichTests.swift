@@ -61,6 +61,10 @@ import TestSupport
         // --all asks again.
         let all = try json(try mailtally(["enrich", "--db", db, "--resolver", dns.address, "--json", "--all"]))
         #expect(all["asked"] as? Int == 12)
+        // --limit bounds one run's lookups; the rest wait for the next run.
+        let limited = try json(try mailtally(["enrich", "--db", db, "--resolver", dns.address, "--json", "--all", "--limit", "5"]))
+        #expect(limited["asked"] as? Int == 5)
+        #expect(try mailtally(["enrich", "--db", db, "--limit", "0"]).status == 2)
     }
 
     @Test func summaryAndCorrelationShowNamedSourcesWithClasses() throws {

@@ -140,6 +140,7 @@ def main():
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", required=True)
+    parser.add_argument("--hosts", help="a hosts file (`IP NAME` lines): A/AAAA and PTR records, for large zones")
     parser.add_argument("--slow-records")
     parser.add_argument("--slow-zone", action="append", default=[])
     parser.add_argument("--delay", type=float, default=0.5)
@@ -150,6 +151,8 @@ def main():
     workdir = tempfile.mkdtemp(prefix="mailtally-dns-")
     children = []
     options = record_options(args.records)
+    if args.hosts:
+        options.append(f"--addn-hosts={os.path.abspath(args.hosts)}")
     # Reverse names not listed are NXDOMAIN, not forwarded anywhere.
     options += ["--local=/in-addr.arpa/", "--local=/ip6.arpa/"]
 

@@ -45,6 +45,63 @@ def median_runs(runs, make_command, check):
     return tuple(statistics.median(s[i] for s in samples) for i in range(3))
 
 
+def measure_enrich(args, work, source_db, fresh_db, count=10_000):
+    """Times `mailtally enrich` over `count` distinct addresses (a copy of `source_db` cut down to
+    them) against dnsmasq on loopback serving names for nine in ten (the rest: NXDOMAIN), then a
+    second run that finds them all cached."""
+    import sqlite3
+    base = fresh_db("enrich-base.sqlite")
+    shutil.copyfile(source_db, base)
+    with sqlite3.connect(base) as connection:
+        addresses = sorted(row[0] for row in connection.execute(
+            "SELECT DISTINCT source_ip FROM dmarc_daily UNION SELECT DISTINCT sending_mta_ip FROM tls_failure WHERE sending_mta_ip IS NOT NULL"))
+        addresses = [a for a in addresses if a][:count]
+        connection.execute("CREATE TEMP TABLE kept (ip TEXT PRIMARY KEY)")
+        connection.executemany("INSERT INTO kept VALUES (?)", [(a,) for a in addresses])
+        connection.execute("DELETE FROM dmarc_daily WHERE source_ip NOT IN (SELECT ip FROM kept)")
+        connection.execute("UPDATE tls_failure SET sending_mta_ip = NULL WHERE sending_mta_ip NOT IN (SELECT ip FROM kept)")
+    hosts = os.path.join(work, "enrich-hosts.txt")
+    named = 0
+    with open(hosts, "w") as out:
+        for index, address in enumerate(addresses):
+            if index % 10 != 9:
+                out.write(f"{address} host-{index}.sender{index % 97}.example\n")
+                named += 1
+    records = os.path.join(work, "enrich-records.txt")
+    open(records, "w").close()
+    fixture = os.path.join(HERE, "..", "..", "Tests", "Support", "dns_fixture.py")
+    server = subprocess.Popen([sys.executable, fixture, "--records", records, "--hosts", hosts],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline().split()
+        if len(line) != 2 or line[0] != "port":
+            print("bench: the DNS fixture did not start; enrich not measured", file=sys.stderr)
+            return None
+        resolver = f"127.0.0.1:{line[1]}"
+        db = os.path.join(work, "enrich.sqlite")
+
+        def command(run):
+            shutil.copyfile(base, fresh_db("enrich.sqlite"))
+            return [args.mailtally, "enrich", "--db", db, "--resolver", resolver, "--json"]
+
+        def check(out, run):
+            got = json.loads(out)
+            if (got["asked"], got["named"], got["confirmed"]) != (len(addresses), named, named):
+                return f"enrich asked {got['asked']}, named {got['named']}, confirmed {got['confirmed']}; expected {len(addresses)} and {named}"
+            return None
+        wall, _, rss = median_runs(args.runs, command, check)
+        started = time.perf_counter()
+        again = json.loads(subprocess.run([args.mailtally, "enrich", "--db", db, "--resolver", resolver, "--json"],
+                                          capture_output=True, check=True).stdout)
+        cached = time.perf_counter() - started
+        if again["asked"] != 0:
+            print(f"bench: the second enrich asked {again['asked']} addresses again; expected none", file=sys.stderr)
+        return {"asked": len(addresses), "wall": wall, "rss": rss, "cached": cached}
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", required=True)
@@ -122,8 +179,11 @@ def main():
     db = fresh_db("nightly.sqlite")
     subprocess.run([args.mailtally, "ingest", "--db", db, files], capture_output=True)
     nightly = median_runs(args.runs, lambda run: [args.mailtally, "nightly", "--db", db, "--inbox", files, "--out",
-                                                  os.path.join(work, "nightly-out"), "--date", "2026-11-28"],
+                                                  os.path.join(work, "nightly-out"), "--date", "2026-11-28", "--offline"],
                           lambda out, run: None)
+
+    # Reverse DNS: 10,000 distinct addresses against dnsmasq on loopback (9 in 10 with a name).
+    enrich = measure_enrich(args, work, db, fresh_db)
 
     # Query latency on a large database, generated straight into the store.
     large = os.path.join(work, f"large-{args.records}.sqlite")
@@ -162,6 +222,10 @@ def main():
     if "C floor (zlib + libxml2 + SQLite)" in by_label:
         print(f"MailTally wall time / C floor wall time: {mailtally_wall / by_label['C floor (zlib + libxml2 + SQLite)']:.2f}x")
     print(f"nightly over {reports} inputs already seen (ingest + three packs): {nightly[0]:.2f} s wall, {nightly[2]:.0f} MB peak RSS")
+    if enrich:
+        print(f"enrich, {enrich['asked']:,} distinct addresses against dnsmasq on loopback (PTR + forward confirmation): "
+              f"{enrich['wall']:.2f} s wall ({enrich['asked'] / enrich['wall']:,.0f} addresses/s), {enrich['rss']:.0f} MB peak RSS; "
+              f"a second run with everything cached: {enrich['cached']:.2f} s")
     for label, seconds in queries:
         print(f"{label}, {args.records:,} records in the database: {seconds * 1000:.0f} ms (whole process, median)")
 

@@ -55,12 +55,16 @@ extension MailTally {
         @Flag(help: "Ask again for every address, cached or not.")
         var all = false
 
+        @Option(help: "Look up at most this many addresses in this run (the rest wait for the next).")
+        var limit: Int?
+
         @Flag(help: "Print the counts as JSON.")
         var json = false
 
         func run() throws {
             let database = try store.open(mustExist: true)
-            let outcome = try Self.enrich(database, configuration: dns.configuration, all: all, progress: true)
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            let outcome = try Self.enrich(database, configuration: dns.configuration, all: all, limit: limit, progress: true)
             if json {
                 Terminal.write(outcome.json)
             } else {
@@ -71,13 +75,14 @@ extension MailTally {
         /// Looks up what is missing or expired and caches the answers, a chunk at a time (an
         /// interrupted run keeps what it finished).
         static func enrich(
-            _ database: ReportStore, configuration: ResolverConfiguration, all: Bool = false, progress showProgress: Bool = false
+            _ database: ReportStore, configuration: ResolverConfiguration, all: Bool = false, limit: Int? = nil,
+            progress showProgress: Bool = false
         ) throws -> EnrichOutcome {
             let started = Date()
             let now = Int64(started.timeIntervalSince1970)
             let addresses: [String]
             do {
-                addresses = try database.addressesNeedingReverseDNS(now: all ? Int64.max : now)
+                addresses = try database.addressesNeedingReverseDNS(now: all ? Int64.max : now, limit: limit)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
