@@ -10,7 +10,7 @@ extension MailTally {
             discussion: """
                 Ingests every inbox (inputs and messages seen before are recognised by their hash and \
                 skipped cheaply), looks up the names of new sender addresses (as `enrich` does; not \
-                with --offline), then writes the stakeholder pack for the previous UTC day (or --date) \
+                with --offline), then writes the stakeholder pack (Markdown, CSV and HTML) for the previous UTC day (or --date) \
                 and for the 7 and 30 days ending with it, under OUT/DATE/day, OUT/DATE/7d and OUT/DATE/30d. \
                 A lock beside the database makes overlapping runs take turns: the second waits up to \
                 --wait seconds, then exits with status 4.
@@ -75,7 +75,8 @@ extension MailTally {
             for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {
                 let period = DayPeriod(firstDay: last - days + 1, lastDay: last)
                 let written = try Report.writePack(
-                    database, resolver: resolver, domains: [], period: period, compare: true, to: folder.appendingPathComponent(name))
+                    database, resolver: resolver, domains: [], period: period, compare: true, format: .all,
+                    to: folder.appendingPathComponent(name))
                 if verbose { Terminal.error("wrote \(written.count) files to \(folder.appendingPathComponent(name).path)") }
             }
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }

@@ -8,8 +8,11 @@ import ReportStore
 extension MailTally {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the stakeholder pack: per domain a Markdown page and one CSV per table, and an index.",
+            abstract: "Write the stakeholder pack: per domain a Markdown page, one CSV per table and an HTML page with charts.",
             discussion: """
+                --format md writes the Markdown pages, the CSV files and index.md; --format html \
+                writes one self-contained HTML page per domain (inline SVG charts, no script, no \
+                external resource) with the CSV files it links and index.html; --format all writes both.
                 With --since/--until the pack covers those UTC days and compares them with the period \
                 of the same length just before; without them it covers every day the reports cover.
                 """)
@@ -22,6 +25,9 @@ extension MailTally {
 
         @OptionGroup var selection: PeriodOptions
 
+        @Option(help: "What to write: md (Markdown and CSV), html (HTML pages and CSV) or all.")
+        var format: PackFormat = .md
+
         func run() throws {
             let resolver = try self.resolver.makeResolver()
             let chosen = try selection.period()
@@ -33,7 +39,7 @@ extension MailTally {
                 }
                 let written = try Self.writePack(
                     database, resolver: resolver, domains: selection.normalizedDomains, period: period,
-                    compare: chosen != nil, to: URL(fileURLWithPath: out))
+                    compare: chosen != nil, format: format, to: URL(fileURLWithPath: out))
                 Terminal.error("wrote \(written.count) files to \(out)")
             } catch let error as StoreError {
                 throw CommandFailure(.database, "\(error)")
@@ -41,14 +47,17 @@ extension MailTally {
         }
 
         static func writePack(
-            _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod, compare: Bool, to folder: URL
+            _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod, compare: Bool,
+            format: PackFormat = .md, to folder: URL
         ) throws -> [String] {
             let reports = try ReportAssembler(store: database, resolver: resolver).reports(domains: domains, period: period, compare: compare)
             do {
-                return try StakeholderPack(reports: reports, period: period).write(to: folder)
+                return try StakeholderPack(reports: reports, period: period, format: format).write(to: folder)
             } catch {
                 throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
             }
         }
     }
 }
+
+extension PackFormat: ExpressibleByArgument {}

@@ -2,15 +2,30 @@ import Foundation
 import ReportAnalysis
 import ReportModel
 
-/// Writes the stakeholder pack: per domain a Markdown page and one CSV per table, plus an
-/// `index.md` across domains.
+/// What the stakeholder pack holds.
+public enum PackFormat: String, Sendable, CaseIterable {
+    /// A Markdown page and one CSV per table for each domain, and `index.md`.
+    case md
+    /// One self-contained HTML page with charts for each domain, and `index.html`.
+    case html
+    /// Both.
+    case all
+
+    var markdown: Bool { self != .html }
+    var html: Bool { self != .md }
+}
+
+/// Writes the stakeholder pack: per domain a Markdown page and one CSV per table, and/or an
+/// HTML page with charts, plus an index across domains in each format.
 public struct StakeholderPack: Sendable {
     public var reports: [DomainReport]
     public var period: DayPeriod
+    public var format: PackFormat
 
-    public init(reports: [DomainReport], period: DayPeriod) {
+    public init(reports: [DomainReport], period: DayPeriod, format: PackFormat = .md) {
         self.reports = reports
         self.period = period
+        self.format = format
     }
 
     /// Writes every file into `folder` (created if needed).
@@ -22,6 +37,7 @@ public struct StakeholderPack: Sendable {
         var stems: Set<String> = []
         var index = "# DMARC and TLS reports\n\nPeriod: \(DomainPage.describe(period))\n\n"
         var rows: [[String]] = []
+        var htmlRows: [(domain: String, stem: String, report: DomainReport)] = []
         var quiet: [String] = []
         for report in reports {
             guard !report.isEmpty else {
@@ -32,11 +48,19 @@ public struct StakeholderPack: Sendable {
             while stems.contains(stem) { stem += "_" }
             stems.insert(stem)
             let page = DomainPage(report, fileStem: stem)
-            try Self.write(page.markdown, to: folder.appendingPathComponent("\(stem).md"))
-            written.append("\(stem).md")
+            // The HTML page links the CSV files, so they are written in every format.
+            if format.markdown {
+                try Self.write(page.markdown, to: folder.appendingPathComponent("\(stem).md"))
+                written.append("\(stem).md")
+            }
             for table in page.tables {
                 try Self.write(table.csv, to: folder.appendingPathComponent("\(stem)-\(table.name).csv"))
                 written.append("\(stem)-\(table.name).csv")
+            }
+            if format.html {
+                try Self.write(HTMLPage.domain(report, page: page, fileStem: stem), to: folder.appendingPathComponent("\(stem).html"))
+                written.append("\(stem).html")
+                htmlRows.append((report.domain, stem, report))
             }
             let summary = report.summary
             let critical = report.findings.filter { $0.severity == .critical }.count
@@ -56,8 +80,14 @@ public struct StakeholderPack: Sendable {
         }
         for domain in quiet { index += "\n- \(Escape.markdown(domain)): no reports in this period." }
         if !quiet.isEmpty { index += "\n" }
-        try Self.write(index, to: folder.appendingPathComponent("index.md"))
-        written.append("index.md")
+        if format.markdown {
+            try Self.write(index, to: folder.appendingPathComponent("index.md"))
+            written.append("index.md")
+        }
+        if format.html {
+            try Self.write(HTMLPage.index(period: period, rows: htmlRows, quiet: quiet), to: folder.appendingPathComponent("index.html"))
+            written.append("index.html")
+        }
         return written
     }
 

@@ -56,6 +56,21 @@ extension ReportStore {
                     days[day, default: DailyFigures(day: day)].tls.failedSessions += count
                 }
             }
+            let failures = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.begin, r.end, f.result_type, f.failed_session_count FROM tls_report r
+                    JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
+                    WHERE p.policy_domain = ? AND r.end > ? AND r.begin < ?
+                    """,
+                arguments: [domain, period.start, period.end])
+            while let row = try failures.next() {
+                let range = DateRange(begin: row[0], end: row[1])
+                let type: String = row[2]
+                for (day, count) in DaySpread.spread(count: row[3], over: range) where day >= period.firstDay && day <= period.lastDay && count > 0 {
+                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0] += count
+                }
+            }
             return days.values.sorted { $0.day < $1.day }
         }
     }
