@@ -91,30 +91,62 @@ public struct CorrelationBuilder: Sendable {
             var tlsReports: Set<Int64> = []
             var ips: Set<String> = []
         }
-        var table: [String: [String: Accumulator]] = [:]
+        // Accumulators live in an array and are changed in place: taking one out of a dictionary
+        // and putting it back would copy its sets every time.
+        struct Key: Hashable {
+            var domain: String
+            var source: String
+        }
+        var accumulators: [Accumulator] = []
+        var slots: [Key: Int] = [:]
+        func slot(_ domain: String, _ source: @autoclosure () -> SourceResolver.Source, key name: String) -> Int {
+            let key = Key(domain: domain, source: name)
+            if let index = slots[key] { return index }
+            accumulators.append(Accumulator(row: row(domain, source())))
+            slots[key] = accumulators.count - 1
+            return accumulators.count - 1
+        }
+        var sourceOfIP: [String: SourceResolver.Source] = [:]
+        struct Reporter: Hashable {
+            var orgName: String
+            var email: String?
+        }
+        var sourceOfReporter: [Reporter: SourceResolver.Source] = [:]
         for aggregate in dmarc {
             let source: SourceResolver.Source
             switch key {
-            case .source: source = self.source(forIP: aggregate.sourceIP)
-            case .reporter: source = named(resolver.dmarcReporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail))
+            case .source:
+                if let known = sourceOfIP[aggregate.sourceIP] {
+                    source = known
+                } else {
+                    source = self.source(forIP: aggregate.sourceIP)
+                    sourceOfIP[aggregate.sourceIP] = source
+                }
+            case .reporter:
+                let reporter = Reporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail)
+                if let known = sourceOfReporter[reporter] {
+                    source = known
+                } else {
+                    source = named(resolver.dmarcReporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail))
+                    sourceOfReporter[reporter] = source
+                }
             }
-            var entry = table[aggregate.domain]?[source.key] ?? Accumulator(row: row(aggregate.domain, source))
-            if key == .source { entry.row.evidence = min(entry.row.evidence, evidence(forIP: aggregate.sourceIP)) }
-            entry.row.dmarc.merge(aggregate.totals)
-            entry.dmarcReports.formUnion(aggregate.reports)
-            if !aggregate.sourceIP.isEmpty { entry.ips.insert(aggregate.sourceIP) }
-            table[aggregate.domain, default: [:]][source.key] = entry
+            let index = slot(aggregate.domain, source, key: source.key)
+            if key == .source { accumulators[index].row.evidence = min(accumulators[index].row.evidence, evidence(forIP: aggregate.sourceIP)) }
+            accumulators[index].row.dmarc.merge(aggregate.totals)
+            if !aggregate.reports.isEmpty { accumulators[index].dmarcReports.formUnion(aggregate.reports) }
+            if !aggregate.sourceIP.isEmpty { accumulators[index].ips.insert(aggregate.sourceIP) }
         }
         for aggregate in tls {
             let name = resolver.tlsReporter(organization: aggregate.organization, contactInfo: aggregate.contactInfo)
-            var entry = table[aggregate.domain]?[name] ?? Accumulator(row: row(aggregate.domain, named(name)))
-            entry.row.tls.merge(aggregate.totals)
-            entry.tlsReports.formUnion(aggregate.reports)
-            table[aggregate.domain, default: [:]][name] = entry
+            let index = slot(aggregate.domain, named(name), key: name)
+            accumulators[index].row.tls.merge(aggregate.totals)
+            accumulators[index].tlsReports.formUnion(aggregate.reports)
         }
         var rows: [CorrelationRow] = []
-        for (_, sources) in table {
-            for (_, entry) in sources {
+        rows.reserveCapacity(accumulators.count)
+        do {
+            for entry in accumulators {
                 var row = entry.row
                 row.dmarc.reports = dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
                 row.tls.reports = Int64(entry.tlsReports.count)

@@ -5,6 +5,12 @@ public enum Escape {
     /// One RFC 4180 CSV field. A value that a spreadsheet would read as a formula (leading `=`,
     /// `+`, `-`, `@`, tab or carriage return) gets a leading `'`.
     public static func csv(_ value: String) -> String {
+        let utf8 = value.utf8
+        if let first = utf8.first, !"=+-@\t\r".utf8.contains(first),
+            !utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
+        {
+            return value  // the common case: nothing to quote or neutralise
+        }
         var text = value
         if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             text = "'" + text
@@ -18,6 +24,18 @@ public enum Escape {
     /// Text for a Markdown table cell or list item: emphasis, code, links, HTML, entities and
     /// pipes escaped; line breaks become spaces, so a value never starts a block of its own.
     public static func markdown(_ value: String) -> String {
+        // Most values (numbers, domains, addresses) need nothing: check the bytes first.
+        if !value.utf8.contains(where: { byte in
+            switch byte {
+            case UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "["), UInt8(ascii: "]"),
+                UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "~"), UInt8(ascii: "&"), UInt8(ascii: "\n"),
+                UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                true
+            default: false
+            }
+        }) {
+            return value
+        }
         var out = ""
         out.reserveCapacity(value.count)
         for character in value {

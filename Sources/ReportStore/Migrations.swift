@@ -241,6 +241,18 @@ extension ReportStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7-input-files") { db in
+            // Files read whole with no failure, by path, with what stat said: a later run skips a
+            // file whose size, modification time and inode are unchanged without reading it.
+            try db.execute(sql: """
+                CREATE TABLE input_file (
+                    path TEXT PRIMARY KEY,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    inode INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -40,8 +40,26 @@ import TestSupport
 
         let again = try json(try mailtally(["ingest", "--db", db, "--json", samples]))
         #expect(again["imported"] as? [String: Int] == ["dmarc": 0, "tlsrpt": 0])
-        #expect(again["duplicates"] as? Int == 17)  // 11 files and 6 mbox messages, known by their hashes
-        #expect(again["failed"] as? Int == 1)
+        // 11 report files and the mbox, unchanged since they were read whole: not read again.
+        #expect(again["duplicates"] as? Int == 12)
+        #expect(again["unchanged"] as? Int == 12)
+        #expect(again["failed"] as? Int == 1)  // the broken file failed, so it is read again
+
+        // --rehash reads every file: 11 files and 6 mbox messages, known by their hashes.
+        let rehashed = try json(try mailtally(["ingest", "--db", db, "--json", "--rehash", samples]))
+        #expect(rehashed["duplicates"] as? Int == 17)
+        #expect(rehashed["unchanged"] as? Int == 0)
+
+        // A file that changes is read again (and its report, already stored, is a duplicate).
+        let copy = folder.appendingPathComponent("copy.xml")
+        let original = URL(fileURLWithPath: samples).appendingPathComponent("yahoo.com!example.com!1795824000!1795910399.xml")
+        try FileManager.default.copyItem(at: original, to: copy)
+        #expect(try json(try mailtally(["ingest", "--db", db, "--json", copy.path]))["duplicates"] as? Int == 1)
+        #expect(try json(try mailtally(["ingest", "--db", db, "--json", copy.path]))["unchanged"] as? Int == 1)
+        try (try String(contentsOf: copy, encoding: .utf8) + "\n").write(to: copy, atomically: true, encoding: .utf8)
+        let changed = try json(try mailtally(["ingest", "--db", db, "--json", copy.path]))
+        #expect(changed["unchanged"] as? Int == 0)
+        #expect(changed["duplicates"] as? Int == 1)
     }
 
     @Test func summaryOfSampleReportsHasTheExpectedTotals() throws {

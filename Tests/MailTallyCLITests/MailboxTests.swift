@@ -97,7 +97,10 @@ import TestSupport
         #expect(ingest["skipped"] as? Int == 2)  // the ARF report and the note without a report
         #expect(ingest["failed"] as? Int == 0)
         let again = try JSONSerialization.jsonObject(with: try mailtally(["ingest", "--db", db, "--json", Self.sampleBox]).stdout) as? [String: Any]
-        #expect(again?["duplicates"] as? Int == 6)  // every message recognised by its hash
+        #expect(again?["unchanged"] as? Int == 1)  // the mailbox has not changed: not read again
+        let rehashed = try JSONSerialization.jsonObject(
+            with: try mailtally(["ingest", "--db", db, "--json", "--rehash", Self.sampleBox]).stdout) as? [String: Any]
+        #expect(rehashed?["duplicates"] as? Int == 6)  // every message recognised by its hash
     }
 
     @Test func maildirFoldersAreWalkedLikeAMailServerKeepsThem() throws {

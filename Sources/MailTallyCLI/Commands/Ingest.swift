@@ -12,7 +12,9 @@ extension MailTally {
             discussion: """
                 Inputs are recognised by content: gzip, zip, zlib or plain DMARC XML. Folders are \
                 walked recursively; `-` reads standard input. Inputs seen before (same SHA-256) are \
-                not parsed again, and a report already stored counts as a duplicate.
+                not parsed again, and a report already stored counts as a duplicate. A file read \
+                whole before with no failure is not even read again while its size, modification \
+                time and inode stay the same (`unchanged` in the JSON); --rehash reads every file.
                 Exit status: 0 when nothing failed, 1 when some input failed (the rest is imported), \
                 2 on usage errors, 3 when the database fails.
                 """)
@@ -24,6 +26,9 @@ extension MailTally {
 
         @Option(help: "The most bytes one report may decompress to.")
         var maxReportBytes: Int = IngestLimits.standard.maxReportBytes
+
+        @Flag(help: "Read and hash every file, even those unchanged since an earlier run.")
+        var rehash = false
 
         @Argument(help: "Files and folders to import; `-` for standard input.")
         var paths: [String]
@@ -40,7 +45,7 @@ extension MailTally {
             let progress = Terminal.Progress()
             let summary: IngestSummary
             do {
-                summary = try pipeline.run(paths: paths) { done, total in
+                summary = try pipeline.run(paths: paths, rehash: rehash) { done, total in
                     progress.update(done, of: total, "ingest")
                 }
             } catch {

@@ -38,6 +38,9 @@ extension MailTally {
         @Option(help: "Seconds to wait for another run's lock.")
         var wait: Int = 600
 
+        @Flag(help: "Read and hash every inbox file, even those unchanged since an earlier run.")
+        var rehash = false
+
         @Flag(help: "Say what was ingested and written.")
         var verbose = false
 
@@ -53,7 +56,7 @@ extension MailTally {
             let database = try store.open()
             let summary: IngestSummary
             do {
-                summary = try IngestPipeline(store: database, logger: MailTally.logger).run(paths: inboxes, command: "nightly")
+                summary = try IngestPipeline(store: database, logger: MailTally.logger).run(paths: inboxes, command: "nightly", rehash: rehash)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }

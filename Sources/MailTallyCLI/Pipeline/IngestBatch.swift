@@ -24,6 +24,8 @@ final class IngestBatch {
     /// Work that needs no parsing (unreadable inputs), stored with the batch.
     private var ready: [PendingInput] = []
     var summary = IngestSummary()
+    /// Inputs with a failure in any part, so far.
+    private(set) var failedInputs: Set<String> = []
     private let writer = DispatchQueue(label: "mailtally.ingest.writer")
     private let writing = DispatchGroup()
     private var inFlight: WriteSlot?
@@ -91,6 +93,7 @@ final class IngestBatch {
         guard let result = slot.result.withLock({ $0 }) else { return }
         for outcome in try result.get() {
             summary.count(outcome)
+            if outcome.status == .failed { failedInputs.insert(outcome.input) }
             pipeline.logger.debug("\(outcome.input) \(outcome.part): \(outcome.status.rawValue)")
         }
     }

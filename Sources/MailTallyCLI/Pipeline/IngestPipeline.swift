@@ -26,8 +26,13 @@ public struct IngestPipeline {
     /// in one transaction (each input and each report in a savepoint of its own).
     /// - Parameter progress: called after each batch with (inputs done, inputs in all).
     /// - Throws: ``StoreError`` when the database fails; input problems are results, not errors.
+    ///
+    /// A file read whole before with no failure, whose size, modification time and inode are
+    /// unchanged, is counted as a duplicate (and `unchanged`) without being read, unless
+    /// `rehash` is set; every other file is read and hashed. Stamps are recorded at the end of
+    /// the run, so an interrupted run leaves nothing skipped that was not stored.
     public func run(
-        paths: [String], command: String = "ingest", progress: ((Int, Int) -> Void)? = nil
+        paths: [String], command: String = "ingest", rehash: Bool = false, progress: ((Int, Int) -> Void)? = nil
     ) throws(StoreError) -> IngestSummary {
         let (files, problems) = InputWalker.files(for: paths)
         let runID = try store.startRun(command: command)
@@ -36,9 +41,17 @@ public struct IngestPipeline {
             batch.summary.inputs += 1
             batch.add(.unreadable(LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
         }
+        let known = rehash ? [:] : try store.fileStamps()
+        var read: [FileStamp] = []
         for (index, file) in files.enumerated() {
             batch.summary.inputs += 1
-            try ingest(file: file, into: batch)
+            let stamp = file == "-" ? nil : Self.stamp(of: file)
+            if let stamp, known[file] == stamp {
+                batch.summary.duplicates += 1
+                batch.summary.unchanged += 1
+                continue
+            }
+            if try ingest(file: file, into: batch), let stamp { read.append(stamp) }
             if batch.isFull {
                 try batch.flush()
                 progress?(index + 1, files.count)
@@ -46,8 +59,18 @@ public struct IngestPipeline {
         }
         try batch.flush(wait: true)
         progress?(files.count, files.count)
+        // Only files with no failure anywhere in them are skipped next time.
+        try store.saveFileStamps(read.filter { !batch.failedInputs.contains($0.path) })
         try store.finishRun(runID)
         return batch.summary
+    }
+
+    /// What stat says about a regular file, or nil.
+    static func stamp(of path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return FileStamp(path: path, size: Int64(info.st_size), modifiedNanoseconds: nanoseconds, inode: Int64(bitPattern: UInt64(info.st_ino)))
     }
 
     /// One input's bytes, waiting to be parsed.
@@ -66,7 +89,9 @@ public struct IngestPipeline {
     /// Reads one input file (or `-`) into the batch: an mbox (starts with `From `) message by
     /// message, one message (starts with a header field), or a bare report file. Recognised by
     /// content, never by name.
-    func ingest(file: String, into batch: IngestBatch) throws(StoreError) {
+    /// - Returns: whether the file was read to its end.
+    @discardableResult
+    func ingest(file: String, into batch: IngestBatch) throws(StoreError) -> Bool {
         let handle: FileHandle
         let prefix: [UInt8]
         do {
@@ -74,7 +99,7 @@ public struct IngestPipeline {
             prefix = [UInt8](try handle.read(upToCount: 64 << 10) ?? Data())
         } catch {
             batch.add(.unreadable(LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")))
-            return
+            return false
         }
         defer { if file != "-" { try? handle.close() } }
 
@@ -92,17 +117,18 @@ public struct IngestPipeline {
                 }
                 if batch.isFull { try batch.flush() }
             }
-            return
+            return true  // read errors come back as failed messages
         }
         let bytes: [UInt8]
         do {
             bytes = try Self.readRest(handle, after: prefix, limit: limits.maxReportBytes)
         } catch {
             batch.add(.unreadable(LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")))
-            return
+            return false
         }
         let kind: Unit.Kind = MailHeaders.looksLikeMessage(bytes[...]) ? .message(number: nil) : .report
         batch.add(Unit(input: file, bytes: bytes, kind: kind, digest: ReportExtractor.sha256(bytes)))
+        return true
     }
 
     /// Parses one unit. Pure, so units parse in parallel.

@@ -17,6 +17,8 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     public var inputs = 0
     public var imported = Imported()
     public var duplicates = 0
+    /// Of the duplicates: files skipped unread, unchanged since a run read them whole.
+    public var unchanged = 0
     public var skipped = 0
     public var failed = 0
     public var errors: [Failure] = []

@@ -213,7 +213,7 @@ struct HTMLPage {
                         }
                     }
                     element.element("tbody") { body in
-                        for row in table.rows {
+                        for row in table.pageRows {
                             body.element("tr") { tr in
                                 for (index, cell) in row.enumerated() {
                                     tr.element("td", table.textColumns.contains(index) ? [] : [("class", "num")], text: cell)
@@ -223,6 +223,7 @@ struct HTMLPage {
                     }
                 }
             }
+            if let csv, let note = table.omittedNote(csv: csv) { section.element("p", [("class", "csv")], text: note) }
             if let csv {
                 section.element("p", [("class", "csv")]) { p in
                     p.text("As CSV: ")

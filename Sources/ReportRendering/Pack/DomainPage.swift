@@ -7,6 +7,10 @@ public struct DomainPage: Sendable {
     public var tables: [PackTable]
 
     public init(_ report: DomainReport, fileStem: String) {
+        /// A table's Markdown, with a note when the page shows only its first rows.
+        func block(_ table: PackTable) -> String {
+            table.markdown + (table.omittedNote(csv: "\(fileStem)-\(table.name).csv").map { "\n_\(Escape.markdown($0))_\n" } ?? "")
+        }
         var tables: [PackTable] = []
         var md = "# \(Escape.markdown(report.domain)): mail authentication and TLS\n\n"
         md += "Period: \(Self.describe(report.period))"
@@ -61,7 +65,7 @@ public struct DomainPage: Sendable {
                 "**\(tally.sourceClass.rawValue)** \(tally.sources) (\(tally.messages) messages)"
             }.joined(separator: ", ") + ".\n\n"
         }
-        md += (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : sources.markdown) + "\n"
+        md += (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : block(sources)) + "\n"
 
         let tls = report.summary.tls
         md += "## TLS (SMTP TLS reports)\n\n"
@@ -80,8 +84,8 @@ public struct DomainPage: Sendable {
                 rows: (report.summary.tlsBreakdown?.failuresByReceivingMX ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                     .map { [$0.key.isEmpty ? "(not given)" : $0.key, "\($0.value)"] })
             tables += [byType, byMX]
-            if !byType.rows.isEmpty { md += "### \(byType.title)\n\n" + byType.markdown + "\n" }
-            if !byMX.rows.isEmpty { md += "### \(byMX.title)\n\n" + byMX.markdown + "\n" }
+            if !byType.rows.isEmpty { md += "### \(byType.title)\n\n" + block(byType) + "\n" }
+            if !byMX.rows.isEmpty { md += "### \(byMX.title)\n\n" + block(byMX) + "\n" }
         }
 
         let correlation = PackTable(
@@ -90,7 +94,7 @@ public struct DomainPage: Sendable {
             rows: report.sources.map { Array(CorrelationTable.cells($0, by: .source, percentages: true).dropFirst()) },
             textColumns: CorrelationTable.textColumns(Array(CorrelationTable.header(by: .source, percentages: true).dropFirst())))
         tables.append(correlation)
-        md += "## Sources: DMARC beside TLS\n\n" + (correlation.rows.isEmpty ? "No sources in this period.\n" : correlation.markdown) + "\n"
+        md += "## Sources: DMARC beside TLS\n\n" + (correlation.rows.isEmpty ? "No sources in this period.\n" : block(correlation)) + "\n"
 
         let reporters = PackTable(
             name: "reporters", title: "Reporters",
@@ -100,7 +104,7 @@ public struct DomainPage: Sendable {
                     "\(row.tls.sessions)", Percent.format(row.tls.successRate)]
             })
         tables.append(reporters)
-        md += "## Reporters\n\n" + (reporters.rows.isEmpty ? "No reporters in this period.\n" : reporters.markdown) + "\n"
+        md += "## Reporters\n\n" + (reporters.rows.isEmpty ? "No reporters in this period.\n" : block(reporters)) + "\n"
 
         let dkim = PackTable(
             name: "dkim", title: "DKIM signatures", header: ["signing_domain", "selector", "messages", "passed"],
@@ -116,7 +120,7 @@ public struct DomainPage: Sendable {
             rows: report.authentication.overrideReasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         tables += [dkim, spf, overrides]
         md += "## Authentication details\n\n"
-        for table in [dkim, spf, overrides] where !table.rows.isEmpty { md += "### \(table.title)\n\n" + table.markdown + "\n" }
+        for table in [dkim, spf, overrides] where !table.rows.isEmpty { md += "### \(table.title)\n\n" + block(table) + "\n" }
         if dkim.rows.isEmpty && spf.rows.isEmpty && overrides.rows.isEmpty { md += "No authentication details in this period.\n\n" }
 
         let daily = PackTable(
@@ -127,7 +131,7 @@ public struct DomainPage: Sendable {
                     "\(day.dmarc.dkimAlignedPass)", "\(day.tls.successfulSessions)", "\(day.tls.failedSessions)"]
             })
         tables.append(daily)
-        md += "## Day by day\n\n" + (daily.rows.isEmpty ? "No data.\n" : daily.markdown) + "\n"
+        md += "## Day by day\n\n" + (daily.rows.isEmpty ? "No data.\n" : block(daily)) + "\n"
 
         md += "CSV files: " + tables.map { "[\($0.name)](\(fileStem)-\($0.name).csv)" }.joined(separator: ", ") + "\n"
         markdown = md

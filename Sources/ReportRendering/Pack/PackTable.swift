@@ -16,6 +16,17 @@ public struct PackTable: Sendable {
         self.textColumns = textColumns
     }
 
-    var markdown: String { MarkdownTable.render(header: header, rows: rows, textColumns: textColumns) }
+    /// Rows a page shows; the CSV file always holds every row.
+    static let pageRowLimit = 100
+
+    /// The rows a page shows: the first ``pageRowLimit`` (tables are sorted biggest first).
+    var pageRows: ArraySlice<[String]> { rows.prefix(Self.pageRowLimit) }
+
+    /// "… and 1,234 more rows in name.csv", when the page leaves rows out.
+    func omittedNote(csv: String) -> String? {
+        rows.count > Self.pageRowLimit ? "The first \(Self.pageRowLimit) of \(rows.count) rows; \(csv) holds them all." : nil
+    }
+
+    var markdown: String { MarkdownTable.render(header: header, rows: Array(pageRows), textColumns: textColumns) }
     var csv: String { CSVTable.render(header: header, rows: rows) }
 }
