@@ -226,7 +226,8 @@ extension ReportStore {
                 CREATE INDEX dmarc_report_domain_end ON dmarc_report(policy_domain, end);
                 """)
         }
-        migrator.registerMigration("v6-reverse-dns") { db in
+        // New tables only: no foreign key check over the whole (possibly large) database.
+        migrator.registerMigration("v6-reverse-dns", foreignKeyChecks: .immediate) { db in
             // The reverse DNS cache of `mailtally enrich`: one row per IP, with its expiry.
             try db.execute(sql: """
                 CREATE TABLE reverse_dns (
@@ -241,7 +242,7 @@ extension ReportStore {
                 ) WITHOUT ROWID;
                 """)
         }
-        migrator.registerMigration("v7-input-files") { db in
+        migrator.registerMigration("v7-input-files", foreignKeyChecks: .immediate) { db in
             // Files read whole with no failure, by path, with what stat said: a later run skips a
             // file whose size, modification time and inode are unchanged without reading it.
             try db.execute(sql: """

@@ -38,11 +38,12 @@ extension MailTally {
         }
 
         static func correlation(
-            _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?
+            _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?,
+            countReports: Bool = true
         ) throws(StoreError) -> [CorrelationRow] {
             try CorrelationQuery.rows(
                 database, by: key, builder: CorrelationBuilder(resolver: resolver, reverseDNS: try database.reverseDNS()), domains: domains,
-                period: period)
+                period: period, countReports: countReports)
         }
     }
 }

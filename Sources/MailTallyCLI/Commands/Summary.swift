@@ -30,7 +30,8 @@ extension MailTally {
                 dmarc = try database.dmarcTotals(domains: query.normalizedDomains, period: period)
                 tls = try database.tlsTotals(domains: query.normalizedDomains, period: period)
                 breakdowns = try database.tlsBreakdowns(domains: query.normalizedDomains, period: period)
-                sources = try Correlate.correlation(database, by: .source, resolver: resolver, domains: query.normalizedDomains, period: period)
+                sources = try Correlate.correlation(
+                    database, by: .source, resolver: resolver, domains: query.normalizedDomains, period: period, countReports: false)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }

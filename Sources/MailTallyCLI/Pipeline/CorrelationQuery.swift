@@ -5,11 +5,15 @@ import ReportStore
 /// The correlation table from the store: totals from the rollup, sources resolved here, and
 /// distinct reports per row counted in SQL.
 enum CorrelationQuery {
+    /// - Parameter countReports: count distinct DMARC reports per row (the costly part); without
+    ///   it, rows say 0 reports (the summary's classes need only the message counts).
     static func rows(
-        _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String], period: DayPeriod?
+        _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String], period: DayPeriod?,
+        countReports: Bool = true
     ) throws(StoreError) -> [CorrelationRow] {
         let dmarc = try store.dmarcSourceAggregates(domains: domains, period: period)
         let tls = try store.tlsReporterAggregates(domains: domains, period: period)
+        guard countReports else { return builder.rows(by: key, dmarc: dmarc, tls: tls, dmarcReportCounts: [:]) }
         let counts: [String: [String: Int64]]
         switch key {
         case .source:
