@@ -29,6 +29,12 @@ extension OpenValue {
 extension String {
     /// The text without leading and trailing ASCII or Unicode white space.
     public func trimmedWhitespace() -> String {
+        // The common case, checked on the bytes: starts and ends with a printable ASCII
+        // character, so there is nothing to trim (any Unicode space starts with a byte >= 0x80).
+        let utf8 = self.utf8
+        if let head = utf8.first, let tail = utf8.last, (0x21...0x7E).contains(head), (0x21...0x7E).contains(tail) {
+            return self
+        }
         guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
         guard let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])
