@@ -1,10 +1,12 @@
 // libFuzzer entry point for the parsers that read strangers' bytes. `scripts/fuzz` builds this
 // with `-sanitize=fuzzer,address` and picks the target with MAILTALLY_FUZZ_TARGET:
 // dmarc (the DMARC XML parser), tlsrpt (the TLS-RPT JSON parser), container (sniffing and
-// decompression), mail (the mbox reader and the MIME parser with report extraction).
+// decompression), mail (the mbox reader and the MIME parser with report extraction), dns (the
+// readers of DNS answers that `mailtally enrich` gets from the network).
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
 import Foundation
 import ReportIngest
+import ReverseDNS
 
 nonisolated(unsafe) let target = ProcessInfo.processInfo.environment["MAILTALLY_FUZZ_TARGET"] ?? "dmarc"
 let limits = IngestLimits(maxReportBytes: 16 << 20, maxNestingDepth: 4, maxZipEntries: 100, maxFieldBytes: 64 << 10, maxRecords: 100_000)
@@ -13,6 +15,8 @@ let limits = IngestLimits(maxReportBytes: 16 << 20, maxNestingDepth: 4, maxZipEn
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: start, count: count))
     switch target {
+    case "dns":
+        DNSAnswerFuzzing.exercise(bytes)
     case "tlsrpt":
         _ = try? TLSReportParser(limits: limits).parse(bytes)
     case "container":

@@ -121,3 +121,20 @@ extension String {
         return String(self.drop { drop.contains($0) }.reversed().drop { drop.contains($0) }.reversed())
     }
 }
+
+/// The answer readers on arbitrary bytes, for the fuzzer (`scripts/fuzz 60 dns`): DNS answers
+/// come from the network and are as hostile as report files.
+public enum DNSAnswerFuzzing {
+    public static func exercise(_ bytes: [UInt8]) {
+        var buffer = bytes
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeMutableBufferPointer { answer in
+            guard let base = answer.baseAddress else { return }
+            _ = DNSAnswer.ptrNames(base, answer.count, address: [192, 0, 2, 1], family: AF_INET)
+            _ = DNSAnswer.ptrNames(base, answer.count, address: [UInt8](repeating: 0x20, count: 16), family: AF_INET6)
+            _ = DNSAnswer.addresses(base, answer.count, family: AF_INET)
+            _ = DNSAnswer.addresses(base, answer.count, family: AF_INET6)
+            _ = DNSAnswer.minimumTTL(base, answer.count, type: 12)
+        }
+    }
+}
