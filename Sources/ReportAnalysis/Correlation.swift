@@ -67,6 +67,15 @@ public struct CorrelationBuilder: Sendable {
         resolver.source(forIP: ip, ptr: reverseDNS[ip]?.confirmedName)
     }
 
+    /// The source of every distinct IP of `aggregates`, each resolved once.
+    public func sources(of aggregates: [DMARCSourceAggregate]) -> [String: SourceResolver.Source] {
+        var sources: [String: SourceResolver.Source] = [:]
+        for aggregate in aggregates where sources[aggregate.sourceIP] == nil {
+            sources[aggregate.sourceIP] = source(forIP: aggregate.sourceIP)
+        }
+        return sources
+    }
+
     /// The source key of a DMARC source IP, as `rows(by: .source, ...)` names it.
     public func sourceKey(forIP ip: String) -> String { source(forIP: ip).key }
 
@@ -81,9 +90,11 @@ public struct CorrelationBuilder: Sendable {
     /// The correlation table.
     /// - Parameter dmarcReportCounts: distinct DMARC reports per domain and row key, when the
     ///   store counted them; otherwise the report sets of the aggregates are joined here.
+    /// - Parameter resolvedSources: sources already resolved by IP (see ``sources(of:)``), so
+    ///   that a caller that needed them first does not resolve every IP twice.
     public func rows(
         by key: CorrelationKey, dmarc: [DMARCSourceAggregate], tls: [TLSReporterAggregate],
-        dmarcReportCounts: [String: [String: Int64]]? = nil
+        dmarcReportCounts: [String: [String: Int64]]? = nil, resolvedSources: [String: SourceResolver.Source] = [:]
     ) -> [CorrelationRow] {
         struct Accumulator {
             var row: CorrelationRow
@@ -106,7 +117,7 @@ public struct CorrelationBuilder: Sendable {
             slots[key] = accumulators.count - 1
             return accumulators.count - 1
         }
-        var sourceOfIP: [String: SourceResolver.Source] = [:]
+        var sourceOfIP = resolvedSources
         struct Reporter: Hashable {
             var orgName: String
             var email: String?

@@ -39,6 +39,17 @@ public struct DomainReport: Sendable {
         self.findings = FindingRules(thresholds: thresholds).findings(for: self)
     }
 
+    /// The report without its tables (sources, reporters, daily figures): what an index needs.
+    public var indexEntry: DomainReport {
+        var entry = self
+        entry.sources = []
+        entry.reporters = []
+        entry.daily = []
+        entry.policies = []
+        entry.authentication = AuthenticationBreakdown()
+        return entry
+    }
+
     /// Whether the period holds no report at all for the domain.
     public var isEmpty: Bool { summary.dmarc.reports == 0 && summary.tls.reports == 0 }
 }

@@ -143,8 +143,13 @@ import TestSupport
         let dns = try sampleZone()
         defer { dns.stop() }
         let out = folder.appendingPathComponent("packs").path
-        let offline = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--offline"])
-        #expect(offline.status == 1)  // the broken sample
+        // The tests run with MAILTALLY_OFFLINE=1: nightly asks no DNS unless a resolver is named...
+        let quiet = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28"])
+        #expect(quiet.status == 1)  // the broken sample
+        #expect(try ReportStore(path: db).reverseDNS().isEmpty)
+        // ...and --offline wins over a named resolver.
+        let offline = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--offline", "--resolver", dns.address])
+        #expect(offline.status == 1)
         #expect(try ReportStore(path: db).reverseDNS().isEmpty)
 
         let online = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--resolver", dns.address])

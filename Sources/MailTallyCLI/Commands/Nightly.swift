@@ -23,8 +23,13 @@ extension MailTally {
         @OptionGroup var resolver: ResolverOptions
         @OptionGroup var dns: DNSOptions
 
-        @Flag(help: "Do not ask DNS for the names of new sender addresses (no `enrich` step).")
+        @Flag(help: "Do not ask DNS for the names of new sender addresses (no `enrich` step; also $MAILTALLY_OFFLINE=1 unless --resolver is given).")
         var offline = false
+
+        /// `--offline`, or `MAILTALLY_OFFLINE=1` without a resolver named on the command line.
+        var skipsDNS: Bool {
+            offline || (dns.resolver == nil && ProcessInfo.processInfo.environment["MAILTALLY_OFFLINE"] == "1")
+        }
 
         @Option(name: .customLong("inbox"), help: "An mbox, Maildir or folder to ingest (repeatable).")
         var inboxes: [String] = []
@@ -62,7 +67,7 @@ extension MailTally {
             }
             summary.reportErrors()
             if verbose { Terminal.error(summary.line) }
-            if !offline {
+            if !skipsDNS {
                 // Names make the pack better but never stop it: a DNS failure is a warning.
                 do {
                     let outcome = try Enrich.enrich(database, configuration: dns.configuration)

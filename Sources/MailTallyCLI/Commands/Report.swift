@@ -50,9 +50,23 @@ extension MailTally {
             _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod, compare: Bool,
             format: PackFormat = .md, to folder: URL
         ) throws -> [String] {
-            let reports = try ReportAssembler(store: database, resolver: resolver).reports(domains: domains, period: period, compare: compare)
+            let assembler = try ReportAssembler(store: database, resolver: resolver)
+            let pack: StakeholderPack
             do {
-                return try StakeholderPack(reports: reports, period: period, format: format).write(to: folder)
+                pack = try StakeholderPack(folder: folder, period: period, format: format)
+            } catch {
+                throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
+            }
+            for domain in try assembler.domains(domains) {
+                let report = try assembler.report(domain: domain, period: period, compare: compare)
+                do {
+                    try pack.add(report)
+                } catch {
+                    throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
+                }
+            }
+            do {
+                return try pack.finish()
             } catch {
                 throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
             }

@@ -17,11 +17,9 @@ enum CorrelationQuery {
         let counts: [String: [String: Int64]]
         switch key {
         case .source:
-            var keyOfIP: [String: String] = [:]
-            for aggregate in dmarc where keyOfIP[aggregate.sourceIP] == nil {
-                keyOfIP[aggregate.sourceIP] = builder.sourceKey(forIP: aggregate.sourceIP)
-            }
-            counts = try store.dmarcReportCounts(domains: domains, period: period, keyOfIP: keyOfIP)
+            let sources = builder.sources(of: dmarc)
+            counts = try store.dmarcReportCounts(domains: domains, period: period, keyOfIP: sources.mapValues(\.key))
+            return builder.rows(by: key, dmarc: dmarc, tls: tls, dmarcReportCounts: counts, resolvedSources: sources)
         case .reporter:
             // Each report has one reporter: per-reporter counts add up without overlap.
             var merged: [String: [String: Int64]] = [:]

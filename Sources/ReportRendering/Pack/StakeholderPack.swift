@@ -17,59 +17,68 @@ public enum PackFormat: String, Sendable, CaseIterable {
 
 /// Writes the stakeholder pack: per domain a Markdown page and one CSV per table, and/or an
 /// HTML page with charts, plus an index across domains in each format.
-public struct StakeholderPack: Sendable {
-    public var reports: [DomainReport]
-    public var period: DayPeriod
-    public var format: PackFormat
+///
+/// Domains are added one at a time (``add(_:)``) and written at once, so a pack over many large
+/// domains holds one domain in memory, not all; ``finish()`` writes the indexes.
+public final class StakeholderPack {
+    public let folder: URL
+    public let period: DayPeriod
+    public let format: PackFormat
+    /// The paths written so far, relative to ``folder``.
+    public private(set) var written: [String] = []
 
-    public init(reports: [DomainReport], period: DayPeriod, format: PackFormat = .md) {
-        self.reports = reports
+    private var stems: Set<String> = []
+    private var rows: [[String]] = []
+    private var htmlRows: [(domain: String, stem: String, report: DomainReport)] = []
+    private var quiet: [String] = []
+
+    /// Creates `folder` if needed.
+    public init(folder: URL, period: DayPeriod, format: PackFormat = .md) throws {
+        self.folder = folder
         self.period = period
         self.format = format
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
-    /// Writes every file into `folder` (created if needed).
-    /// - Returns: the paths written, relative to `folder`.
-    @discardableResult
-    public func write(to folder: URL) throws -> [String] {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var written: [String] = []
-        var stems: Set<String> = []
-        var index = "# DMARC and TLS reports\n\nPeriod: \(DomainPage.describe(period))\n\n"
-        var rows: [[String]] = []
-        var htmlRows: [(domain: String, stem: String, report: DomainReport)] = []
-        var quiet: [String] = []
-        for report in reports {
-            guard !report.isEmpty else {
-                quiet.append(report.domain)
-                continue
-            }
-            var stem = Self.fileStem(for: report.domain)
-            while stems.contains(stem) { stem += "_" }
-            stems.insert(stem)
-            let page = DomainPage(report, fileStem: stem)
-            // The HTML page links the CSV files, so they are written in every format.
-            if format.markdown {
-                try Self.write(page.markdown, to: folder.appendingPathComponent("\(stem).md"))
-                written.append("\(stem).md")
-            }
-            for table in page.tables {
-                try Self.write(table.csv, to: folder.appendingPathComponent("\(stem)-\(table.name).csv"))
-                written.append("\(stem)-\(table.name).csv")
-            }
-            if format.html {
-                try Self.write(HTMLPage.domain(report, page: page, fileStem: stem), to: folder.appendingPathComponent("\(stem).html"))
-                written.append("\(stem).html")
-                htmlRows.append((report.domain, stem, report))
-            }
-            let summary = report.summary
-            let critical = report.findings.filter { $0.severity == .critical }.count
-            let warnings = report.findings.filter { $0.severity == .warning }.count
-            rows.append([
-                "[\(Escape.markdown(report.domain))](\(stem).md)", "\(summary.dmarc.messages)", Percent.format(summary.dmarc.passRate),
-                "\(summary.tls.sessions)", Percent.format(summary.tls.successRate), "\(critical)", "\(warnings)",
-            ])
+    /// Writes one domain's files (a domain with no report in the period gets one line in the index).
+    public func add(_ report: DomainReport) throws {
+        guard !report.isEmpty else {
+            quiet.append(report.domain)
+            return
         }
+        var stem = Self.fileStem(for: report.domain)
+        while stems.contains(stem) { stem += "_" }
+        stems.insert(stem)
+        let page = DomainPage(report, fileStem: stem)
+        // The HTML page links the CSV files, so they are written in every format.
+        if format.markdown {
+            try Self.write(page.markdown, to: folder.appendingPathComponent("\(stem).md"))
+            written.append("\(stem).md")
+        }
+        for table in page.tables {
+            try Self.write(table.csv, to: folder.appendingPathComponent("\(stem)-\(table.name).csv"))
+            written.append("\(stem)-\(table.name).csv")
+        }
+        if format.html {
+            try Self.write(HTMLPage.domain(report, page: page, fileStem: stem), to: folder.appendingPathComponent("\(stem).html"))
+            written.append("\(stem).html")
+            // The index needs the headline only: keep a report without its tables.
+            htmlRows.append((report.domain, stem, report.indexEntry))
+        }
+        let summary = report.summary
+        let critical = report.findings.filter { $0.severity == .critical }.count
+        let warnings = report.findings.filter { $0.severity == .warning }.count
+        rows.append([
+            "[\(Escape.markdown(report.domain))](\(stem).md)", "\(summary.dmarc.messages)", Percent.format(summary.dmarc.passRate),
+            "\(summary.tls.sessions)", Percent.format(summary.tls.successRate), "\(critical)", "\(warnings)",
+        ])
+    }
+
+    /// Writes the indexes.
+    /// - Returns: every path written, relative to ``folder``.
+    @discardableResult
+    public func finish() throws -> [String] {
+        var index = "# DMARC and TLS reports\n\nPeriod: \(DomainPage.describe(period))\n\n"
         if rows.isEmpty {
             index += "No domain has reports in this period.\n"
         } else {
