@@ -17,12 +17,15 @@ public struct DomainReport: Sendable {
     public var daily: [DailyFigures]
     public var policies: [PolicyObservation]
     public var authentication: AuthenticationBreakdown
+    /// TLS failures as reporters itemised them, with the sending MTA named where known.
+    public var tlsFailures: [TLSFailureGroup]
     public var findings: [Finding]
 
     public init(
         domain: String, period: DayPeriod, previousPeriod: DayPeriod?, summary: DomainSummary, previous: DomainSummary?,
         sources: [CorrelationRow], previousSources: Set<String>, reporters: [CorrelationRow], daily: [DailyFigures],
-        policies: [PolicyObservation], authentication: AuthenticationBreakdown, thresholds: FindingThresholds = .init()
+        policies: [PolicyObservation], authentication: AuthenticationBreakdown, tlsFailures: [TLSFailureGroup] = [],
+        thresholds: FindingThresholds = .init()
     ) {
         self.domain = domain
         self.period = period
@@ -35,6 +38,7 @@ public struct DomainReport: Sendable {
         self.daily = daily
         self.policies = policies
         self.authentication = authentication
+        self.tlsFailures = tlsFailures
         self.findings = []
         self.findings = FindingRules(thresholds: thresholds).findings(for: self)
     }
@@ -47,6 +51,7 @@ public struct DomainReport: Sendable {
         entry.daily = []
         entry.policies = []
         entry.authentication = AuthenticationBreakdown()
+        entry.tlsFailures = []
         return entry
     }
 

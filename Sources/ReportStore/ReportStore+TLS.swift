@@ -190,6 +190,35 @@ extension ReportStore {
         }
     }
 
+    /// TLS failure details of one domain, summed per (sending MTA, result type, receiving MX,
+    /// reporter) with the day-spread rule, most failed sessions first.
+    public func tlsFailureDetails(domain: String, period: DayPeriod?) throws(StoreError) -> [TLSFailureGroup] {
+        try read("listing TLS failure details") { db in
+            let (filter, arguments) = Self.tlsFilter(domains: [domain], period: period)
+            struct Key: Hashable { var ip, type, mx: String?, reporter: String }
+            var sums: [Key: Int64] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.begin, r.end, f.sending_mta_ip, f.result_type, f.receiving_mx_hostname, r.organization, f.failed_session_count
+                    FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
+                    WHERE 1 = 1\(filter)
+                    """,
+                arguments: arguments)
+            while let row = try rows.next() {
+                let key = Key(ip: row[2], type: row[3], mx: row[4], reporter: row[5])
+                sums[key, default: 0] += Self.share(of: row[6], in: row, period: period)
+            }
+            return sums.filter { $0.value > 0 }.map { key, count in
+                TLSFailureGroup(
+                    sendingMTAIP: key.ip, resultType: key.type ?? "", receivingMX: key.mx, reporter: key.reporter, failedSessions: count)
+            }.sorted { a, b in
+                if a.failedSessions != b.failedSessions { return a.failedSessions > b.failedSessions }
+                return (a.sendingMTAIP ?? "", a.resultType, a.receivingMX ?? "") < (b.sendingMTAIP ?? "", b.resultType, b.receivingMX ?? "")
+            }
+        }
+    }
+
     /// The stored TLS reports that have a policy for `domain`, in start order.
     public func tlsReports(domain: String) throws(StoreError) -> [TLSReport] {
         try read("reading TLS reports") { db in

@@ -158,6 +158,10 @@ import TestSupport
         let page = try String(contentsOfFile: out + "/2026-11-28/30d/example.com.md", encoding: .utf8)
         #expect(page.contains("| Amazon SES | authorised |"))
         #expect(page.contains("Sources by class: **authorised** 3 (3995 messages), **suspicious** 2 (44 messages)."))
+        // TLS-RPT sending-MTA addresses are named too, for the failure detail view.
+        let senders = try String(contentsOfFile: out + "/2026-11-28/30d/example.com-tls-failures.csv", encoding: .utf8)
+        #expect(senders.contains("209.85.220.41,Google,mail-sor-f41.google.com,certificate-expired,mx2.example.com,Google Inc.,20"))
+        #expect(FileManager.default.fileExists(atPath: out + "/2026-11-28/30d/example.com.html"))
 
         // A resolver that never answers costs its timeout, then the packs are written as usual.
         let silent = try UDPBlackHole()

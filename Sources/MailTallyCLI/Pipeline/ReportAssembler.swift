@@ -38,7 +38,17 @@ struct ReportAssembler {
             sources: bySource, previousSources: previousSources, reporters: byReporter,
             daily: try store.dailyFigures(domain: domain, period: period),
             policies: try store.policyObservations(domain: domain, period: period),
-            authentication: try store.authenticationBreakdown(domain: domain, period: period))
+            authentication: try store.authenticationBreakdown(domain: domain, period: period),
+            tlsFailures: try store.tlsFailureDetails(domain: domain, period: period).map(named))
+    }
+
+    /// A failure detail with its sending MTA's source (service name where known) and PTR name.
+    func named(_ detail: TLSFailureGroup) -> TLSFailureGroup {
+        guard let ip = detail.sendingMTAIP, !ip.isEmpty else { return detail }
+        var named = detail
+        named.source = builder.source(forIP: ip).displayName
+        named.ptr = builder.reverseDNS[ip]?.name
+        return named
     }
 
     func summary(domain: String, period: DayPeriod?) throws(StoreError) -> DomainSummary {

@@ -69,3 +69,25 @@ public struct AuthenticationBreakdown: Hashable, Sendable {
         self.overrideReasons = overrideReasons
     }
 }
+
+/// Failed TLS sessions of one kind from one sending MTA, as reporters itemised them.
+public struct TLSFailureGroup: Hashable, Sendable {
+    /// The sending MTA's address, when the reporter gave one (Microsoft does not).
+    public var sendingMTAIP: String?
+    public var resultType: String
+    public var receivingMX: String?
+    /// The reporting organisation.
+    public var reporter: String
+    public var failedSessions: Int64
+    /// The sending MTA's source name and PTR name, filled in when the pack is assembled.
+    public var source: String?
+    public var ptr: String?
+
+    public init(sendingMTAIP: String?, resultType: String, receivingMX: String?, reporter: String, failedSessions: Int64) {
+        self.sendingMTAIP = sendingMTAIP
+        self.resultType = resultType
+        self.receivingMX = receivingMX
+        self.reporter = reporter
+        self.failedSessions = failedSessions
+    }
+}

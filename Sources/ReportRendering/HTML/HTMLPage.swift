@@ -68,7 +68,7 @@ struct HTMLPage {
                     }
                 }
             }
-            let order = ["correlation", "sources", "tls-result-types", "tls-mx", "reporters", "policies", "dkim", "spf", "overrides", "daily"]
+            let order = ["correlation", "sources", "tls-result-types", "tls-mx", "tls-failures", "reporters", "policies", "dkim", "spf", "overrides", "daily"]
             for name in order {
                 guard let table = page.tables.first(where: { $0.name == name }), !table.rows.isEmpty else { continue }
                 section(into: &body, table.title, table: table, csv: "\(fileStem)-\(table.name).csv")

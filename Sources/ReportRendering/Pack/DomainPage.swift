@@ -83,9 +83,18 @@ public struct DomainPage: Sendable {
                 name: "tls-mx", title: "TLS failures by receiving MX", header: ["receiving_mx", "failed_sessions"],
                 rows: (report.summary.tlsBreakdown?.failuresByReceivingMX ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                     .map { [$0.key.isEmpty ? "(not given)" : $0.key, "\($0.value)"] })
-            tables += [byType, byMX]
+            let bySender = PackTable(
+                name: "tls-failures", title: "TLS failures by sending MTA",
+                header: ["sending_mta_ip", "sending_source", "ptr_name", "result_type", "receiving_mx", "reporter", "failed_sessions"],
+                rows: report.tlsFailures.map { detail in
+                    [detail.sendingMTAIP ?? "(not given)", detail.source ?? "", detail.ptr ?? "", detail.resultType, detail.receivingMX ?? "",
+                        detail.reporter, "\(detail.failedSessions)"]
+                },
+                textColumns: [0, 1, 2, 3, 4, 5])
+            tables += [byType, byMX, bySender]
             if !byType.rows.isEmpty { md += "### \(byType.title)\n\n" + block(byType) + "\n" }
             if !byMX.rows.isEmpty { md += "### \(byMX.title)\n\n" + block(byMX) + "\n" }
+            if !bySender.rows.isEmpty { md += "### \(bySender.title)\n\n" + block(bySender) + "\n" }
         }
 
         let correlation = PackTable(
