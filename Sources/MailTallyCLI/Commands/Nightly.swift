@@ -82,9 +82,14 @@ extension MailTally {
             let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: last))
             for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {
                 let period = DayPeriod(firstDay: last - days + 1, lastDay: last)
-                let written = try Report.writePack(
-                    database, resolver: resolver, domains: [], period: period, compare: true, format: .all,
-                    to: folder.appendingPathComponent(name))
+                let written: [String]
+                do {
+                    written = try Report.writePack(
+                        database, resolver: resolver, domains: [], period: period, compare: true, format: .all,
+                        to: folder.appendingPathComponent(name))
+                } catch let error as StoreError {
+                    throw CommandFailure(.database, "\(error)")
+                }
                 if verbose { Terminal.error("wrote \(written.count) files to \(folder.appendingPathComponent(name).path)") }
             }
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }

@@ -51,25 +51,20 @@ extension MailTally {
             format: PackFormat = .md, to folder: URL
         ) throws -> [String] {
             let assembler = try ReportAssembler(store: database, resolver: resolver)
-            let pack: StakeholderPack
-            do {
-                pack = try StakeholderPack(folder: folder, period: period, format: format)
-            } catch {
-                throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
-            }
-            for domain in try assembler.domains(domains) {
-                let report = try assembler.report(domain: domain, period: period, compare: compare)
+            /// File system failures are output errors (status 5); database ones stay database errors.
+            func writing<T>(_ body: () throws -> T) throws -> T {
                 do {
-                    try pack.add(report)
+                    return try body()
                 } catch {
                     throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
                 }
             }
-            do {
-                return try pack.finish()
-            } catch {
-                throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(error)")
+            let pack = try writing { try StakeholderPack(folder: folder, period: period, format: format) }
+            for domain in try assembler.domains(domains) {
+                let report = try assembler.report(domain: domain, period: period, compare: compare)
+                try writing { try pack.add(report) }
             }
+            return try writing { try pack.finish() }
         }
     }
 }
