@@ -1,57 +1,97 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Expands the paths given on the command line into input files.
+///
+/// Folders are read with `opendir`/`readdir`, using the entry type the directory gives, so a
+/// nightly run over an inbox of 100,000 files spends its time on the files that changed, not on
+/// walking the folder.
 enum InputWalker {
     /// Regular files under each path, folders walked recursively in name order; `-` stays as is.
+    /// A symbolic link counts when it leads to a regular file; linked folders are not entered.
     /// - Returns: the files, and the paths that could not be read, with the reason.
     static func files(for paths: [String]) -> (files: [String], problems: [(String, String)]) {
         var files: [String] = []
         var problems: [(String, String)] = []
-        let manager = FileManager.default
         for path in paths {
             if path == "-" {
                 files.append(path)
                 continue
             }
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            switch kind(of: path, followingLinks: true) {
+            case nil:
                 problems.append((path, "no such file or folder"))
-                continue
-            }
-            guard isDirectory.boolValue else {
-                files.append(path)
-                continue
-            }
-            guard let enumerator = manager.enumerator(atPath: path) else {
-                problems.append((path, "cannot read folder"))
-                continue
-            }
-            var found: [String] = []
-            while let relative = enumerator.nextObject() as? String {
-                let full = (path as NSString).appendingPathComponent(relative)
-                let name = (relative as NSString).lastPathComponent
-                if Self.isSkippedFolder(full, name: name) {
-                    enumerator.skipDescendants()
+            case .directory?:
+                var found: [String] = []
+                if !walk(path, into: &found) {
+                    problems.append((path, "cannot read folder"))
                     continue
                 }
-                // Hidden files (.DS_Store) are not inputs.
-                if name.hasPrefix(".") { continue }
-                var nestedIsDirectory: ObjCBool = false
-                if manager.fileExists(atPath: full, isDirectory: &nestedIsDirectory), !nestedIsDirectory.boolValue {
-                    found.append(full)
-                }
+                files += found.sorted()
+            case .file?, .other?:
+                files.append(path)
             }
-            files += found.sorted()
         }
         return (files, problems)
+    }
+
+    enum Kind {
+        case file, directory, other
+    }
+
+    /// Collects the regular files below `folder`; false when `folder` itself cannot be read.
+    private static func walk(_ folder: String, into found: inout [String]) -> Bool {
+        guard let directory = opendir(folder) else { return false }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let full = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+            let kind: Kind?
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK):
+                // A link to a file is an input; a link to a folder is not entered (no loops).
+                kind = Self.kind(of: full, followingLinks: true) == .file ? .file : .other
+            case Int32(DT_UNKNOWN): kind = Self.kind(of: full, followingLinks: false)
+            default: kind = .other
+            }
+            switch kind {
+            case .directory?:
+                if isSkippedFolder(full, name: name) { continue }
+                _ = walk(full, into: &found)
+            case .file?:
+                // Hidden files (.DS_Store) are not inputs.
+                if !name.hasPrefix(".") { found.append(full) }
+            default:
+                continue
+            }
+        }
+        return true
+    }
+
+    static func kind(of path: String, followingLinks: Bool) -> Kind? {
+        var info = stat()
+        guard (followingLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
     }
 
     /// Folders that hold no inputs: version-control and hidden folders (except Maildir++
     /// folders such as `.INBOX.dmarc`, which hold `cur` and `new`) and a Maildir's `tmp`, where
     /// messages are still being written.
     static func isSkippedFolder(_ path: String, name: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
         if name.hasPrefix(".") { return !isMaildir(path) }
         if name == "tmp" { return isMaildir((path as NSString).deletingLastPathComponent) }
         return false
@@ -59,10 +99,6 @@ enum InputWalker {
 
     /// A folder holding `cur` and `new` folders.
     static func isMaildir(_ path: String) -> Bool {
-        let manager = FileManager.default
-        var cur: ObjCBool = false
-        var new: ObjCBool = false
-        return manager.fileExists(atPath: (path as NSString).appendingPathComponent("cur"), isDirectory: &cur) && cur.boolValue
-            && manager.fileExists(atPath: (path as NSString).appendingPathComponent("new"), isDirectory: &new) && new.boolValue
+        kind(of: path + "/cur", followingLinks: true) == .directory && kind(of: path + "/new", followingLinks: true) == .directory
     }
 }
