@@ -29,8 +29,8 @@ enum CorrelationTable {
         header += ["messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass",
             "quarantined", "rejected", "tls_sessions", "tls_failed", "top_tls_failure"]
         if percentages {
-            header.insert("dmarc_pass_rate", at: header.firstIndex(of: "dmarc_pass")! + 1)
-            header.insert("tls_success_rate", at: header.firstIndex(of: "tls_failed")! + 1)
+            if let pass = header.firstIndex(of: "dmarc_pass") { header.insert("dmarc_pass_rate", at: pass + 1) }
+            if let failed = header.firstIndex(of: "tls_failed") { header.insert("tls_success_rate", at: failed + 1) }
         } else {
             header.insert(contentsOf: ["\(key.rawValue)_key", "service", "category"], at: 2)
             header.insert(contentsOf: ["dmarc_reports", "tls_reports"], at: key == .source ? 6 : 5)
