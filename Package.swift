@@ -47,11 +47,11 @@ let package = Package(
             swiftSettings: settings
         ),
 
-        // Reverse DNS with forward confirmation over c-ares, for `mailtally enrich`.
-        .target(name: "ReverseDNS", dependencies: ["ReportModel", "CCAres"], swiftSettings: settings),
-
-        // Pure analysis: source resolution (source map, Public Suffix List, aliases), correlation.
+        // Pure analysis: source resolution (source map, Public Suffix List, catalogue), classes, correlation.
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
+
+        // Reverse DNS with forward confirmation over c-ares, for `mailtally enrich`.
+        .target(name: "ReverseDNS", dependencies: ["ReportModel", "ReportAnalysis", "CCAres"], swiftSettings: settings),
 
         // Summaries, correlations and the stakeholder pack in text, Markdown, CSV and JSON.
         .target(name: "ReportRendering", dependencies: ["ReportModel", "ReportAnalysis"], swiftSettings: settings),

@@ -76,9 +76,6 @@ public struct CorrelationBuilder: Sendable {
         return sources
     }
 
-    /// The source key of a DMARC source IP, as `rows(by: .source, ...)` names it.
-    public func sourceKey(forIP ip: String) -> String { source(forIP: ip).key }
-
     /// The reverse DNS evidence of one IP.
     public func evidence(forIP ip: String) -> ReverseDNSEvidence { reverseDNS[ip]?.evidence ?? .unknown }
 
@@ -156,24 +153,23 @@ public struct CorrelationBuilder: Sendable {
         }
         var rows: [CorrelationRow] = []
         rows.reserveCapacity(accumulators.count)
-        do {
-            for entry in accumulators {
-                var row = entry.row
-                row.dmarc.reports = dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
-                row.tls.reports = Int64(entry.tlsReports.count)
-                row.sourceIPs = key == .source ? entry.ips.sorted() : []
-                if key == .source {
-                    // The domain's own organisational domain: its own servers, a known sender.
-                    if row.origin == .reverseDNS && row.category == nil
-                        && row.source == resolver.publicSuffixList.organizationalDomain(of: row.domain)
-                    {
-                        row.category = SourceCategory.own.name
-                    }
-                    let source = SourceResolver.Source(key: row.source, category: row.category, service: row.service, origin: row.origin)
-                    row.verdict = SourceClassifier.classify(row.dmarc, source: source, evidence: row.evidence)
+        var ownDomains: [String: String] = [:]
+        for entry in accumulators {
+            var row = entry.row
+            row.dmarc.reports = dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
+            row.tls.reports = Int64(entry.tlsReports.count)
+            row.sourceIPs = key == .source ? entry.ips.sorted() : []
+            if key == .source {
+                // The domain's own organisational domain: its own servers, a known sender.
+                if row.origin == .reverseDNS && row.category == nil {
+                    let own = ownDomains[row.domain] ?? resolver.publicSuffixList.organizationalDomain(of: row.domain)
+                    ownDomains[row.domain] = own
+                    if row.source == own { row.category = SourceCategory.own.name }
                 }
-                rows.append(row)
+                let source = SourceResolver.Source(key: row.source, category: row.category, service: row.service, origin: row.origin)
+                row.verdict = SourceClassifier.classify(row.dmarc, source: source, evidence: row.evidence)
             }
+            rows.append(row)
         }
         // Domain, then volume (messages and sessions), then name: the biggest sources first.
         return rows.sorted { a, b in

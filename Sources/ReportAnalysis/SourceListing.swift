@@ -32,9 +32,10 @@ public struct SourceListing: Hashable, Sendable {
             var domain: String
             var source: String
         }
+        let sources = builder.sources(of: aggregates)
         var addresses: [Key: [String: Address]] = [:]
         for aggregate in aggregates where !aggregate.sourceIP.isEmpty {
-            let key = Key(domain: aggregate.domain, source: builder.sourceKey(forIP: aggregate.sourceIP))
+            let key = Key(domain: aggregate.domain, source: sources[aggregate.sourceIP]?.key ?? aggregate.sourceIP)
             var address = addresses[key]?[aggregate.sourceIP]
                 ?? Address(ip: aggregate.sourceIP, messages: 0, dmarcPass: 0, reverseDNS: builder.reverseDNS[aggregate.sourceIP])
             address.messages &+= aggregate.totals.messages

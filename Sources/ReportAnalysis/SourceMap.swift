@@ -21,12 +21,9 @@ public struct SourceMap: Sendable {
     /// Parses the file's text.
     /// - Throws: ``SourceMapError`` naming the line of the first rule that cannot be read.
     public init(text: String) throws(SourceMapError) {
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingSpaces()
-            if line.isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+        for (line, fields) in Self.ruleLines(text) {
             guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
-                throw SourceMapError(line: index + 1, reason: "expected network-or-ptr-suffix,source[,category]")
+                throw SourceMapError(line: line, reason: "expected network-or-ptr-suffix,source[,category]")
             }
             let category = fields.count >= 3 && !fields[2].isEmpty ? fields[2].lowercased() : nil
             let source = fields[1].lowercased()
@@ -35,9 +32,22 @@ public struct SourceMap: Sendable {
             } else if fields[0].contains(where: { $0.isLetter }) && !fields[0].contains("/") {
                 rules.append(Rule(network: nil, ptrSuffix: fields[0].lowercased(), source: source, category: category))
             } else {
-                throw SourceMapError(line: index + 1, reason: "'\(fields[0])' is neither a network nor a PTR suffix")
+                throw SourceMapError(line: line, reason: "'\(fields[0])' is neither a network nor a PTR suffix")
             }
         }
+    }
+
+    /// The rule lines of a map or catalogue file: 1-based line number and comma-separated
+    /// fields, trimmed, with `#` comments and blank lines left out.
+    static func ruleLines(_ text: String, maxFields: Int = Int.max) -> [(line: Int, fields: [String])] {
+        var lines: [(Int, [String])] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingSpaces()
+            if line.isEmpty { continue }
+            let fields = line.split(separator: ",", maxSplits: maxFields - 1, omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+            lines.append((index + 1, fields))
+        }
+        return lines
     }
 
     /// The most specific network rule that contains `ip`.

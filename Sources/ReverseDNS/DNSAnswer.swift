@@ -1,4 +1,5 @@
 import CCAres
+import ReportAnalysis
 
 #if canImport(Glibc)
 import Glibc
@@ -85,22 +86,12 @@ enum HostName {
     }
 }
 
-/// IP text to bytes and to its reverse (in-addr.arpa / ip6.arpa) name.
+/// IP text to bytes (the parser the source map uses) and to its reverse (in-addr.arpa /
+/// ip6.arpa) name.
 enum IPAddress {
+    /// The bytes and address family of an IPv4 or IPv6 address; IPv4-mapped IPv6 becomes IPv4.
     static func parse(_ text: String) -> (bytes: [UInt8], family: Int32)? {
-        let trimmed = text.trimmingCharacters(in: " \t")
-        var v4 = in_addr()
-        if inet_pton(AF_INET, trimmed, &v4) == 1 { return (withUnsafeBytes(of: v4) { Array($0) }, AF_INET) }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, trimmed, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: v6) { Array($0) }
-            // An IPv4-mapped IPv6 address is looked up as the IPv4 address.
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                return (Array(bytes[12...]), AF_INET)
-            }
-            return (bytes, AF_INET6)
-        }
-        return nil
+        IPNetwork.parseAddress(text).map { ($0, $0.count == 4 ? AF_INET : AF_INET6) }
     }
 
     static func reverseName(_ bytes: [UInt8]) -> String {
@@ -112,13 +103,6 @@ enum IPAddress {
             nibbles.append(String(hex[Int(byte >> 4)]))
         }
         return nibbles.joined(separator: ".") + ".ip6.arpa"
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set)
-        return String(self.drop { drop.contains($0) }.reversed().drop { drop.contains($0) }.reversed())
     }
 }
 

@@ -42,7 +42,7 @@ extension MailTally {
             countReports: Bool = true
         ) throws(StoreError) -> [CorrelationRow] {
             try CorrelationQuery.rows(
-                database, by: key, builder: CorrelationBuilder(resolver: resolver, reverseDNS: try database.reverseDNS()), domains: domains,
+                database, by: key, builder: try CorrelationQuery.builder(database, resolver: resolver), domains: domains,
                 period: period, countReports: countReports)
         }
     }

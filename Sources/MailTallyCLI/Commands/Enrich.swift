@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReportModel
+import ReportRendering
 import ReportStore
 import ReverseDNS
 
@@ -150,10 +151,13 @@ struct EnrichOutcome: Encodable {
         return line
     }
 
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
+    enum CodingKeys: String, CodingKey {
+        case asked, named, confirmed, seconds
+        case noPTR = "no_ptr"
+        case timedOut = "timed_out"
+        case failed
+        case notAddresses = "not_addresses"
     }
+
+    var json: String { JSONOutput.encode(self) }
 }

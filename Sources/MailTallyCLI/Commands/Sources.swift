@@ -28,9 +28,10 @@ extension MailTally {
             let period = try query.period()
             var listings: [SourceListing]
             do {
-                let builder = CorrelationBuilder(resolver: resolver, reverseDNS: try database.reverseDNS())
-                let rows = try CorrelationQuery.rows(database, by: .source, builder: builder, domains: query.normalizedDomains, period: period)
+                let builder = try CorrelationQuery.builder(database, resolver: resolver)
                 let aggregates = try database.dmarcSourceAggregates(domains: query.normalizedDomains, period: period)
+                let rows = try CorrelationQuery.rows(
+                    database, by: .source, builder: builder, domains: query.normalizedDomains, period: period, aggregates: aggregates)
                 listings = SourceListing.listings(rows: rows, aggregates: aggregates, builder: builder)
             } catch {
                 throw CommandFailure(.database, "\(error)")

@@ -5,13 +5,21 @@ import ReportStore
 /// The correlation table from the store: totals from the rollup, sources resolved here, and
 /// distinct reports per row counted in SQL.
 enum CorrelationQuery {
-    /// - Parameter countReports: count distinct DMARC reports per row (the costly part); without
-    ///   it, rows say 0 reports (the summary's classes need only the message counts).
+    /// A correlation builder over the store's reverse DNS cache.
+    static func builder(_ store: ReportStore, resolver: SourceResolver) throws(StoreError) -> CorrelationBuilder {
+        CorrelationBuilder(resolver: resolver, reverseDNS: try store.reverseDNS())
+    }
+
+    /// - Parameters:
+    ///   - countReports: count distinct DMARC reports per row (the costly part); without it, rows
+    ///     say 0 reports (the summary's classes need only the message counts).
+    ///   - aggregates: the DMARC aggregates of this selection, when the caller has them already.
     static func rows(
         _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String], period: DayPeriod?,
-        countReports: Bool = true
+        countReports: Bool = true, aggregates: [DMARCSourceAggregate]? = nil
     ) throws(StoreError) -> [CorrelationRow] {
-        let dmarc = try store.dmarcSourceAggregates(domains: domains, period: period)
+        let dmarc: [DMARCSourceAggregate]
+        if let aggregates { dmarc = aggregates } else { dmarc = try store.dmarcSourceAggregates(domains: domains, period: period) }
         let tls = try store.tlsReporterAggregates(domains: domains, period: period)
         guard countReports else { return builder.rows(by: key, dmarc: dmarc, tls: tls, dmarcReportCounts: [:]) }
         let counts: [String: [String: Int64]]

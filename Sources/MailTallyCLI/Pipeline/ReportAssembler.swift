@@ -10,7 +10,7 @@ struct ReportAssembler {
 
     init(store: ReportStore, resolver: SourceResolver) throws(StoreError) {
         self.store = store
-        self.builder = CorrelationBuilder(resolver: resolver, reverseDNS: try store.reverseDNS())
+        self.builder = try CorrelationQuery.builder(store, resolver: resolver)
     }
 
     /// The domains a pack covers: `domains`, or every domain in the store when it is empty.

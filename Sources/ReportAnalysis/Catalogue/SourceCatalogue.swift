@@ -19,12 +19,9 @@ public struct SourceCatalogue: Sendable {
     /// Parses `domain,source,category,service` lines; `#` comments.
     /// - Throws: ``SourceMapError`` naming the first line that cannot be read.
     public init(text: String) throws(SourceMapError) {
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingSpaces()
-            if line.isEmpty { continue }
-            let fields = line.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+        for (line, fields) in SourceMap.ruleLines(text, maxFields: 4) {
             guard fields.count == 4, fields.allSatisfy({ !$0.isEmpty }) else {
-                throw SourceMapError(line: index + 1, reason: "expected domain,source,category,service")
+                throw SourceMapError(line: line, reason: "expected domain,source,category,service")
             }
             let entry = Entry(
                 domain: fields[0].lowercased().trimmingSuffixDots(), source: fields[1].lowercased(),

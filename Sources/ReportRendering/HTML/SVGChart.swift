@@ -172,9 +172,16 @@ enum SVGChart {
 
     private static func xAxis(into svg: inout HTMLWriter, days: [Int64]) {
         let slot = plotWidth / Double(days.count)
+        // At most about eight labels: every k-th day, and the last day unless a label is close by.
         let every = max(1, Int((Double(days.count) / 8).rounded(.up)))
-        for (index, day) in days.enumerated() where index % every == 0 || index == days.count - 1 {
-            if index != days.count - 1 && days.count - 1 - index < every / 2 + 1 && index % every == 0 && index != 0 { continue }
+        let last = days.count - 1
+        var labelled = Array(stride(from: 0, through: last, by: every))
+        if let previous = labelled.last, previous != last {
+            if last - previous <= every / 2 { labelled.removeLast() }
+            labelled.append(last)
+        }
+        for index in labelled {
+            let day = days[index]
             let date = DayPeriod.isoDate(ofDay: day)
             svg.element("text", [("x", format(left + slot * (Double(index) + 0.5))), ("y", format(height - 10)), ("text-anchor", "middle"), ("class", "axis")],
                 text: String(date.dropFirst(5)))
