@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(
             name: "ReportIngestTests", dependencies: ["ReportIngest", "ReportModel", "TestSupport"], swiftSettings: settings),
         .testTarget(
-            name: "ReportStoreTests", dependencies: ["ReportStore", "ReportModel", "ReportIngest", "TestSupport"],
+            name: "ReportStoreTests",
+            dependencies: ["ReportStore", "ReportModel", "ReportIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: settings),
         .testTarget(
             name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"], swiftSettings: settings),

@@ -254,6 +254,35 @@ extension ReportStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v8-record-results-inline", foreignKeyChecks: .immediate) { db in
+            // A record's DKIM and SPF results and override reasons move into its own row as JSON
+            // arrays (see RecordResultsColumns): ingest paid for one row and one index entry per
+            // result, about half of all the rows it wrote.
+            try db.execute(sql: """
+                ALTER TABLE dmarc_record ADD COLUMN dkim_results TEXT;
+                ALTER TABLE dmarc_record ADD COLUMN spf_results TEXT;
+                ALTER TABLE dmarc_record ADD COLUMN reasons TEXT;
+                UPDATE dmarc_record SET dkim_results = (
+                    SELECT json_group_array(json_object(
+                        'domain', domain, 'selector', selector, 'result', result,
+                        'result_received', result_received, 'human_result', human_result))
+                    FROM (SELECT * FROM dmarc_dkim k WHERE k.record_id = dmarc_record.id ORDER BY k.rowid))
+                WHERE id IN (SELECT record_id FROM dmarc_dkim);
+                UPDATE dmarc_record SET spf_results = (
+                    SELECT json_group_array(json_object(
+                        'domain', domain, 'scope', scope, 'result', result,
+                        'result_received', result_received, 'human_result', human_result))
+                    FROM (SELECT * FROM dmarc_spf s WHERE s.record_id = dmarc_record.id ORDER BY s.rowid))
+                WHERE id IN (SELECT record_id FROM dmarc_spf);
+                UPDATE dmarc_record SET reasons = (
+                    SELECT json_group_array(json_object('type', type, 'comment', comment))
+                    FROM (SELECT * FROM dmarc_reason o WHERE o.record_id = dmarc_record.id ORDER BY o.rowid))
+                WHERE id IN (SELECT record_id FROM dmarc_reason);
+                DROP TABLE dmarc_dkim;
+                DROP TABLE dmarc_spf;
+                DROP TABLE dmarc_reason;
+                """)
+        }
         return migrator
     }
 }

@@ -125,14 +125,15 @@ extension ReportStore {
     static func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
         let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
         let state: KnownInputState = failed ? .failed : .done
-        try db.cachedStatement(
+        let upsertRaw = try FastInsert(
+            db,
             sql: """
                 INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(sha256) DO UPDATE SET state = excluded.state
-                """
-        ).execute(arguments: [Data(input.sha256), input.size, input.encoding, Data(input.bytes), state.rawValue, Self.now()])
-        guard let rawID = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
+                ON CONFLICT(sha256) DO UPDATE SET state = excluded.state RETURNING id
+                """)
+        guard let rawID = try upsertRaw.runReturningInteger(
+            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding), .blob(input.bytes), .text(state.rawValue),
+            .integer(Self.now()))
         else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
         var messageID: Int64?
         if let message = input.message {
@@ -230,16 +231,17 @@ extension ReportStore {
         _ outcome: LoggedOutcome, rawInputID: Int64?, messageID: Int64? = nil, reportID: Int64?, tlsReportID: Int64? = nil,
         runID: Int64?, in db: Database
     ) throws {
-        try db.cachedStatement(
+        try FastInsert(
+            db,
             sql: """
                 INSERT INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id,
                     tls_report_id, mail_message_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
-            runID, now(), outcome.input, outcome.part, rawInputID, outcome.status.rawValue, outcome.kind,
-            outcome.code, outcome.reason, reportID, tlsReportID, messageID,
-        ])
+        ).run(
+            .integer(runID), .integer(now()), .text(outcome.input), .text(outcome.part), .integer(rawInputID),
+            .text(outcome.status.rawValue), .text(outcome.kind), .text(outcome.code), .text(outcome.reason), .integer(reportID),
+            .integer(tlsReportID), .integer(messageID))
     }
 
     /// Inserts a report and its children. Returns its row id and whether it was new.
@@ -248,21 +250,22 @@ extension ReportStore {
     ) throws -> (Int64, Bool) {
         let meta = report.metadata
         let errors = meta.errors.isEmpty ? nil : String(decoding: try JSONEncoder().encode(meta.errors), as: UTF8.self)
-        try db.cachedStatement(
+        let insertReport = try FastInsert(
+            db,
             sql: """
                 INSERT INTO dmarc_report(reporter, org_name, email, extra_contact_info, report_id, policy_domain,
                     begin, end, version, namespace, generator, errors, schema, record_count, message_count,
                     raw_input_id, input, part, imported_at, mail_message_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
-                """
-        ).execute(arguments: [
-            meta.reporterKey, meta.orgName, meta.email, meta.extraContactInfo, meta.reportID, report.policy.domain,
-            meta.dateRange.begin, meta.dateRange.end, report.version, report.namespace, meta.generator, errors,
-            report.isRFC9990 ? "rfc9990" : "rfc7489", report.records.count, report.messageCount,
-            rawInputID, input, part, now(), messageID,
-        ])
-        guard db.changesCount > 0 else {
+                ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING RETURNING id
+                """)
+        guard let reportID = try insertReport.runReturningInteger(
+            .text(meta.reporterKey), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo), .text(meta.reportID),
+            .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end), .text(report.version),
+            .text(report.namespace), .text(meta.generator), .text(errors), .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
+            .integer(Int64(report.records.count)), .integer(report.messageCount), .integer(rawInputID), .text(input), .text(part),
+            .integer(now()), .integer(messageID))
+        else {
             let existing = try Int64.fetchOne(
                 db,
                 sql: """
@@ -272,29 +275,23 @@ extension ReportStore {
                 arguments: [meta.reporterKey, meta.reportID, report.policy.domain, meta.dateRange.begin, meta.dateRange.end])
             return (existing ?? 0, false)
         }
-        let reportID = db.lastInsertedRowID
         let policy = report.policy
-        try db.cachedStatement(
+        try FastInsert(
+            db,
             sql: """
                 INSERT INTO dmarc_policy(report_id, domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
-            reportID, policy.domain, policy.adkim?.rawValue, policy.aspf?.rawValue, policy.p?.rawValue,
-            policy.sp?.rawValue, policy.np?.rawValue, policy.pct, policy.fo, policy.testing?.rawValue,
-            policy.discoveryMethod?.rawValue,
-        ])
+        ).run(
+            .integer(reportID), .text(policy.domain), .text(policy.adkim?.rawValue), .text(policy.aspf?.rawValue),
+            .text(policy.p?.rawValue), .text(policy.sp?.rawValue), .text(policy.np?.rawValue), .text(policy.pct), .text(policy.fo),
+            .text(policy.testing?.rawValue), .text(policy.discoveryMethod?.rawValue))
         let insertRecord = try FastInsert(
             db,
             sql: """
                 INSERT INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
-                    envelope_from, envelope_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    envelope_from, envelope_to, dkim_results, spf_results, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let insertReason = try FastInsert(db, sql: "INSERT INTO dmarc_reason(record_id, type, comment) VALUES (?, ?, ?)")
-        let insertDKIM = try FastInsert(
-            db, sql: "INSERT INTO dmarc_dkim(record_id, domain, selector, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
-        let insertSPF = try FastInsert(
-            db, sql: "INSERT INTO dmarc_spf(record_id, domain, scope, result, result_received, human_result) VALUES (?, ?, ?, ?, ?, ?)")
         let insertSource = try FastInsert(
             db,
             sql: """
@@ -317,21 +314,8 @@ extension ReportStore {
             try insertRecord.run(
                 .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
                 .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
-                .text(record.envelopeTo))
-            let recordID = db.lastInsertedRowID
-            for reason in record.reasons {
-                try insertReason.run(.integer(recordID), .text(reason.type?.rawValue), .text(reason.comment))
-            }
-            for dkim in record.dkimResults {
-                try insertDKIM.run(
-                    .integer(recordID), .text(dkim.domain), .text(dkim.selector), .text(dkim.result?.rawValue),
-                    .text(dkim.receivedResult), .text(dkim.humanResult))
-            }
-            for spf in record.spfResults {
-                try insertSPF.run(
-                    .integer(recordID), .text(spf.domain), .text(spf.scope?.rawValue), .text(spf.result?.rawValue),
-                    .text(spf.receivedResult), .text(spf.humanResult))
-            }
+                .text(record.envelopeTo), .utf8(RecordResultsColumns.dkim(record.dkimResults)),
+                .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)))
         }
         return (reportID, true)
     }

@@ -129,9 +129,10 @@ extension ReportStore {
             let dkim = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.begin, r.end, d.count, k.domain, k.selector, k.result FROM dmarc_report r
-                    JOIN dmarc_record d ON d.report_id = r.id JOIN dmarc_dkim k ON k.record_id = d.id
-                    WHERE r.policy_domain = ?\(filter)
+                    SELECT r.begin, r.end, d.count, k.value ->> 'domain' AS domain, k.value ->> 'selector' AS selector,
+                        k.value ->> 'result' AS result
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id, json_each(d.dkim_results) k
+                    WHERE r.policy_domain = ? AND d.dkim_results IS NOT NULL\(filter)
                     """,
                 arguments: arguments)
             while let row = try dkim.next() {
@@ -143,9 +144,9 @@ extension ReportStore {
             let spf = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.begin, r.end, d.count, s.domain, s.result FROM dmarc_report r
-                    JOIN dmarc_record d ON d.report_id = r.id JOIN dmarc_spf s ON s.record_id = d.id
-                    WHERE r.policy_domain = ?\(filter)
+                    SELECT r.begin, r.end, d.count, s.value ->> 'domain' AS domain, s.value ->> 'result' AS result
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id, json_each(d.spf_results) s
+                    WHERE r.policy_domain = ? AND d.spf_results IS NOT NULL\(filter)
                     """,
                 arguments: arguments)
             while let row = try spf.next() {
@@ -157,9 +158,9 @@ extension ReportStore {
             let reasons = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.begin, r.end, d.count, o.type FROM dmarc_report r
-                    JOIN dmarc_record d ON d.report_id = r.id JOIN dmarc_reason o ON o.record_id = d.id
-                    WHERE r.policy_domain = ?\(filter)
+                    SELECT r.begin, r.end, d.count, o.value ->> 'type' AS type
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id, json_each(d.reasons) o
+                    WHERE r.policy_domain = ? AND d.reasons IS NOT NULL\(filter)
                     """,
                 arguments: arguments)
             while let row = try reasons.next() {

@@ -38,20 +38,9 @@ extension ReportStore {
 
     static func records(ofReport reportID: Int64, in db: Database) throws -> [AggregateRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM dmarc_record WHERE report_id = ? ORDER BY id", arguments: [reportID]).map { row in
-            let id: Int64 = row["id"]
-            let reasons = try Row.fetchAll(db, sql: "SELECT type, comment FROM dmarc_reason WHERE record_id = ? ORDER BY rowid", arguments: [id])
-                .map { OverrideReason(type: ($0["type"] as String?).map(OverrideReasonType.init(rawValue:)), comment: $0["comment"]) }
-            let dkim = try Row.fetchAll(db, sql: "SELECT * FROM dmarc_dkim WHERE record_id = ? ORDER BY rowid", arguments: [id]).map {
-                DKIMAuthResult(
-                    domain: $0["domain"], selector: $0["selector"], result: ($0["result"] as String?).map(AuthResult.init(rawValue:)),
-                    receivedResult: $0["result_received"], humanResult: $0["human_result"])
-            }
-            let spf = try Row.fetchAll(db, sql: "SELECT * FROM dmarc_spf WHERE record_id = ? ORDER BY rowid", arguments: [id]).map {
-                SPFAuthResult(
-                    domain: $0["domain"], scope: ($0["scope"] as String?).map(SPFScope.init(rawValue:)),
-                    result: ($0["result"] as String?).map(AuthResult.init(rawValue:)),
-                    receivedResult: $0["result_received"], humanResult: $0["human_result"])
-            }
+            let reasons = try RecordResultsColumns.reasons(from: row["reasons"])
+            let dkim = try RecordResultsColumns.dkim(from: row["dkim_results"])
+            let spf = try RecordResultsColumns.spf(from: row["spf_results"])
             return AggregateRecord(
                 sourceIP: row["source_ip"], count: row["count"],
                 disposition: (row["disposition"] as String?).map(Disposition.init(rawValue:)),
@@ -74,7 +63,7 @@ extension ReportStore {
     public func tableCounts() throws(StoreError) -> [String: Int] {
         try read("counting rows") { db in
             var counts: [String: Int] = [:]
-            for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_dkim", "dmarc_spf", "dmarc_reason", "ingest_log"] {
+            for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_report_source", "dmarc_daily", "ingest_log"] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
             return counts
