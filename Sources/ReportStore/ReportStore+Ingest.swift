@@ -54,9 +54,8 @@ extension ReportStore {
             for pending in batch {
                 switch pending {
                 case .parsed(let input, let outcomes):
-                    try db.inSavepoint {
+                    try FastSavepoint.run("input", in: db) {
                         logged += try Self.record(input, outcomes: outcomes, runID: runID, in: db)
-                        return .commit
                     }
                 case .seen(let input, let part, let sha256):
                     let rawID = try Int64.fetchOne(
@@ -210,11 +209,10 @@ extension ReportStore {
         var status = IngestStatus.duplicate
         var failure: String?
         do {
-            try db.inSavepoint {
+            try FastSavepoint.run("report", in: db) {
                 let (id, inserted) = try insert()
                 reportRowID = id
                 status = inserted ? .imported : .duplicate
-                return .commit
             }
         } catch {
             status = .failed

@@ -303,3 +303,18 @@ import TestSupport
         #expect(throws: IngestError.self) { try parse(deep) }
     }
 }
+
+/// Source addresses in one canonical text, so that one host is one source however it was written.
+@Suite struct IPAddressTextTests {
+    @Test func addressesTakeTheirCanonicalForm() {
+        #expect(IPAddressText.canonical(" 192.0.2.1\n") == "192.0.2.1")
+        #expect(IPAddressText.canonical("0.0.0.0") == "0.0.0.0")
+        #expect(IPAddressText.canonical("2001:DB8:0:0::1") == "2001:db8::1")
+        #expect(IPAddressText.canonical("::FFFF:192.0.2.1") == "::ffff:192.0.2.1")
+        // Not addresses: kept as written (trimmed), never reinterpreted.
+        #expect(IPAddressText.canonical("192.0.2.01") == "192.0.2.01")
+        #expect(IPAddressText.canonical("192.0.2") == "192.0.2")
+        #expect(IPAddressText.canonical("0x7f.0.0.1") == "0x7f.0.0.1")
+        #expect(IPAddressText.canonical("mail.example.com") == "mail.example.com")
+    }
+}

@@ -10,7 +10,9 @@ enum IPAddressText {
     static func canonical(_ text: String) -> String {
         let trimmed = text.trimmedWhitespace()
         var v4 = in_addr()
-        if inet_pton(AF_INET, trimmed, &v4) == 1 { return format(AF_INET, &v4) ?? trimmed }
+        // glibc's inet_pton takes only four decimal parts without leading zeros: the text it
+        // accepts is already the canonical form.
+        if inet_pton(AF_INET, trimmed, &v4) == 1 { return trimmed }
         var v6 = in6_addr()
         if inet_pton(AF_INET6, trimmed, &v6) == 1 { return format(AF_INET6, &v6) ?? trimmed }
         return trimmed

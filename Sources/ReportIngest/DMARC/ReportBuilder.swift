@@ -39,8 +39,10 @@ struct ReportBuilder {
     private var dkim = DKIMAuthResult(domain: nil, result: nil)
     private var spf = SPFAuthResult(domain: nil, result: nil)
 
+    /// One record's values as read, before they are checked.
     private struct RecordFields {
-        var values: [Field: String] = [:]
+        var sourceIP, count, disposition, alignedDKIM, alignedSPF: String?
+        var headerFrom, envelopeFrom, envelopeTo: String?
         var reasons: [OverrideReason] = []
         var dkim: [DKIMAuthResult] = []
         var spf: [SPFAuthResult] = []
@@ -81,7 +83,7 @@ struct ReportBuilder {
 
     /// Handles an element start. Returns `true` when the reader should skip its subtree.
     private mutating func startElement(_ reader: XMLStreamReader) throws -> Bool {
-        let name = reader.localName
+        let name = reader.localNameBytes
         guard let parent = stack.last else {
             // Outside <feedback>: the root, a stray wrapper, or what follows the report.
             if isComplete { return true }
@@ -91,7 +93,7 @@ struct ReportBuilder {
                 return false
             }
             if reader.depth == 0 {
-                rootName = name
+                rootName = name.string
                 wrapperIsOpen = !reader.isEmptyElement
                 return false
             }
@@ -124,7 +126,7 @@ struct ReportBuilder {
             guard text.utf8.count + reader.valueLength <= limits.maxFieldBytes else {
                 throw IngestError(.tooLarge, "text of <\(field)> exceeds \(limits.maxFieldBytes) bytes (line \(reader.line))")
             }
-            text += reader.value
+            if text.isEmpty { text = reader.value } else { text += reader.value }
         case .reason?:
             guard reasonText.utf8.count + reader.valueLength <= limits.maxFieldBytes else {
                 throw IngestError(.tooLarge, "text of <reason> exceeds \(limits.maxFieldBytes) bytes (line \(reader.line))")
@@ -164,8 +166,14 @@ struct ReportBuilder {
         switch field {
         case .error:
             if let optional { errors.append(optional) }
-        case .sourceIP, .count, .disposition, .alignedDKIM, .alignedSPF, .headerFrom, .envelopeFrom, .envelopeTo:
-            record.values[field] = value
+        case .sourceIP: record.sourceIP = value
+        case .count: record.count = value
+        case .disposition: record.disposition = value
+        case .alignedDKIM: record.alignedDKIM = value
+        case .alignedSPF: record.alignedSPF = value
+        case .headerFrom: record.headerFrom = value
+        case .envelopeFrom: record.envelopeFrom = value
+        case .envelopeTo: record.envelopeTo = value
         case .reasonType: reason.type = OverrideReasonType(normalizing: value)
         case .reasonComment: reason.comment = optional
         case .dkimDomain: dkim.domain = optional
@@ -192,10 +200,10 @@ struct ReportBuilder {
     }
 
     private func makeRecord(number: Int) throws -> AggregateRecord {
-        let values = record.values
+        let values = record
         // An empty or missing source_ip is kept as "" (unknown source): the messages still count.
-        let ipText = values[.sourceIP] ?? ""
-        guard let countText = values[.count], !countText.isEmpty else {
+        let ipText = values.sourceIP ?? ""
+        guard let countText = values.count, !countText.isEmpty else {
             throw IngestError(.missingField, "record \(number): row/count is missing or empty")
         }
         guard let count = NumberText.integer(countText, allowFraction: false), count >= 0 else {
@@ -204,13 +212,13 @@ struct ReportBuilder {
         return AggregateRecord(
             sourceIP: IPAddressText.canonical(ipText),
             count: count,
-            disposition: values[.disposition].flatMap(Disposition.init(normalizing:)),
-            dkim: values[.alignedDKIM].flatMap(AlignedVerdict.init(normalizing:)),
-            spf: values[.alignedSPF].flatMap(AlignedVerdict.init(normalizing:)),
+            disposition: values.disposition.flatMap(Disposition.init(normalizing:)),
+            dkim: values.alignedDKIM.flatMap(AlignedVerdict.init(normalizing:)),
+            spf: values.alignedSPF.flatMap(AlignedVerdict.init(normalizing:)),
             reasons: record.reasons,
-            headerFrom: values[.headerFrom].flatMap { $0.isEmpty ? nil : $0 },
-            envelopeFrom: values[.envelopeFrom].flatMap { $0.isEmpty ? nil : $0 },
-            envelopeTo: values[.envelopeTo].flatMap { $0.isEmpty ? nil : $0 },
+            headerFrom: values.headerFrom.flatMap { $0.isEmpty ? nil : $0 },
+            envelopeFrom: values.envelopeFrom.flatMap { $0.isEmpty ? nil : $0 },
+            envelopeTo: values.envelopeTo.flatMap { $0.isEmpty ? nil : $0 },
             dkimResults: record.dkim,
             spfResults: record.spf)
     }
@@ -262,7 +270,7 @@ struct ReportBuilder {
     }
 
     /// The scope of a child element, or `nil` for elements the model does not keep.
-    static func child(named name: String, of parent: Scope) -> Scope? {
+    static func child(named name: ElementName, of parent: Scope) -> Scope? {
         switch parent {
         case .feedback:
             switch name {

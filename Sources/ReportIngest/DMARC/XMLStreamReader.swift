@@ -1,4 +1,5 @@
 import CLibXML2
+import Glibc
 import ReportModel
 
 /// A forward-only pull reader over libxml2's `xmlTextReader`: the only place that calls libxml2.
@@ -108,6 +109,11 @@ final class XMLStreamReader {
     var depth: Int { Int(xmlTextReaderDepth(reader)) }
     var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
     var localName: String { xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? "" }
+    /// The local name's bytes, owned by the reader until it moves on: matched without making a String.
+    var localNameBytes: ElementName {
+        guard let name = xmlTextReaderConstLocalName(reader) else { return ElementName(bytes: UnsafeBufferPointer(start: nil, count: 0)) }
+        return ElementName(bytes: UnsafeBufferPointer(start: name, count: Int(xmlStrlen(name))))
+    }
     var namespaceURI: String? { xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) } }
     var value: String { xmlTextReaderConstValue(reader).map { String(cString: $0) } ?? "" }
     var valueLength: Int { xmlTextReaderConstValue(reader).map { Int(xmlStrlen($0)) } ?? 0 }
@@ -117,4 +123,20 @@ final class XMLStreamReader {
 /// A fatal libxml2 error.
 struct XMLReadError: Error {
     var failure: XMLStreamReader.ParseFailure
+}
+
+/// An element name as libxml2 holds it, compared with literal names byte for byte.
+struct ElementName {
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    static func == (name: ElementName, literal: StaticString) -> Bool {
+        guard name.bytes.count == literal.utf8CodeUnitCount else { return false }
+        guard let base = name.bytes.baseAddress else { return literal.utf8CodeUnitCount == 0 }
+        return memcmp(base, literal.utf8Start, name.bytes.count) == 0
+    }
+
+    /// Pattern matching in a `switch` over literal names.
+    static func ~= (literal: StaticString, name: ElementName) -> Bool { name == literal }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }
