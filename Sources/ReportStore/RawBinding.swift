@@ -35,58 +35,68 @@ struct FastInsert {
     @discardableResult
     private func run(_ values: [RawValue], returning: Bool) throws -> Int64? {
         let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
+        // Every text and blob is copied once into one buffer, bound in place (SQLITE_STATIC)
+        // and stepped while the buffer lives: SQLite would otherwise allocate and copy each.
+        var length = 0
+        for value in values {
             switch value {
-            case .integer(let number?):
-                sqlite3_bind_int64(handle, index, number)
-            case .integer(nil):
-                sqlite3_bind_null(handle, index)
-            case .blob(let bytes):
-                bytes.withUnsafeBytes { buffer in
-                    // A null pointer would bind NULL: no bytes bind a zero-length blob.
-                    guard let base = buffer.baseAddress, buffer.count > 0 else {
-                        _ = sqlite3_bind_zeroblob(handle, index, 0)
-                        return
-                    }
-                    _ = sqlite3_bind_blob(handle, index, base, Int32(buffer.count), Self.transient)
-                }
-            case .text(let text?):
-                var text = text
-                text.withUTF8 { buffer in
-                    // An empty buffer may have no address, and a null pointer would bind NULL.
-                    guard let base = buffer.baseAddress, buffer.count > 0 else {
-                        _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                        return
-                    }
-                    _ = sqlite3_bind_text(
-                        handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
-                }
-            case .utf8(let bytes?):
-                bytes.withUnsafeBufferPointer { buffer in
-                    guard let base = buffer.baseAddress, buffer.count > 0 else {
-                        _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                        return
-                    }
-                    _ = sqlite3_bind_text(
-                        handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(buffer.count), Self.transient)
-                }
-            case .text(nil), .utf8(nil):
-                sqlite3_bind_null(handle, index)
+            case .text(let text?): length += text.utf8.count
+            case .utf8(let bytes?), .blob(let bytes): length += bytes.count
+            default: break
             }
         }
-        let code = sqlite3_step(handle)
-        let value = returning && code == SQLITE_ROW ? sqlite3_column_int64(handle, 0) : nil
-        guard code == SQLITE_DONE || code == SQLITE_ROW else {
-            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(code)"
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(length)
+        for value in values {
+            switch value {
+            case .text(let text?): scratch.append(contentsOf: text.utf8)
+            case .utf8(let bytes?), .blob(let bytes): scratch.append(contentsOf: bytes)
+            default: break
+            }
         }
-        // A RETURNING statement finishes its work on the first step; reset ends it.
-        sqlite3_reset(handle)
-        return value
+        return try scratch.withUnsafeBufferPointer { buffer throws -> Int64? in
+            var offset = 0
+            func bytes(_ count: Int) -> UnsafePointer<UInt8> {
+                defer { offset += count }
+                // A zero-length value still needs an address: a null pointer binds NULL.
+                guard count > 0, let base = buffer.baseAddress else { return Self.empty }
+                return base + offset
+            }
+            for (position, value) in values.enumerated() {
+                let index = Int32(position + 1)
+                switch value {
+                case .integer(let number?):
+                    sqlite3_bind_int64(handle, index, number)
+                case .text(let text?):
+                    let count = text.utf8.count
+                    sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes(count)).assumingMemoryBound(to: CChar.self), Int32(count), nil)
+                case .utf8(let utf8?):
+                    sqlite3_bind_text(
+                        handle, index, UnsafeRawPointer(bytes(utf8.count)).assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
+                case .blob(let blob):
+                    sqlite3_bind_blob(handle, index, bytes(blob.count), Int32(blob.count), nil)
+                case .integer(nil), .text(nil), .utf8(nil):
+                    sqlite3_bind_null(handle, index)
+                }
+            }
+            let code = sqlite3_step(handle)
+            let value = returning && code == SQLITE_ROW ? sqlite3_column_int64(handle, 0) : nil
+            guard code == SQLITE_DONE || code == SQLITE_ROW else {
+                let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(code)"
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+            // A RETURNING statement finishes its work on the first step; reset ends it. No
+            // pointer into the buffer outlives it.
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            return value
+        }
     }
+
+    /// An address for zero-length values bound in place.
+    private static var empty: UnsafePointer<UInt8> { StaticString("").utf8Start }
 
     /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

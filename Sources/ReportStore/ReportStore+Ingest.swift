@@ -44,32 +44,51 @@ extension ReportStore {
         }
     }
 
-    /// Stores a batch of inputs in one transaction, each input in a savepoint of its own (each
-    /// report in one more), so that one input's failure leaves the others in.
+    /// Stores a batch of inputs in one transaction, each report in a savepoint of its own, so
+    /// that a report that cannot be stored leaves the rest in.
     /// - Returns: the log rows, input by input, in order.
     public func recordBatch(_ batch: [PendingInput], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
         guard !batch.isEmpty else { return [] }
         return try write("storing \(batch.count) inputs") { db in
+            try Self.record(batch, runID: runID, in: db)
+        }
+    }
+
+    /// Stores batches in one transaction, as `next` hands them over, until it returns nil: a
+    /// commit writes every page the transaction touched into the WAL, and with keys spread over
+    /// the b-trees a batch touches most of their pages, so fewer commits write far less.
+    /// - Returns: the log rows of every batch, in order, once they are committed.
+    public func recordBatches(runID: Int64?, next: () -> [PendingInput]?) throws(StoreError) -> [LoggedOutcome] {
+        try write("storing inputs") { db in
             var logged: [LoggedOutcome] = []
-            for pending in batch {
-                switch pending {
-                case .parsed(let input, let outcomes):
-                    try FastSavepoint.run("input", in: db) {
-                        logged += try Self.record(input, outcomes: outcomes, runID: runID, in: db)
-                    }
-                case .seen(let input, let part, let sha256):
-                    let rawID = try Int64.fetchOne(
-                        db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
-                    let outcome = LoggedOutcome(input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
-                    try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
-                    logged.append(outcome)
-                case .unreadable(let outcome):
-                    try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
-                    logged.append(outcome)
-                }
+            while let batch = next() {
+                logged += try Self.record(batch, runID: runID, in: db)
             }
             return logged
         }
+    }
+
+    /// Stores one batch inside the caller's transaction.
+    static func record(_ batch: [PendingInput], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
+        var logged: [LoggedOutcome] = []
+        for pending in batch {
+            switch pending {
+            case .parsed(let input, let outcomes):
+                // No savepoint of its own: only a report can fail on its content, and each has
+                // one; any other failure (a full disk) ends the whole transaction.
+                logged += try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+            case .seen(let input, let part, let sha256):
+                let rawID = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
+                let outcome = LoggedOutcome(input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
+                try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
+                logged.append(outcome)
+            case .unreadable(let outcome):
+                try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
+                logged.append(outcome)
+            }
+        }
+        return logged
     }
 
     /// Stores an input, every report found in it and the ingest log, in one transaction; each

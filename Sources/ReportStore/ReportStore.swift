@@ -26,6 +26,7 @@ public final class ReportStore: Sendable {
         configuration.readonly = readOnly
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         self.path = path
         do {

@@ -1,16 +1,10 @@
 import Dispatch
 import ReportIngest
 import ReportStore
-import Synchronization
-
-/// The outcome of a batch written on the writer queue.
-final class WriteSlot: Sendable {
-    let result = Mutex<Result<[LoggedOutcome], StoreError>?>(nil)
-}
 
 /// The inputs of one batch: read and hashed, then parsed on every core and stored in one
-/// transaction when the batch is full (or at the end). The store writes a batch on its own
-/// queue while the next one is read and parsed; at most one write is under way.
+/// transaction when the batch is full (or at the end). A ``BatchWriter`` stores batches on its
+/// own queue while the next ones are read and parsed, several batches to a transaction.
 final class IngestBatch {
     /// A batch holds at most this many inputs...
     static let maxUnits = 256
@@ -26,13 +20,12 @@ final class IngestBatch {
     var summary = IngestSummary()
     /// Inputs with a failure in any part, so far.
     private(set) var failedInputs: Set<String> = []
-    private let writer = DispatchQueue(label: "mailtally.ingest.writer")
-    private let writing = DispatchGroup()
-    private var inFlight: WriteSlot?
+    private let writer: BatchWriter
 
     init(pipeline: IngestPipeline, runID: Int64) {
         self.pipeline = pipeline
         self.runID = runID
+        writer = BatchWriter(store: pipeline.store, runID: runID)
     }
 
     var isFull: Bool { units.count >= Self.maxUnits || unitBytes >= Self.maxBytes || ready.count >= Self.maxUnits }
@@ -71,27 +64,18 @@ final class IngestBatch {
         units.removeAll(keepingCapacity: true)
         unitBytes = 0
         ready.removeAll(keepingCapacity: true)
-        try collect()
-        let slot = WriteSlot()
-        inFlight = slot
-        let store = pipeline.store
-        let runID = runID
-        writing.enter()
-        writer.async { [writing] in
-            let result = Result { () throws(StoreError) -> [LoggedOutcome] in try store.recordBatch(batch, runID: runID) }
-            slot.result.withLock { $0 = result }
-            writing.leave()
-        }
+        try writer.submit(batch)
+        count(writer.takeCommitted())
         if wait { try collect() }
     }
 
-    /// Waits for the write under way and counts its outcomes.
+    /// Commits everything submitted, waits for the writer and counts its outcomes.
     private func collect() throws(StoreError) {
-        guard let slot = inFlight else { return }
-        writing.wait()
-        inFlight = nil
-        guard let result = slot.result.withLock({ $0 }) else { return }
-        for outcome in try result.get() {
+        count(try writer.finish())
+    }
+
+    private func count(_ outcomes: [LoggedOutcome]) {
+        for outcome in outcomes {
             summary.count(outcome)
             if outcome.status == .failed { failedInputs.insert(outcome.input) }
             pipeline.logger.debug("\(outcome.input) \(outcome.part): \(outcome.status.rawValue)")

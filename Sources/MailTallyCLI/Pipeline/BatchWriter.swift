@@ -1,0 +1,110 @@
+import Dispatch
+import Foundation
+import ReportStore
+
+/// Writes parsed batches on a queue of its own, several batches to a transaction: the writer
+/// takes the batches that arrive within `commitInterval` of the first into one transaction, then
+/// commits. At most one batch waits for it, so parsing stays at most one batch ahead and memory
+/// stays flat. Log rows are handed back only once their transaction has committed.
+final class BatchWriter: @unchecked Sendable {
+    /// How long a transaction stays open for more batches.
+    static let commitInterval: TimeInterval = 1
+
+    private let store: ReportStore
+    private let runID: Int64
+    private let queue = DispatchQueue(label: "mailtally.ingest.writer")
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var waiting: [PendingInput]?
+    private var closing = false
+    private var running = false
+    private var committed: [LoggedOutcome] = []
+    private var failure: StoreError?
+
+    init(store: ReportStore, runID: Int64) {
+        self.store = store
+        self.runID = runID
+    }
+
+    /// Hands a batch to the writer, waiting while an earlier one still waits.
+    /// - Throws: the error that stopped the writer, if it stopped.
+    func submit(_ batch: [PendingInput]) throws(StoreError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting != nil && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        waiting = batch
+        closing = false
+        if !running {
+            running = true
+            queue.async { self.run() }
+        }
+        condition.broadcast()
+    }
+
+    /// The log rows committed since the last call.
+    func takeCommitted() -> [LoggedOutcome] {
+        condition.lock()
+        defer { condition.unlock() }
+        defer { committed.removeAll() }
+        return committed
+    }
+
+    /// Commits what was submitted and waits for the writer to stop.
+    /// - Returns: the log rows not taken yet.
+    /// - Throws: the error that stopped the writer, if it stopped.
+    func finish() throws(StoreError) -> [LoggedOutcome] {
+        condition.lock()
+        defer { condition.unlock() }
+        closing = true
+        condition.broadcast()
+        while running { condition.wait() }
+        if let failure { throw failure }
+        defer { committed.removeAll() }
+        return committed
+    }
+
+    /// The writer's loop: one transaction per group of batches, until there is nothing to write.
+    private func run() {
+        while let first = next(until: .distantFuture) {
+            let deadline = Date(timeIntervalSinceNow: Self.commitInterval)
+            var pending: [PendingInput]? = first
+            let result = Result { () throws(StoreError) -> [LoggedOutcome] in
+                try store.recordBatches(runID: runID) {
+                    if let batch = pending {
+                        pending = nil
+                        return batch
+                    }
+                    return next(until: deadline)
+                }
+            }
+            condition.lock()
+            switch result {
+            case .success(let rows): committed += rows
+            case .failure(let error): failure = error
+            }
+            let stop = failure != nil
+            if stop { running = false }
+            condition.broadcast()
+            condition.unlock()
+            if stop { return }
+        }
+        condition.lock()
+        running = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, waiting for it until `deadline`; nil at the deadline or when closing.
+    private func next(until deadline: Date) -> [PendingInput]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting == nil && !closing {
+            if !condition.wait(until: deadline) { break }
+        }
+        guard let batch = waiting else { return nil }
+        waiting = nil
+        condition.broadcast()
+        return batch
+    }
+}
