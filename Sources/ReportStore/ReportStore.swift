@@ -74,10 +74,15 @@ public final class ReportStore: Sendable {
         }
     }
 
-    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`: "ok" for a sound file in which
+    /// every reference finds its row (ingest writes with the checks off, see `recordBatches`).
     public func integrityCheck() throws(StoreError) -> String {
         try read("checking integrity") { db in
-            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+            let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) refers to a missing \(row[2] as String? ?? "?") row"
+            }
+            return ([integrity] + orphans).filter { $0 != "ok" || orphans.isEmpty }.joined(separator: "\n")
         }
     }
 }

@@ -85,3 +85,27 @@ import TestSupport
         #expect(tables.isEmpty)
     }
 }
+
+/// Ingest writes with SQLite's foreign key checks off; the integrity check looks for orphans.
+@Suite struct IntegrityCheckTests {
+    @Test func ingestLeavesNoOrphansAndAnOrphanIsFound() throws {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("i.sqlite").path
+        let store = try ReportStore(path: path)
+        let bytes = Array("<feedback/>".utf8)
+        let input = StoredInput(input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        let report = StoreTests.report()
+        let logged = try store.recordBatches(runID: nil, next: { () -> [PendingInput]? in nil })
+        #expect(logged.isEmpty)
+        var batches = [[PendingInput.parsed(input, [.dmarc(report, part: "")])]]
+        #expect(try store.recordBatches(runID: nil) { batches.popLast() }.map(\.status) == [.imported])
+        #expect(try store.integrityCheck() == "ok")
+
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "INSERT INTO dmarc_record(report_id, source_ip, count) VALUES (999, '192.0.2.9', 1)")
+        }
+        try queue.close()
+        #expect(try store.integrityCheck().contains("dmarc_record row"))
+    }
+}
