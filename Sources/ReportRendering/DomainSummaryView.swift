@@ -6,28 +6,41 @@ public struct DomainSummaryView: Sendable {
     public var summary: DomainSummary
     /// Disposition names to show as columns, in order, across all domains.
     public var dispositionColumns: [String]
-    /// The domain's sending sources (correlation rows by source with a DMARC side), biggest first.
+    /// The domain's biggest sending sources (correlation rows by source with a DMARC side),
+    /// biggest first: the first ``topSourceCount``.
     public var sources: [CorrelationRow]
+    /// Sources and messages per class, in class order, over all the domain's sources; classes
+    /// without sources are left out.
+    public var classTallies: [SourceClassTally]
 
+    /// How many of the biggest sources a view keeps.
+    public static let topSourceCount = 10
+
+    /// - Parameter sources: the domain's correlation rows by source (all of them: the classes
+    ///   are counted over all, and only the biggest are kept).
     public init(summary: DomainSummary, dispositionColumns: [String], sources: [CorrelationRow] = []) {
         self.summary = summary
         self.dispositionColumns = dispositionColumns
-        self.sources = sources.filter { $0.dmarc.messages > 0 }.sorted { ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source) }
+        let sending = sources.filter { $0.dmarc.messages > 0 }
+        classTallies = SourceClassTally.tally(sending)
+        self.sources = Array(sending.sorted { ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source) }.prefix(Self.topSourceCount))
     }
 
-    /// Views for a list of summaries, sharing one set of disposition columns
-    /// (`none`, `quarantine`, `reject` first, then any other value seen, alphabetically).
-    /// - Parameter sources: correlation rows by source, of any domains.
-    public static func views(for summaries: [DomainSummary], sources: [CorrelationRow] = []) -> [DomainSummaryView] {
+    /// Disposition names to show as columns for these summaries: `none`, `quarantine`,
+    /// `reject` first, then any other value seen, alphabetically.
+    public static func dispositionColumns(for summaries: [DomainSummary]) -> [String] {
         let standard = ["none", "quarantine", "reject"]
         let seen = Set(summaries.flatMap { $0.dmarc.disposition.keys })
-        let columns = standard + seen.subtracting(standard).sorted()
+        return standard + seen.subtracting(standard).sorted()
+    }
+
+    /// Views for a list of summaries, sharing one set of disposition columns.
+    /// - Parameter sources: correlation rows by source, of any domains.
+    public static func views(for summaries: [DomainSummary], sources: [CorrelationRow] = []) -> [DomainSummaryView] {
+        let columns = dispositionColumns(for: summaries)
         let byDomain = Dictionary(grouping: sources, by: \.domain)
         return summaries.map { DomainSummaryView(summary: $0, dispositionColumns: columns, sources: byDomain[$0.domain] ?? []) }
     }
-
-    /// Sources and messages per class, in class order; classes without sources are left out.
-    public var classTallies: [SourceClassTally] { SourceClassTally.tally(sources) }
 
     /// "authorised 3 sources, 3,995 messages; suspicious 1 source, 44 messages".
     var classLine: String {

@@ -22,25 +22,30 @@ extension MailTally {
             let resolver = try self.resolver.makeResolver()
             let database = try store.open(mustExist: true)
             let period = try query.period()
-            let dmarc: [String: DMARCTotals]
-            let tls: [String: TLSTotals]
-            let breakdowns: [String: TLSBreakdown]
-            let sources: [CorrelationRow]
+            let summaries: [DomainSummary]
+            let views: [DomainSummaryView]
             do {
-                dmarc = try database.dmarcTotals(domains: query.normalizedDomains, period: period)
-                tls = try database.tlsTotals(domains: query.normalizedDomains, period: period)
-                breakdowns = try database.tlsBreakdowns(domains: query.normalizedDomains, period: period)
-                sources = try Correlate.correlation(
-                    database, by: .source, resolver: resolver, domains: query.normalizedDomains, period: period, countReports: false)
+                let dmarc = try database.dmarcTotals(domains: query.normalizedDomains, period: period)
+                let tls = try database.tlsTotals(domains: query.normalizedDomains, period: period)
+                let breakdowns = try database.tlsBreakdowns(domains: query.normalizedDomains, period: period)
+                summaries = Set(dmarc.keys).union(tls.keys).sorted().map { domain in
+                    DomainSummary(
+                        domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals(),
+                        tlsBreakdown: breakdowns[domain])
+                }
+                // The sources one domain at a time: a view keeps its classes and biggest sources,
+                // so memory holds one domain's sources, not every domain's.
+                let builder = try CorrelationQuery.builder(database, resolver: resolver)
+                let columns = DomainSummaryView.dispositionColumns(for: summaries)
+                views = try summaries.map { summary throws(StoreError) in
+                    let sources = try CorrelationQuery.rows(
+                        database, by: .source, builder: builder, domains: [summary.domain], period: period, countReports: false)
+                    return DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
+                }
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
-            let summaries = Set(dmarc.keys).union(tls.keys).sorted().map { domain in
-                DomainSummary(
-                    domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals(),
-                    tlsBreakdown: breakdowns[domain])
-            }
-            Terminal.write(query.format.summaryRenderer(width: Terminal.width).render(DomainSummaryView.views(for: summaries, sources: sources)))
+            Terminal.write(query.format.summaryRenderer(width: Terminal.width).render(views))
         }
     }
 }
