@@ -54,9 +54,10 @@ public enum Escape {
 
     /// Text for a terminal: control characters (escape sequences included) replaced.
     public static func terminal(_ value: String) -> String {
-        String(value.unicodeScalars.map { scalar -> Character in
-            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : Character(scalar)
-        })
+        // Most values hold no control character: they are returned as they are.
+        func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
+        guard value.unicodeScalars.contains(where: isControl) else { return value }
+        return String(value.unicodeScalars.map { scalar -> Character in isControl(scalar) ? "?" : Character(scalar) })
     }
 
 }

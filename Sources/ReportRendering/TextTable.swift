@@ -14,10 +14,30 @@ struct TextTable {
 
     /// The width of the table laid out in columns.
     var width: Int {
-        let cells = [header] + rows.map { $0.map(Escape.terminal) }
-        return header.indices.reduce(0) { total, column in
-            total + (cells.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0) + (column == 0 ? 0 : 2)
+        columnWidths([header] + rows.map { $0.map(Escape.terminal) }).enumerated().reduce(0) { total, column in
+            total + column.element + (column.offset == 0 ? 0 : 2)
         }
+    }
+
+    /// The widest cell of each column, in characters.
+    private func columnWidths(_ cells: [[String]]) -> [Int] {
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in cells {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], Self.characters(cell))
+            }
+        }
+        return widths
+    }
+
+    /// The number of characters of `text`: its byte count when it is ASCII, which most cells are.
+    static func characters(_ text: String) -> Int {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
+    }
+
+    /// Whether a cell reads as a number (digits, separators, a percent sign or a dash).
+    static func isNumeric(_ cell: String) -> Bool {
+        cell.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || $0 == "." || $0 == "%" || $0 == "–" || $0 == "," }
     }
 
     func renderAsBlocks() -> String {
@@ -33,26 +53,21 @@ struct TextTable {
 
     func renderAsTable() -> String {
         let cells = [header] + rows.map { $0.map(Escape.terminal) }
-        var widths = [Int](repeating: 0, count: header.count)
-        for row in cells {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
-            }
-        }
+        let widths = columnWidths(cells)
         let numeric = (0..<header.count).map { column in
-            rows.allSatisfy { row in
-                column < row.count && row[column].allSatisfy { $0.isNumber || $0 == "." || $0 == "%" || $0 == "–" || $0 == "," }
-            } && !rows.isEmpty
+            rows.allSatisfy { row in column < row.count && Self.isNumeric(row[column]) } && !rows.isEmpty
         }
         var lines: [String] = []
         for (rowIndex, row) in cells.enumerated() {
             var line = ""
             for (index, cell) in row.enumerated() where index < widths.count {
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                let padding = String(repeating: " ", count: widths[index] - Self.characters(cell))
                 line += index == 0 ? "" : "  "
                 line += numeric[index] && rowIndex > 0 ? padding + cell : cell + padding
             }
-            lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
+            // Without the trailing spaces (bytes: a space is one byte in UTF-8).
+            let kept = line.utf8.reversed().drop { $0 == UInt8(ascii: " ") }.count
+            lines.append(String(decoding: line.utf8.prefix(kept), as: UTF8.self))
             if rowIndex == 0 {
                 lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
             }
