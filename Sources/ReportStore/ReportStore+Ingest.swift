@@ -186,7 +186,12 @@ extension ReportStore {
         for outcome in outcomes {
             switch outcome {
             case .dmarc(let report, let part):
-                let row = try Self.storeReport(kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
+                // The one constraint a DMARC report's content can break is checked first: the
+                // report needs no savepoint.
+                let row = try Self.storeReport(
+                    kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db,
+                    problem: Self.schemaProblem(of: report), savepoint: false
+                ) {
                     try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
                 }
                 logged.append(row)
@@ -232,30 +237,52 @@ extension ReportStore {
 
     // MARK: - Rows
 
-    /// Inserts one report inside a savepoint and logs the outcome: imported, duplicate, or failed
-    /// with nothing of it left behind.
+    /// Inserts one report and logs the outcome: imported, duplicate, or failed with nothing of it
+    /// left behind.
+    /// - Parameters:
+    ///   - problem: why the schema would refuse the report, found before writing anything: such a
+    ///     report fails without being written.
+    ///   - savepoint: write inside a savepoint, so that a refusal the check did not foresee rolls
+    ///     back the report alone. Without it, such a failure ends the whole transaction (nothing
+    ///     is half-written either way); a savepoint copies every page the report touches.
     static func storeReport(
         kind: String, input: String, part: String, rawInputID: Int64, messageID: Int64?, runID: Int64?, in db: Database,
-        insert: () throws -> (Int64, Bool)
+        problem: String? = nil, savepoint: Bool = true, insert: () throws -> (Int64, Bool)
     ) throws -> LoggedOutcome {
         var reportRowID: Int64?
         var status = IngestStatus.duplicate
         var failure: String?
-        do {
-            try FastSavepoint.run("report", in: db) {
-                let (id, inserted) = try insert()
-                reportRowID = id
-                status = inserted ? .imported : .duplicate
-            }
-        } catch {
+        if let problem {
             status = .failed
-            failure = "\(error)"
+            failure = problem
+        } else if !savepoint {
+            let (id, inserted) = try insert()
+            reportRowID = id
+            status = inserted ? .imported : .duplicate
+        } else {
+            do {
+                try FastSavepoint.run("report", in: db) {
+                    let (id, inserted) = try insert()
+                    reportRowID = id
+                    status = inserted ? .imported : .duplicate
+                }
+            } catch {
+                status = .failed
+                failure = "\(error)"
+            }
         }
         let row = LoggedOutcome(
             input: input, part: part, status: status, kind: kind, code: failure == nil ? nil : "store", reason: failure)
         try log(row, rawInputID: rawInputID, messageID: messageID, reportID: kind == "dmarc" ? reportRowID : nil,
             tlsReportID: kind == "tlsrpt" ? reportRowID : nil, runID: runID, in: db)
         return row
+    }
+
+    /// Why the schema would refuse a DMARC report: a record's count below zero (`CHECK (count >= 0)`).
+    /// Every other column is filled from values the model always has.
+    static func schemaProblem(of report: AggregateReport) -> String? {
+        guard let index = report.records.firstIndex(where: { $0.count < 0 }) else { return nil }
+        return "record \(index + 1): count \(report.records[index].count) is negative"
     }
 
     static func log(
