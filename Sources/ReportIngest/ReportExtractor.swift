@@ -71,7 +71,7 @@ public struct ReportExtractor: Sendable {
     /// not already compressed.
     public static func storedForm(of bytes: [UInt8]) -> (encoding: String, bytes: [UInt8]) {
         guard ContainerKind.sniff(bytes) == .plain, bytes.count > 64,
-            let packed = Inflater.deflate(bytes), packed.count < bytes.count
+            let packed = Inflater.deflate(bytes, level: 1), packed.count < bytes.count
         else { return ("identity", bytes) }
         return ("zlib", packed)
     }

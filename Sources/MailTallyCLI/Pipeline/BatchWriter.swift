@@ -7,9 +7,10 @@ import ReportStore
 /// commits. At most one batch waits for it, so parsing stays at most one batch ahead and memory
 /// stays flat. Log rows are handed back only once their transaction has committed.
 final class BatchWriter: @unchecked Sendable {
-    /// How long a transaction stays open for more batches.
-    static let commitInterval: TimeInterval = 1
+    /// How long a transaction stays open for more batches, by default.
+    static let defaultCommitInterval: TimeInterval = 1
 
+    private let commitInterval: TimeInterval
     private let store: ReportStore
     private let runID: Int64
     private let queue = DispatchQueue(label: "mailtally.ingest.writer")
@@ -21,9 +22,10 @@ final class BatchWriter: @unchecked Sendable {
     private var committed: [LoggedOutcome] = []
     private var failure: StoreError?
 
-    init(store: ReportStore, runID: Int64) {
+    init(store: ReportStore, runID: Int64, commitInterval: TimeInterval = defaultCommitInterval) {
         self.store = store
         self.runID = runID
+        self.commitInterval = commitInterval
     }
 
     /// Hands a batch to the writer, waiting while an earlier one still waits.
@@ -66,8 +68,8 @@ final class BatchWriter: @unchecked Sendable {
 
     /// The writer's loop: one transaction per group of batches, until there is nothing to write.
     private func run() {
-        while let first = next(until: .distantFuture) {
-            let deadline = Date(timeIntervalSinceNow: Self.commitInterval)
+        while let first = next(until: nil) {
+            let deadline = Date(timeIntervalSinceNow: commitInterval)
             var pending: [PendingInput]? = first
             let result = Result { () throws(StoreError) -> [LoggedOutcome] in
                 try store.recordBatches(runID: runID) {
@@ -95,11 +97,18 @@ final class BatchWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next batch, waiting for it until `deadline`; nil at the deadline or when closing.
-    private func next(until deadline: Date) -> [PendingInput]? {
+    /// The next batch, waiting for it until `deadline` (without one, until it comes); nil at the
+    /// deadline or when closing.
+    private func next(until deadline: Date?) -> [PendingInput]? {
         condition.lock()
         defer { condition.unlock() }
         while waiting == nil && !closing {
+            // No far-off date for "forever": Foundation turns the date into nanoseconds since
+            // 1970, and `Date.distantFuture` overflows that and traps.
+            guard let deadline else {
+                condition.wait()
+                continue
+            }
             if !condition.wait(until: deadline) { break }
         }
         guard let batch = waiting else { return nil }
