@@ -3,7 +3,7 @@
 #include <zlib.h>
 // inflateInit2 and deflateInit2 are function-like macros, which Swift cannot see.
 static inline int czlib_inflateInit2(z_streamp strm, int windowBits) { return inflateInit2(strm, windowBits); }
-static inline int czlib_deflateInit2(z_streamp strm, int level, int windowBits) {
-    return deflateInit2(strm, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY);
+static inline int czlib_deflateInit2(z_streamp strm, int level, int windowBits, int memLevel) {
+    return deflateInit2(strm, level, Z_DEFLATED, windowBits, memLevel, Z_DEFAULT_STRATEGY);
 }
 #endif

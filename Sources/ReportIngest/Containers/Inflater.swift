@@ -90,7 +90,11 @@ enum Inflater {
             stream.deinitialize(count: 1)
             stream.deallocate()
         }
-        guard czlib_deflateInit2(stream, level, MAX_WBITS) == Z_OK else { return nil }
+        // A window (and hash table) no bigger than the input: zlib clears both for every stream,
+        // and for a message of a few kilobytes the full 32 KiB window cost more than the
+        // compression. Any zlib reader takes the smaller window.
+        let windowBits = min(MAX_WBITS, max(9, Int32(Int.bitWidth - max(input.count - 1, 1).leadingZeroBitCount)))
+        guard czlib_deflateInit2(stream, level, windowBits, min(8, max(2, windowBits - 7))) == Z_OK else { return nil }
         let bound = Int(deflateBound(stream, UInt(input.count)))
         var output = [UInt8](repeating: 0, count: bound)
         let status: Int32 = input.withUnsafeBufferPointer { source in

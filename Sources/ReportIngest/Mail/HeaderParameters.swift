@@ -17,7 +17,7 @@ public struct HeaderParameters: Sendable, Hashable {
         var simple: [String: String] = [:]
         var sections: [String: [(index: Int, encoded: Bool, text: String)]] = [:]
         for token in tokens {
-            guard let equals = token.firstIndex(of: "=") else { continue }
+            guard let equals = token.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
             var name = String(token[..<equals]).trimmedWhitespace().lowercased()
             let raw = Self.unquote(String(token[token.index(after: equals)...]).trimmedWhitespace())
             var encoded = false
@@ -25,7 +25,7 @@ public struct HeaderParameters: Sendable, Hashable {
                 encoded = true
                 name.removeLast()
             }
-            if let star = name.lastIndex(of: "*"), let index = Int(name[name.index(after: star)...]) {
+            if let star = name.utf8.lastIndex(of: UInt8(ascii: "*")), let index = Int(name[name.index(after: star)...]) {
                 sections[String(name[..<star]), default: []].append((index, encoded, raw))
             } else if encoded {
                 sections[name, default: []].append((0, true, raw))
@@ -51,55 +51,67 @@ public struct HeaderParameters: Sendable, Hashable {
             }
             simple[name] = Charset.decode(bytes, charset: charset)
         }
-        parameters = simple.mapValues { $0.contains("=?") ? EncodedWords.decode($0) : $0 }
+        parameters = simple.mapValues { Self.mayHoldEncodedWords($0) ? EncodedWords.decode($0) : $0 }
     }
 
     public subscript(name: String) -> String? { parameters[name.lowercased()] }
 
-    /// Splits on `;` outside quoted strings.
+    /// Whether `text` holds `=?`, the start of an RFC 2047 encoded word.
+    static func mayHoldEncodedWords(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
+            previous = byte
+        }
+        return false
+    }
+
+    /// Splits on `;` outside quoted strings. Works on bytes: the quote, the backslash and the
+    /// semicolon are ASCII, and a byte of a multi-byte character is never one of them.
     static func split(_ text: String) -> [String] {
         var tokens: [String] = []
-        var current = ""
+        let bytes = Array(text.utf8)
+        var start = 0
         var quoted = false
         var escaped = false
-        for character in text {
+        for (index, byte) in bytes.enumerated() {
             if escaped {
-                current.append(character)
                 escaped = false
-            } else if character == "\\" && quoted {
-                current.append(character)
+            } else if byte == UInt8(ascii: "\\") && quoted {
                 escaped = true
-            } else if character == "\"" {
+            } else if byte == UInt8(ascii: "\"") {
                 quoted.toggle()
-                current.append(character)
-            } else if character == ";" && !quoted {
-                tokens.append(current)
-                current = ""
-            } else {
-                current.append(character)
+            } else if byte == UInt8(ascii: ";") && !quoted {
+                tokens.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                start = index + 1
             }
         }
-        if !current.trimmedWhitespace().isEmpty || tokens.isEmpty { tokens.append(current) }
+        let last = String(decoding: bytes[start...], as: UTF8.self)
+        if !last.trimmedWhitespace().isEmpty || tokens.isEmpty { tokens.append(last) }
         return tokens
     }
 
+    /// The text of a quoted string, its backslash escapes resolved; other text as it is (an
+    /// opening quote with no closing one is dropped).
     static func unquote(_ text: String) -> String {
-        guard text.count >= 2, text.first == "\"", text.last == "\"" else {
-            return text.first == "\"" ? String(text.dropFirst()) : text
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes.first == UInt8(ascii: "\""), bytes.last == UInt8(ascii: "\"") else {
+            return bytes.first == UInt8(ascii: "\"") ? String(decoding: bytes.dropFirst(), as: UTF8.self) : text
         }
-        var output = ""
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
         var escaped = false
-        for character in text.dropFirst().dropLast() {
+        for byte in bytes.dropFirst().dropLast() {
             if escaped {
-                output.append(character)
+                output.append(byte)
                 escaped = false
-            } else if character == "\\" {
+            } else if byte == UInt8(ascii: "\\") {
                 escaped = true
             } else {
-                output.append(character)
+                output.append(byte)
             }
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     static func percentDecode(_ text: Substring) -> [UInt8] {
