@@ -148,14 +148,22 @@ public final class MboxReader {
     /// `From 1712345678@xxx Mon Jan 01 00:00:00 +0000 2024`).
     static func isSeparator(_ line: ArraySlice<UInt8>) -> Bool {
         guard line.starts(with: fromPrefix) else { return false }
-        let bytes = line.prefix(256).filter { $0 != 0x0D && $0 != 0x0A }
-        let tokens = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
+        // Tokens of the first 256 bytes, split on spaces and tabs, line ends left out: at least
+        // four, one a time (hh:mm or hh:mm:ss) and one a year (19xx or 20xx), in ASCII digits.
+        let tokens = line.prefix(256).split(whereSeparator: {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == 0x0D || $0 == 0x0A
+        })
         guard tokens.count >= 4 else { return false }
-        let hasTime = tokens.contains { token in
-            let parts = token.split(separator: ":")
-            return (parts.count == 2 || parts.count == 3) && parts.allSatisfy { $0.count == 2 && $0.allSatisfy(\.isNumber) }
+        func isDigits(_ bytes: ArraySlice<UInt8>, count: Int) -> Bool {
+            bytes.count == count && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         }
-        let hasYear = tokens.contains { $0.count == 4 && $0.allSatisfy(\.isNumber) && ($0.hasPrefix("19") || $0.hasPrefix("20")) }
+        let hasTime = tokens.contains { token in
+            let parts = token.split(separator: UInt8(ascii: ":"))
+            return (parts.count == 2 || parts.count == 3) && parts.allSatisfy { isDigits($0, count: 2) }
+        }
+        let hasYear = tokens.contains { token in
+            isDigits(token, count: 4) && (token.starts(with: "19".utf8) || token.starts(with: "20".utf8))
+        }
         return hasTime && hasYear
     }
 
