@@ -18,36 +18,19 @@ struct DailyRollup {
                 """)
     }
 
-    /// Adds rows made by ``rows(domain:range:reporterOrg:email:sourceIP:count:disposition:dkim:spf:removing:)``.
-    func add(_ rows: [[RawValue]]) throws {
-        for row in rows { try upsert.run(values: row) }
-    }
-
     /// Adds one record's messages; `removing` adds the negated shares, the exact inverse.
     func add(
         domain: String, range: DateRange, reporterOrg: String, email: String?, sourceIP: String, count: Int64,
         disposition: String?, dkim: String?, spf: String?, removing: Bool = false
     ) throws {
-        try add(Self.rows(
-            domain: domain, range: range, reporterOrg: reporterOrg, email: email, sourceIP: sourceIP, count: count,
-            disposition: disposition, dkim: dkim, spf: spf, removing: removing))
-    }
-
-    /// The upserts of one record: its count spread over the days of its report.
-    static func rows(
-        domain: String, range: DateRange, reporterOrg: String, email: String?, sourceIP: String, count: Int64,
-        disposition: String?, dkim: String?, spf: String?, removing: Bool = false
-    ) -> [[RawValue]] {
         let dkimPass = dkim == AlignedVerdict.pass.rawValue
         let spfPass = spf == AlignedVerdict.pass.rawValue
-        return DaySpread.spread(count: count, over: range).compactMap { part in
-            guard part.count > 0 || count == 0 else { return nil }
+        for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
             let share = removing ? -part.count : part.count
-            return [
+            try upsert.run(
                 .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
                 .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
-                .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0),
-            ]
+                .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0))
         }
     }
 }

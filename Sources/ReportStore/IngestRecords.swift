@@ -26,8 +26,6 @@ public struct StoredInput: Sendable {
 /// What ingest made of one part of an input.
 public enum PartOutcome: Sendable {
     case dmarc(AggregateReport, part: String)
-    /// A DMARC report whose rows were made ready off the writer's thread (see ``PreparedReport``).
-    case preparedDMARC(PreparedReport, part: String)
     case tls(TLSReport, part: String)
     /// Not an aggregate report, and not an error: `kind` says what it was (`no-report` for a
     /// message without one, `arf` for a DMARC failure report).
@@ -84,12 +82,4 @@ public enum PendingInput: Sendable {
     case seen(input: String, part: String, sha256: [UInt8])
     /// Could not be read at all: no bytes to keep.
     case unreadable(LoggedOutcome)
-}
-
-extension PartOutcome {
-    /// The outcome with a DMARC report's rows made ready for the writer: call it on a parsing thread.
-    public var prepared: PartOutcome {
-        if case .dmarc(let report, let part) = self { return .preparedDMARC(PreparedReport(report), part: part) }
-        return self
-    }
 }

@@ -2,9 +2,7 @@ import GRDB
 import GRDBSQLite
 
 /// A value for ``FastInsert``: bound straight with the SQLite C API, no boxing.
-enum RawValue: Sendable {
-    /// The row id of the report being stored, given to ``FastInsert/run(values:reportID:)``.
-    case reportID
+enum RawValue {
     case integer(Int64?)
     case text(String?)
     /// Text given as UTF-8 bytes; nil binds NULL.
@@ -28,12 +26,6 @@ struct FastInsert {
         try run(values, returning: false)
     }
 
-    /// Binds `values` (every parameter of the statement, in order) and steps once; `.reportID`
-    /// binds `reportID`.
-    func run(values: [RawValue], reportID: Int64 = 0) throws {
-        try run(values, returning: false, reportID: reportID)
-    }
-
     /// Binds `values`, steps once and returns the first column of the row a `RETURNING` clause
     /// gave, or nil when there was no row.
     func runReturningInteger(_ values: RawValue...) throws -> Int64? {
@@ -41,7 +33,7 @@ struct FastInsert {
     }
 
     @discardableResult
-    private func run(_ values: [RawValue], returning: Bool, reportID: Int64 = 0) throws -> Int64? {
+    private func run(_ values: [RawValue], returning: Bool) throws -> Int64? {
         let handle = statement.sqliteStatement
         // Every text and blob is copied once into one buffer, bound in place (SQLITE_STATIC)
         // and stepped while the buffer lives: SQLite would otherwise allocate and copy each.
@@ -75,8 +67,6 @@ struct FastInsert {
                 switch value {
                 case .integer(let number?):
                     sqlite3_bind_int64(handle, index, number)
-                case .reportID:
-                    sqlite3_bind_int64(handle, index, reportID)
                 case .text(let text?):
                     let count = text.utf8.count
                     sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes(count)).assumingMemoryBound(to: CChar.self), Int32(count), nil)

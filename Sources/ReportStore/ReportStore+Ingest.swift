@@ -186,9 +186,15 @@ extension ReportStore {
         for outcome in outcomes {
             switch outcome {
             case .dmarc(let report, let part):
-                logged.append(try Self.store(PreparedReport(report), input: input.input, part: part, rawID: rawID, messageID: messageID, runID: runID, in: db))
-            case .preparedDMARC(let prepared, let part):
-                logged.append(try Self.store(prepared, input: input.input, part: part, rawID: rawID, messageID: messageID, runID: runID, in: db))
+                // The one constraint a DMARC report's content can break is checked first: the
+                // report needs no savepoint.
+                let row = try Self.storeReport(
+                    kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db,
+                    problem: Self.schemaProblem(of: report), savepoint: false
+                ) {
+                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
+                }
+                logged.append(row)
             case .tls(let report, let part):
                 let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
                     try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
@@ -230,19 +236,6 @@ extension ReportStore {
     }
 
     // MARK: - Rows
-
-    /// Stores a DMARC report and logs the outcome. The one constraint its content can break is
-    /// checked first, so it needs no savepoint.
-    static func store(
-        _ prepared: PreparedReport, input: String, part: String, rawID: Int64, messageID: Int64?, runID: Int64?, in db: Database
-    ) throws -> LoggedOutcome {
-        try storeReport(
-            kind: "dmarc", input: input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db,
-            problem: schemaProblem(of: prepared.report), savepoint: false
-        ) {
-            try insert(prepared, rawInputID: rawID, messageID: messageID, input: input, part: part, in: db)
-        }
-    }
 
     /// Inserts one report and logs the outcome: imported, duplicate, or failed with nothing of it
     /// left behind.
@@ -311,9 +304,8 @@ extension ReportStore {
 
     /// Inserts a report and its children. Returns its row id and whether it was new.
     static func insert(
-        _ prepared: PreparedReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, in db: Database
+        _ report: AggregateReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, in db: Database
     ) throws -> (Int64, Bool) {
-        let report = prepared.report
         let meta = report.metadata
         let errors = meta.errors.isEmpty ? nil : String(decoding: try JSONEncoder().encode(meta.errors), as: UTF8.self)
         let insertReport = try FastInsert(
@@ -364,9 +356,25 @@ extension ReportStore {
                 INSERT OR IGNORE INTO dmarc_report_source(policy_domain, end, report_id, source_ip, begin, reporter_org, reporter_email)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-        for row in prepared.sources { try insertSource.run(values: row, reportID: reportID) }
-        try DailyRollup(db).add(prepared.rollup)
-        for row in prepared.records { try insertRecord.run(values: row, reportID: reportID) }
+        let rollup = try DailyRollup(db)
+        let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
+        let domain = report.policy.domain
+        var sourcesSeen: Set<String> = []
+        for record in report.records {
+            if sourcesSeen.insert(record.sourceIP).inserted {
+                try insertSource.run(
+                    .text(domain), .integer(meta.dateRange.end), .integer(reportID), .text(record.sourceIP),
+                    .integer(meta.dateRange.begin), .text(reporterOrg), .text(meta.email ?? ""))
+            }
+            try rollup.add(
+                domain: domain, range: meta.dateRange, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
+                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue)
+            try insertRecord.run(
+                .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
+                .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
+                .text(record.envelopeTo), .utf8(RecordResultsColumns.dkim(record.dkimResults)),
+                .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)))
+        }
         return (reportID, true)
     }
 

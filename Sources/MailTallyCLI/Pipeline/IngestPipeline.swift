@@ -132,12 +132,11 @@ public struct IngestPipeline {
     }
 
     /// Parses one unit. Pure, so units parse in parallel.
-    /// Parses one unit on a parsing thread, its DMARC rows made ready for the writer there too.
     static func parse(_ unit: Unit, limits: IngestLimits) -> PendingInput {
         let stored = ReportExtractor.storedForm(of: unit.bytes)
         switch unit.kind {
         case .report:
-            let outcomes = ReportExtractor(limits: limits).extract(unit.bytes).map { outcome($0).prepared }
+            let outcomes = ReportExtractor(limits: limits).extract(unit.bytes).map(outcome)
             return .parsed(
                 StoredInput(input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes),
                 outcomes)
@@ -147,7 +146,7 @@ public struct IngestPipeline {
                 StoredInput(
                     input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes,
                     message: extracted.provenance),
-                outcomes(of: extracted).map(\.prepared))
+                outcomes(of: extracted))
         }
     }
 
@@ -200,7 +199,6 @@ public struct IngestPipeline {
         return extracted.documents.map { document in
             switch outcome(document) {
             case .dmarc(let report, let part): .dmarc(report, part: "\(label) \(part)")
-            case .preparedDMARC(let report, let part): .preparedDMARC(report, part: "\(label) \(part)")
             case .tls(let report, let part): .tls(report, part: "\(label) \(part)")
             case .failed(let part, let code, let reason): .failed(part: "\(label) \(part)", code: code, reason: reason)
             case .skipped(let part, let kind, let reason): .skipped(part: "\(label) \(part)", kind: kind, reason: reason)
