@@ -66,6 +66,15 @@ final class BatchWriter: @unchecked Sendable {
         return committed
     }
 
+    /// Lets the writer commit what it has and stop, without waiting for it: for a run that
+    /// ends on an error before ``finish()``.
+    func close() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// The writer's loop: one transaction per group of batches, until there is nothing to write.
     private func run() {
         while let first = next(until: nil) {

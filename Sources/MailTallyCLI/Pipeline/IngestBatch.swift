@@ -2,9 +2,9 @@ import Dispatch
 import ReportIngest
 import ReportStore
 
-/// The inputs of one batch: read and hashed, then parsed on every core and stored in one
-/// transaction when the batch is full (or at the end). A ``BatchWriter`` stores batches on its
-/// own queue while the next ones are read and parsed, several batches to a transaction.
+/// The inputs of one batch: read and hashed, then parsed on every core and handed to the
+/// writer when the batch is full (or at the end). A ``BatchWriter`` stores batches on its own
+/// queue while the next ones are read and parsed, several batches to a transaction.
 final class IngestBatch {
     /// A batch holds at most this many inputs...
     static let maxUnits = 256
@@ -26,6 +26,11 @@ final class IngestBatch {
         self.pipeline = pipeline
         self.runID = runID
         writer = BatchWriter(store: pipeline.store, runID: runID)
+    }
+
+    deinit {
+        // A run that stopped on an error: the writer commits what it was given and stops.
+        writer.close()
     }
 
     var isFull: Bool { units.count >= Self.maxUnits || unitBytes >= Self.maxBytes || ready.count >= Self.maxUnits }

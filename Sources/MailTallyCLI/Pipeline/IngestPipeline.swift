@@ -22,8 +22,8 @@ public struct IngestPipeline {
     /// Ingests every file under `paths`.
     ///
     /// Inputs go through in batches: their bytes are read and hashed, inputs seen before are
-    /// recognised with one query, the others are parsed on every core, and the batch is stored
-    /// in one transaction (each input and each report in a savepoint of its own).
+    /// recognised with one query, the others are parsed on every core, and the batch goes to
+    /// the writer, which stores the batches arriving within a second in one transaction.
     /// - Parameter progress: called after each batch with (inputs done, inputs in all).
     /// - Throws: ``StoreError`` when the database fails; input problems are results, not errors.
     ///
