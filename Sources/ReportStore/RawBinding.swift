@@ -10,7 +10,7 @@ enum RawValue {
     case blob([UInt8])
 }
 
-/// A cached statement run on the hot path of ingest (one per record and result), bound with
+/// A cached statement run on the hot path of ingest (several per record), bound with
 /// `sqlite3_bind_*` directly: GRDB's argument arrays allocate per call, and these statements run
 /// hundreds of thousands of times per import.
 struct FastInsert {
