@@ -25,6 +25,8 @@ public struct PublicSuffixList: Sendable {
         var rules: Set<String> = []
         var wildcards: Set<String> = []
         var exceptions: Set<String> = []
+        // About one rule per 25 bytes of the real list: no rehashing while the set grows.
+        rules.reserveCapacity(text.utf8.count / 25)
         text.withUTF8 { bytes in
             var start = 0
             while start < bytes.count {

@@ -63,6 +63,16 @@ import Testing
         #expect(throws: SourceMapError.self) { try SourceMap(text: "10.0.0.0/99,x") }
     }
 
+    @Test func sourceMapWithWindowsLineEnds() throws {
+        // A map saved on Windows: CRLF is one Character in Swift, so lines are split on bytes.
+        let map = try SourceMap(text: "# crm\r\n192.0.2.0/24,crm.example,saas\r\n198.51.100.0/24, mail.example.org \r\n")
+        #expect(map.rules.count == 2)
+        let resolver = SourceResolver(sourceMap: map, publicSuffixList: psl)
+        #expect(resolver.source(forIP: "192.0.2.7").key == "crm.example")
+        #expect(resolver.source(forIP: "192.0.2.7").category == "saas")
+        #expect(resolver.source(forIP: "198.51.100.7").key == "mail.example.org")
+    }
+
     @Test func reporters() {
         let resolver = SourceResolver(publicSuffixList: psl)
         #expect(resolver.tlsReporter(organization: "Google Inc.", contactInfo: "smtp-tls-reporting@google.com") == "google.com")
