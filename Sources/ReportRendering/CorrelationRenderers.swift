@@ -139,6 +139,18 @@ public enum MarkdownTable {
 /// RFC 4180 CSV: CRLF line ends, quoted fields where needed, formula cells neutralised.
 public enum CSVTable {
     public static func render(header: [String], rows: [[String]]) -> String {
-        ([header] + rows).map { $0.map(Escape.csv).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        // One string grown in place: tables of tens of thousands of rows are common.
+        var text = ""
+        text.reserveCapacity((rows.first?.reduce(0) { $0 + $1.utf8.count + 1 } ?? 16) * (rows.count + 1) + 64)
+        func append(_ row: [String]) {
+            for (index, cell) in row.enumerated() {
+                if index > 0 { text += "," }
+                text += Escape.csv(cell)
+            }
+            text += "\r\n"
+        }
+        append(header)
+        rows.forEach(append)
+        return text
     }
 }
