@@ -112,6 +112,11 @@ struct RawRows {
             return String(cString: text)
         }
         func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+        /// A text column's bytes, valid until the next row; empty for NULL.
+        func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
+            guard let text = sqlite3_column_text(handle, index) else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index)))
+        }
     }
 
     let statement: Statement

@@ -118,8 +118,196 @@ enum RecordResultsColumns {
         return writer.bytes
     }
 
-    private static func decode(_ text: String?) throws -> [[String: String]] {
-        guard let text, !text.isEmpty else { return [] }
+    static func decode(_ text: String?) throws -> [[String: String]] {
+        guard var text, !text.isEmpty else { return [] }
+        if let objects = text.withUTF8({ Self.objects(in: $0) }) { return objects }
+        // Not the shape written here (an array of flat objects of strings and nulls): the general decoder.
         return try JSONDecoder().decode([[String: String?]].self, from: Data(text.utf8)).map { $0.compactMapValues { $0 } }
+    }
+
+    // MARK: - Reading
+
+    /// Reads an array of flat objects whose values are strings or null, the shape these columns
+    /// hold, straight from the bytes; nil for anything else (the caller falls back to
+    /// `JSONDecoder`). Null members are left out. Escapes are those of RFC 8259 §7.
+    static func objects(in bytes: UnsafeBufferPointer<UInt8>) -> [[String: String]]? {
+        var scanner = Scanner(bytes: bytes)
+        guard scanner.take(UInt8(ascii: "[")) else { return nil }
+        var objects: [[String: String]] = []
+        if scanner.take(UInt8(ascii: "]")) { return scanner.atEnd ? objects : nil }
+        repeat {
+            guard scanner.take(UInt8(ascii: "{")) else { return nil }
+            var object: [String: String] = [:]
+            if !scanner.take(UInt8(ascii: "}")) {
+                repeat {
+                    guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")) else { return nil }
+                    if scanner.takeNull() { continue }
+                    guard let value = scanner.string() else { return nil }
+                    object[key] = value
+                } while scanner.take(UInt8(ascii: ","))
+                guard scanner.take(UInt8(ascii: "}")) else { return nil }
+            }
+            objects.append(object)
+        } while scanner.take(UInt8(ascii: ","))
+        guard scanner.take(UInt8(ascii: "]")), scanner.atEnd else { return nil }
+        return objects
+    }
+
+    /// Calls `body` with the values of `names` in each object of the array (nil where absent or
+    /// null), read straight from the bytes; false, with `body` never called, when the text is
+    /// not of the shape written here (the caller then falls back to ``decode(_:)``). Other
+    /// members are skipped unread.
+    static func forEachObject(in bytes: UnsafeBufferPointer<UInt8>, names: [String], _ body: ([String?]) -> Void) -> Bool {
+        var scanner = Scanner(bytes: bytes)
+        // Every object's values, in order: handed out only once the whole text has been read.
+        var values: [String?] = []
+        guard scanner.take(UInt8(ascii: "[")) else { return false }
+        if scanner.take(UInt8(ascii: "]")) { return scanner.atEnd }
+        repeat {
+            guard scanner.take(UInt8(ascii: "{")) else { return false }
+            let start = values.count
+            values += repeatElement(nil, count: names.count)
+            if !scanner.take(UInt8(ascii: "}")) {
+                repeat {
+                    guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")) else { return false }
+                    if scanner.takeNull() { continue }
+                    if let slot = names.firstIndex(of: key) {
+                        guard let value = scanner.string() else { return false }
+                        values[start + slot] = value
+                    } else if !scanner.skipString() {
+                        return false
+                    }
+                } while scanner.take(UInt8(ascii: ","))
+                guard scanner.take(UInt8(ascii: "}")) else { return false }
+            }
+        } while scanner.take(UInt8(ascii: ","))
+        guard scanner.take(UInt8(ascii: "]")), scanner.atEnd else { return false }
+        for start in stride(from: 0, to: values.count, by: names.count) {
+            body(Array(values[start..<start + names.count]))
+        }
+        return true
+    }
+
+    private struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        var atEnd: Bool {
+            mutating get {
+                skipSpace()
+                return index == bytes.count
+            }
+        }
+
+        mutating func skipSpace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func takeNull() -> Bool {
+            skipSpace()
+            guard index + 4 <= bytes.count, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
+                bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l")
+            else { return false }
+            index += 4
+            return true
+        }
+
+        /// Steps over a JSON string; false when there is none.
+        mutating func skipString() -> Bool {
+            guard take(UInt8(ascii: "\"")) else { return false }
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += byte == UInt8(ascii: "\\") ? 2 : 1
+                if byte == UInt8(ascii: "\"") { return true }
+            }
+            return false
+        }
+
+        /// A JSON string, its escapes resolved; nil when it is not one.
+        mutating func string() -> String? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            // The common case: no escape, the bytes are the text.
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: "\"") {
+                defer { index += 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            }
+            var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            var pending: [UInt8] = []
+            func flush() {
+                if !pending.isEmpty { text += String(decoding: pending, as: UTF8.self) }
+                pending.removeAll()
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if byte == UInt8(ascii: "\"") {
+                    flush()
+                    return text
+                }
+                guard byte == UInt8(ascii: "\\") else {
+                    pending.append(byte)
+                    continue
+                }
+                guard index < bytes.count else { return nil }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): pending.append(escape)
+                case UInt8(ascii: "b"): pending.append(0x08)
+                case UInt8(ascii: "f"): pending.append(0x0C)
+                case UInt8(ascii: "n"): pending.append(0x0A)
+                case UInt8(ascii: "r"): pending.append(0x0D)
+                case UInt8(ascii: "t"): pending.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard let unit = hex4() else { return nil }
+                    var scalarValue = UInt32(unit)
+                    if (0xD800..<0xDC00).contains(unit) {
+                        // A high surrogate must be followed by an escaped low one.
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+                        index += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
+                    pending.append(contentsOf: String(Character(scalar)).utf8)
+                default:
+                    return nil
+                }
+            }
+            return nil
+        }
+
+        private mutating func hex4() -> UInt16? {
+            guard index + 4 <= bytes.count else { return nil }
+            var value: UInt16 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt16(digit)
+                index += 1
+            }
+            return value
+        }
     }
 }

@@ -109,3 +109,45 @@ import TestSupport
         #expect(try store.integrityCheck().contains("dmarc_record row"))
     }
 }
+
+/// The reader of the result columns against Foundation's JSON decoder, on what the columns can hold.
+@Suite struct RecordResultsReaderTests {
+    static func both(_ json: String) throws -> (fast: [[String: String]]?, foundation: [[String: String]]) {
+        var text = json
+        let fast = text.withUTF8 { RecordResultsColumns.objects(in: $0) }
+        let foundation = try JSONDecoder().decode([[String: String?]].self, from: Data(json.utf8)).map { $0.compactMapValues { $0 } }
+        return (fast, foundation)
+    }
+
+    @Test func readsWhatJSONDecoderReads() throws {
+        for json in [
+            #"[]"#, #"[{}]"#, #" [ { "a" : "b" } , { "c":null,"d":"" } ] "#,
+            #"[{"domain":"a\"b\\c\/d\b\f\n\r\t","selector":"\u00e9\u0001 \ud83d\ude42 é 🙂"}]"#,
+            #"[{"type":"forwarded","comment":null},{"type":"other","comment":"x"}]"#,
+        ] {
+            let (fast, foundation) = try Self.both(json)
+            #expect(fast == foundation, "\(json)")
+        }
+    }
+
+    @Test func refusesOtherShapesForTheGeneralDecoder() {
+        for json in [#"{}"#, #"[1]"#, #"[{"a":1}]"#, #"[{"a":"b"}] x"#, #"[{"a":"\ud83d"}]"#, #"[{"a":"b"#, #"["#, #"[{"a":"\x"}]"#] {
+            var text = json
+            #expect(text.withUTF8 { RecordResultsColumns.objects(in: $0) } == nil, "\(json)")
+        }
+    }
+}
+
+extension RecordResultsReaderTests {
+    @Test func visitsTheNamedMembersOnlyWhenTheWholeTextIsRead() {
+        var seen: [[String?]] = []
+        var text = #"[{"domain":"a.example","selector":"s\"1","human_result":"x"},{"domain":null,"result":"pass"}]"#
+        let read = text.withUTF8 { RecordResultsColumns.forEachObject(in: $0, names: ["domain", "result"]) { seen.append($0) } }
+        #expect(read)
+        #expect(seen == [["a.example", nil], [nil, "pass"]])
+        seen = []
+        var broken = #"[{"domain":"a.example"},{"domain":1}]"#
+        #expect(!broken.withUTF8 { RecordResultsColumns.forEachObject(in: $0, names: ["domain"]) { seen.append($0) } })
+        #expect(seen.isEmpty)
+    }
+}
