@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(name: "mailtally", dependencies: ["MailTallyCLI"], swiftSettings: settings),
 
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
-        .executableTarget(name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReverseDNS"], swiftSettings: settings),
+        .executableTarget(name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS"], swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),

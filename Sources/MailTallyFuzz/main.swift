@@ -2,10 +2,12 @@
 // with `-sanitize=fuzzer,address` and picks the target with MAILTALLY_FUZZ_TARGET:
 // dmarc (the DMARC XML parser), tlsrpt (the TLS-RPT JSON parser), container (sniffing and
 // decompression), mail (the mbox reader and the MIME parser with report extraction), dns (the
-// readers of DNS answers that `mailtally enrich` gets from the network).
+// readers of DNS answers that `mailtally enrich` gets from the network), columns (the reader of
+// the JSON result columns of the store).
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
 import Foundation
 import ReportIngest
+import ReportStore
 import ReverseDNS
 
 nonisolated(unsafe) let target = ProcessInfo.processInfo.environment["MAILTALLY_FUZZ_TARGET"] ?? "dmarc"
@@ -17,6 +19,8 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     switch target {
     case "dns":
         DNSAnswerFuzzing.exercise(bytes)
+    case "columns":
+        RecordResultsFuzzing.exercise(bytes)
     case "tlsrpt":
         _ = try? TLSReportParser(limits: limits).parse(bytes)
     case "container":

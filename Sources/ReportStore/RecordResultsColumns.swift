@@ -224,15 +224,9 @@ enum RecordResultsColumns {
             return true
         }
 
-        /// Steps over a JSON string; false when there is none.
+        /// Steps over a JSON string, checked like any other; false when there is none.
         mutating func skipString() -> Bool {
-            guard take(UInt8(ascii: "\"")) else { return false }
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += byte == UInt8(ascii: "\\") ? 2 : 1
-                if byte == UInt8(ascii: "\"") { return true }
-            }
-            return false
+            string() != nil
         }
 
         /// A JSON string, its escapes resolved; nil when it is not one.
