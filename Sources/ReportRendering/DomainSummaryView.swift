@@ -34,14 +34,6 @@ public struct DomainSummaryView: Sendable {
         return standard + seen.subtracting(standard).sorted()
     }
 
-    /// Views for a list of summaries, sharing one set of disposition columns.
-    /// - Parameter sources: correlation rows by source, of any domains.
-    public static func views(for summaries: [DomainSummary], sources: [CorrelationRow] = []) -> [DomainSummaryView] {
-        let columns = dispositionColumns(for: summaries)
-        let byDomain = Dictionary(grouping: sources, by: \.domain)
-        return summaries.map { DomainSummaryView(summary: $0, dispositionColumns: columns, sources: byDomain[$0.domain] ?? []) }
-    }
-
     /// "authorised 3 sources, 3,995 messages; suspicious 1 source, 44 messages".
     var classLine: String {
         classTallies.map { tally in

@@ -8,15 +8,12 @@ struct TextTable {
     var maxWidth: Int?
 
     func render() -> String {
+        // Cells escaped and measured once, for the width check and the layout alike.
+        let cells = [header] + rows.map { $0.map(Escape.terminal) }
+        let widths = columnWidths(cells)
+        let width = widths.enumerated().reduce(0) { $0 + $1.element + ($1.offset == 0 ? 0 : 2) }
         if let maxWidth, width > maxWidth { return renderAsBlocks() }
-        return renderAsTable()
-    }
-
-    /// The width of the table laid out in columns.
-    var width: Int {
-        columnWidths([header] + rows.map { $0.map(Escape.terminal) }).enumerated().reduce(0) { total, column in
-            total + column.element + (column.offset == 0 ? 0 : 2)
-        }
+        return renderAsTable(cells, widths: widths)
     }
 
     /// The widest cell of each column, in characters.
@@ -40,7 +37,7 @@ struct TextTable {
         cell.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || $0 == "." || $0 == "%" || $0 == "–" || $0 == "," }
     }
 
-    func renderAsBlocks() -> String {
+    private func renderAsBlocks() -> String {
         let labelWidth = header.dropFirst().map(\.count).max() ?? 0
         return rows.map { row in
             var block = Escape.terminal(row.first ?? "") + "\n"
@@ -51,9 +48,7 @@ struct TextTable {
         }.joined(separator: "\n")
     }
 
-    func renderAsTable() -> String {
-        let cells = [header] + rows.map { $0.map(Escape.terminal) }
-        let widths = columnWidths(cells)
+    private func renderAsTable(_ cells: [[String]], widths: [Int]) -> String {
         let numeric = (0..<header.count).map { column in
             rows.allSatisfy { row in column < row.count && Self.isNumeric(row[column]) } && !rows.isEmpty
         }

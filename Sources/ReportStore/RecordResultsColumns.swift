@@ -131,61 +131,58 @@ enum RecordResultsColumns {
     /// hold, straight from the bytes; nil for anything else (the caller falls back to
     /// `JSONDecoder`). Null members are left out. Escapes are those of RFC 8259 §7.
     static func objects(in bytes: UnsafeBufferPointer<UInt8>) -> [[String: String]]? {
-        var scanner = Scanner(bytes: bytes)
-        guard scanner.take(UInt8(ascii: "[")) else { return nil }
         var objects: [[String: String]] = []
-        if scanner.take(UInt8(ascii: "]")) { return scanner.atEnd ? objects : nil }
-        repeat {
-            guard scanner.take(UInt8(ascii: "{")) else { return nil }
-            var object: [String: String] = [:]
-            if !scanner.take(UInt8(ascii: "}")) {
-                repeat {
-                    guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")) else { return nil }
-                    if scanner.takeNull() { continue }
-                    guard let value = scanner.string() else { return nil }
-                    object[key] = value
-                } while scanner.take(UInt8(ascii: ","))
-                guard scanner.take(UInt8(ascii: "}")) else { return nil }
-            }
+        var object: [String: String] = [:]
+        let read = walk(bytes, member: { object[$0] = $1 }, end: {
             objects.append(object)
-        } while scanner.take(UInt8(ascii: ","))
-        guard scanner.take(UInt8(ascii: "]")), scanner.atEnd else { return nil }
-        return objects
+            object = [:]
+        })
+        return read ? objects : nil
     }
 
     /// Calls `body` with the values of `names` in each object of the array (nil where absent or
-    /// null), read straight from the bytes; false, with `body` never called, when the text is
-    /// not of the shape written here (the caller then falls back to ``decode(_:)``). Other
-    /// members are skipped unread.
+    /// null), read straight from the bytes, with no dictionary per object; false, with `body`
+    /// never called, when the text is not of the shape written here (the caller then falls back
+    /// to ``decode(_:)``).
     static func forEachObject(in bytes: UnsafeBufferPointer<UInt8>, names: [String], _ body: ([String?]) -> Void) -> Bool {
-        var scanner = Scanner(bytes: bytes)
         // Every object's values, in order: handed out only once the whole text has been read.
         var values: [String?] = []
-        guard scanner.take(UInt8(ascii: "[")) else { return false }
-        if scanner.take(UInt8(ascii: "]")) { return scanner.atEnd }
-        repeat {
-            guard scanner.take(UInt8(ascii: "{")) else { return false }
-            let start = values.count
-            values += repeatElement(nil, count: names.count)
-            if !scanner.take(UInt8(ascii: "}")) {
-                repeat {
-                    guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")) else { return false }
-                    if scanner.takeNull() { continue }
-                    if let slot = names.firstIndex(of: key) {
-                        guard let value = scanner.string() else { return false }
-                        values[start + slot] = value
-                    } else if !scanner.skipString() {
-                        return false
-                    }
-                } while scanner.take(UInt8(ascii: ","))
-                guard scanner.take(UInt8(ascii: "}")) else { return false }
-            }
-        } while scanner.take(UInt8(ascii: ","))
-        guard scanner.take(UInt8(ascii: "]")), scanner.atEnd else { return false }
+        var object = [String?](repeating: nil, count: names.count)
+        let read = walk(bytes, member: { key, value in
+            if let slot = names.firstIndex(of: key) { object[slot] = value }
+        }, end: {
+            values += object
+            for index in object.indices { object[index] = nil }
+        })
+        guard read else { return false }
         for start in stride(from: 0, to: values.count, by: names.count) {
             body(Array(values[start..<start + names.count]))
         }
         return true
+    }
+
+    /// The one walk over the shape these columns hold: `member` for each member that is not
+    /// null, `end` after each object; false as soon as the text turns out to be of another shape.
+    private static func walk(
+        _ bytes: UnsafeBufferPointer<UInt8>, member: (String, String) -> Void, end: () -> Void
+    ) -> Bool {
+        var scanner = Scanner(bytes: bytes)
+        guard scanner.take(UInt8(ascii: "[")) else { return false }
+        if scanner.take(UInt8(ascii: "]")) { return scanner.atEnd }
+        repeat {
+            guard scanner.take(UInt8(ascii: "{")) else { return false }
+            if !scanner.take(UInt8(ascii: "}")) {
+                repeat {
+                    guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")) else { return false }
+                    if scanner.takeNull() { continue }
+                    guard let value = scanner.string() else { return false }
+                    member(key, value)
+                } while scanner.take(UInt8(ascii: ","))
+                guard scanner.take(UInt8(ascii: "}")) else { return false }
+            }
+            end()
+        } while scanner.take(UInt8(ascii: ","))
+        return scanner.take(UInt8(ascii: "]")) && scanner.atEnd
     }
 
     private struct Scanner {
@@ -222,11 +219,6 @@ enum RecordResultsColumns {
             else { return false }
             index += 4
             return true
-        }
-
-        /// Steps over a JSON string, checked like any other; false when there is none.
-        mutating func skipString() -> Bool {
-            string() != nil
         }
 
         /// A JSON string, its escapes resolved; nil when it is not one.

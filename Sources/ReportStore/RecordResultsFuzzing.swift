@@ -6,7 +6,7 @@ public enum RecordResultsFuzzing {
             let objects = RecordResultsColumns.objects(in: buffer)
             var visited = 0
             let read = RecordResultsColumns.forEachObject(in: buffer, names: ["domain", "result"]) { _ in visited += 1 }
-            // Both readers accept the same texts, and see the same objects.
+            // Both entry points accept the same texts, and see the same objects.
             precondition(read == (objects != nil), "the two readers disagree on what they accept")
             precondition(!read || visited == objects?.count, "the two readers see different objects")
         }

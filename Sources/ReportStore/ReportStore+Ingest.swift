@@ -44,16 +44,6 @@ extension ReportStore {
         }
     }
 
-    /// Stores a batch of inputs in one transaction, each report in a savepoint of its own, so
-    /// that a report that cannot be stored leaves the rest in.
-    /// - Returns: the log rows, input by input, in order.
-    public func recordBatch(_ batch: [PendingInput], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
-        guard !batch.isEmpty else { return [] }
-        return try write("storing \(batch.count) inputs") { db in
-            try Self.record(batch, runID: runID, in: db)
-        }
-    }
-
     /// Stores batches in one transaction, as `next` hands them over, until it returns nil: a
     /// commit writes every page the transaction touched into the WAL, and with keys spread over
     /// the b-trees a batch touches most of their pages, so fewer commits write far less.

@@ -82,7 +82,8 @@ public final class ReportStore: Sendable {
             let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
                 "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) refers to a missing \(row[2] as String? ?? "?") row"
             }
-            return ([integrity] + orphans).filter { $0 != "ok" || orphans.isEmpty }.joined(separator: "\n")
+            guard !orphans.isEmpty else { return integrity }
+            return ((integrity == "ok" ? [] : [integrity]) + orphans).joined(separator: "\n")
         }
     }
 }

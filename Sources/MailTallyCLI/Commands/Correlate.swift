@@ -38,12 +38,11 @@ extension MailTally {
         }
 
         static func correlation(
-            _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?,
-            countReports: Bool = true
+            _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?
         ) throws(StoreError) -> [CorrelationRow] {
             try CorrelationQuery.rows(
                 database, by: key, builder: try CorrelationQuery.builder(database, resolver: resolver), domains: domains,
-                period: period, countReports: countReports)
+                period: period)
         }
     }
 }
