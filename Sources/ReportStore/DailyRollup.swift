@@ -10,7 +10,7 @@ struct DailyRollup {
         upsert = try FastInsert(
             db,
             sql: """
-                INSERT INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
+                INSERT OR FAIL INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
                     messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (policy_domain, day, source_ip, reporter_org, reporter_email, disposition) DO UPDATE SET
                     messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,

@@ -147,21 +147,30 @@ extension ReportStore {
     static func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
         let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
         let state: KnownInputState = failed ? .failed : .done
-        let upsertRaw = try FastInsert(
+        let insertRaw = try FastInsert(
             db,
             sql: """
-                INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(sha256) DO UPDATE SET state = excluded.state RETURNING id
+                INSERT OR FAIL INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(sha256) DO NOTHING
                 """)
-        guard let rawID = try upsertRaw.runReturningInteger(
+        let rawID: Int64
+        if let inserted = try insertRaw.runInsertingRowID(
             .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding), .blob(input.bytes), .text(state.rawValue),
             .integer(Self.now()))
-        else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
+        {
+            rawID = inserted
+        } else {
+            // Stored before (it failed then, or it is parsed again): its state is this run's.
+            guard let existing = try Int64.fetchOne(
+                db, sql: "UPDATE raw_input SET state = ? WHERE sha256 = ? RETURNING id", arguments: [state.rawValue, Data(input.sha256)])
+            else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
+            rawID = existing
+        }
         var messageID: Int64?
         if let message = input.message {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO mail_message(raw_input_id, input, number, message_id, date, sender, subject,
+                    INSERT OR FAIL INTO mail_message(raw_input_id, input, number, message_id, date, sender, subject,
                         tls_report_domain, tls_report_submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
@@ -282,7 +291,7 @@ extension ReportStore {
         try FastInsert(
             db,
             sql: """
-                INSERT INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id,
+                INSERT OR FAIL INTO ingest_log(run_id, at, input, part, raw_input_id, status, kind, code, reason, dmarc_report_id,
                     tls_report_id, mail_message_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
@@ -301,13 +310,13 @@ extension ReportStore {
         let insertReport = try FastInsert(
             db,
             sql: """
-                INSERT INTO dmarc_report(reporter, org_name, email, extra_contact_info, report_id, policy_domain,
+                INSERT OR FAIL INTO dmarc_report(reporter, org_name, email, extra_contact_info, report_id, policy_domain,
                     begin, end, version, namespace, generator, errors, schema, record_count, message_count,
                     raw_input_id, input, part, imported_at, mail_message_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING RETURNING id
+                ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
                 """)
-        guard let reportID = try insertReport.runReturningInteger(
+        guard let reportID = try insertReport.runInsertingRowID(
             .text(meta.reporterKey), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo), .text(meta.reportID),
             .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end), .text(report.version),
             .text(report.namespace), .text(meta.generator), .text(errors), .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
@@ -327,7 +336,7 @@ extension ReportStore {
         try FastInsert(
             db,
             sql: """
-                INSERT INTO dmarc_policy(report_id, domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method)
+                INSERT OR FAIL INTO dmarc_policy(report_id, domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).run(
@@ -337,7 +346,7 @@ extension ReportStore {
         let insertRecord = try FastInsert(
             db,
             sql: """
-                INSERT INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
+                INSERT OR FAIL INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
                     envelope_from, envelope_to, dkim_results, spf_results, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertSource = try FastInsert(

@@ -10,7 +10,7 @@ extension ReportStore {
     ) throws -> (Int64, Bool) {
         try db.cachedStatement(
             sql: """
-                INSERT INTO tls_report(organization, organization_key, contact_info, report_id, begin, end, raw_input_id,
+                INSERT OR FAIL INTO tls_report(organization, organization_key, contact_info, report_id, begin, end, raw_input_id,
                     input, part, imported_at, mail_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (organization_key, report_id, begin, end) DO NOTHING
                 """
@@ -29,13 +29,13 @@ extension ReportStore {
         let fallbackDomain = report.policies.lazy.compactMap(\.policy.domain).first ?? ""
         let insertPolicy = try db.cachedStatement(
             sql: """
-                INSERT INTO tls_policy(report_id, position, policy_type, category, policy_domain, domain_given, policy_strings,
+                INSERT OR FAIL INTO tls_policy(report_id, position, policy_type, category, policy_domain, domain_given, policy_strings,
                     sts_mode, sts_max_age, mx_hosts, successful_sessions, failed_sessions)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let insertFailure = try db.cachedStatement(
             sql: """
-                INSERT INTO tls_failure(policy_id, result_type, category, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo,
+                INSERT OR FAIL INTO tls_failure(policy_id, result_type, category, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo,
                     receiving_ip, failed_session_count, additional_information, failure_reason_code)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
