@@ -2,7 +2,7 @@ import Dispatch
 import ReportIngest
 import ReportStore
 
-/// The inputs of one batch: read and hashed, then parsed on every core and handed to the
+/// The inputs of one batch: read, then hashed and parsed on every core and handed to the
 /// writer when the batch is full (or at the end). A ``BatchWriter`` stores batches on its own
 /// queue while the next ones are read and parsed, several batches to a transaction.
 final class IngestBatch {
@@ -50,6 +50,13 @@ final class IngestBatch {
         guard !units.isEmpty || !ready.isEmpty else {
             if wait { try collect() }
             return
+        }
+        units.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes its own unit only.
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: slots.count) { index in
+                slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
+            }
         }
         let known = try pipeline.store.knownInputs(units.map(\.digest))
         let work = units

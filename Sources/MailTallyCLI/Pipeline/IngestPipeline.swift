@@ -83,7 +83,8 @@ public struct IngestPipeline {
         var input: String
         var bytes: [UInt8]
         var kind: Kind
-        var digest: [UInt8]
+        /// SHA-256 of `bytes`, computed by the batch on every core.
+        var digest: [UInt8] = []
     }
 
     /// Reads one input file (or `-`) into the batch: an mbox (starts with `From `) message by
@@ -111,9 +112,7 @@ public struct IngestPipeline {
                     batch.add(.unreadable(LoggedOutcome(
                         input: file, part: label, status: .failed, kind: nil, code: error.code.name, reason: error.detail)))
                 } else {
-                    batch.add(Unit(
-                        input: file, bytes: message.bytes, kind: .message(number: message.number),
-                        digest: ReportExtractor.sha256(message.bytes)))
+                    batch.add(Unit(input: file, bytes: message.bytes, kind: .message(number: message.number)))
                 }
                 if batch.isFull { try batch.flush() }
             }
@@ -127,7 +126,7 @@ public struct IngestPipeline {
             return false
         }
         let kind: Unit.Kind = MailHeaders.looksLikeMessage(bytes[...]) ? .message(number: nil) : .report
-        batch.add(Unit(input: file, bytes: bytes, kind: kind, digest: ReportExtractor.sha256(bytes)))
+        batch.add(Unit(input: file, bytes: bytes, kind: kind))
         return true
     }
 
