@@ -5,6 +5,8 @@
 // with Foundation's own copy. Nothing here uses the ICU parts of the API.
 #undef LIBXML_ICU_ENABLED
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlerror.h>
 #include <libxml/globals.h>

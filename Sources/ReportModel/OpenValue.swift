@@ -18,7 +18,9 @@ extension OpenValue {
     ///
     /// Returns `nil` for empty text, which reporters send for "no value" (`<result/>`).
     public init?(normalizing text: String) {
-        let folded = text.trimmedWhitespace().lowercased()
+        // Most values arrive folded already (`pass`, `none`): no trimming, no lowercasing.
+        let isFolded = !text.isEmpty && text.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }
+        let folded = isFolded ? text : text.trimmedWhitespace().lowercased()
         guard !folded.isEmpty else { return nil }
         self.init(rawValue: Self.aliases[folded] ?? folded)
     }

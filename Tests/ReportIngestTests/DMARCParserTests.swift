@@ -290,6 +290,32 @@ import TestSupport
         #expect(report.messageCount == 3000 * 3001 / 2)
     }
 
+    /// libxml2 gets the document in pieces (516 bytes, then 256 KiB at a time) and may split a
+    /// text node where a piece ends: values across those seams, in a skipped element too, are
+    /// read whole, in the declared encoding and in a fallback one.
+    @Test func valuesAcrossTheSeamsOfTheInputAreWhole() throws {
+        for seam in [516, 516 + (256 << 10)] {
+            let head = Self.document(records: "").utf8.count - "</feedback>".utf8.count
+            // The record's source_ip text starts a few bytes before the seam.
+            let prefix = "<record><row><source_ip>"
+            let padding = seam - 4 - head - "<!---->".utf8.count - prefix.utf8.count
+            let records = "<!--\(String(repeating: "~", count: padding))-->"
+                + Self.record(ip: "2001:db8::77", count: "12345")
+                + "<extension><x>\(String(repeating: "é", count: 300 << 10))</x></extension>"
+                + Self.record(ip: "192.0.2.9", count: "1")
+            let text = Self.document(records: records)
+            let utf8 = Array(text.utf8)
+            #expect(String(decoding: utf8[(seam - 4)..<(seam + 4)], as: UTF8.self) == "2001:db8")
+            let report = try parse(text)
+            #expect(report.records.map(\.sourceIP) == ["2001:db8::77", "192.0.2.9"])
+            #expect(report.messageCount == 12346)
+            // Invalid UTF-8 past the seam: read again as windows-1252, values still whole.
+            let latin = Array(text.replacingOccurrences(of: "é", with: "e").utf8).map { $0 == UInt8(ascii: "~") ? 0xE9 : $0 }
+            let fallback = try DMARCParser().parse(latin)
+            #expect(fallback.records.map(\.sourceIP) == ["2001:db8::77", "192.0.2.9"])
+        }
+    }
+
     @Test func capsAreClearErrors() throws {
         var limits = IngestLimits()
         limits.maxFieldBytes = 100
@@ -301,6 +327,14 @@ import TestSupport
         #expect(throws: IngestError(.tooLarge, "")) { try DMARCParser(limits: limits).parse(Array(three.utf8)) }
         let deep = Self.document(records: String(repeating: "<record>", count: 1000) + String(repeating: "</record>", count: 1000))
         #expect(throws: IngestError.self) { try parse(deep) }
+        // Deep or long content that the report does not use is refused too, as libxml2's tree
+        // builder would.
+        let nested = Self.document(records: Self.record() + String(repeating: "<x>", count: 300) + String(repeating: "</x>", count: 300))
+        #expect(throws: IngestError(.malformedXML, "")) { try parse(nested) }
+        let shallow = Self.document(records: Self.record() + String(repeating: "<x>", count: 200) + String(repeating: "</x>", count: 200))
+        #expect(try parse(shallow).records.count == 1)
+        let longText = Self.document(records: Self.record() + "<x>\(String(repeating: "a", count: 10_000_001))</x>")
+        #expect(throws: IngestError(.malformedXML, "")) { try parse(longText) }
     }
 }
 

@@ -2,7 +2,7 @@ import ReportModel
 
 /// Parses DMARC aggregate report XML (RFC 7489, RFC 9990 and the pre-RFC draft) in one pass.
 ///
-/// The parser streams over libxml2's reader and never builds a tree. It matches elements by local
+/// The parser streams libxml2's SAX2 events and never builds a tree. It matches elements by local
 /// name in any namespace and any order, trims text, folds enumerations to lowercase, skips
 /// `<extension>` blocks and unknown elements without looking inside, and tolerates one stray
 /// element wrapped around `<feedback>` (IKEA's unclosed `<xs:schema>`). Any other malformed XML
@@ -26,7 +26,7 @@ public struct DMARCParser: Sendable {
         let mayFallBack = declared == nil || declared == "utf-8" || declared == "utf8"
         var encodings: [String?] = [nil]
         if mayFallBack { encodings += ["windows-1252", "iso-8859-1"] }
-        var firstFailure: XMLStreamReader.ParseFailure?
+        var firstFailure: XMLEventParser.ParseFailure?
         for encoding in encodings {
             let outcome = bytes.withUnsafeBytes { buffer in
                 Result { () throws(AttemptFailure) -> AggregateReport in try attempt(buffer, encoding: encoding) }
@@ -46,22 +46,20 @@ public struct DMARCParser: Sendable {
 
     enum AttemptFailure: Error {
         /// Not decodable in this encoding: worth another try in a fallback encoding.
-        case encoding(XMLStreamReader.ParseFailure)
+        case encoding(XMLEventParser.ParseFailure)
         case rejected(IngestError)
         /// libxml2 gave up without saying why (an encoder that cannot convert the bytes).
         case unreadable(IngestError)
     }
 
     private func attempt(_ buffer: UnsafeRawBufferPointer, encoding: String?) throws(AttemptFailure) -> AggregateReport {
-        guard let reader = XMLStreamReader(buffer: buffer, encoding: encoding) else {
-            throw .rejected(IngestError(.malformedXML, "empty document"))
-        }
-        var builder = ReportBuilder(limits: limits)
+        let parser = XMLEventParser(builder: ReportBuilder(limits: limits))
         do {
-            try builder.consume(reader)
+            try parser.parse(buffer, encoding: encoding)
+            try parser.builder.finish()
         } catch let error as XMLReadError {
             if error.failure.isEncodingError { throw .encoding(error.failure) }
-            if builder.isComplete, builder.hasWrapper {
+            if parser.builder.isComplete, parser.builder.hasWrapper {
                 // IKEA: a stray, unclosed element wrapped around a complete <feedback>. The
                 // report itself was read whole; the error concerns only the wrapper.
             } else if error.failure.code == -1 {
@@ -75,7 +73,7 @@ public struct DMARCParser: Sendable {
             throw .rejected(IngestError(.malformedXML, "\(error)"))
         }
         do {
-            return try builder.makeReport()
+            return try parser.builder.makeReport()
         } catch let error as IngestError {
             throw .rejected(error)
         } catch {

@@ -1,8 +1,8 @@
 import ReportModel
 
-/// Collects the elements of one `<feedback>` document as the reader passes them.
+/// Collects the elements of one `<feedback>` document as the parser passes them.
 struct ReportBuilder {
-    /// Where the reader is in the document, by element.
+    /// Where the parser is in the document, by element.
     enum Scope {
         case feedback, metadata, dateRange, policy, record, row, policyEvaluated, reason
         case identifiers, authResults, dkim, spf
@@ -22,8 +22,9 @@ struct ReportBuilder {
 
     let limits: IngestLimits
     private var stack: [Scope] = []
-    private var text = ""
-    private var reasonText = ""
+    /// The UTF-8 text of the open leaf element, and of the open `<reason>` (a bare reason).
+    private var text: [UInt8] = []
+    private var reasonText: [UInt8] = []
     private(set) var isComplete = false
     private var wrapperIsOpen = false
     private var rootName: String?
@@ -52,27 +53,8 @@ struct ReportBuilder {
         self.limits = limits
     }
 
-    /// Reads the whole document.
-    mutating func consume(_ reader: XMLStreamReader) throws {
-        var advanced = try reader.read()
-        while advanced {
-            var skipped = false
-            switch reader.nodeType {
-            case .element:
-                skipped = try startElement(reader)
-            case .endElement:
-                try endElement()
-            case .text, .cdata, .whitespace, .significantWhitespace:
-                try appendText(reader)
-            case .documentType:
-                throw IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (line \(reader.line))")
-            case .entityReference:
-                throw IngestError(.forbiddenXML, "entity references are not accepted (line \(reader.line))")
-            default:
-                break
-            }
-            advanced = skipped ? try reader.skipSubtree() : try reader.read()
-        }
+    /// Checks, at the end of the document, that a whole `<feedback>` was read.
+    func finish() throws {
         guard isComplete else {
             if let rootName, rootName != "feedback" {
                 throw IngestError(.notAReport, "root element <\(rootName)> is not <feedback>")
@@ -81,20 +63,20 @@ struct ReportBuilder {
         }
     }
 
-    /// Handles an element start. Returns `true` when the reader should skip its subtree.
-    private mutating func startElement(_ reader: XMLStreamReader) throws -> Bool {
-        let name = reader.localNameBytes
+    /// Handles an element start `depth` elements deep. Returns `true` when the parser should
+    /// skip its content (and its end).
+    mutating func startElement(_ name: ElementName, depth: Int, namespaceURI: UnsafePointer<UInt8>?) throws -> Bool {
         guard let parent = stack.last else {
             // Outside <feedback>: the root, a stray wrapper, or what follows the report.
             if isComplete { return true }
-            if name == "feedback" && reader.depth <= 1 {
-                namespace = reader.namespaceURI
-                if !reader.isEmptyElement { stack.append(.feedback) } else { isComplete = true }
+            if name == "feedback" && depth <= 1 {
+                namespace = namespaceURI.map { String(cString: $0) }
+                stack.append(.feedback)
                 return false
             }
-            if reader.depth == 0 {
+            if depth == 0 {
                 rootName = name.string
-                wrapperIsOpen = !reader.isEmptyElement
+                wrapperIsOpen = true
                 return false
             }
             return true
@@ -109,44 +91,46 @@ struct ReportBuilder {
             record = RecordFields()
         case .reason:
             reason = OverrideReason(type: nil)
-            reasonText = ""
+            reasonText.removeAll(keepingCapacity: true)
         case .dkim: dkim = DKIMAuthResult(domain: nil, result: nil)
         case .spf: spf = SPFAuthResult(domain: nil, result: nil)
-        case .leaf: text = ""
+        case .leaf: text.removeAll(keepingCapacity: true)
         default: break
         }
         stack.append(scope)
-        if reader.isEmptyElement { try endElement() }
         return false
     }
 
-    private mutating func appendText(_ reader: XMLStreamReader) throws {
+    /// Handles a run of text (libxml2 may split one text node into several).
+    /// - Parameter line: where the parser is, for the error message.
+    mutating func appendText(_ bytes: UnsafeBufferPointer<UInt8>, line: () -> Int) throws {
         switch stack.last {
         case .leaf(let field)?:
-            guard text.utf8.count + reader.valueLength <= limits.maxFieldBytes else {
-                throw IngestError(.tooLarge, "text of <\(field)> exceeds \(limits.maxFieldBytes) bytes (line \(reader.line))")
+            guard text.count + bytes.count <= limits.maxFieldBytes else {
+                throw IngestError(.tooLarge, "text of <\(field)> exceeds \(limits.maxFieldBytes) bytes (line \(line()))")
             }
-            if text.isEmpty { text = reader.value } else { text += reader.value }
+            text.append(contentsOf: bytes)
         case .reason?:
-            guard reasonText.utf8.count + reader.valueLength <= limits.maxFieldBytes else {
-                throw IngestError(.tooLarge, "text of <reason> exceeds \(limits.maxFieldBytes) bytes (line \(reader.line))")
+            guard reasonText.count + bytes.count <= limits.maxFieldBytes else {
+                throw IngestError(.tooLarge, "text of <reason> exceeds \(limits.maxFieldBytes) bytes (line \(line()))")
             }
-            reasonText += reader.value
+            reasonText.append(contentsOf: bytes)
         default:
             break
         }
     }
 
-    private mutating func endElement() throws {
+    /// Handles the end of an element the builder did not skip.
+    mutating func endElement() throws {
         guard let scope = stack.popLast() else {
             if wrapperIsOpen { wrapperIsOpen = false }
             return
         }
         switch scope {
         case .leaf(let field):
-            assign(text.trimmedWhitespace(), to: field)
+            assign(Self.trimmedText(text), to: field)
         case .reason:
-            if reason.type == nil, let bare = OverrideReasonType(normalizing: reasonText) { reason.type = bare }
+            if reason.type == nil, let bare = OverrideReasonType(normalizing: String(decoding: reasonText, as: UTF8.self)) { reason.type = bare }
             if reason.type != nil || reason.comment != nil { record.reasons.append(reason) }
         case .dkim:
             if dkim.domain != nil || dkim.result != nil || dkim.selector != nil { record.dkim.append(dkim) }
@@ -192,6 +176,14 @@ struct ReportBuilder {
             // Report-level fields: the first non-empty value wins.
             if fields[field] == nil || fields[field] == "" { fields[field] = value }
         }
+    }
+
+    /// `text` decoded and trimmed: only decoded when it starts and ends with printable ASCII,
+    /// which is the common case and has nothing to trim.
+    private static func trimmedText(_ text: [UInt8]) -> String {
+        let string = String(decoding: text, as: UTF8.self)
+        if let head = text.first, let tail = text.last, (0x21...0x7E).contains(head), (0x21...0x7E).contains(tail) { return string }
+        return string.trimmedWhitespace()
     }
 
     private static func received(_ text: String, unless value: (some OpenValue)?) -> String? {

@@ -2,25 +2,16 @@ import CLibXML2
 import Glibc
 import ReportModel
 
-/// A forward-only pull reader over libxml2's `xmlTextReader`: the only place that calls libxml2.
+/// Streams one XML document through libxml2's SAX2 push parser into a ``ReportBuilder``: the
+/// only place that calls libxml2. No tree is built and no node is allocated per element; the
+/// builder sees element starts and ends and text, and the content of the elements it skips is
+/// parsed (it must be well-formed) but never handed to it.
 ///
 /// Untrusted input rules: no network (`XML_PARSE_NONET`), no DTD loading, no entity
-/// substitution, libxml2's default caps on depth (256) and text size (10 MB) stay on, and
-/// libxml2 prints nothing: the first fatal error is kept for the caller.
-final class XMLStreamReader {
-    enum NodeType: Int32 {
-        case element = 1
-        case text = 3
-        case cdata = 4
-        case entityReference = 5
-        case comment = 8
-        case documentType = 10
-        case whitespace = 13
-        case significantWhitespace = 14
-        case endElement = 15
-        case other = -1
-    }
-
+/// substitution (a DOCTYPE or an entity reference is refused), the caps of libxml2's tree
+/// builder on depth (256) and text node size (10 MB) apply, and libxml2 prints nothing: its
+/// first fatal error is kept for the caller.
+final class XMLEventParser {
     /// An error libxml2 reported, with where it happened.
     struct ParseFailure {
         var code: Int32
@@ -31,98 +22,196 @@ final class XMLStreamReader {
         var isEncodingError: Bool {
             code == XML_ERR_INVALID_CHAR.rawValue || code == XML_ERR_INVALID_ENCODING.rawValue
                 || (code >= XML_I18N_NO_NAME.rawValue && code <= XML_I18N_NO_OUTPUT.rawValue)
-                || code == XML_ERR_UNSUPPORTED_ENCODING.rawValue
+                || code == XML_ERR_UNSUPPORTED_ENCODING.rawValue || code == XML_IO_ENCODER.rawValue
         }
 
-        var isUnfinishedTag: Bool { code == XML_ERR_TAG_NOT_FINISHED.rawValue }
-
         var summary: String { "\(message) (line \(line), column \(column))" }
+
+        /// libxml2 stopped without saying why (an encoder that cannot convert the bytes).
+        static let unexplained = ParseFailure(code: -1, message: "unreadable XML", line: 0, column: 0)
     }
 
-    private final class ErrorSink {
-        var fatal: ParseFailure?
-        var first: ParseFailure?
-    }
+    /// Bytes handed to libxml2 per call: its own buffer never holds more than this beyond
+    /// what it has not parsed yet.
+    private static let chunkSize = 256 << 10
+    /// The first call hands over less, as libxml2's own reader does: until it has read the XML
+    /// declaration, libxml2 2.9 mishandles a large chunk when the encoding was set beforehand.
+    private static let firstChunkSize = 512
+    /// libxml2's tree builder refuses deeper documents (`xmlParserMaxDepth`) and longer text
+    /// nodes (`XML_MAX_TEXT_LENGTH`); its push parser alone checks neither, so this class does.
+    static let maxDepth = 256
+    static let maxTextBytes = 10_000_000
 
     private static let initialize: Void = {
         xmlInitParser()
         cxml_silence_global_errors()
     }()
 
-    private let reader: xmlTextReaderPtr
-    private let sink = ErrorSink()
+    // Only this object's own callbacks touch its state, one at a time on one thread: no
+    // dynamic exclusivity checks on every event.
+    @exclusivity(unchecked) private(set) var builder: ReportBuilder
+    @exclusivity(unchecked) private var parser: xmlParserCtxtPtr?
+    /// Elements open inside the one the builder asked to skip (0: not skipping).
+    @exclusivity(unchecked) private var skipping = 0
+    /// Elements open, the one being started excluded.
+    @exclusivity(unchecked) private var depth = 0
+    /// Bytes of text since the last element start or end (skipped elements' text included).
+    @exclusivity(unchecked) private var textBytes = 0
+    /// What the builder threw; the parser was stopped there.
+    @exclusivity(unchecked) private var thrown: (any Error)?
+    private var fatal: ParseFailure?
+    private var first: ParseFailure?
+    /// The first failure to convert the bytes from their encoding. libxml2 goes on with the
+    /// text converted so far and its later errors are about that, so this one comes first.
+    private var encodingFailure: ParseFailure?
 
-    /// Opens a reader over `buffer`, which must stay alive and unchanged while the reader is used.
+    init(builder: ReportBuilder) {
+        self.builder = builder
+    }
+
+    /// Parses the whole of `buffer`, which must stay alive and unchanged meanwhile.
     /// - Parameter encoding: overrides the document's declared encoding (`windows-1252`).
-    init?(buffer: UnsafeRawBufferPointer, encoding: String?) {
+    /// - Throws: what the builder threw, else ``XMLReadError`` when the document is not
+    ///   well-formed (the builder has seen everything before the error).
+    func parse(_ buffer: UnsafeRawBufferPointer, encoding: String?) throws {
         _ = Self.initialize
-        cxml_silence_global_errors()
-        guard let base = buffer.baseAddress, buffer.count > 0, buffer.count <= Int(Int32.max) else { return nil }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        let pointer = base.assumingMemoryBound(to: CChar.self)
-        let created: xmlTextReaderPtr? =
-            if let encoding {
-                encoding.withCString { xmlReaderForMemory(pointer, Int32(buffer.count), nil, $0, options) }
-            } else {
-                xmlReaderForMemory(pointer, Int32(buffer.count), nil, nil, options)
-            }
-        guard let created else { return nil }
-        reader = created
-        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
-            guard let context, let error else { return }
-            let sink = Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue()
-            let raw = error.pointee.message.map { String(cString: $0) } ?? "error \(error.pointee.code)"
-            let failure = ParseFailure(
-                code: error.pointee.code, message: raw.trimmedWhitespace(), line: error.pointee.line,
-                column: error.pointee.int2)
-            if sink.first == nil { sink.first = failure }
-            if error.pointee.level == XML_ERR_FATAL, sink.fatal == nil { sink.fatal = failure }
-        }, Unmanaged.passUnretained(sink).toOpaque())
+        // Conversion errors reach no parser context, only this thread's global handler.
+        xmlSetStructuredErrorFunc(Unmanaged.passUnretained(self).toOpaque(), { context, error in
+            guard let error else { return }
+            XMLEventParser.with(context) { $0.record(error.pointee) }
+        })
+        defer { cxml_silence_global_errors() }
+        guard let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self), buffer.count > 0 else {
+            throw IngestError(.malformedXML, "empty document")
+        }
+        // The first four bytes go in with the context, as libxml2's own reader does: they
+        // decide the document's encoding unless `encoding` overrides it.
+        let head = min(4, buffer.count)
+        var handler = Self.handler
+        guard let parser = xmlCreatePushParserCtxt(&handler, Unmanaged.passUnretained(self).toOpaque(), base, Int32(head), nil)
+        else { throw XMLReadError(failure: .unexplained) }
+        self.parser = parser
+        defer {
+            self.parser = nil
+            xmlFreeParserCtxt(parser)
+        }
+        xmlCtxtUseOptions(parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+        if let encoding, let converter = xmlFindCharEncodingHandler(encoding) {
+            xmlSwitchToEncoding(parser, converter)
+        }
+        var offset = head
+        var halted = false
+        repeat {
+            let count = min(offset == head ? Self.firstChunkSize : Self.chunkSize, buffer.count - offset)
+            let last = offset + count == buffer.count
+            let code = xmlParseChunk(parser, base + offset, Int32(count), last ? 1 : 0)
+            offset += count
+            // -1 (XML_PARSER_EOF): libxml2 halted, with or without reporting an error.
+            if code == -1 { halted = true }
+            if thrown != nil || halted || parser.pointee.disableSAX != 0 { break }
+        } while offset < buffer.count
+        if let thrown { throw thrown }
+        if let encodingFailure { throw XMLReadError(failure: encodingFailure) }
+        if let fatal { throw XMLReadError(failure: fatal) }
+        if parser.pointee.wellFormed == 0 || halted { throw XMLReadError(failure: first ?? .unexplained) }
     }
 
-    deinit {
-        xmlFreeTextReader(reader)
+    /// The line libxml2 is on.
+    private var line: Int { parser.map { Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer($0))) } ?? 0 }
+
+    private func stop(_ error: any Error) {
+        if thrown == nil { thrown = error }
+        if let parser { xmlStopParser(parser) }
     }
 
-    /// Moves to the next node. Returns `false` at the end of the document.
-    /// - Throws: the first fatal error when the document is not well-formed.
-    func read() throws(XMLReadError) -> Bool {
-        switch xmlTextReaderRead(reader) {
-        case 1: return true
-        case 0:
-            if let fatal = sink.fatal { throw XMLReadError(failure: fatal) }
-            return false
-        default: throw XMLReadError(failure: sink.fatal ?? sink.first ?? ParseFailure(code: -1, message: "unreadable XML", line: 0, column: 0))
+    private func startElement(_ name: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?) {
+        defer { depth += 1 }
+        textBytes = 0
+        if depth >= Self.maxDepth, thrown == nil {
+            stop(IngestError(.malformedXML, "elements nested more than \(Self.maxDepth) deep (line \(line))"))
+        }
+        guard skipping == 0, thrown == nil else {
+            skipping += 1
+            return
+        }
+        let bytes = name.map { UnsafeBufferPointer(start: $0, count: Int(xmlStrlen($0))) } ?? UnsafeBufferPointer(start: nil, count: 0)
+        do {
+            if try builder.startElement(ElementName(bytes: bytes), depth: depth, namespaceURI: namespace) { skipping = 1 }
+        } catch {
+            stop(error)
         }
     }
 
-    /// Skips the current element's subtree without reporting its nodes.
-    func skipSubtree() throws(XMLReadError) -> Bool {
-        switch xmlTextReaderNext(reader) {
-        case 1: return true
-        case 0: return false
-        default: throw XMLReadError(failure: sink.fatal ?? sink.first ?? ParseFailure(code: -1, message: "unreadable XML", line: 0, column: 0))
+    private func endElement() {
+        depth -= 1
+        textBytes = 0
+        guard skipping == 0 else {
+            skipping -= 1
+            return
+        }
+        guard thrown == nil else { return }
+        do { try builder.endElement() } catch { stop(error) }
+    }
+
+    private func characters(_ text: UnsafePointer<xmlChar>?, _ length: Int32) {
+        guard thrown == nil, let text, length > 0 else { return }
+        textBytes += Int(length)
+        if textBytes > Self.maxTextBytes {
+            stop(IngestError(.malformedXML, "a text node longer than \(Self.maxTextBytes) bytes (line \(line))"))
+            return
+        }
+        guard skipping == 0 else { return }
+        do {
+            try builder.appendText(UnsafeBufferPointer(start: text, count: Int(length))) { self.line }
+        } catch {
+            stop(error)
         }
     }
 
-    var nodeType: NodeType { NodeType(rawValue: xmlTextReaderNodeType(reader)) ?? .other }
-    var depth: Int { Int(xmlTextReaderDepth(reader)) }
-    var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
-    var localName: String { xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? "" }
-    /// The local name's bytes, owned by the reader until it moves on: matched without making a String.
-    var localNameBytes: ElementName {
-        guard let name = xmlTextReaderConstLocalName(reader) else { return ElementName(bytes: UnsafeBufferPointer(start: nil, count: 0)) }
-        return ElementName(bytes: UnsafeBufferPointer(start: name, count: Int(xmlStrlen(name))))
+    private func record(_ error: xmlError) {
+        let raw = error.message.map { String(cString: $0) } ?? "error \(error.code)"
+        let failure = ParseFailure(code: error.code, message: raw.trimmedWhitespace(), line: error.line, column: error.int2)
+        if first == nil { first = failure }
+        if failure.isEncodingError, encodingFailure == nil { encodingFailure = failure }
+        if error.level == XML_ERR_FATAL, fatal == nil { fatal = failure }
     }
-    var namespaceURI: String? { xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) } }
-    var value: String { xmlTextReaderConstValue(reader).map { String(cString: $0) } ?? "" }
-    var valueLength: Int { xmlTextReaderConstValue(reader).map { Int(xmlStrlen($0)) } ?? 0 }
-    var line: Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
+
+    /// Runs `body` on the parser behind a callback's context. The parser outlives the parse
+    /// (``parse(_:encoding:)`` holds it), so no retain per event.
+    private static func with(_ context: UnsafeMutableRawPointer?, _ body: (XMLEventParser) -> Void) {
+        guard let context else { return }
+        Unmanaged<XMLEventParser>.fromOpaque(context)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The callbacks: SAX2 (namespace-aware) element events, text of every kind, and a refusal
+    /// of whatever could bring in a DTD or an entity's replacement text.
+    nonisolated(unsafe) private static let handler: xmlSAXHandler = {
+        var sax = xmlSAXHandler()
+        sax.initialized = XML_SAX2_MAGIC
+        sax.startElementNs = { context, localName, _, namespace, _, _, _, _, _ in
+            with(context) { $0.startElement(localName, namespace: namespace) }
+        }
+        sax.endElementNs = { context, _, _, _ in with(context) { $0.endElement() } }
+        sax.characters = { context, text, length in with(context) { $0.characters(text, length) } }
+        sax.ignorableWhitespace = { context, text, length in with(context) { $0.characters(text, length) } }
+        sax.cdataBlock = { context, text, length in with(context) { $0.characters(text, length) } }
+        sax.internalSubset = { context, _, _, _ in
+            with(context) { $0.stop(IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (line \($0.line))")) }
+        }
+        sax.reference = { context, _ in
+            with(context) { $0.stop(IngestError(.forbiddenXML, "entity references are not accepted (line \($0.line))")) }
+        }
+        sax.serror = { context, error in
+            guard let error else { return }
+            with(context) { $0.record(error.pointee) }
+        }
+        return sax
+    }()
 }
 
 /// A fatal libxml2 error.
 struct XMLReadError: Error {
-    var failure: XMLStreamReader.ParseFailure
+    var failure: XMLEventParser.ParseFailure
 }
 
 /// An element name as libxml2 holds it, compared with literal names byte for byte.
