@@ -283,6 +283,26 @@ extension ReportStore {
                 DROP TABLE dmarc_reason;
                 """)
         }
+        migrator.registerMigration("v9-report-source-lists", foreignKeyChecks: .immediate) { db in
+            // One row per report with its distinct source IPs (see SourceIPList) replaces one row
+            // per (report, IP) and its index: a fifth of ingest's writing. No foreign key: the
+            // rows are deleted with their reports, by key (a cascade would need an index).
+            try db.execute(sql: #"""
+                CREATE TABLE dmarc_report_ips (
+                    policy_domain TEXT NOT NULL,
+                    end INTEGER NOT NULL,
+                    report_id INTEGER NOT NULL,
+                    begin INTEGER NOT NULL,
+                    source_ips TEXT NOT NULL,
+                    PRIMARY KEY (policy_domain, end, report_id)
+                ) WITHOUT ROWID;
+                INSERT INTO dmarc_report_ips(policy_domain, end, report_id, begin, source_ips)
+                    SELECT policy_domain, end, report_id, MIN(begin),
+                        group_concat(replace(replace(source_ip, '\', '\\'), char(10), '\n'), char(10))
+                    FROM dmarc_report_source GROUP BY policy_domain, end, report_id;
+                DROP TABLE dmarc_report_source;
+                """#)
+        }
         return migrator
     }
 }

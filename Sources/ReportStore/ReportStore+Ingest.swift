@@ -121,6 +121,13 @@ extension ReportStore {
                         domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
                         sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], removing: true, in: db)
                 }
+                // No foreign key ties the source lists to their reports: deleted by key.
+                try db.execute(
+                    sql: """
+                        DELETE FROM dmarc_report_ips WHERE (policy_domain, end, report_id) IN
+                            (SELECT policy_domain, end, id FROM dmarc_report WHERE raw_input_id = ?)
+                        """,
+                    arguments: [rawID])
                 try db.execute(sql: "DELETE FROM dmarc_report WHERE raw_input_id = ?", arguments: [rawID])
                 try db.execute(sql: "DELETE FROM tls_report WHERE raw_input_id = ?", arguments: [rawID])
             }
@@ -349,22 +356,13 @@ extension ReportStore {
                 INSERT OR FAIL INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
                     envelope_from, envelope_to, dkim_results, spf_results, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let insertSource = try FastInsert(
-            db,
-            sql: """
-                INSERT OR IGNORE INTO dmarc_report_source(policy_domain, end, report_id, source_ip, begin, reporter_org, reporter_email)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
         let rollup = try DailyRollup(db)
         let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
         let domain = report.policy.domain
         var sourcesSeen: Set<String> = []
+        var sources = SourceIPList()
         for record in report.records {
-            if sourcesSeen.insert(record.sourceIP).inserted {
-                try insertSource.run(
-                    .text(domain), .integer(meta.dateRange.end), .integer(reportID), .text(record.sourceIP),
-                    .integer(meta.dateRange.begin), .text(reporterOrg), .text(meta.email ?? ""))
-            }
+            if sourcesSeen.insert(record.sourceIP).inserted { sources.append(record.sourceIP) }
             try rollup.add(
                 domain: domain, range: meta.dateRange, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
                 count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue)
@@ -373,6 +371,12 @@ extension ReportStore {
                 .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
                 .text(record.envelopeTo), .utf8(RecordResultsColumns.dkim(record.dkimResults)),
                 .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)))
+        }
+        if sources.count > 0 {
+            try FastInsert(
+                db,
+                sql: "INSERT OR FAIL INTO dmarc_report_ips(policy_domain, end, report_id, begin, source_ips) VALUES (?, ?, ?, ?, ?)"
+            ).run(.text(domain), .integer(meta.dateRange.end), .integer(reportID), .integer(meta.dateRange.begin), .utf8(sources.packed))
         }
         return (reportID, true)
     }

@@ -44,6 +44,10 @@ public final class ReportStore: Sendable {
     /// it would drop SQLite's own POSIX locks on the file, and with them the safety of WAL.
     static func migrate(_ pool: DatabasePool, path: String) throws {
         if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
+        // A migration that rewrites or drops a large table journals every page it touches for
+        // its statement: on disk, not in memory (a gigabyte for a 7-million-row table).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
+        defer { try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") } }
         let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return try migrator.migrate(pool) }
         defer { close(descriptor) }

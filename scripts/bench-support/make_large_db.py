@@ -68,8 +68,8 @@ def main():
             messages += count
         made += n
         reports.append((report_id, org, org, email, f"large-{report_id}", domain, begin, begin + DAY - 1, n, messages))
-        for ip in report_ips:
-            sources.append((domain, begin + DAY - 1, report_id, ip, begin, org, email))
+        # One row per report with its distinct source IPs, one per line (plain addresses need no escaping).
+        sources.append((domain, begin + DAY - 1, report_id, begin, "\n".join(sorted(report_ips))))
         if len(records) >= 200_000:
             flush(db, reports, records, sources)
             reports, records, sources = [], [], []
@@ -88,8 +88,7 @@ def main():
 
 def flush(db, reports, records, sources):
     db.executemany(
-        """INSERT OR IGNORE INTO dmarc_report_source(policy_domain, end, report_id, source_ip, begin, reporter_org, reporter_email)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""", sources)
+        """INSERT INTO dmarc_report_ips(policy_domain, end, report_id, begin, source_ips) VALUES (?, ?, ?, ?, ?)""", sources)
     db.executemany(
         """INSERT INTO dmarc_report(id, reporter, org_name, email, report_id, policy_domain, begin, end, schema,
            record_count, message_count, raw_input_id, input, part, imported_at)

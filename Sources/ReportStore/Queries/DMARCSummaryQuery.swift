@@ -75,7 +75,7 @@ extension ReportStore {
 
     /// Distinct DMARC reports per (policy domain, key), where `keyOfIP` names the key of each
     /// source IP (its resolved source); IPs missing from the map count under their own text.
-    /// Reads two narrow columns per (report, IP) from the table clustered by domain and end.
+    /// Reads one row per report, with its source IPs, from the table clustered by domain and end.
     public func dmarcReportCounts(
         domains: [String] = [], period: DayPeriod? = nil, keyOfIP: [String: String]
     ) throws(StoreError) -> [String: [String: Int64]] {
@@ -86,7 +86,7 @@ extension ReportStore {
             var perKey: [String: Set<Int64>] = [:]
             // Tens of thousands of rows: read straight from SQLite, without a Row per row.
             let statement = try db.cachedStatement(
-                sql: "SELECT r.policy_domain, r.source_ip, r.report_id FROM dmarc_report_source r WHERE 1 = 1\(filter)")
+                sql: "SELECT r.policy_domain, r.source_ips, r.report_id FROM dmarc_report_ips r WHERE 1 = 1\(filter)")
             try statement.setArguments(arguments)
             try RawRows(statement).forEach { row in
                 let rowDomain = row.text(0)
@@ -95,8 +95,8 @@ extension ReportStore {
                     domain = rowDomain
                     perKey = reports[domain] ?? [:]
                 }
-                let ip = row.text(1)
-                perKey[keyOfIP[ip] ?? ip, default: []].insert(row.integer(2))
+                let report = row.integer(2)
+                SourceIPList.forEach(in: row.bytes(1)) { ip in perKey[keyOfIP[ip] ?? ip, default: []].insert(report) }
             }
             if !domain.isEmpty { reports[domain] = perKey }
             return reports.mapValues { $0.mapValues { Int64($0.count) } }

@@ -63,7 +63,7 @@ extension ReportStore {
     public func tableCounts() throws(StoreError) -> [String: Int] {
         try read("counting rows") { db in
             var counts: [String: Int] = [:]
-            for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_report_source", "dmarc_daily", "ingest_log"] {
+            for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_report_ips", "dmarc_daily", "ingest_log"] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
             return counts
