@@ -107,10 +107,8 @@ struct FastInsert {
 struct RawRows {
     struct Columns {
         let handle: OpaquePointer
-        func text(_ index: Int32) -> String {
-            guard let text = sqlite3_column_text(handle, index) else { return "" }
-            return String(cString: text)
-        }
+        /// A text column's value; empty for NULL.
+        func text(_ index: Int32) -> String { String(decoding: bytes(index), as: UTF8.self) }
         func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
         /// A text column's bytes, valid until the next row; empty for NULL.
         func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {

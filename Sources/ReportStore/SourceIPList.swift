@@ -22,15 +22,21 @@ struct SourceIPList {
 
     /// Calls `body` with each address of a packed list, in order.
     static func forEach(in packed: UnsafeBufferPointer<UInt8>, _ body: (String) -> Void) {
+        forEachAddress(in: packed) { body(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// Calls `body` with the bytes of each address of a packed list, in order; they are valid
+    /// during the call only.
+    static func forEachAddress(in packed: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var start = 0
         for index in 0...packed.count where index == packed.count || packed[index] == 0x0A {
             let line = UnsafeBufferPointer(rebasing: packed[start..<index])
-            body(line.contains(0x5C) ? unescape(line) : String(decoding: line, as: UTF8.self))
+            if line.contains(0x5C) { unescape(line).withUnsafeBufferPointer(body) } else { body(line) }
             start = index + 1
         }
     }
 
-    private static func unescape(_ line: UnsafeBufferPointer<UInt8>) -> String {
+    private static func unescape(_ line: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(line.count)
         var escaped = false
@@ -44,6 +50,6 @@ struct SourceIPList {
                 bytes.append(byte)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

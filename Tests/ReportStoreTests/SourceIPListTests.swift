@@ -79,3 +79,28 @@ import TestSupport
         #expect(tables.isEmpty)
     }
 }
+
+/// Aggregations find a row's group by the bytes of its key columns.
+@Suite struct ByteKeyIndexTests {
+    @Test func keysAreWholeColumnsCompared() throws {
+        let queue = try DatabaseQueue()
+        let slots = try queue.read { db in
+            let statement = try db.makeStatement(sql: """
+                SELECT 'ab', 'c' UNION ALL SELECT 'a', 'bc' UNION ALL SELECT 'ab', 'c' UNION ALL SELECT '', NULL
+                UNION ALL SELECT NULL, '' UNION ALL SELECT 'é', 'c' UNION ALL SELECT 'a', 'bc'
+                """)
+            var index = ByteKeyIndex()
+            var slots: [Int] = []
+            var fresh: [Bool] = []
+            try RawRows(statement).forEach { row in
+                let (slot, isNew) = index.slot(of: row, columns: 0...1)
+                slots.append(slot)
+                fresh.append(isNew)
+            }
+            #expect(fresh == [true, true, false, true, false, true, false])
+            return slots
+        }
+        // NULL reads as empty text, as the aggregations always read it.
+        #expect(slots == [0, 1, 0, 2, 2, 3, 1])
+    }
+}

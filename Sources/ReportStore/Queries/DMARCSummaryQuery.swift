@@ -20,17 +20,30 @@ extension ReportStore {
                 totals[row[0], default: DMARCTotals()].reports = row[1]
             }
             let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
-            let rows = try Row.fetchCursor(
-                db,
+            let statement = try db.cachedStatement(
                 sql: """
                     SELECT policy_domain, disposition, messages, dmarc_pass, spf_pass, dkim_pass FROM dmarc_daily
                     WHERE 1 = 1\(filter)
-                    """,
-                arguments: arguments)
-            while let row = try rows.next() {
-                totals[row[0], default: DMARCTotals()].add(
-                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], disposition: row[1])
+                    """)
+            try statement.setArguments(arguments)
+            // Rows come in domain order, with a handful of dispositions: each domain is summed
+            // on its own and stored when the next one starts.
+            var domainNames = RecentTexts()
+            var dispositions = RecentTexts()
+            var domain: String?
+            var current = DMARCTotals()
+            try RawRows(statement).forEach { row in
+                let name = domainNames.text(row.bytes(0))
+                if name != domain {
+                    if let domain { totals[domain, default: DMARCTotals()].add(current) }
+                    domain = name
+                    current = DMARCTotals()
+                }
+                current.add(
+                    messages: row.integer(2), dmarcPass: row.integer(3), spfPass: row.integer(4), dkimPass: row.integer(5),
+                    disposition: dispositions.text(row.bytes(1)))
             }
+            if let domain { totals[domain, default: DMARCTotals()].add(current) }
             return totals
         }
     }
@@ -43,8 +56,8 @@ extension ReportStore {
             // Summed here rather than with GROUP BY: SQLite would sort every day's row by five
             // text columns first, which cost more than the whole rest of a `correlate`. Rows are
             // read straight from SQLite (tens of thousands of them).
-            struct Key: Hashable { var domain, ip, org, email: String }
-            var slots: [Key: Int] = [:]
+            var slots = ByteKeyIndex()
+            var dispositions = RecentTexts()
             var result: [DMARCSourceAggregate] = []
             let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
             let statement = try db.cachedStatement(
@@ -54,20 +67,16 @@ extension ReportStore {
                     """)
             try statement.setArguments(arguments)
             try RawRows(statement).forEach { row in
-                let key = Key(domain: row.text(0), ip: row.text(1), org: row.text(2), email: row.text(3))
-                let slot: Int
-                if let known = slots[key] {
-                    slot = known
-                } else {
-                    slot = result.count
-                    slots[key] = slot
+                let (slot, isNew) = slots.slot(of: row, columns: 0...3)
+                if isNew {
+                    let email = row.text(3)
                     result.append(DMARCSourceAggregate(
-                        domain: key.domain, sourceIP: key.ip, reporterOrgName: key.org,
-                        reporterEmail: key.email.isEmpty ? nil : key.email, reports: [], totals: DMARCTotals()))
+                        domain: row.text(0), sourceIP: row.text(1), reporterOrgName: row.text(2),
+                        reporterEmail: email.isEmpty ? nil : email, reports: [], totals: DMARCTotals()))
                 }
                 result[slot].totals.add(
                     messages: row.integer(5), dmarcPass: row.integer(6), spfPass: row.integer(7), dkimPass: row.integer(8),
-                    disposition: row.text(4))
+                    disposition: dispositions.text(row.bytes(4)))
             }
             return result
         }
@@ -81,25 +90,26 @@ extension ReportStore {
     ) throws(StoreError) -> [String: [String: Int64]] {
         try read("counting reports by source") { db in
             let (filter, arguments) = Self.reportFilter(domains: domains, period: period)
-            var reports: [String: [String: Set<Int64>]] = [:]
-            var domain = ""
-            var perKey: [String: Set<Int64>] = [:]
-            // Tens of thousands of rows: read straight from SQLite, without a Row per row.
+            var reports: [String: [String: Int64]] = [:]
+            // Rows come in domain order: each domain is counted on its own (and, were a domain's
+            // rows ever split, its parts add up: every report is one row).
+            var domain: String?
+            var counter = ReportsPerKey()
             let statement = try db.cachedStatement(
                 sql: "SELECT r.policy_domain, r.source_ips, r.report_id FROM dmarc_report_ips r WHERE 1 = 1\(filter)")
             try statement.setArguments(arguments)
             try RawRows(statement).forEach { row in
                 let rowDomain = row.text(0)
                 if rowDomain != domain {
-                    if !domain.isEmpty { reports[domain] = perKey }
+                    if let domain { reports[domain, default: [:]].merge(counter.counted, uniquingKeysWith: +) }
                     domain = rowDomain
-                    perKey = reports[domain] ?? [:]
+                    counter = ReportsPerKey()
                 }
                 let report = row.integer(2)
-                SourceIPList.forEach(in: row.bytes(1)) { ip in perKey[keyOfIP[ip] ?? ip, default: []].insert(report) }
+                SourceIPList.forEachAddress(in: row.bytes(1)) { counter.count(address: $0, report: report, keyOfIP: keyOfIP) }
             }
-            if !domain.isEmpty { reports[domain] = perKey }
-            return reports.mapValues { $0.mapValues { Int64($0.count) } }
+            if let domain { reports[domain, default: [:]].merge(counter.counted, uniquingKeysWith: +) }
+            return reports
         }
     }
 
@@ -150,6 +160,15 @@ extension ReportStore {
 }
 
 extension DMARCTotals {
+    /// Adds the messages of `other` (its report count aside).
+    mutating func add(_ other: DMARCTotals) {
+        messages = messages.saturatingAdd(other.messages)
+        dmarcPass = dmarcPass.saturatingAdd(other.dmarcPass)
+        spfAlignedPass = spfAlignedPass.saturatingAdd(other.spfAlignedPass)
+        dkimAlignedPass = dkimAlignedPass.saturatingAdd(other.dkimAlignedPass)
+        for (name, count) in other.disposition { disposition[name] = disposition[name, default: 0].saturatingAdd(count) }
+    }
+
     /// Adds messages with their verdicts. Sums saturate instead of overflowing.
     mutating func add(messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64, disposition name: String) {
         messages = messages.saturatingAdd(count)
