@@ -41,12 +41,12 @@ public struct IngestPipeline {
             batch.summary.inputs += 1
             batch.add(.unreadable(LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
         }
-        let known = rehash ? [:] : try store.fileStamps()
+        let known = rehash ? FileStampIndex() : try store.fileStamps()
         var read: [FileStamp] = []
         for (index, file) in files.enumerated() {
             batch.summary.inputs += 1
             let stamp = file == "-" ? nil : Self.stamp(of: file)
-            if let stamp, known[file] == stamp {
+            if let stamp, known.contains(stamp) {
                 batch.summary.duplicates += 1
                 batch.summary.unchanged += 1
                 continue
