@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReportAnalysis
+import ReportIngest
 import ReportModel
 import ReportRendering
 import ReportStore
@@ -108,6 +109,15 @@ struct ResolverOptions: ParsableArguments {
 
     @Option(help: "The Public Suffix List (default: $MAILTALLY_PSL, else \(PublicSuffixList.defaultPath)).")
     var psl: String?
+
+    /// What the resolver is made from, for a pack's manifest: the source map's bytes and the
+    /// Public Suffix List file's identity.
+    func fingerprint() -> String {
+        let map = sourceMap.flatMap { FileManager.default.contents(atPath: $0) }
+            .map { ReportExtractor.sha256([UInt8]($0)).map { String(format: "%02x", $0) }.joined() } ?? "none"
+        let path = psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath
+        return "source map \(map); psl \(path) \(PackManifest.fileIdentity(path))"
+    }
 
     func makeResolver() throws -> SourceResolver {
         var map = SourceMap()

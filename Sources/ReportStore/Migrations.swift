@@ -303,6 +303,29 @@ extension ReportStore {
                 DROP TABLE dmarc_report_source;
                 """#)
         }
+        migrator.registerMigration("v10-content-generation", foreignKeyChecks: .immediate) { db in
+            // A number that changes whenever what a pack shows can change: a report stored or
+            // removed (its records, rollups and source lists go with it) or a name looked up.
+            // `nightly` keeps a pack whose inputs, this number among them, are unchanged.
+            try db.execute(sql: """
+                CREATE TABLE content_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO content_generation VALUES (1, 0);
+                CREATE TRIGGER dmarc_report_stored AFTER INSERT ON dmarc_report
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                CREATE TRIGGER dmarc_report_removed AFTER DELETE ON dmarc_report
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                CREATE TRIGGER tls_report_stored AFTER INSERT ON tls_report
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                CREATE TRIGGER tls_report_removed AFTER DELETE ON tls_report
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                CREATE TRIGGER reverse_dns_stored AFTER INSERT ON reverse_dns
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                CREATE TRIGGER reverse_dns_changed AFTER UPDATE ON reverse_dns
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                CREATE TRIGGER reverse_dns_removed AFTER DELETE ON reverse_dns
+                    BEGIN UPDATE content_generation SET value = value + 1; END;
+                """)
+        }
         return migrator
     }
 }

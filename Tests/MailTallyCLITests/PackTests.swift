@@ -77,6 +77,47 @@ import TestSupport
         #expect(dkim.contains(",'+s,"))
     }
 
+    /// A second nightly with nothing new keeps the packs; anything a pack shows changing, a
+    /// file of it missing, or --rewrite writes it again.
+    @Test func nightlyKeepsPacksThatAreUpToDate() throws {
+        let out = folder.appendingPathComponent("packs")
+        let inbox = folder.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let sample = "google.com!example.com!1795824000!1795910399.zip"
+        try FileManager.default.copyItem(atPath: "\(Self.samples)/\(sample)", toPath: inbox.appendingPathComponent(sample).path)
+        let arguments = ["nightly", "--db", db, "--inbox", inbox.path, "--out", out.path, "--date", "2026-11-28", "--verbose"]
+        func run(_ extra: [String] = []) throws -> [String] {
+            let result = try mailtally(arguments + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stderr.split(separator: "\n").map(String.init).filter { $0.contains("/2026-11-28/") }
+        }
+        func kept(_ lines: [String]) -> [Bool] { lines.map { $0.contains("is up to date") } }
+        let day = out.appendingPathComponent("2026-11-28/day")
+        let page = day.appendingPathComponent("example.com.md")
+
+        #expect(kept(try run()) == [false, false, false])
+        let written = try String(contentsOf: page, encoding: .utf8)
+        let stamp = try FileManager.default.attributesOfItem(atPath: page.path)[.modificationDate] as? Date
+        #expect(kept(try run()) == [true, true, true])
+        #expect(try FileManager.default.attributesOfItem(atPath: page.path)[.modificationDate] as? Date == stamp)
+
+        // A file gone: that pack is written again, the others are kept.
+        try FileManager.default.removeItem(at: day.appendingPathComponent("example.com-sources.csv"))
+        #expect(kept(try run()) == [false, true, true])
+        #expect(FileManager.default.fileExists(atPath: day.appendingPathComponent("example.com-sources.csv").path))
+
+        // A new report in the inbox changes what every pack shows.
+        let other = "yahoo.com!example.com!1795824000!1795910399.xml"
+        try FileManager.default.copyItem(atPath: "\(Self.samples)/\(other)", toPath: inbox.appendingPathComponent(other).path)
+        #expect(kept(try run()) == [false, false, false])
+        #expect(try String(contentsOf: page, encoding: .utf8) != written)
+
+        // So do a source map and --rewrite.
+        #expect(kept(try run(["--source-map", Self.sourceMap])) == [false, false, false])
+        #expect(kept(try run(["--source-map", Self.sourceMap])) == [true, true, true])
+        #expect(kept(try run(["--source-map", Self.sourceMap, "--rewrite"])) == [false, false, false])
+    }
+
     @Test func nightlyWritesThePacksAndRunsTakeTurns() throws {
         let out = folder.appendingPathComponent("packs").path
         let arguments = ["nightly", "--db", db, "--inbox", Self.samples, "--out", out, "--date", "2026-11-28"]

@@ -104,3 +104,29 @@ import TestSupport
         #expect(slots == [0, 1, 0, 2, 2, 3, 1])
     }
 }
+
+/// The content generation moves with everything a pack shows, and only with that.
+@Suite struct ContentGenerationTests {
+    @Test func reportsAndNamesMoveTheGeneration() throws {
+        let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("g.sqlite").path)
+        let start = try store.contentGeneration()
+        let bytes = Array("<feedback/>".utf8)
+        let input = StoredInput(input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        let report = StoreTests.report()
+        _ = try store.record(input, outcomes: [.dmarc(report, part: "")], runID: nil)
+        let stored = try store.contentGeneration()
+        #expect(stored > start)
+        // The same report again is a duplicate: nothing changes.
+        _ = try store.record(input, outcomes: [.dmarc(report, part: "")], runID: nil)
+        #expect(try store.contentGeneration() == stored)
+        _ = try store.replaceReports(of: input, outcomes: [.dmarc(report, part: "")], runID: nil)
+        let replaced = try store.contentGeneration()
+        #expect(replaced > stored)
+        let entry = ReverseDNSEntry(ip: "192.0.2.0", status: .found, names: ["mx.example.com"], confirmedName: "mx.example.com", resolvedAt: 1, expiresAt: 2)
+        try store.saveReverseDNS([entry])
+        let named = try store.contentGeneration()
+        #expect(named > replaced)
+        try store.saveReverseDNS([entry])
+        #expect(try store.contentGeneration() > named)
+    }
+}

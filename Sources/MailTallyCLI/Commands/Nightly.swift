@@ -12,6 +12,9 @@ extension MailTally {
                 skipped cheaply), looks up the names of new sender addresses (as `enrich` does; not \
                 with --offline), then writes the stakeholder pack (Markdown, CSV and HTML) for the previous UTC day (or --date) \
                 and for the 7 and 30 days ending with it, under OUT/DATE/day, OUT/DATE/7d and OUT/DATE/30d. \
+                A pack already written from the same reports, names, options, source map, Public Suffix \
+                List and mailtally build is kept as it is (its .mailtally-pack file says what it was \
+                written from); --rewrite writes it anyway. \
                 A lock beside the database makes overlapping runs take turns: the second waits up to \
                 --wait seconds, then exits with status 4.
                 Quiet on success unless --verbose; errors go to standard error.
@@ -45,6 +48,9 @@ extension MailTally {
 
         @Flag(help: "Read and hash every inbox file, even those unchanged since an earlier run.")
         var rehash = false
+
+        @Flag(help: "Write the packs even when those in OUT are up to date.")
+        var rewrite = false
 
         @Flag(help: "Say what was ingested and written.")
         var verbose = false
@@ -82,15 +88,22 @@ extension MailTally {
             let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: last))
             for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {
                 let period = DayPeriod(firstDay: last - days + 1, lastDay: last)
-                let written: [String]
+                let pack: (files: [String], written: Bool)
                 do {
-                    written = try Report.writePack(
+                    let manifest = PackManifest(parts: [
+                        "content \(try database.contentGeneration())", "period \(period.firstDay) \(period.lastDay)",
+                        "all domains, compared, md html csv", self.resolver.fingerprint(),
+                    ])
+                    pack = try Report.writePack(
                         database, resolver: resolver, domains: [], period: period, compare: true, format: .all,
-                        to: folder.appendingPathComponent(name))
+                        to: folder.appendingPathComponent(name), manifest: manifest, rewrite: rewrite)
                 } catch let error as StoreError {
                     throw CommandFailure(.database, "\(error)")
                 }
-                if verbose { Terminal.error("wrote \(written.count) files to \(folder.appendingPathComponent(name).path)") }
+                if verbose {
+                    let path = folder.appendingPathComponent(name).path
+                    Terminal.error(pack.written ? "wrote \(pack.files.count) files to \(path)" : "\(path) is up to date (\(pack.files.count) files)")
+                }
             }
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
         }

@@ -40,16 +40,24 @@ extension MailTally {
                 let written = try Self.writePack(
                     database, resolver: resolver, domains: selection.normalizedDomains, period: period,
                     compare: chosen != nil, format: format, to: URL(fileURLWithPath: out))
-                Terminal.error("wrote \(written.count) files to \(out)")
+                Terminal.error("wrote \(written.files.count) files to \(out)")
             } catch let error as StoreError {
                 throw CommandFailure(.database, "\(error)")
             }
         }
 
+        /// Writes the pack into `folder`. With a `manifest`, the pack is recorded under it, and a
+        /// folder written before from the same digest, with all its files, is kept as it is
+        /// unless `rewrite`.
+        /// - Returns: the files of the pack, and whether they were written (false: kept).
         static func writePack(
             _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod, compare: Bool,
-            format: PackFormat = .md, to folder: URL
-        ) throws -> [String] {
+            format: PackFormat = .md, to folder: URL, manifest: PackManifest? = nil, rewrite: Bool = false
+        ) throws -> (files: [String], written: Bool) {
+            if let manifest {
+                if !rewrite, let files = manifest.upToDate(in: folder) { return (files, false) }
+                PackManifest.remove(in: folder)
+            }
             let assembler = try ReportAssembler(store: database, resolver: resolver)
             /// File system failures are output errors (status 5); database ones stay database errors.
             func writing<T>(_ body: () throws -> T) throws -> T {
@@ -64,7 +72,9 @@ extension MailTally {
                 let report = try assembler.report(domain: domain, period: period, compare: compare)
                 try writing { try pack.add(report) }
             }
-            return try writing { try pack.finish() }
+            let files = try writing { try pack.finish() }
+            if let manifest { try writing { try manifest.record(files, in: folder) } }
+            return (files, true)
         }
     }
 }

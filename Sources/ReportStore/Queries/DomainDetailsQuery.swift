@@ -10,6 +10,14 @@ extension ReportStore {
         }
     }
 
+    /// A number that changes whenever a report is stored or removed or a reverse DNS answer
+    /// changes (kept by triggers): equal numbers mean the same reports and names.
+    public func contentGeneration() throws(StoreError) -> Int64 {
+        try read("reading the content generation") { db in
+            try Int64.fetchOne(db, sql: "SELECT value FROM content_generation") ?? 0
+        }
+    }
+
     /// The first and last UTC day any report covers, or `nil` for an empty database.
     public func coveredDays() throws(StoreError) -> DayPeriod? {
         try read("finding the covered days") { db in
