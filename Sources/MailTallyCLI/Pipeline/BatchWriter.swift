@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import ReportStore
 
-/// Writes parsed batches on a queue of its own, several batches to a transaction: the writer
+/// Writes parsed batches on a thread of its own, several batches to a transaction: the writer
 /// takes the batches that arrive within `commitInterval` of the first into one transaction, then
 /// commits. At most one batch waits for it, so parsing stays at most one batch ahead and memory
 /// stays flat. Log rows are handed back only once their transaction has committed.
@@ -13,7 +13,6 @@ final class BatchWriter: @unchecked Sendable {
     private let commitInterval: TimeInterval
     private let store: ReportStore
     private let runID: Int64
-    private let queue = DispatchQueue(label: "mailtally.ingest.writer")
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
     private var waiting: [PendingInput]?
@@ -39,7 +38,12 @@ final class BatchWriter: @unchecked Sendable {
         closing = false
         if !running {
             running = true
-            queue.async { self.run() }
+            // A thread of its own, never a dispatch worker: those run parsing at a lower
+            // priority (ParsingPriority), and the writer must not inherit it.
+            let thread = Thread { self.run() }
+            thread.name = "mailtally.ingest.writer"
+            thread.stackSize = 8 << 20
+            thread.start()
         }
         condition.broadcast()
     }

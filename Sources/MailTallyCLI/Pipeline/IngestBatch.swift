@@ -2,9 +2,10 @@ import Dispatch
 import ReportIngest
 import ReportStore
 
-/// The inputs of one batch: read, then hashed and parsed on every core and handed to the
-/// writer when the batch is full (or at the end). A ``BatchWriter`` stores batches on its own
-/// queue while the next ones are read and parsed, several batches to a transaction.
+/// The inputs of one batch: read, then hashed and parsed on every core (below the writer's
+/// priority, see ``ParsingPriority``) and handed to the writer when the batch is full (or at
+/// the end). A ``BatchWriter`` stores batches on its own thread while the next ones are read
+/// and parsed, several batches to a transaction.
 final class IngestBatch {
     /// A batch holds at most this many inputs...
     static let maxUnits = 256
@@ -54,8 +55,11 @@ final class IngestBatch {
         units.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes its own unit only.
             nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: slots.count) { index in
-                slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
+            ParsingPriority.run {
+                DispatchQueue.concurrentPerform(iterations: slots.count) { index in
+                    ParsingPriority.lowerCurrentThread()
+                    slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
+                }
             }
         }
         let known = try pipeline.store.knownInputs(units.map(\.digest))
@@ -65,11 +69,14 @@ final class IngestBatch {
         results.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes its own slot only.
             nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: work.count) { index in
-                let unit = work[index]
-                slots[index] = known[unit.digest] == .done
-                    ? .seen(input: unit.input, part: IngestPipeline.seenLabel(unit), sha256: unit.digest)
-                    : IngestPipeline.parse(unit, limits: limits)
+            ParsingPriority.run {
+                DispatchQueue.concurrentPerform(iterations: work.count) { index in
+                    ParsingPriority.lowerCurrentThread()
+                    let unit = work[index]
+                    slots[index] = known[unit.digest] == .done
+                        ? .seen(input: unit.input, part: IngestPipeline.seenLabel(unit), sha256: unit.digest)
+                        : IngestPipeline.parse(unit, limits: limits)
+                }
             }
         }
         let batch = ready + results.compactMap { $0 }
