@@ -132,11 +132,21 @@ struct ResolverOptions: ParsableArguments {
             }
         }
         let path = psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath
-        let list = PublicSuffixList.load(path: path)
-        if list == nil {
+        // Read when a name first needs it; a missing file is said at once.
+        let readable = access(path, R_OK) == 0
+        if !readable {
             MailTally.logger.warning("no Public Suffix List at \(path): organisational domains use the last two labels")
         }
-        return SourceResolver(sourceMap: map, publicSuffixList: list ?? PublicSuffixList())
+        let list = LazyPublicSuffixList {
+            guard let list = PublicSuffixList.load(path: path) else {
+                if readable {
+                    MailTally.logger.warning("no rules in the Public Suffix List at \(path): organisational domains use the last two labels")
+                }
+                return PublicSuffixList()
+            }
+            return list
+        }
+        return SourceResolver(sourceMap: map, lazyPublicSuffixList: list)
     }
 }
 

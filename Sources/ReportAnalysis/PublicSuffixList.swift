@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The Public Suffix List (publicsuffix.org), for organisational domains.
 ///
@@ -90,5 +91,34 @@ public struct PublicSuffixList: Sendable {
         }
         guard suffixLength < labels.count else { return name }
         return labels.suffix(suffixLength + 1).joined(separator: ".")
+    }
+}
+
+/// A Public Suffix List parsed the first time a name needs it. Most queries never look at a PTR
+/// name or a domain-like reporter, and parsing the list's 10,000 rules was a tenth of a
+/// `correlate` of one domain.
+public final class LazyPublicSuffixList: Sendable {
+    private let state: Mutex<PublicSuffixList?>
+    private let load: @Sendable () -> PublicSuffixList
+
+    /// A list made by `load` when first used.
+    public init(_ load: @escaping @Sendable () -> PublicSuffixList) {
+        state = Mutex(nil)
+        self.load = load
+    }
+
+    /// A list already made.
+    public init(_ list: PublicSuffixList) {
+        state = Mutex(list)
+        load = { list }
+    }
+
+    public var list: PublicSuffixList {
+        state.withLock { list in
+            if let list { return list }
+            let loaded = load()
+            list = loaded
+            return loaded
+        }
     }
 }

@@ -5,13 +5,20 @@ import ReportModel
 /// through the alias map), else the IP's network. The catalogue adds a service name and category.
 public struct SourceResolver: Sendable {
     public var sourceMap: SourceMap
-    public var publicSuffixList: PublicSuffixList
     public var catalogue: SourceCatalogue
     public var aliases: [String: String]
+    private let suffixes: LazyPublicSuffixList
+
+    /// The Public Suffix List (parsed when first needed, if it was given lazily).
+    public var publicSuffixList: PublicSuffixList { suffixes.list }
 
     public init(sourceMap: SourceMap = SourceMap(), publicSuffixList: PublicSuffixList = PublicSuffixList(), catalogue: SourceCatalogue = .shipped) {
+        self.init(sourceMap: sourceMap, lazyPublicSuffixList: LazyPublicSuffixList(publicSuffixList), catalogue: catalogue)
+    }
+
+    public init(sourceMap: SourceMap = SourceMap(), lazyPublicSuffixList: LazyPublicSuffixList, catalogue: SourceCatalogue = .shipped) {
         self.sourceMap = sourceMap
-        self.publicSuffixList = publicSuffixList
+        self.suffixes = lazyPublicSuffixList
         self.catalogue = catalogue
         self.aliases = catalogue.aliases
     }
