@@ -63,7 +63,11 @@ struct PackManifest {
         return "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_ino)"
     }
 
+    /// The running executable's identity: `/proc/self/exe`, else the path it was started by.
     private static func executableIdentity() -> String {
-        "executable \(fileIdentity("/proc/self/exe"))"
+        let proc = fileIdentity("/proc/self/exe")
+        if proc != "none" { return "executable \(proc)" }
+        let path = CommandLine.arguments.first ?? ""
+        return "executable \(path) \(fileIdentity(path))"
     }
 }
