@@ -30,10 +30,25 @@ public final class ReportStore: Sendable {
         }
         self.path = path
         do {
-            queue = try DatabasePool(path: path, configuration: configuration)
-            if !readOnly { try Self.migrate(queue, path: path) }
+            queue = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly)
         } catch {
             throw StoreError(error, while: "opening \(path)")
+        }
+    }
+
+    /// Opens the pool and migrates. Two processes setting up a new file at once can meet
+    /// SQLITE_BUSY where SQLite does not wait (switching the new file to WAL, or a read
+    /// that must become a write): that is retried for up to the busy timeout.
+    private static func openPool(path: String, configuration: Configuration, migrating: Bool) throws -> DatabasePool {
+        let started = Date()
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                if migrating { try migrate(pool, path: path) }
+                return pool
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date().timeIntervalSince(started) < busyTimeout {
+                usleep(50_000)
+            }
         }
     }
 
@@ -44,15 +59,21 @@ public final class ReportStore: Sendable {
     /// it would drop SQLite's own POSIX locks on the file, and with them the safety of WAL.
     static func migrate(_ pool: DatabasePool, path: String) throws {
         if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
-        // A migration that rewrites or drops a large table journals every page it touches for
-        // its statement: on disk, not in memory (a gigabyte for a 7-million-row table).
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
-        defer { try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") } }
         let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return try migrator.migrate(pool) }
+        guard descriptor >= 0 else { return try migrateJournalingOnDisk(pool) }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
         defer { flock(descriptor, LOCK_UN) }
+        try migrateJournalingOnDisk(pool)
+    }
+
+    /// Runs the migrations with statement journals on disk, not in memory: a migration that
+    /// rewrites or drops a large table journals every page it touches (a gigabyte for a
+    /// 7-million-row table). The writer's first use comes here, under the migration lock: two
+    /// processes setting up a new file at once would otherwise find it locked.
+    private static func migrateJournalingOnDisk(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
+        defer { try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") } }
         try migrator.migrate(pool)
     }
 
