@@ -104,6 +104,33 @@ extension ReportStore {
         }
     }
 
+    /// Indexes only a reparse needs: the reports of an input and the log rows that point at a
+    /// report (their `ON DELETE SET NULL`). Ingest does without them, four index entries fewer
+    /// per report it writes; without them, replacing each input's reports scanned four tables
+    /// (10,000 inputs took 100 s). `reparse` builds them first and drops them after.
+    public func createReparseIndexes() throws(StoreError) {
+        try write("indexing for reparse") { db in
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS reparse_dmarc_report_raw_input ON dmarc_report(raw_input_id);
+                CREATE INDEX IF NOT EXISTS reparse_tls_report_raw_input ON tls_report(raw_input_id);
+                CREATE INDEX IF NOT EXISTS reparse_ingest_log_dmarc_report ON ingest_log(dmarc_report_id);
+                CREATE INDEX IF NOT EXISTS reparse_ingest_log_tls_report ON ingest_log(tls_report_id);
+                """)
+        }
+    }
+
+    /// Drops the indexes of ``createReparseIndexes()``.
+    public func dropReparseIndexes() throws(StoreError) {
+        try write("dropping the reparse indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX IF EXISTS reparse_dmarc_report_raw_input;
+                DROP INDEX IF EXISTS reparse_tls_report_raw_input;
+                DROP INDEX IF EXISTS reparse_ingest_log_dmarc_report;
+                DROP INDEX IF EXISTS reparse_ingest_log_tls_report;
+                """)
+        }
+    }
+
     /// Parses a stored input again: its reports are replaced by `outcomes`, all in one
     /// transaction (rollups included), so a failure leaves the old reports in place.
     public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {

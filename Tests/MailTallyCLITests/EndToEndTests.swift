@@ -220,5 +220,11 @@ import TestSupport
         #expect(try run(["summary", "--db", old, "--format", "json"]).output == expected)
         let errors = try JSONSerialization.jsonObject(with: try run(["errors", "--db", old, "--format", "json"]).stdout) as? [String: Any]
         #expect((errors?["errors"] as? [Any])?.count == 1)
+        // The indexes only a reparse needs are gone again: ingest does not pay for them.
+        let indexes = try TestSupport.shell("python3", [
+            "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM sqlite_master WHERE name LIKE 'reparse%'\").fetchone()[0])",
+            old,
+        ])
+        #expect(indexes.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(indexes.stderr)")
     }
 }

@@ -161,6 +161,8 @@ public struct IngestPipeline {
     public func reparse(progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> IngestSummary {
         var summary = IngestSummary()
         let runID = try store.startRun(command: "reparse")
+        try store.createReparseIndexes()
+        defer { try? store.dropReparseIndexes() }
         let inputs = try store.rawInputs()
         for (index, raw) in inputs.enumerated() {
             summary.inputs += 1
