@@ -7,7 +7,6 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
-#include <libxml/xmlreader.h>
 #include <libxml/xmlerror.h>
 #include <libxml/globals.h>
 
@@ -18,7 +17,7 @@ static inline void cxml_silence_errors_cb(void *ctx, xmlErrorPtr error) { (void)
 
 static inline void cxml_silence_generic_cb(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
 
-/// Installs error handlers that drop libxml2's messages (they would go to stderr); the reader
+/// Installs error handlers that drop libxml2's messages (they would go to stderr); the parser
 /// collects its errors through its own structured handler.
 static inline void cxml_silence_global_errors(void) {
     xmlSetStructuredErrorFunc(NULL, cxml_silence_errors_cb);

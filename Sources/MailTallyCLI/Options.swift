@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReportAnalysis
-import ReportIngest
 import ReportModel
 import ReportRendering
 import ReportStore
@@ -110,13 +109,14 @@ struct ResolverOptions: ParsableArguments {
     @Option(help: "The Public Suffix List (default: $MAILTALLY_PSL, else \(PublicSuffixList.defaultPath)).")
     var psl: String?
 
+    /// The Public Suffix List file: `--psl`, else `$MAILTALLY_PSL`, else the system's.
+    var pslPath: String { psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath }
+
     /// What the resolver is made from, for a pack's manifest: the source map's bytes and the
     /// Public Suffix List file's identity.
     func fingerprint() -> String {
-        let map = sourceMap.flatMap { FileManager.default.contents(atPath: $0) }
-            .map { ReportExtractor.sha256([UInt8]($0)).map { String(format: "%02x", $0) }.joined() } ?? "none"
-        let path = psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath
-        return "source map \(map); psl \(path) \(PackManifest.fileIdentity(path))"
+        let map = sourceMap.flatMap { FileManager.default.contents(atPath: $0) }.map { PackManifest.sha256Hex([UInt8]($0)) } ?? "none"
+        return "source map \(map); psl \(pslPath) \(PackManifest.fileIdentity(pslPath))"
     }
 
     func makeResolver() throws -> SourceResolver {
@@ -131,7 +131,7 @@ struct ResolverOptions: ParsableArguments {
                 throw ValidationError("\(sourceMap): \(error)")
             }
         }
-        let path = psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath
+        let path = pslPath
         // Read when a name first needs it; a missing file is said at once.
         let readable = access(path, R_OK) == 0
         if !readable {

@@ -33,10 +33,12 @@ extension String {
     public func trimmedWhitespace() -> String {
         // The common case, checked on the bytes: starts and ends with a printable ASCII
         // character, so there is nothing to trim (any Unicode space starts with a byte >= 0x80).
-        let utf8 = self.utf8
-        if let head = utf8.first, let tail = utf8.last, (0x21...0x7E).contains(head), (0x21...0x7E).contains(tail) {
-            return self
-        }
+        // Read from the contiguous UTF-8 of a native string: `utf8.last` alone walks indices.
+        let printableEnds = utf8.withContiguousStorageIfAvailable { bytes in
+            guard let head = bytes.first, let tail = bytes.last else { return false }
+            return (0x21...0x7E).contains(head) && (0x21...0x7E).contains(tail)
+        } ?? false
+        if printableEnds { return self }
         guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
         guard let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])

@@ -310,21 +310,18 @@ extension ReportStore {
             try db.execute(sql: """
                 CREATE TABLE content_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
                 INSERT INTO content_generation VALUES (1, 0);
-                CREATE TRIGGER dmarc_report_stored AFTER INSERT ON dmarc_report
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
-                CREATE TRIGGER dmarc_report_removed AFTER DELETE ON dmarc_report
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
-                CREATE TRIGGER tls_report_stored AFTER INSERT ON tls_report
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
-                CREATE TRIGGER tls_report_removed AFTER DELETE ON tls_report
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
-                CREATE TRIGGER reverse_dns_stored AFTER INSERT ON reverse_dns
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
-                CREATE TRIGGER reverse_dns_changed AFTER UPDATE ON reverse_dns
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
-                CREATE TRIGGER reverse_dns_removed AFTER DELETE ON reverse_dns
-                    BEGIN UPDATE content_generation SET value = value + 1; END;
                 """)
+            let events = [
+                ("dmarc_report", "INSERT", "stored"), ("dmarc_report", "DELETE", "removed"),
+                ("tls_report", "INSERT", "stored"), ("tls_report", "DELETE", "removed"),
+                ("reverse_dns", "INSERT", "stored"), ("reverse_dns", "UPDATE", "changed"), ("reverse_dns", "DELETE", "removed"),
+            ]
+            for (table, event, name) in events {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_\(name) AFTER \(event) ON \(table)
+                        BEGIN UPDATE content_generation SET value = value + 1; END
+                    """)
+            }
         }
         return migrator
     }

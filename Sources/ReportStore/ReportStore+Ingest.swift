@@ -110,26 +110,25 @@ extension ReportStore {
     /// (10,000 inputs took 100 s). `reparse` builds them first and drops them after.
     public func createReparseIndexes() throws(StoreError) {
         try write("indexing for reparse") { db in
-            try db.execute(sql: """
-                CREATE INDEX IF NOT EXISTS reparse_dmarc_report_raw_input ON dmarc_report(raw_input_id);
-                CREATE INDEX IF NOT EXISTS reparse_tls_report_raw_input ON tls_report(raw_input_id);
-                CREATE INDEX IF NOT EXISTS reparse_ingest_log_dmarc_report ON ingest_log(dmarc_report_id);
-                CREATE INDEX IF NOT EXISTS reparse_ingest_log_tls_report ON ingest_log(tls_report_id);
-                """)
+            for (name, table, column) in Self.reparseIndexes {
+                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(name) ON \(table)(\(column))")
+            }
         }
     }
 
     /// Drops the indexes of ``createReparseIndexes()``.
     public func dropReparseIndexes() throws(StoreError) {
         try write("dropping the reparse indexes") { db in
-            try db.execute(sql: """
-                DROP INDEX IF EXISTS reparse_dmarc_report_raw_input;
-                DROP INDEX IF EXISTS reparse_tls_report_raw_input;
-                DROP INDEX IF EXISTS reparse_ingest_log_dmarc_report;
-                DROP INDEX IF EXISTS reparse_ingest_log_tls_report;
-                """)
+            for (name, _, _) in Self.reparseIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
         }
     }
+
+    private static let reparseIndexes = [
+        ("reparse_dmarc_report_raw_input", "dmarc_report", "raw_input_id"),
+        ("reparse_tls_report_raw_input", "tls_report", "raw_input_id"),
+        ("reparse_ingest_log_dmarc_report", "ingest_log", "dmarc_report_id"),
+        ("reparse_ingest_log_tls_report", "ingest_log", "tls_report_id"),
+    ]
 
     /// Parses a stored input again: its reports are replaced by `outcomes`, all in one
     /// transaction (rollups included), so a failure leaves the old reports in place.

@@ -44,8 +44,6 @@ public struct FileStampIndex: Sendable {
         let stat = Stat(size: stamp.size, modifiedNanoseconds: stamp.modifiedNanoseconds, inode: stamp.inode)
         return stats[key]?.contains(stat) ?? false
     }
-
-    public var count: Int { stats.values.reduce(0) { $0 + $1.count } }
 }
 
 extension ReportStore {

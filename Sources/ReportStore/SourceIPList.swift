@@ -20,11 +20,6 @@ struct SourceIPList {
         }
     }
 
-    /// Calls `body` with each address of a packed list, in order.
-    static func forEach(in packed: UnsafeBufferPointer<UInt8>, _ body: (String) -> Void) {
-        forEachAddress(in: packed) { body(String(decoding: $0, as: UTF8.self)) }
-    }
-
     /// Calls `body` with the bytes of each address of a packed list, in order; they are valid
     /// during the call only.
     static func forEachAddress(in packed: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {

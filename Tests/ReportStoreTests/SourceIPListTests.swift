@@ -18,7 +18,7 @@ import TestSupport
             ips.forEach { list.append($0) }
             #expect(list.count == ips.count)
             var read: [String] = []
-            list.packed.withUnsafeBufferPointer { SourceIPList.forEach(in: $0) { read.append($0) } }
+            list.packed.withUnsafeBufferPointer { SourceIPList.forEachAddress(in: $0) { read.append(String(decoding: $0, as: UTF8.self)) } }
             #expect(read == ips)
         }
     }

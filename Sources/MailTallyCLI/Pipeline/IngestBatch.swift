@@ -55,11 +55,8 @@ final class IngestBatch {
         units.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes its own unit only.
             nonisolated(unsafe) let slots = buffer
-            ParsingPriority.run {
-                DispatchQueue.concurrentPerform(iterations: slots.count) { index in
-                    ParsingPriority.lowerCurrentThread()
-                    slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
-                }
+            ParsingPriority.concurrentPerform(iterations: slots.count) { index in
+                slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
             }
         }
         let known = try pipeline.store.knownInputs(units.map(\.digest))
@@ -69,14 +66,11 @@ final class IngestBatch {
         results.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes its own slot only.
             nonisolated(unsafe) let slots = buffer
-            ParsingPriority.run {
-                DispatchQueue.concurrentPerform(iterations: work.count) { index in
-                    ParsingPriority.lowerCurrentThread()
-                    let unit = work[index]
-                    slots[index] = known[unit.digest] == .done
-                        ? .seen(input: unit.input, part: IngestPipeline.seenLabel(unit), sha256: unit.digest)
-                        : IngestPipeline.parse(unit, limits: limits)
-                }
+            ParsingPriority.concurrentPerform(iterations: work.count) { index in
+                let unit = work[index]
+                slots[index] = known[unit.digest] == .done
+                    ? .seen(input: unit.input, part: IngestPipeline.seenLabel(unit), sha256: unit.digest)
+                    : IngestPipeline.parse(unit, limits: limits)
             }
         }
         let batch = ready + results.compactMap { $0 }

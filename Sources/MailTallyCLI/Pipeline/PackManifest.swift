@@ -15,7 +15,12 @@ struct PackManifest {
 
     init(parts: [String]) {
         let text = (["mailtally pack 1"] + parts + [Self.executableIdentity()]).joined(separator: "\n")
-        digest = ReportExtractor.sha256(Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        digest = Self.sha256Hex(Array(text.utf8))
+    }
+
+    /// SHA-256 of `bytes` in lowercase hex.
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        ReportExtractor.sha256(bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The files of the pack in `folder` when it was written from the same digest and every

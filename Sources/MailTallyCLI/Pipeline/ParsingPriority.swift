@@ -16,13 +16,16 @@ enum ParsingPriority {
         return key
     }()
 
-    /// Runs `body` on a dispatch worker thread (never the caller's own, which keeps its
-    /// priority) and waits for it; the threads it parses on call ``lowerCurrentThread()``.
-    static func run(_ body: @escaping @Sendable () -> Void) {
+    /// `DispatchQueue.concurrentPerform` at the parsing priority: started from a dispatch worker
+    /// (never the caller's own thread, which keeps its priority), every thread that runs an
+    /// iteration lowered first. Returns when all iterations are done.
+    static func concurrentPerform(iterations: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            lowerCurrentThread()
-            body()
+            DispatchQueue.concurrentPerform(iterations: iterations) { index in
+                lowerCurrentThread()
+                body(index)
+            }
             done.signal()
         }
         done.wait()
@@ -30,7 +33,7 @@ enum ParsingPriority {
 
     /// Lowers the calling thread's priority once. On Linux the nice value belongs to the
     /// thread: `setpriority(PRIO_PROCESS, 0, …)` changes the calling thread's only.
-    static func lowerCurrentThread() {
+    private static func lowerCurrentThread() {
         guard pthread_getspecific(lowered) == nil else { return }
         let which = __priority_which_t(PRIO_PROCESS.rawValue)
         if getpriority(which, 0) < niceness { setpriority(which, 0, niceness) }

@@ -128,7 +128,7 @@ struct ReportBuilder {
         }
         switch scope {
         case .leaf(let field):
-            assign(Self.trimmedText(text), to: field)
+            assign(String(decoding: text, as: UTF8.self).trimmedWhitespace(), to: field)
         case .reason:
             if reason.type == nil, let bare = OverrideReasonType(normalizing: String(decoding: reasonText, as: UTF8.self)) { reason.type = bare }
             if reason.type != nil || reason.comment != nil { record.reasons.append(reason) }
@@ -176,14 +176,6 @@ struct ReportBuilder {
             // Report-level fields: the first non-empty value wins.
             if fields[field] == nil || fields[field] == "" { fields[field] = value }
         }
-    }
-
-    /// `text` decoded and trimmed: only decoded when it starts and ends with printable ASCII,
-    /// which is the common case and has nothing to trim.
-    private static func trimmedText(_ text: [UInt8]) -> String {
-        let string = String(decoding: text, as: UTF8.self)
-        if let head = text.first, let tail = text.last, (0x21...0x7E).contains(head), (0x21...0x7E).contains(tail) { return string }
-        return string.trimmedWhitespace()
     }
 
     private static func received(_ text: String, unless value: (some OpenValue)?) -> String? {
