@@ -76,6 +76,18 @@ public enum KnownInputState: String, Sendable {
 }
 
 /// One input's work for a batched write: parsed, recognised by its hash, or unreadable.
+/// What the writer stores in one go: inputs, and the stamps of the files read whole into them
+/// alone (see ``FileStamp``), recorded unless one of the file's inputs failed.
+public struct StoreBatch: Sendable {
+    public var inputs: [PendingInput]
+    public var stamps: [FileStamp]
+
+    public init(inputs: [PendingInput], stamps: [FileStamp] = []) {
+        self.inputs = inputs
+        self.stamps = stamps
+    }
+}
+
 public enum PendingInput: Sendable {
     case parsed(StoredInput, [PartOutcome])
     /// Seen before (same SHA-256): logged as a duplicate without parsing.

@@ -48,7 +48,7 @@ extension ReportStore {
     /// commit writes every page the transaction touched into the WAL, and with keys spread over
     /// the b-trees a batch touches most of their pages, so fewer commits write far less.
     /// - Returns: the log rows of every batch, in order, once they are committed.
-    public func recordBatches(runID: Int64?, next: () -> [PendingInput]?) throws(StoreError) -> [LoggedOutcome] {
+    public func recordBatches(runID: Int64?, next: () -> StoreBatch?) throws(StoreError) -> [LoggedOutcome] {
         do {
             return try queue.writeWithoutTransaction { db in
                 // Every row written here refers to rows written just before, by the ids SQLite
@@ -72,10 +72,11 @@ extension ReportStore {
         }
     }
 
-    /// Stores one batch inside the caller's transaction.
-    static func record(_ batch: [PendingInput], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
+    /// Stores one batch inside the caller's transaction, then the stamps of its files that had
+    /// no failure.
+    static func record(_ batch: StoreBatch, runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
         var logged: [LoggedOutcome] = []
-        for pending in batch {
+        for pending in batch.inputs {
             switch pending {
             case .parsed(let input, let outcomes):
                 // No savepoint of its own: only a report can fail on its content, and each has
@@ -91,6 +92,10 @@ extension ReportStore {
                 try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
                 logged.append(outcome)
             }
+        }
+        if !batch.stamps.isEmpty {
+            let failed = Set(logged.lazy.filter { $0.status == .failed }.map(\.input))
+            try saveFileStamps(batch.stamps.filter { !failed.contains($0.path) }, in: db)
         }
         return logged
     }

@@ -63,11 +63,13 @@ extension ReportStore {
     /// Records files read whole with no failure, in one transaction.
     public func saveFileStamps(_ stamps: [FileStamp]) throws(StoreError) {
         guard !stamps.isEmpty else { return }
-        try write("recording input file stamps") { db in
-            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO input_file (path, size, mtime_ns, inode) VALUES (?, ?, ?, ?)")
-            for stamp in stamps {
-                try statement.execute(arguments: [stamp.path, stamp.size, stamp.modifiedNanoseconds, stamp.inode])
-            }
+        try write("recording input file stamps") { db in try Self.saveFileStamps(stamps, in: db) }
+    }
+
+    static func saveFileStamps(_ stamps: [FileStamp], in db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO input_file (path, size, mtime_ns, inode) VALUES (?, ?, ?, ?)")
+        for stamp in stamps {
+            try statement.execute(arguments: [stamp.path, stamp.size, stamp.modifiedNanoseconds, stamp.inode])
         }
     }
 }

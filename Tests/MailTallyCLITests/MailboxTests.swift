@@ -151,4 +151,57 @@ import TestSupport
         #expect(result.status == 1)
         #expect(result.stderr.contains("export.mbox: message 2 <bad@example.com> part 2: gzip: "), "\(result.stderr)")
     }
+
+    /// An mbox of `count` report mails written by Python's mailbox module; message 1 carries
+    /// the broken gzip of SampleReports when `broken` is set.
+    func largeMailbox(_ name: String, count: Int, broken: Bool) throws -> String {
+        let box = folder.appendingPathComponent(name).path
+        let script = """
+            import mailbox, sys
+            from email.message import EmailMessage
+            samples, box, count, broken = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+            good = open(samples + "/yahoo.com!example.com!1795824000!1795910399.xml", "rb").read()
+            bad = open(samples + "/yahoo.com!example.com!broken.xml.gz", "rb").read()
+            out = mailbox.mbox(box)
+            for i in range(count):
+                m = EmailMessage()
+                m["From"] = "noreply@dmarc.yahoo.com"
+                m["To"] = "dmarc@example.com"
+                m["Subject"] = f"Report Domain: example.com {i}"
+                m["Message-ID"] = f"<{i}@yahoo.example>"
+                m.set_content("report attached")
+                if broken and i == 0:
+                    m.add_attachment(bad, maintype="application", subtype="gzip", filename="broken.xml.gz")
+                else:
+                    m.add_attachment(good, maintype="text", subtype="xml", filename="report.xml")
+                out.add(m)
+            out.flush()
+            """
+        let samples = TestSupport.packageRoot.appendingPathComponent("SampleReports").path
+        try TestSupport.shell("python3", ["-c", script, samples, box, String(count), broken ? "1" : "0"])
+        return box
+    }
+
+    /// A mailbox too large for one batch (256 inputs) has its stamp recorded at the end of the
+    /// run, and only when none of its messages failed, even when the failure was in a batch
+    /// committed long before.
+    @Test func aMailboxOverManyBatchesIsSkippedNextTimeOnlyWithoutFailures() throws {
+        func ingest(_ box: String, _ db: String) throws -> [String: Any] {
+            let result = try mailtally(["ingest", "--db", db, "--json", box])
+            return try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderr)")
+        }
+        let good = try largeMailbox("good.mbox", count: 300, broken: false)
+        let goodDB = folder.appendingPathComponent("good.sqlite").path
+        let first = try ingest(good, goodDB)
+        #expect(first["imported"] as? [String: Int] == ["dmarc": 1, "tlsrpt": 0])
+        #expect(first["duplicates"] as? Int == 299)
+        #expect(try ingest(good, goodDB)["unchanged"] as? Int == 1)
+
+        let bad = try largeMailbox("bad.mbox", count: 300, broken: true)
+        let badDB = folder.appendingPathComponent("bad.sqlite").path
+        #expect(try ingest(bad, badDB)["failed"] as? Int == 1)
+        let again = try ingest(bad, badDB)
+        #expect(again["unchanged"] as? Int == 0)  // read again: message 1 failed
+        #expect(again["failed"] as? Int == 1)
+    }
 }

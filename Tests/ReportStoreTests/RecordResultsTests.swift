@@ -94,9 +94,9 @@ import TestSupport
         let bytes = Array("<feedback/>".utf8)
         let input = StoredInput(input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
         let report = StoreTests.report()
-        let logged = try store.recordBatches(runID: nil, next: { () -> [PendingInput]? in nil })
+        let logged = try store.recordBatches(runID: nil, next: { () -> StoreBatch? in nil })
         #expect(logged.isEmpty)
-        var batches = [[PendingInput.parsed(input, [.dmarc(report, part: "")])]]
+        var batches = [StoreBatch(inputs: [.parsed(input, [.dmarc(report, part: "")])])]
         #expect(try store.recordBatches(runID: nil) { batches.popLast() }.map(\.status) == [.imported])
         #expect(try store.integrityCheck() == "ok")
 

@@ -15,7 +15,7 @@ final class BatchWriter: @unchecked Sendable {
     private let runID: Int64
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
-    private var waiting: [PendingInput]?
+    private var waiting: StoreBatch?
     private var closing = false
     private var running = false
     private var committed: [LoggedOutcome] = []
@@ -29,7 +29,7 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Hands a batch to the writer, waiting while an earlier one still waits.
     /// - Throws: the error that stopped the writer, if it stopped.
-    func submit(_ batch: [PendingInput]) throws(StoreError) {
+    func submit(_ batch: StoreBatch) throws(StoreError) {
         condition.lock()
         defer { condition.unlock() }
         while waiting != nil && failure == nil { condition.wait() }
@@ -83,7 +83,7 @@ final class BatchWriter: @unchecked Sendable {
     private func run() {
         while let first = next(until: nil) {
             let deadline = Date(timeIntervalSinceNow: commitInterval)
-            var pending: [PendingInput]? = first
+            var pending: StoreBatch? = first
             let result = Result { () throws(StoreError) -> [LoggedOutcome] in
                 try store.recordBatches(runID: runID) {
                     if let batch = pending {
@@ -112,7 +112,7 @@ final class BatchWriter: @unchecked Sendable {
 
     /// The next batch, waiting for it until `deadline` (without one, until it comes); nil at the
     /// deadline or when closing.
-    private func next(until deadline: Date?) -> [PendingInput]? {
+    private func next(until deadline: Date?) -> StoreBatch? {
         condition.lock()
         defer { condition.unlock() }
         while waiting == nil && !closing {

@@ -18,6 +18,10 @@ final class IngestBatch {
     private var unitBytes = 0
     /// Work that needs no parsing (unreadable inputs), stored with the batch.
     private var ready: [PendingInput] = []
+    /// Files read whole into this batch alone, recorded with it unless one of their inputs fails.
+    private var stamps: [FileStamp] = []
+    /// Batches handed to the writer so far.
+    private(set) var flushes = 0
     var summary = IngestSummary()
     /// Inputs with a failure in any part, so far.
     private(set) var failedInputs: Set<String> = []
@@ -45,10 +49,14 @@ final class IngestBatch {
         ready.append(pending)
     }
 
+    func add(_ stamp: FileStamp) {
+        stamps.append(stamp)
+    }
+
     /// Parses everything waiting and hands it to the writer.
     /// - Parameter wait: wait for the write (and every earlier one) to finish.
     func flush(wait: Bool = false) throws(StoreError) {
-        guard !units.isEmpty || !ready.isEmpty else {
+        guard !units.isEmpty || !ready.isEmpty || !stamps.isEmpty else {
             if wait { try collect() }
             return
         }
@@ -73,10 +81,12 @@ final class IngestBatch {
                     : IngestPipeline.parse(unit, limits: limits)
             }
         }
-        let batch = ready + results.compactMap { $0 }
+        let batch = StoreBatch(inputs: ready + results.compactMap { $0 }, stamps: stamps)
         units.removeAll(keepingCapacity: true)
         unitBytes = 0
         ready.removeAll(keepingCapacity: true)
+        stamps.removeAll(keepingCapacity: true)
+        flushes += 1
         try writer.submit(batch)
         count(writer.takeCommitted())
         if wait { try collect() }

@@ -29,8 +29,9 @@ public struct IngestPipeline {
     ///
     /// A file read whole before with no failure, whose size, modification time and inode are
     /// unchanged, is counted as a duplicate (and `unchanged`) without being read, unless
-    /// `rehash` is set; every other file is read and hashed. Stamps are recorded at the end of
-    /// the run, so an interrupted run leaves nothing skipped that was not stored.
+    /// `rehash` is set; every other file is read and hashed. A stamp is recorded in the
+    /// transaction that stores the file's last input, so an interrupted run leaves nothing
+    /// skipped that was not stored.
     public func run(
         paths: [String], command: String = "ingest", rehash: Bool = false, progress: ((Int, Int) -> Void)? = nil
     ) throws(StoreError) -> IngestSummary {
@@ -42,8 +43,12 @@ public struct IngestPipeline {
             batch.add(.unreadable(LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
         }
         let known = rehash ? FileStampIndex() : try store.fileStamps()
-        var read: [FileStamp] = []
-        for (index, file) in files.enumerated() {
+        // Files whose inputs went to more than one batch (a large mbox): their stamps wait
+        // for the end of the run, when every failure in them is known. The stamp of a file
+        // read within one batch goes with that batch, into its transaction.
+        var spanning: [FileStamp] = []
+        for index in 0..<files.count {
+            let file = files[index]
             batch.summary.inputs += 1
             let stamp = file == "-" ? nil : Self.stamp(of: file)
             if let stamp, known.contains(stamp) {
@@ -51,7 +56,10 @@ public struct IngestPipeline {
                 batch.summary.unchanged += 1
                 continue
             }
-            if try ingest(file: file, into: batch), let stamp { read.append(stamp) }
+            let flushes = batch.flushes
+            if try ingest(file: file, into: batch), let stamp {
+                if batch.flushes == flushes { batch.add(stamp) } else { spanning.append(stamp) }
+            }
             if batch.isFull {
                 try batch.flush()
                 progress?(index + 1, files.count)
@@ -60,7 +68,7 @@ public struct IngestPipeline {
         try batch.flush(wait: true)
         progress?(files.count, files.count)
         // Only files with no failure anywhere in them are skipped next time.
-        try store.saveFileStamps(read.filter { !batch.failedInputs.contains($0.path) })
+        try store.saveFileStamps(spanning.filter { !batch.failedInputs.contains($0.path) })
         try store.finishRun(runID)
         return batch.summary
     }

@@ -12,11 +12,12 @@ import Darwin
 /// nightly run over an inbox of 100,000 files spends its time on the files that changed, not on
 /// walking the folder.
 enum InputWalker {
-    /// Regular files under each path, folders walked recursively in name order; `-` stays as is.
-    /// A symbolic link counts when it leads to a regular file; linked folders are not entered.
+    /// Regular files under each path, folders walked recursively in name order (byte order of
+    /// the whole path); `-` stays as is. A symbolic link counts when it leads to a regular file;
+    /// linked folders are not entered.
     /// - Returns: the files, and the paths that could not be read, with the reason.
-    static func files(for paths: [String]) -> (files: [String], problems: [(String, String)]) {
-        var files: [String] = []
+    static func files(for paths: [String]) -> (files: InputPaths, problems: [(String, String)]) {
+        var files = InputPaths()
         var problems: [(String, String)] = []
         for path in paths {
             if path == "-" {
@@ -27,12 +28,12 @@ enum InputWalker {
             case nil:
                 problems.append((path, "no such file or folder"))
             case .directory?:
-                var found: [String] = []
-                if !walk(path, into: &found) {
+                let start = files.count
+                if !walk(path, into: &files) {
                     problems.append((path, "cannot read folder"))
                     continue
                 }
-                files += found.sorted()
+                files.sort(from: start)
             case .file?, .other?:
                 files.append(path)
             }
@@ -45,18 +46,27 @@ enum InputWalker {
     }
 
     /// Collects the regular files below `folder`; false when `folder` itself cannot be read.
-    private static func walk(_ folder: String, into found: inout [String]) -> Bool {
+    private static func walk(_ folder: String, into found: inout InputPaths) -> Bool {
         guard let directory = opendir(folder) else { return false }
         defer { closedir(directory) }
+        let index = found.addFolder(folder)
+        let prefix = found.folderPath(index)
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            let (name, hidden, dots) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = raw.prefix { $0 != 0 }
+                let dots = name.elementsEqual([UInt8(ascii: ".")]) || name.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+                return (Array(name), name.first == UInt8(ascii: "."), dots)
             }
-            if name == "." || name == ".." { continue }
-            let full = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+            if dots { continue }
+            let type = Int32(entry.pointee.d_type)
+            if type == Int32(DT_REG) {
+                // Hidden files (.DS_Store) are not inputs. No String is made for a plain file.
+                if !hidden { found.append(name: name, folder: index) }
+                continue
+            }
+            let full = prefix + "/" + String(decoding: name, as: UTF8.self)
             let kind: Kind?
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_REG): kind = .file
+            switch type {
             case Int32(DT_DIR): kind = .directory
             case Int32(DT_LNK):
                 // A link to a file is an input; a link to a folder is not entered (no loops).
@@ -66,11 +76,10 @@ enum InputWalker {
             }
             switch kind {
             case .directory?:
-                if isSkippedFolder(full, name: name) { continue }
+                if isSkippedFolder(full, name: String(decoding: name, as: UTF8.self)) { continue }
                 _ = walk(full, into: &found)
             case .file?:
-                // Hidden files (.DS_Store) are not inputs.
-                if !name.hasPrefix(".") { found.append(full) }
+                if !hidden { found.append(name: name, folder: index) }
             default:
                 continue
             }
