@@ -88,6 +88,19 @@ public struct StoreBatch: Sendable {
     }
 }
 
+/// A raw input as stored, for `reparse`.
+public struct StoredRawInput: Sendable {
+    public var id: Int64
+    public var sha256: [UInt8]
+    /// `identity` or `zlib`: how `bytes` are stored.
+    public var encoding: String
+    public var bytes: [UInt8]
+    /// The input path last logged for it.
+    public var input: String
+    /// Its number in an mbox, for a message of one.
+    public var messageNumber: Int?
+}
+
 public enum PendingInput: Sendable {
     case parsed(StoredInput, [PartOutcome])
     /// Seen before (same SHA-256): logged as a duplicate without parsing.

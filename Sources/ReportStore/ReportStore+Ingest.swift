@@ -48,18 +48,21 @@ extension ReportStore {
     /// commit writes every page the transaction touched into the WAL, and with keys spread over
     /// the b-trees a batch touches most of their pages, so fewer commits write far less.
     /// - Returns: the log rows of every batch, in order, once they are committed.
-    public func recordBatches(runID: Int64?, next: () -> StoreBatch?) throws(StoreError) -> [LoggedOutcome] {
+    /// - Parameter replacing: the inputs were stored before and are parsed again (`reparse`):
+    ///   the reports each gave are removed, with their part of the rollups, before it is
+    ///   recorded again (with foreign keys on, for the cascades).
+    public func recordBatches(runID: Int64?, replacing: Bool = false, next: () -> StoreBatch?) throws(StoreError) -> [LoggedOutcome] {
         do {
             return try queue.writeWithoutTransaction { db in
                 // Every row written here refers to rows written just before, by the ids SQLite
                 // returned: checking each reference costs a lookup per row and proves nothing.
                 // (`PRAGMA foreign_key_check` finds no orphan after ingest; the tests check.)
-                try db.execute(sql: "PRAGMA foreign_keys = OFF")
-                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                if !replacing { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                defer { if !replacing { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
                 var logged: [LoggedOutcome] = []
                 try db.inTransaction(.immediate) {
                     while let batch = next() {
-                        logged += try Self.record(batch, runID: runID, in: db)
+                        logged += try Self.record(batch, runID: runID, replacing: replacing, in: db)
                     }
                     return .commit
                 }
@@ -74,11 +77,12 @@ extension ReportStore {
 
     /// Stores one batch inside the caller's transaction, then the stamps of its files that had
     /// no failure.
-    static func record(_ batch: StoreBatch, runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
+    static func record(_ batch: StoreBatch, runID: Int64?, replacing: Bool = false, in db: Database) throws -> [LoggedOutcome] {
         var logged: [LoggedOutcome] = []
         for pending in batch.inputs {
             switch pending {
             case .parsed(let input, let outcomes):
+                if replacing { try Self.removeReports(of: input, in: db) }
                 // No savepoint of its own: only a report can fail on its content, and each has
                 // one; any other failure (a full disk) ends the whole transaction.
                 logged += try Self.record(input, outcomes: outcomes, runID: runID, in: db)
@@ -139,46 +143,69 @@ extension ReportStore {
     /// transaction (rollups included), so a failure leaves the old reports in place.
     public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
         try write("parsing \(input.input) again") { db in
-            if let rawID = try Int64.fetchOne(db, sql: "SELECT id FROM raw_input WHERE sha256 = ?", arguments: [Data(input.sha256)]) {
-                let records = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT r.policy_domain, r.begin, r.end, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
-                        FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.raw_input_id = ?
-                        """,
-                    arguments: [rawID])
-                while let row = try records.next() {
-                    try Self.addToDailyRollup(
-                        domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
-                        sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], removing: true, in: db)
-                }
-                // No foreign key ties the source lists to their reports: deleted by key.
-                try db.execute(
-                    sql: """
-                        DELETE FROM dmarc_report_ips WHERE (policy_domain, end, report_id) IN
-                            (SELECT policy_domain, end, id FROM dmarc_report WHERE raw_input_id = ?)
-                        """,
-                    arguments: [rawID])
-                try db.execute(sql: "DELETE FROM dmarc_report WHERE raw_input_id = ?", arguments: [rawID])
-                try db.execute(sql: "DELETE FROM tls_report WHERE raw_input_id = ?", arguments: [rawID])
-            }
+            try Self.removeReports(of: input, in: db)
             return try Self.record(input, outcomes: outcomes, runID: runID, in: db)
         }
     }
 
-    /// The raw inputs, oldest first: id, SHA-256, the input path last logged for it, and the
-    /// message number when it is a message of an mbox.
-    public func rawInputs() throws(StoreError) -> [(id: Int64, sha256: [UInt8], input: String, messageNumber: Int?)] {
-        try read("listing raw inputs") { db in
-            try Row.fetchAll(
+    /// Removes the reports a stored input gave, with their part of the rollups, before it is
+    /// recorded again.
+    static func removeReports(of input: StoredInput, in db: Database) throws {
+        guard let rawID = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
+        else { return }
+        let records = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT r.policy_domain, r.begin, r.end, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.raw_input_id = ?
+                    """),
+            arguments: [rawID])
+        while let row = try records.next() {
+            try Self.addToDailyRollup(
+                domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
+                sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], removing: true, in: db)
+        }
+        // No foreign key ties the source lists to their reports: deleted by key.
+        try db.cachedStatement(
+            sql: """
+                DELETE FROM dmarc_report_ips WHERE (policy_domain, end, report_id) IN
+                    (SELECT policy_domain, end, id FROM dmarc_report WHERE raw_input_id = ?)
+                """
+        ).execute(arguments: [rawID])
+        try db.cachedStatement(sql: "DELETE FROM dmarc_report WHERE raw_input_id = ?").execute(arguments: [rawID])
+        try db.cachedStatement(sql: "DELETE FROM tls_report WHERE raw_input_id = ?").execute(arguments: [rawID])
+    }
+
+    /// The number of stored raw inputs.
+    public func rawInputCount() throws(StoreError) -> Int {
+        try read("counting raw inputs") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM raw_input") ?? 0 }
+    }
+
+    /// Stored raw inputs in id order, after the one with id `after`: at most `limit` of them,
+    /// and no more once their stored bytes reach `maxBytes`. Each comes with the input path last
+    /// logged for it and, for a message of an mbox, its number.
+    public func rawInputs(after: Int64, limit: Int, maxBytes: Int) throws(StoreError) -> [StoredRawInput] {
+        try read("reading raw inputs") { db in
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.id, r.sha256,
+                    SELECT r.id, r.sha256, r.encoding, r.data,
                         (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                         (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
-                    FROM raw_input r ORDER BY r.id
-                    """
-            ).map { row in (row[0], [UInt8](row[1] as Data), (row[2] as String?) ?? "", row[3]) }
+                    FROM raw_input r WHERE r.id > ? ORDER BY r.id LIMIT ?
+                    """,
+                arguments: [after, limit])
+            var inputs: [StoredRawInput] = []
+            var bytes = 0
+            while bytes < maxBytes, let row = try rows.next() {
+                let data = [UInt8](row[3] as Data)
+                bytes += data.count
+                inputs.append(StoredRawInput(
+                    id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, input: (row[4] as String?) ?? "",
+                    messageNumber: row[5]))
+            }
+            return inputs
         }
     }
 

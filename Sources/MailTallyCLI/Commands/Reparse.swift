@@ -7,9 +7,9 @@ extension MailTally {
         static let configuration = CommandConfiguration(
             abstract: "Parse every stored raw input again, after an upgrade.",
             discussion: """
-                The raw bytes of every input are kept; this parses them with the current parsers and \
-                replaces the reports each gave, one input per transaction. Inputs that failed before \
-                may now be imported. Exit status as for ingest.
+                The raw bytes of every input are kept; this parses them with the current parsers on \
+                every core and replaces the reports each gave, each input whole or not at all. Inputs \
+                that failed before may now be imported. Exit status as for ingest.
                 """)
 
         @OptionGroup var store: StoreOptions

@@ -13,6 +13,7 @@ final class BatchWriter: @unchecked Sendable {
     private let commitInterval: TimeInterval
     private let store: ReportStore
     private let runID: Int64
+    private let replacing: Bool
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
     private var waiting: StoreBatch?
@@ -21,9 +22,12 @@ final class BatchWriter: @unchecked Sendable {
     private var committed: [LoggedOutcome] = []
     private var failure: StoreError?
 
-    init(store: ReportStore, runID: Int64, commitInterval: TimeInterval = defaultCommitInterval) {
+    /// - Parameter replacing: batches of stored inputs parsed again (`reparse`), whose earlier
+    ///   reports each give way to the new ones.
+    init(store: ReportStore, runID: Int64, replacing: Bool = false, commitInterval: TimeInterval = defaultCommitInterval) {
         self.store = store
         self.runID = runID
+        self.replacing = replacing
         self.commitInterval = commitInterval
     }
 
@@ -85,7 +89,7 @@ final class BatchWriter: @unchecked Sendable {
             let deadline = Date(timeIntervalSinceNow: commitInterval)
             var pending: StoreBatch? = first
             let result = Result { () throws(StoreError) -> [LoggedOutcome] in
-                try store.recordBatches(runID: runID) {
+                try store.recordBatches(runID: runID, replacing: replacing) {
                     if let batch = pending {
                         pending = nil
                         return batch

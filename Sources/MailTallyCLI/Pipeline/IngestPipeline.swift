@@ -166,38 +166,63 @@ public struct IngestPipeline {
 
     /// Parses every stored raw input again (after an upgrade of the parsers), replacing the
     /// reports each one gave; inputs that failed before may now be imported.
+    ///
+    /// Like ``run(paths:command:rehash:progress:)``: inputs are read from the store in batches,
+    /// parsed on every core, and handed to the writer, which replaces each input's reports and
+    /// stores the new ones, several batches to a transaction. Each input is replaced whole or
+    /// not at all, so a failure leaves its old reports in place.
     public func reparse(progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> IngestSummary {
         var summary = IngestSummary()
+        let total = try store.rawInputCount()
         let runID = try store.startRun(command: "reparse")
         try store.createReparseIndexes()
         defer { try? store.dropReparseIndexes() }
-        let inputs = try store.rawInputs()
-        for (index, raw) in inputs.enumerated() {
-            summary.inputs += 1
-            guard let stored = try store.rawInput(sha256: raw.sha256) else { continue }
-            let bytes: [UInt8]
-            do {
-                bytes = try ReportExtractor.original(fromStored: stored.bytes, encoding: stored.encoding)
-            } catch {
-                summary.count(LoggedOutcome(input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name, reason: "stored bytes: \(error.detail)"))
-                continue
+        let writer = BatchWriter(store: store, runID: runID, replacing: true)
+        defer { writer.close() }
+        let limits = limits
+        var last: Int64 = 0
+        var done = 0
+        while true {
+            let stored = try store.rawInputs(after: last, limit: IngestBatch.maxUnits, maxBytes: IngestBatch.maxBytes)
+            guard let final = stored.last else { break }
+            last = final.id
+            var results = [PendingInput?](repeating: nil, count: stored.count)
+            results.withUnsafeMutableBufferPointer { buffer in
+                // Each iteration writes its own slot only.
+                nonisolated(unsafe) let slots = buffer
+                ParsingPriority.concurrentPerform(iterations: stored.count) { index in
+                    slots[index] = Self.parseAgain(stored[index], limits: limits)
+                }
             }
-            var outcomes: [PartOutcome]
-            var message: MessageProvenance?
-            if MailHeaders.looksLikeMessage(bytes[...]) {
-                let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: raw.messageNumber)
-                message = extracted.provenance
-                outcomes = Self.outcomes(of: extracted)
-            } else {
-                outcomes = ReportExtractor(limits: limits).extract(bytes).map(Self.outcome)
-            }
-            let input = StoredInput(
-                input: raw.input, sha256: raw.sha256, size: bytes.count, encoding: stored.encoding, bytes: stored.bytes, message: message)
-            for outcome in try store.replaceReports(of: input, outcomes: outcomes, runID: runID) { summary.count(outcome) }
-            progress?(index + 1, inputs.count)
+            try writer.submit(StoreBatch(inputs: results.compactMap { $0 }))
+            for outcome in writer.takeCommitted() { summary.count(outcome) }
+            done += stored.count
+            summary.inputs = done
+            progress?(done, total)
         }
+        for outcome in try writer.finish() { summary.count(outcome) }
         try store.finishRun(runID)
         return summary
+    }
+
+    /// One stored input parsed again, as it was first read: a message (with its number in an
+    /// mbox) or a bare report.
+    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits) -> PendingInput {
+        let bytes: [UInt8]
+        do {
+            bytes = try ReportExtractor.original(fromStored: raw.bytes, encoding: raw.encoding)
+        } catch {
+            return .unreadable(LoggedOutcome(
+                input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name, reason: "stored bytes: \(error.detail)"))
+        }
+        let input = StoredInput(input: raw.input, sha256: raw.sha256, size: bytes.count, encoding: raw.encoding, bytes: raw.bytes)
+        if MailHeaders.looksLikeMessage(bytes[...]) {
+            let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: raw.messageNumber)
+            var message = input
+            message.message = extracted.provenance
+            return .parsed(message, outcomes(of: extracted))
+        }
+        return .parsed(input, ReportExtractor(limits: limits).extract(bytes).map(outcome))
     }
 
     /// The store outcomes of one message's documents, each part named after the message.
