@@ -2,18 +2,33 @@ import Foundation
 import ReportAnalysis
 import ReportModel
 
-/// Writes a correlation table in one format.
-public protocol CorrelationRenderer: Sendable {
-    func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String
+/// Writes a correlation table in one format, piece by piece: rows come in domain order, a group
+/// of domains at a time, and what can be written goes out at once (text tables, which need
+/// every row's width first, keep their rows as compact text until ``finish(_:)``).
+public protocol CorrelationWriter: AnyObject {
+    /// Writes (or keeps) the next rows.
+    func write(_ rows: [CorrelationRow], to output: (String) -> Void)
+    /// Writes the rest: the end of the document, or the message for no rows at all.
+    func finish(_ output: (String) -> Void)
+}
+
+extension CorrelationWriter {
+    /// The whole table for `rows` at once.
+    public func render(_ rows: [CorrelationRow]) -> String {
+        var text = ""
+        write(rows) { text += $0 }
+        finish { text += $0 }
+        return text
+    }
 }
 
 extension OutputFormat {
-    public func correlationRenderer(width: Int? = nil) -> any CorrelationRenderer {
+    public func correlationWriter(by key: CorrelationKey, width: Int? = nil) -> any CorrelationWriter {
         switch self {
-        case .text: TextCorrelationRenderer(width: width)
-        case .md: MarkdownCorrelationRenderer()
-        case .csv: CSVCorrelationRenderer()
-        case .json: JSONCorrelationRenderer()
+        case .text: TextCorrelationWriter(by: key, width: width)
+        case .md: MarkdownCorrelationWriter(by: key)
+        case .csv: CSVCorrelationWriter(by: key)
+        case .json: JSONCorrelationWriter(by: key)
         }
     }
 }
@@ -61,43 +76,71 @@ enum CorrelationTable {
     }
 }
 
-public struct TextCorrelationRenderer: CorrelationRenderer {
-    public var width: Int?
+public final class TextCorrelationWriter: CorrelationWriter {
+    private let key: CorrelationKey
+    private var table: TextTable
 
-    public init(width: Int? = nil) {
-        self.width = width
-    }
-
-    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
-        guard !rows.isEmpty else { return "No reports in the database for this selection.\n" }
+    public init(by key: CorrelationKey, width: Int? = nil) {
+        self.key = key
         let header = CorrelationTable.header(by: key, percentages: true).map { $0.replacingOccurrences(of: "_", with: " ") }
-        return TextTable(header: header, rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) }, maxWidth: width).render()
+        table = TextTable(header: header, maxWidth: width)
+    }
+
+    public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
+        for row in rows { table.append(CorrelationTable.cells(row, by: key, percentages: true)) }
+    }
+
+    public func finish(_ output: (String) -> Void) {
+        guard !table.isEmpty else { return output("No reports in the database for this selection.\n") }
+        table.render(output)
     }
 }
 
-public struct MarkdownCorrelationRenderer: CorrelationRenderer {
-    public init() {}
+public final class MarkdownCorrelationWriter: CorrelationWriter {
+    private let key: CorrelationKey
+    private let header: [String]
+    private var started = false
 
-    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
-        guard !rows.isEmpty else { return "_No reports in the database for this selection._\n" }
-        let header = CorrelationTable.header(by: key, percentages: true)
-        return MarkdownTable.render(
-            header: header, rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) }, textColumns: CorrelationTable.textColumns(header))
+    public init(by key: CorrelationKey) {
+        self.key = key
+        header = CorrelationTable.header(by: key, percentages: true)
+    }
+
+    public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
+        guard !rows.isEmpty else { return }
+        output(MarkdownTable.render(
+            header: started ? nil : header, rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) },
+            textColumns: CorrelationTable.textColumns(header)))
+        started = true
+    }
+
+    public func finish(_ output: (String) -> Void) {
+        if !started { output("_No reports in the database for this selection._\n") }
     }
 }
 
-public struct CSVCorrelationRenderer: CorrelationRenderer {
-    public init() {}
+public final class CSVCorrelationWriter: CorrelationWriter {
+    private let key: CorrelationKey
+    private var started = false
 
-    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
-        CSVTable.render(header: CorrelationTable.header(by: key, percentages: false), rows: rows.map { CorrelationTable.cells($0, by: key, percentages: false) })
+    public init(by key: CorrelationKey) {
+        self.key = key
+    }
+
+    public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
+        output(CSVTable.render(
+            header: started ? nil : CorrelationTable.header(by: key, percentages: false),
+            rows: rows.map { CorrelationTable.cells($0, by: key, percentages: false) }))
+        started = true
+    }
+
+    public func finish(_ output: (String) -> Void) {
+        if !started { write([], to: output) }
     }
 }
 
 /// The JSON contract: `{"by", "rows": [{"domain", "source", "dmarc": {...}, "tls": {...}}]}`.
-public struct JSONCorrelationRenderer: CorrelationRenderer {
-    public init() {}
-
+public final class JSONCorrelationWriter: CorrelationWriter {
     struct Document: Encodable {
         var by: String
         var rows: [Row]
@@ -115,22 +158,40 @@ public struct JSONCorrelationRenderer: CorrelationRenderer {
         var tls: JSONSummaryRenderer.TLS
     }
 
-    public func render(_ rows: [CorrelationRow], by key: CorrelationKey) -> String {
-        JSONOutput.encode(Document(by: key.rawValue, rows: rows.map { row in
-            Row(
-                domain: row.domain, source: row.source, category: row.category, service: row.service,
-                class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,
-                source_ips: key == .source ? row.sourceIPs : nil,
-                dmarc: JSONSummaryRenderer.DMARC(row.dmarc), tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil))
-        }))
+    private let key: CorrelationKey
+    private var document: StreamedJSONArray
+
+    public init(by key: CorrelationKey) {
+        self.key = key
+        document = StreamedJSONArray(empty: Document(by: key.rawValue, rows: []))
+    }
+
+    public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
+        for start in stride(from: 0, to: rows.count, by: 1000) {
+            output(document.elements(rows[start..<min(start + 1000, rows.count)].map { row in
+                Row(
+                    domain: row.domain, source: row.source, category: row.category, service: row.service,
+                    class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,
+                    source_ips: key == .source ? row.sourceIPs : nil,
+                    dmarc: JSONSummaryRenderer.DMARC(row.dmarc), tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil))
+            }))
+        }
+    }
+
+    public func finish(_ output: (String) -> Void) {
+        output(document.end())
     }
 }
 
 /// A Markdown table with escaped cells; numeric columns right-aligned.
 public enum MarkdownTable {
-    public static func render(header: [String], rows: [[String]], textColumns: Set<Int> = [0]) -> String {
-        var out = "| " + header.map(Escape.markdown).joined(separator: " | ") + " |\n"
-        out += "|" + header.indices.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
+    /// - Parameter header: nil for more rows of a table already started.
+    public static func render(header: [String]?, rows: [[String]], textColumns: Set<Int> = [0]) -> String {
+        var out = ""
+        if let header {
+            out += "| " + header.map(Escape.markdown).joined(separator: " | ") + " |\n"
+            out += "|" + header.indices.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
+        }
         for row in rows { out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n" }
         return out
     }
@@ -138,7 +199,8 @@ public enum MarkdownTable {
 
 /// RFC 4180 CSV: CRLF line ends, quoted fields where needed, formula cells neutralised.
 public enum CSVTable {
-    public static func render(header: [String], rows: [[String]]) -> String {
+    /// - Parameter header: nil for more rows of a table already started.
+    public static func render(header: [String]?, rows: [[String]]) -> String {
         // One string grown in place: tables of tens of thousands of rows are common.
         var text = ""
         text.reserveCapacity((rows.first?.reduce(0) { $0 + $1.utf8.count + 1 } ?? 16) * (rows.count + 1) + 64)
@@ -149,7 +211,7 @@ public enum CSVTable {
             }
             text += "\r\n"
         }
-        append(header)
+        if let header { append(header) }
         rows.forEach(append)
         return text
     }

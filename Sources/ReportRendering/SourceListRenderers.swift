@@ -1,35 +1,64 @@
 import ReportAnalysis
 import ReportModel
 
-/// Writes `mailtally sources` in one format.
-public struct SourceListRenderer: Sendable {
-    public var format: OutputFormat
-    public var width: Int?
+/// Writes `mailtally sources` in one format, piece by piece: listings come in domain order, a
+/// group of whole domains at a time, and each group is written at once (text and Markdown hold
+/// a table per domain).
+public final class SourceListRenderer {
+    public let format: OutputFormat
+    public let width: Int?
+    private var started = false
+    private var document = StreamedJSONArray(empty: Document(sources: []))
 
     public init(format: OutputFormat, width: Int? = nil) {
         self.format = format
         self.width = width
     }
 
+    /// The whole listing at once.
     public func render(_ listings: [SourceListing]) -> String {
+        var text = ""
+        write(listings) { text += $0 }
+        finish { text += $0 }
+        return text
+    }
+
+    /// Writes the next listings: whole domains, in domain order.
+    public func write(_ listings: [SourceListing], to output: (String) -> Void) {
+        defer { if !listings.isEmpty { started = true } }
         switch format {
-        case .json: return json(listings)
-        case .csv: return CSVTable.render(header: Self.csvHeader, rows: listings.flatMap(Self.csvRows))
+        case .json:
+            for start in stride(from: 0, to: listings.count, by: 1000) {
+                output(document.elements(listings[start..<min(start + 1000, listings.count)].map(Self.jsonSource)))
+            }
+        case .csv:
+            output(CSVTable.render(header: started ? nil : Self.csvHeader, rows: listings.flatMap(Self.csvRows)))
+            started = true
         case .text, .md:
-            guard !listings.isEmpty else {
-                return format == .md ? "_No DMARC sources in the database for this selection._\n" : "No DMARC sources in the database for this selection.\n"
-            }
-            var out = ""
-            for (domain, group) in Dictionary(grouping: listings, by: \.row.domain).sorted(by: { $0.key < $1.key }) {
+            var start = listings.startIndex
+            while start < listings.endIndex {
+                let domain = listings[start].row.domain
+                let end = listings[start...].firstIndex { $0.row.domain != domain } ?? listings.endIndex
                 let header = ["source", "service", "category", "class", "messages", "dmarc_pass_rate", "ips", "addresses (PTR name)"]
-                let rows = group.map(Self.cells)
+                let rows = listings[start..<end].map(Self.cells)
                 if format == .md {
-                    out += "## \(Escape.markdown(domain))\n\n" + MarkdownTable.render(header: header, rows: rows, textColumns: [0, 1, 2, 3, 7]) + "\n"
+                    output("## \(Escape.markdown(domain))\n\n" + MarkdownTable.render(header: header, rows: rows, textColumns: [0, 1, 2, 3, 7]) + "\n")
                 } else {
-                    out += "\(Escape.terminal(domain))\n" + TextTable(header: header.map { $0.replacingOccurrences(of: "_", with: " ") }, rows: rows, maxWidth: width).render() + "\n"
+                    let table = TextTable(header: header.map { $0.replacingOccurrences(of: "_", with: " ") }, rows: rows, maxWidth: width)
+                    output("\(Escape.terminal(domain))\n" + table.render() + "\n")
                 }
+                start = end
             }
-            return out
+        }
+    }
+
+    /// Writes the rest: the end of the document, or the message for no sources at all.
+    public func finish(_ output: (String) -> Void) {
+        switch format {
+        case .json: output(document.end())
+        case .csv: if !started { write([], to: output) }
+        case .text: if !started { output("No DMARC sources in the database for this selection.\n") }
+        case .md: if !started { output("_No DMARC sources in the database for this selection._\n") }
         }
     }
 
@@ -84,19 +113,17 @@ public struct SourceListRenderer: Sendable {
         var ptr_status: String?
     }
 
-    func json(_ listings: [SourceListing]) -> String {
-        JSONOutput.encode(Document(sources: listings.map { listing in
-            let row = listing.row
-            return Source(
-                domain: row.domain, source: row.source, service: row.service, category: row.category,
-                class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason, origin: row.origin.rawValue,
-                suggested_rule: listing.suggestedRule, dmarc: JSONSummaryRenderer.DMARC(row.dmarc),
-                ips: listing.addresses.map { address in
-                    Address(
-                        ip: address.ip, messages: address.messages, dmarc_pass: address.dmarcPass, ptr: address.reverseDNS?.name,
-                        ptr_names: address.reverseDNS?.names, ptr_confirmed: address.reverseDNS?.isConfirmed,
-                        ptr_status: address.reverseDNS?.status.rawValue)
-                })
-        }))
+    static func jsonSource(_ listing: SourceListing) -> Source {
+        let row = listing.row
+        return Source(
+            domain: row.domain, source: row.source, service: row.service, category: row.category,
+            class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason, origin: row.origin.rawValue,
+            suggested_rule: listing.suggestedRule, dmarc: JSONSummaryRenderer.DMARC(row.dmarc),
+            ips: listing.addresses.map { address in
+                Address(
+                    ip: address.ip, messages: address.messages, dmarc_pass: address.dmarcPass, ptr: address.reverseDNS?.name,
+                    ptr_names: address.reverseDNS?.names, ptr_confirmed: address.reverseDNS?.isConfirmed,
+                    ptr_status: address.reverseDNS?.status.rawValue)
+            })
     }
 }

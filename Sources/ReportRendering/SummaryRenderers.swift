@@ -243,9 +243,59 @@ public struct JSONSummaryRenderer: SummaryRenderer {
 /// Pretty, key-sorted JSON with a final newline.
 public enum JSONOutput {
     public static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+/// A JSON document whose last member is a long array, written an element at a time with the
+/// very bytes ``JSONOutput/encode(_:)`` gives the whole document: only one element is ever
+/// encoded at once.
+struct StreamedJSONArray {
+    private let head: String
+    private let tail: String
+    private let encoder = JSONOutput.encoder
+    private var started = false
+
+    /// - Parameter empty: the document with its last member an empty array.
+    init(empty: some Encodable) {
+        let whole = JSONOutput.encode(empty)
+        // Foundation writes an empty array as "[", an empty line and "]" indented: split there.
+        let marker = "[\n\n  ]"
+        guard let range = whole.range(of: marker, options: .backwards) else {
+            preconditionFailure("not a document ending in an empty array: \(whole)")
+        }
+        head = String(whole[..<range.lowerBound]) + "[\n"
+        tail = "\n  ]" + String(whole[range.upperBound...])
+    }
+
+    /// The text of more elements (after the document's start, the first time). Encoded as one
+    /// array: an encoder per element cost more than the whole document at once.
+    mutating func elements<Element: Encodable>(_ values: [Element]) -> String {
+        guard !values.isEmpty, let data = try? encoder.encode(values) else { return "" }
+        // "[\n  {…},\n  {…}\n]": the lines between the brackets, two levels deeper in the
+        // document than in an array of their own (empty lines, of empty arrays, stay empty).
+        var bytes = Array((started ? ",\n" : head).utf8)
+        bytes.reserveCapacity(data.count + data.count / 8)
+        started = true
+        let inner = data.dropFirst(2).dropLast(2)
+        var lineStart = true
+        for byte in inner {
+            if lineStart && byte != UInt8(ascii: "\n") { bytes.append(contentsOf: [0x20, 0x20]) }
+            bytes.append(byte)
+            lineStart = byte == UInt8(ascii: "\n")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The rest of the document.
+    func end() -> String {
+        (started ? "" : head) + tail
     }
 }

@@ -28,21 +28,20 @@ extension MailTally {
             let resolver = try self.resolver.makeResolver()
             let database = try store.open(mustExist: true)
             let period = try query.period()
-            let rows: [CorrelationRow]
+            // A group of domains at a time, written as it comes: every domain of a large store
+            // in one go held all its rows (a gigabyte for 600,000 sources).
+            let writer = query.format.correlationWriter(by: by, width: Terminal.width)
             do {
-                rows = try Self.correlation(database, by: by, resolver: resolver, domains: query.normalizedDomains, period: period)
+                let builder = try CorrelationQuery.builder(database, resolver: resolver)
+                try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) { domains throws(StoreError) in
+                    let rows = try CorrelationQuery.rows(database, by: by, builder: builder, domains: domains, period: period)
+                    writer.write(rows, to: Terminal.write)
+                    return rows.count
+                }
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
-            Terminal.write(query.format.correlationRenderer(width: Terminal.width).render(rows, by: by))
-        }
-
-        static func correlation(
-            _ database: ReportStore, by key: CorrelationKey, resolver: SourceResolver, domains: [String], period: DayPeriod?
-        ) throws(StoreError) -> [CorrelationRow] {
-            try CorrelationQuery.rows(
-                database, by: key, builder: try CorrelationQuery.builder(database, resolver: resolver), domains: domains,
-                period: period)
+            writer.finish(Terminal.write)
         }
     }
 }

@@ -26,18 +26,23 @@ extension MailTally {
             let resolver = try self.resolver.makeResolver()
             let database = try store.open(mustExist: true)
             let period = try query.period()
-            var listings: [SourceListing]
+            // A group of domains at a time, written as it comes (see `correlate`).
+            let renderer = SourceListRenderer(format: query.format, width: Terminal.width)
             do {
                 let builder = try CorrelationQuery.builder(database, resolver: resolver)
-                let aggregates = try database.dmarcSourceAggregates(domains: query.normalizedDomains, period: period)
-                let rows = try CorrelationQuery.rows(
-                    database, by: .source, builder: builder, domains: query.normalizedDomains, period: period, aggregates: aggregates)
-                listings = SourceListing.listings(rows: rows, aggregates: aggregates, builder: builder)
+                try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) { domains throws(StoreError) in
+                    let aggregates = try database.dmarcSourceAggregates(domains: domains, period: period)
+                    let rows = try CorrelationQuery.rows(
+                        database, by: .source, builder: builder, domains: domains, period: period, aggregates: aggregates)
+                    var listings = SourceListing.listings(rows: rows, aggregates: aggregates, builder: builder)
+                    if unknown { listings = listings.filter(\.isUnnamed) }
+                    renderer.write(listings, to: Terminal.write)
+                    return rows.count
+                }
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
-            if unknown { listings = listings.filter(\.isUnnamed) }
-            Terminal.write(SourceListRenderer(format: query.format, width: Terminal.width).render(listings))
+            renderer.finish(Terminal.write)
         }
     }
 }

@@ -10,6 +10,30 @@ enum CorrelationQuery {
         CorrelationBuilder(resolver: resolver, reverseDNS: try store.reverseDNS())
     }
 
+    /// Calls `body` with the selected domains (every domain with a report when `domains` is
+    /// empty) in order, a group at a time, for commands that write as they go. A group grows
+    /// while its domains give few rows and shrinks when they give many (`body` returns how
+    /// many it got): memory holds about `targetRows` rows, however many domains there are,
+    /// and thousands of small domains still take few queries.
+    static func forEachDomainGroup(
+        _ store: ReportStore, domains: [String], targetRows: Int = 20_000, _ body: ([String]) throws(StoreError) -> Int
+    ) throws(StoreError) {
+        let all = domains.isEmpty ? try store.domains() : domains
+        let sorted = Set(all).sorted()
+        var start = 0
+        var size = 1
+        while start < sorted.count {
+            let end = min(start + size, sorted.count)
+            let rows = try body(Array(sorted[start..<end]))
+            start = end
+            if rows == 0 {
+                size = min(size * 2, 512)
+            } else {
+                size = max(1, min(size * 2, 512, size * targetRows / rows))
+            }
+        }
+    }
+
     /// - Parameters:
     ///   - countReports: count distinct DMARC reports per row (the costly part); without it, rows
     ///     say 0 reports (the summary's classes need only the message counts).
