@@ -12,16 +12,6 @@ public protocol CorrelationWriter: AnyObject {
     func finish(_ output: (String) -> Void)
 }
 
-extension CorrelationWriter {
-    /// The whole table for `rows` at once.
-    public func render(_ rows: [CorrelationRow]) -> String {
-        var text = ""
-        write(rows) { text += $0 }
-        finish { text += $0 }
-        return text
-    }
-}
-
 extension OutputFormat {
     public func correlationWriter(by key: CorrelationKey, width: Int? = nil) -> any CorrelationWriter {
         switch self {

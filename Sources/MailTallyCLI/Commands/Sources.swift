@@ -27,7 +27,7 @@ extension MailTally {
             let database = try store.open(mustExist: true)
             let period = try query.period()
             // A group of domains at a time, written as it comes (see `correlate`).
-            let renderer = SourceListRenderer(format: query.format, width: Terminal.width)
+            let renderer = SourceListWriter(format: query.format, width: Terminal.width)
             do {
                 let builder = try CorrelationQuery.builder(database, resolver: resolver)
                 try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) { domains throws(StoreError) in

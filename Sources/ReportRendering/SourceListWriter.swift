@@ -4,7 +4,7 @@ import ReportModel
 /// Writes `mailtally sources` in one format, piece by piece: listings come in domain order, a
 /// group of whole domains at a time, and each group is written at once (text and Markdown hold
 /// a table per domain).
-public final class SourceListRenderer {
+public final class SourceListWriter {
     public let format: OutputFormat
     public let width: Int?
     private var started = false
@@ -13,14 +13,6 @@ public final class SourceListRenderer {
     public init(format: OutputFormat, width: Int? = nil) {
         self.format = format
         self.width = width
-    }
-
-    /// The whole listing at once.
-    public func render(_ listings: [SourceListing]) -> String {
-        var text = ""
-        write(listings) { text += $0 }
-        finish { text += $0 }
-        return text
     }
 
     /// Writes the next listings: whole domains, in domain order.
