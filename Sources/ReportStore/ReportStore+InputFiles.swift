@@ -66,10 +66,17 @@ extension ReportStore {
         try write("recording input file stamps") { db in try Self.saveFileStamps(stamps, in: db) }
     }
 
+    /// Within ingest's transaction: an upsert run `OR FAIL`, so SQLite opens no statement
+    /// journal for it, bound with the C API.
     static func saveFileStamps(_ stamps: [FileStamp], in db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO input_file (path, size, mtime_ns, inode) VALUES (?, ?, ?, ?)")
+        let insert = try FastInsert(
+            db,
+            sql: """
+                INSERT OR FAIL INTO input_file (path, size, mtime_ns, inode) VALUES (?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode
+                """)
         for stamp in stamps {
-            try statement.execute(arguments: [stamp.path, stamp.size, stamp.modifiedNanoseconds, stamp.inode])
+            try insert.run(.text(stamp.path), .integer(stamp.size), .integer(stamp.modifiedNanoseconds), .integer(stamp.inode))
         }
     }
 }
