@@ -69,21 +69,21 @@ import TestSupport
         // The broken sample fails (exit status 1); the rest is stored.
         _ = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, TestSupport.packageRoot.appendingPathComponent("SampleReports").path])
         let domains = ["example.com", "example.net", "example.org"]
-        for command in ["correlate", "sources"] {
-            let csv = try run([command, "--db", db, "--format", "csv"])
+        for command in [["correlate"], ["correlate", "--by", "reporter"], ["sources"]] {
+            let csv = try run(command + ["--db", db, "--format", "csv"])
             let lines = csv.components(separatedBy: "\r\n")
             var expected = [lines[0]]
             for domain in domains {
-                expected += try run([command, "--db", db, "--format", "csv", "--domain", domain]).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+                expected += try run(command + ["--db", db, "--format", "csv", "--domain", domain]).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
             }
             #expect(lines.filter { !$0.isEmpty } == expected, "\(command)")
             #expect(Set(lines.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }) == Set(domains), "\(command)")
 
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(try run([command, "--db", db, "--format", "json"]).utf8)) as? [String: Any])
-            let key = command == "correlate" ? "rows" : "sources"
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try run(command + ["--db", db, "--format", "json"]).utf8)) as? [String: Any])
+            let key = command[0] == "correlate" ? "rows" : "sources"
             var perDomain: [[String: Any]] = []
             for domain in domains {
-                let one = try #require(try JSONSerialization.jsonObject(with: Data(try run([command, "--db", db, "--format", "json", "--domain", domain]).utf8)) as? [String: Any])
+                let one = try #require(try JSONSerialization.jsonObject(with: Data(try run(command + ["--db", db, "--format", "json", "--domain", domain]).utf8)) as? [String: Any])
                 perDomain += try #require(one[key] as? [[String: Any]])
             }
             let all = try #require(json[key] as? [[String: Any]])
