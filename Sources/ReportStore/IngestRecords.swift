@@ -75,7 +75,6 @@ public enum KnownInputState: String, Sendable {
     case failed
 }
 
-/// One input's work for a batched write: parsed, recognised by its hash, or unreadable.
 /// What the writer stores in one go: inputs, and the stamps of the files read whole into them
 /// alone (see ``FileStamp``), recorded unless one of the file's inputs failed.
 public struct StoreBatch: Sendable {
@@ -101,6 +100,7 @@ public struct StoredRawInput: Sendable {
     public var messageNumber: Int?
 }
 
+/// One input's work for a batched write: parsed, recognised by its hash, or unreadable.
 public enum PendingInput: Sendable {
     case parsed(StoredInput, [PartOutcome])
     /// Seen before (same SHA-256): logged as a duplicate without parsing.
