@@ -254,9 +254,9 @@ public enum JSONOutput {
     }
 }
 
-/// A JSON document whose last member is a long array, written an element at a time with the
-/// very bytes ``JSONOutput/encode(_:)`` gives the whole document: only one element is ever
-/// encoded at once.
+/// A JSON document whose last member is a long array, written a group of elements at a time
+/// with the very bytes ``JSONOutput/encode(_:)`` gives the whole document: only the group in
+/// hand is ever encoded, never the whole array.
 struct StreamedJSONArray {
     private let head: String
     private let tail: String
