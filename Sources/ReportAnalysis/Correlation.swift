@@ -192,22 +192,3 @@ extension CorrelationBuilder {
         CorrelationRow(domain: domain, source: source.key, category: source.category, service: source.service, origin: source.origin)
     }
 }
-
-extension DMARCTotals {
-    /// Adds another set of totals (reports are counted by the caller).
-    public mutating func merge(_ other: DMARCTotals) {
-        messages &+= other.messages
-        dmarcPass &+= other.dmarcPass
-        spfAlignedPass &+= other.spfAlignedPass
-        dkimAlignedPass &+= other.dkimAlignedPass
-        for (key, value) in other.disposition { disposition[key, default: 0] &+= value }
-    }
-}
-
-extension TLSTotals {
-    public mutating func merge(_ other: TLSTotals) {
-        successfulSessions &+= other.successfulSessions
-        failedSessions &+= other.failedSessions
-        for (key, value) in other.failuresByResultType { failuresByResultType[key, default: 0] &+= value }
-    }
-}

@@ -64,3 +64,34 @@ public struct TLSTotals: Hashable, Sendable {
     /// The share of sessions that succeeded, or `nil` when there were none.
     public var successRate: Double? { sessions > 0 ? Double(successfulSessions) / Double(sessions) : nil }
 }
+
+extension DMARCTotals {
+    /// Adds another set of totals' messages (reports are counted by the caller). Sums
+    /// saturate instead of overflowing: counts come from strangers.
+    public mutating func merge(_ other: DMARCTotals) {
+        messages = messages.saturatingAdd(other.messages)
+        dmarcPass = dmarcPass.saturatingAdd(other.dmarcPass)
+        spfAlignedPass = spfAlignedPass.saturatingAdd(other.spfAlignedPass)
+        dkimAlignedPass = dkimAlignedPass.saturatingAdd(other.dkimAlignedPass)
+        for (name, count) in other.disposition { disposition[name] = disposition[name, default: 0].saturatingAdd(count) }
+    }
+}
+
+extension TLSTotals {
+    /// Adds another set of totals' sessions (reports are counted by the caller), saturating.
+    public mutating func merge(_ other: TLSTotals) {
+        successfulSessions = successfulSessions.saturatingAdd(other.successfulSessions)
+        failedSessions = failedSessions.saturatingAdd(other.failedSessions)
+        for (type, count) in other.failuresByResultType {
+            failuresByResultType[type] = failuresByResultType[type, default: 0].saturatingAdd(count)
+        }
+    }
+}
+
+extension Int64 {
+    /// The sum, held at `Int64.max` (or `.min`) instead of overflowing.
+    public func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

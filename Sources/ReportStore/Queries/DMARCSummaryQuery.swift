@@ -35,7 +35,7 @@ extension ReportStore {
             try RawRows(statement).forEach { row in
                 let name = domainNames.text(row.bytes(0))
                 if name != domain {
-                    if let domain { totals[domain, default: DMARCTotals()].add(current) }
+                    if let domain { totals[domain, default: DMARCTotals()].merge(current) }
                     domain = name
                     current = DMARCTotals()
                 }
@@ -43,7 +43,7 @@ extension ReportStore {
                     messages: row.integer(2), dmarcPass: row.integer(3), spfPass: row.integer(4), dkimPass: row.integer(5),
                     disposition: dispositions.text(row.bytes(1)))
             }
-            if let domain { totals[domain, default: DMARCTotals()].add(current) }
+            if let domain { totals[domain, default: DMARCTotals()].merge(current) }
             return totals
         }
     }
@@ -160,15 +160,6 @@ extension ReportStore {
 }
 
 extension DMARCTotals {
-    /// Adds the messages of `other` (its report count aside).
-    mutating func add(_ other: DMARCTotals) {
-        messages = messages.saturatingAdd(other.messages)
-        dmarcPass = dmarcPass.saturatingAdd(other.dmarcPass)
-        spfAlignedPass = spfAlignedPass.saturatingAdd(other.spfAlignedPass)
-        dkimAlignedPass = dkimAlignedPass.saturatingAdd(other.dkimAlignedPass)
-        for (name, count) in other.disposition { disposition[name] = disposition[name, default: 0].saturatingAdd(count) }
-    }
-
     /// Adds messages with their verdicts. Sums saturate instead of overflowing.
     mutating func add(messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64, disposition name: String) {
         messages = messages.saturatingAdd(count)
@@ -176,12 +167,5 @@ extension DMARCTotals {
         spfAlignedPass = spfAlignedPass.saturatingAdd(spf)
         dkimAlignedPass = dkimAlignedPass.saturatingAdd(dkim)
         disposition[name] = disposition[name, default: 0].saturatingAdd(count)
-    }
-}
-
-extension Int64 {
-    func saturatingAdd(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
