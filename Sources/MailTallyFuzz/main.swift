@@ -28,10 +28,13 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     case "mail":
         _ = MailExtractor(limits: limits).extract(message: bytes[...], number: 1)
         let path = NSTemporaryDirectory() + "mailtally-fuzz-\(getpid()).mbox"
-        if FileManager.default.createFile(atPath: path, contents: Data(bytes)), let handle = FileHandle(forReadingAtPath: path) {
-            let reader = MboxReader(handle: handle, maxMessageBytes: 1 << 20)
-            while reader.next() != nil {}
-            try? handle.close()
+        if FileManager.default.createFile(atPath: path, contents: Data(bytes)) {
+            let descriptor = open(path, O_RDONLY)
+            if descriptor >= 0 {
+                let reader = MboxReader(reader: InputReader(descriptor: descriptor), maxMessageBytes: 1 << 20)
+                while (try? reader.next()) ?? nil != nil {}
+                close(descriptor)
+            }
         }
     default:
         _ = try? DMARCParser(limits: limits).parse(bytes)

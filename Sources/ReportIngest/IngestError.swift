@@ -20,6 +20,8 @@ public struct IngestError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let missingField = Code("missing-field")
         public static let invalidValue = Code("invalid-value")
         public static let malformedJSON = Code("malformed-json")
+        /// The input could not be read (a disk or file-system error).
+        public static let read = Code("read")
     }
 
     public let code: Code

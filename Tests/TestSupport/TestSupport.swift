@@ -112,6 +112,12 @@ public enum TestSupport {
         return [UInt8](try shell("python3", ["-c", script, directory.path] + names).stdout)
     }
 
+    /// Whether a program is on PATH, for tests that need it (`.enabled(if:)`).
+    public static func hasProgram(_ name: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+    }
+
     /// A new, empty temporary folder.
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mailtally-test-\(UUID().uuidString)")

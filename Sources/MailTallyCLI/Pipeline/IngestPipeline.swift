@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Logging
 import ReportIngest
 import ReportModel
@@ -101,41 +102,71 @@ public struct IngestPipeline {
     /// - Returns: whether the file was read to its end.
     @discardableResult
     func ingest(file: String, into batch: IngestBatch) throws(StoreError) -> Bool {
-        let handle: FileHandle
-        let prefix: [UInt8]
+        func fail(_ part: String, _ code: String, _ reason: String) {
+            batch.add(.unreadable(LoggedOutcome(input: file, part: part, status: .failed, kind: nil, code: code, reason: reason)))
+        }
+        let descriptor: Int32
         do {
-            handle = try Self.open(file)
-            prefix = [UInt8](try handle.read(upToCount: 64 << 10) ?? Data())
+            descriptor = try Self.open(file)
         } catch {
-            batch.add(.unreadable(LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")))
+            fail("", "input", error.description)
             return false
         }
-        defer { if file != "-" { try? handle.close() } }
+        defer { if file != "-" { close(descriptor) } }
+        let reader = InputReader(descriptor: descriptor)
+        let prefix: [UInt8]
+        do {
+            prefix = try Self.readPrefix(reader, count: 64 << 10)
+        } catch {
+            fail("", error.code.name, error.detail)
+            return false
+        }
 
         if prefix.starts(with: MboxReader.fromPrefix) {
-            let reader = MboxReader(handle: handle, prefix: prefix, maxMessageBytes: limits.maxReportBytes)
-            while let message = reader.next() {
+            let mbox = MboxReader(reader: InputReader(descriptor: descriptor, prefix: prefix), maxMessageBytes: limits.maxMessageBytes)
+            var read = 0
+            while true {
+                let next: MboxReader.Message?
+                do {
+                    next = try mbox.next()
+                } catch {
+                    // The rest of the file is unknown: the input failed, and no stamp says it was read.
+                    fail(read == 0 ? "" : "after message \(read)", error.code.name, error.detail)
+                    return false
+                }
+                guard let message = next else { break }
+                read = message.number
                 if let error = message.error {
                     let label = MessageProvenance(number: message.number).label + " at byte \(message.offset)"
-                    batch.add(.unreadable(LoggedOutcome(
-                        input: file, part: label, status: .failed, kind: nil, code: error.code.name, reason: error.detail)))
+                    fail(label, error.code.name, error.detail)
                 } else {
                     batch.add(Unit(input: file, bytes: message.bytes, kind: .message(number: message.number)))
                 }
                 if batch.isFull { try batch.flush() }
             }
-            return true  // read errors come back as failed messages
+            return true
         }
         let bytes: [UInt8]
         do {
-            bytes = try Self.readRest(handle, after: prefix, limit: limits.maxReportBytes)
+            bytes = try InputReader(descriptor: descriptor, prefix: prefix).readAll(limit: limits.maxReportBytes)
         } catch {
-            batch.add(.unreadable(LoggedOutcome(input: file, part: "", status: .failed, kind: nil, code: "input", reason: "\(error)")))
+            fail("", error.code.name, error.detail)
             return false
         }
         let kind: Unit.Kind = MailHeaders.looksLikeMessage(bytes[...]) ? .message(number: nil) : .report
         batch.add(Unit(input: file, bytes: bytes, kind: kind))
         return true
+    }
+
+    /// The first `count` bytes (fewer at the end of the file), however the reads split them.
+    static func readPrefix(_ reader: InputReader, count: Int) throws(IngestError) -> [UInt8] {
+        var prefix: [UInt8] = []
+        while prefix.count < count {
+            let chunk = try reader.read(upTo: count - prefix.count)
+            if chunk.isEmpty { break }
+            prefix += chunk
+        }
+        return prefix
     }
 
     /// Parses one unit. Pure, so units parse in parallel.
@@ -248,23 +279,17 @@ public struct IngestPipeline {
         }
     }
 
-    static func open(_ path: String) throws -> FileHandle {
-        if path == "-" { return FileHandle.standardInput }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-            let handle = FileHandle(forReadingAtPath: path)
-        else { throw InputError("cannot open file") }
-        return handle
-    }
-
-    /// The rest of a file after `prefix`, refusing more than `limit` bytes in all.
-    static func readRest(_ handle: FileHandle, after prefix: [UInt8], limit: Int) throws -> [UInt8] {
-        var bytes = prefix
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            guard bytes.count + chunk.count <= limit else { throw InputError("input exceeds \(limit) bytes") }
-            bytes.append(contentsOf: chunk)
+    /// A descriptor open for reading: standard input for `-`, else the regular file at `path`.
+    static func open(_ path: String) throws(InputError) -> Int32 {
+        if path == "-" { return STDIN_FILENO }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw InputError("cannot open: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else {
+            close(descriptor)
+            throw InputError("cannot open: is a folder")
         }
-        return bytes
+        return descriptor
     }
 }
 

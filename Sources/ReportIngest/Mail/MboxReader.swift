@@ -1,5 +1,3 @@
-import Foundation
-
 /// Reads the messages of an mbox file one at a time, in bounded memory.
 ///
 /// Handles mboxo and mboxrd (`>From ` lines lose one `>`), mboxcl and mboxcl2 (a
@@ -7,6 +5,11 @@ import Foundation
 /// a `From ` line, or the end of the file), and LF or CRLF line ends. A new message starts only
 /// at a `From ` line that follows a blank line and looks like a separator (a sender, a time and a
 /// year), so a `From ` line inside a body does not split a message.
+///
+/// Memory stays bounded whatever the file holds: a message past `maxMessageBytes` is dropped as
+/// it is read (and fails alone), and a line is read in pieces of at most ``maxPieceBytes``, so one
+/// endless line costs a piece, not the line. A read error ends the file with an error, never
+/// silently (see ``InputReader``).
 public final class MboxReader {
     /// One message: its bytes without the `From ` line, or why it could not be taken whole.
     public struct Message {
@@ -18,7 +21,7 @@ public final class MboxReader {
         public var error: IngestError?
     }
 
-    private let handle: FileHandle
+    private let reader: InputReader
     private let maxMessageBytes: Int
     private var buffer: [UInt8] = []
     private var position = 0
@@ -26,24 +29,30 @@ public final class MboxReader {
     private var bufferOffset: Int64 = 0
     private var atEnd = false
     private var number = 0
+    /// Whether the next byte starts a line (the last piece read ended one).
+    private var atLineStart = true
     private static let chunkSize = 1 << 20
+    /// The longest piece of a line handed out at once.
+    static let maxPieceBytes = 1 << 20
 
-    /// - Parameter prefix: bytes already read from `handle` (to sniff the format), read first.
-    public init(handle: FileHandle, prefix: [UInt8] = [], maxMessageBytes: Int) {
-        self.handle = handle
-        self.buffer = prefix
+    /// - Parameter reader: the file, with any bytes already read to sniff the format.
+    public init(reader: InputReader, maxMessageBytes: Int) {
+        self.reader = reader
         self.maxMessageBytes = maxMessageBytes
     }
 
     /// The next message, or `nil` at the end of the file.
-    public func next() -> Message? {
-        // Find the separator: skip blank lines; anything else starts a message.
+    /// - Throws: ``IngestError`` with code `read` when the file cannot be read.
+    public func next() throws(IngestError) -> Message? {
+        // Find the separator: skip blank lines; anything else starts a message. Every message
+        // ends at a line start, so this begins at one.
         var separatorOffset: Int64 = 0
         while true {
             separatorOffset = bufferOffset + Int64(position)
-            guard let line = readLine() else { return nil }
-            if Self.isBlank(line) { continue }
-            if !line.starts(with: Self.fromPrefix) { unread(line) }
+            let startsLine = atLineStart
+            guard let line = try readLine() else { return nil }
+            if startsLine && Self.isBlank(line) { continue }
+            if !(startsLine && line.starts(with: Self.fromPrefix)) { unread(line, startsLine: startsLine) }
             break
         }
         number += 1
@@ -61,27 +70,29 @@ public final class MboxReader {
         var inHeaders = true
         var contentLength: Int?
         var previousBlank = false
-        while let line = readLine() {
+        while true {
+            let startsLine = atLineStart
+            guard let line = try readLine() else { break }
             if inHeaders {
                 append(line)
-                if Self.isBlank(line) {
+                if startsLine && Self.isBlank(line) {
                     inHeaders = false
                     previousBlank = true
-                    if let length = contentLength, !overflow, let ended = finishByContentLength(length, into: &message) {
+                    if let length = contentLength, !overflow, let ended = try finishByContentLength(length, into: &message) {
                         if ended { return finish(message, overflow: overflow, offset: separatorOffset) }
                         previousBlank = message.last == 0x0A && (message.dropLast().last == 0x0A || message.suffix(4).elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]))
                     }
                     continue
                 }
-                if let length = Self.contentLength(line) { contentLength = length }
+                if startsLine, let length = Self.contentLength(line) { contentLength = length }
                 continue
             }
-            if previousBlank && Self.isSeparator(line) {
-                unread(line)
+            if previousBlank && startsLine && Self.isSeparator(line) {
+                unread(line, startsLine: true)
                 break
             }
-            previousBlank = Self.isBlank(line)
-            append(Self.unescaped(line))
+            previousBlank = startsLine && Self.isBlank(line)
+            append(startsLine ? Self.unescaped(line) : line)
         }
         return finish(message, overflow: overflow, offset: separatorOffset)
     }
@@ -101,34 +112,36 @@ public final class MboxReader {
     /// Reads `length` body bytes and checks that the message ends there. Returns `true` when it
     /// does, `false` when it does not (reading goes on line by line), `nil` when the body was
     /// shorter than `length` (the header lied).
-    private func finishByContentLength(_ length: Int, into message: inout [UInt8]) -> Bool? {
-        guard length >= 0, message.count + length <= maxMessageBytes else { return nil }
+    private func finishByContentLength(_ length: Int, into message: inout [UInt8]) throws(IngestError) -> Bool? {
+        // Compared by subtraction: a declared length near 2^63 must not overflow the sum.
+        guard length >= 0, length <= maxMessageBytes - message.count else { return nil }
         let bodyStart = message.count
-        let body = read(count: length)
+        let body = try read(count: length)
         message.append(contentsOf: body)
         if body.count < length {
             // The file ended inside the declared body: the header lied unless no separator hides in it.
             if let split = Self.embeddedSeparator(in: message, from: bodyStart) {
-                unread(message[split...])
+                unread(message[split...], startsLine: true)
                 message.removeSubrange(split...)
             }
             return true
         }
         // The message ends here when what follows is the end, or (a blank line and) a separator.
-        guard let first = readLine() else { return true }
-        if Self.isSeparator(first) {
-            unread(first)
+        let firstStartsLine = atLineStart
+        guard let first = try readLine() else { return true }
+        if firstStartsLine && Self.isSeparator(first) {
+            unread(first, startsLine: true)
             return true
         }
-        if Self.isBlank(first) {
-            guard let second = readLine() else { return true }
-            unread(second)
+        if firstStartsLine && Self.isBlank(first) {
+            guard let second = try readLine() else { return true }
+            unread(second, startsLine: true)
             if Self.isSeparator(second) { return true }
         }
-        unread(first)
+        unread(first, startsLine: firstStartsLine)
         // Content-Length was wrong: look for a separator inside what was read and hand the rest back.
         if let split = Self.embeddedSeparator(in: message, from: bodyStart) {
-            unread(message[split...])
+            unread(message[split...], startsLine: true)
             message.removeSubrange(split...)
             return true
         }
@@ -179,8 +192,9 @@ public final class MboxReader {
         guard line.count > name.count,
             zip(line.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 })
         else { return nil }
-        let value = String(decoding: line.dropFirst(name.count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return Int(value)
+        let value = line.dropFirst(name.count).prefix(64).filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A }
+        guard !value.isEmpty, value.count <= 19, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(String(decoding: value, as: UTF8.self))
     }
 
     /// Where a separator (`\n`, a blank line, a `From ` line) starts inside `bytes`, after `start`.
@@ -201,44 +215,51 @@ public final class MboxReader {
         return nil
     }
 
-    /// The next line with its line end, or `nil` at the end. A line longer than the message cap
-    /// comes in pieces, so memory stays bounded.
-    private func readLine() -> ArraySlice<UInt8>? {
+    /// The next line with its line end, or `nil` at the end. A line longer than
+    /// ``maxPieceBytes`` comes in pieces (``atLineStart`` tells whether the next piece starts a
+    /// line), so memory stays bounded.
+    private func readLine() throws(IngestError) -> ArraySlice<UInt8>? {
         var scanned = 0  // bytes after `position` already searched for a line end
         while true {
-            if let newline = buffer[(position + scanned)...].firstIndex(of: 0x0A) {
+            let limit = min(buffer.count, position + Self.maxPieceBytes)
+            if let newline = buffer[(position + scanned)..<limit].firstIndex(of: 0x0A) {
                 let line = buffer[position...newline]
                 position = newline + 1
+                atLineStart = true
                 return line
             }
-            scanned = buffer.count - position
-            if scanned > maxMessageBytes {
-                let line = buffer[position..<buffer.count]
-                position = buffer.count
-                return line
+            scanned = limit - position
+            if scanned >= Self.maxPieceBytes {
+                let piece = buffer[position..<limit]
+                position = limit
+                atLineStart = false
+                return piece
             }
-            if !refill() {
+            if try !refill() {
                 guard position < buffer.count else { return nil }
                 let line = buffer[position...]
                 position = buffer.count
+                atLineStart = true
                 return line
             }
         }
     }
 
-    private func read(count: Int) -> [UInt8] {
+    private func read(count: Int) throws(IngestError) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(min(count, 1 << 24))
         while output.count < count {
-            if position == buffer.count && !refill() { break }
+            if position == buffer.count, try !refill() { break }
             let take = min(count - output.count, buffer.count - position)
             output.append(contentsOf: buffer[position..<position + take])
             position += take
         }
+        if let last = output.last { atLineStart = last == 0x0A }
         return output
     }
 
-    private func unread(_ bytes: ArraySlice<UInt8>) {
+    /// Hands bytes back to be read again; `startsLine` says whether they began a line.
+    private func unread(_ bytes: ArraySlice<UInt8>, startsLine: Bool) {
         if position >= bytes.count && buffer[(position - bytes.count)..<position].elementsEqual(bytes) {
             position -= bytes.count
         } else {
@@ -246,13 +267,14 @@ public final class MboxReader {
             bufferOffset += Int64(position) - Int64(bytes.count)
             position = 0
         }
+        atLineStart = startsLine
     }
 
     /// Reads more bytes; drops what was consumed. Returns `false` at the end of the file.
-    private func refill() -> Bool {
+    private func refill() throws(IngestError) -> Bool {
         guard !atEnd else { return false }
-        let chunk = (try? handle.read(upToCount: Self.chunkSize)) ?? nil
-        guard let chunk, !chunk.isEmpty else {
+        let chunk = try reader.read(upTo: Self.chunkSize)
+        guard !chunk.isEmpty else {
             atEnd = true
             return false
         }
