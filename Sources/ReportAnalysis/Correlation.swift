@@ -174,8 +174,8 @@ public struct CorrelationBuilder: Sendable {
         // Domain, then volume (messages and sessions), then name: the biggest sources first.
         return rows.sorted { a, b in
             if a.domain != b.domain { return a.domain < b.domain }
-            let va = a.dmarc.messages &+ a.tls.sessions
-            let vb = b.dmarc.messages &+ b.tls.sessions
+            let va = a.dmarc.messages.saturatingAdd(a.tls.sessions)
+            let vb = b.dmarc.messages.saturatingAdd(b.tls.sessions)
             return va != vb ? va > vb : a.source < b.source
         }
     }

@@ -57,8 +57,8 @@ struct FindingRules {
             var total: Int64 = 0
             var enforced: Int64 = 0
             for (row, failed) in failing {
-                total += failed
-                enforced += (row.dmarc.disposition["quarantine"] ?? 0) + (row.dmarc.disposition["reject"] ?? 0)
+                total.add(saturating: failed)
+                enforced.add(saturating: (row.dmarc.disposition["quarantine"] ?? 0).saturatingAdd(row.dmarc.disposition["reject"] ?? 0))
             }
             let evidence = failing.prefix(thresholds.topSources).map { row, failed in
                 let ips = row.sourceIPs.prefix(3).joined(separator: ", ") + (row.sourceIPs.count > 3 ? ", …" : "")
@@ -100,7 +100,7 @@ struct FindingRules {
                 if ca != cb { return ca }
                 return a.value != b.value ? a.value > b.value : a.key < b.key
             }
-            let certificate = ordered.filter { TLSResultType(rawValue: $0.key).isCertificateFailure }.reduce(Int64(0)) { $0 + $1.value }
+            let certificate = ordered.filter { TLSResultType(rawValue: $0.key).isCertificateFailure }.reduce(Int64(0)) { $0.saturatingAdd($1.value) }
             var evidence = ordered.map { "\($0.key): \($0.value) failed sessions" }
             if let byMX = report.summary.tlsBreakdown?.failuresByReceivingMX.filter({ !$0.key.isEmpty }), !byMX.isEmpty {
                 evidence += byMX.sorted { $0.value > $1.value }.prefix(5).map { "MX \($0.key): \($0.value) failed sessions" }
@@ -122,11 +122,11 @@ struct FindingRules {
         }
 
         // No MTA-STS or DANE policy found.
-        if let noPolicy = report.summary.tlsBreakdown?.byPolicyType["no-policy-found"], noPolicy.successful + noPolicy.failed > 0 {
+        if let noPolicy = report.summary.tlsBreakdown?.byPolicyType["no-policy-found"], noPolicy.successful.saturatingAdd(noPolicy.failed) > 0 {
             findings.append(Finding(
                 severity: .notice, rule: "no-policy-found",
                 title: "Senders found no MTA-STS or DANE policy for \(report.domain): delivery to it is not protected against downgrade",
-                evidence: ["\(noPolicy.successful + noPolicy.failed) sessions under no-policy-found in \(noPolicy.reports) report\(noPolicy.reports == 1 ? "" : "s")"]))
+                evidence: ["\(noPolicy.successful.saturatingAdd(noPolicy.failed)) sessions under no-policy-found in \(noPolicy.reports) report\(noPolicy.reports == 1 ? "" : "s")"]))
         }
 
         // p=none with a high pass rate: ready to move on.

@@ -44,7 +44,7 @@ public enum SourceClassifier {
         let failing = "fails DMARC: \(messages - pass) of \(messages)"
 
         if category == .forwarder { return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)") }
-        if pass * 2 >= messages {
+        if pass >= messages - pass {  // half or more, without doubling a count
             if !knownSender && dkimAlone > totals.spfAlignedPass {
                 return SourceVerdict(sourceClass: .forwarder, reason: "\(dkimAlone) of \(messages) pass by DKIM alone (SPF fails)")
             }
@@ -79,8 +79,8 @@ public struct SourceClassTally: Hashable, Sendable {
             guard let verdict = row.verdict else { continue }
             var tally = tallies[verdict.sourceClass] ?? SourceClassTally(sourceClass: verdict.sourceClass, sources: 0, messages: 0, dmarcPass: 0)
             tally.sources += 1
-            tally.messages &+= row.dmarc.messages
-            tally.dmarcPass &+= row.dmarc.dmarcPass
+            tally.messages.add(saturating: row.dmarc.messages)
+            tally.dmarcPass.add(saturating: row.dmarc.dmarcPass)
             tallies[verdict.sourceClass] = tally
         }
         return tallies.values.sorted { $0.sourceClass < $1.sourceClass }

@@ -38,8 +38,8 @@ public struct SourceListing: Hashable, Sendable {
             let key = Key(domain: aggregate.domain, source: sources[aggregate.sourceIP]?.key ?? aggregate.sourceIP)
             var address = addresses[key]?[aggregate.sourceIP]
                 ?? Address(ip: aggregate.sourceIP, messages: 0, dmarcPass: 0, reverseDNS: builder.reverseDNS[aggregate.sourceIP])
-            address.messages &+= aggregate.totals.messages
-            address.dmarcPass &+= aggregate.totals.dmarcPass
+            address.messages.add(saturating: aggregate.totals.messages)
+            address.dmarcPass.add(saturating: aggregate.totals.dmarcPass)
             addresses[key, default: [:]][aggregate.sourceIP] = address
         }
         return rows.filter { $0.dmarc.messages > 0 }.map { row in

@@ -105,7 +105,7 @@ enum TLSSection {
         if !tls.failuresByResultType.isEmpty {
             lines.append(("failures by result type", ranked(tls.failuresByResultType)))
         }
-        let detailed = tls.failuresByResultType.values.reduce(Int64(0), &+)
+        let detailed = ReportCounts.sum(tls.failuresByResultType.values)
         if detailed != tls.failedSessions {
             lines.append(("note", "the failure details add up to \(detailed) sessions, the reported failure totals to \(tls.failedSessions); both are shown as reported"))
         }
@@ -131,7 +131,9 @@ enum TLSSection {
     }
 
     static func sessions(_ table: [String: TLSBreakdown.Sessions]) -> String {
-        table.sorted { ($0.value.successful + $0.value.failed, $1.key) > ($1.value.successful + $1.value.failed, $0.key) }
+        table.sorted {
+            ($0.value.successful.saturatingAdd($0.value.failed), $1.key) > ($1.value.successful.saturatingAdd($1.value.failed), $0.key)
+        }
             .map { "\($0.key) \($0.value.successful) ok / \($0.value.failed) failed in \($0.value.reports) report\($0.value.reports == 1 ? "" : "s")" }
             .joined(separator: "; ")
     }
@@ -205,7 +207,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
             successful_sessions = totals.successfulSessions
             failed_sessions = totals.failedSessions
             failures_by_result_type = totals.failuresByResultType
-            detailed_failed_sessions = totals.failuresByResultType.values.reduce(0, &+)
+            detailed_failed_sessions = ReportCounts.sum(totals.failuresByResultType.values)
             failures_by_receiving_mx = breakdown?.failuresByReceivingMX
             by_policy_type = breakdown?.byPolicyType.mapValues(Sessions.init)
             reporters = breakdown?.byReporter.mapValues(Sessions.init)

@@ -13,12 +13,16 @@ struct DailyRollup {
                 INSERT OR FAIL INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
                     messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (policy_domain, day, source_ip, reporter_org, reporter_email, disposition) DO UPDATE SET
-                    messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
-                    spf_pass = spf_pass + excluded.spf_pass, dkim_pass = dkim_pass + excluded.dkim_pass
+                    messages = min(messages + excluded.messages, \(Int64.max)),
+                    dmarc_pass = min(dmarc_pass + excluded.dmarc_pass, \(Int64.max)),
+                    spf_pass = min(spf_pass + excluded.spf_pass, \(Int64.max)),
+                    dkim_pass = min(dkim_pass + excluded.dkim_pass, \(Int64.max))
                 """)
     }
 
-    /// Adds one record's messages; `removing` adds the negated shares, the exact inverse.
+    /// Adds one record's messages; `removing` adds the negated shares, the exact inverse (short of
+    /// a sum held at 2^63-1: SQLite turns an integer sum past it into a real, which `min` brings
+    /// back to the largest integer, see ``ReportCounts``).
     func add(
         domain: String, range: DateRange, reporterOrg: String, email: String?, sourceIP: String, count: Int64,
         disposition: String?, dkim: String?, spf: String?, removing: Bool = false

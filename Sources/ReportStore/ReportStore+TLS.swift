@@ -151,10 +151,10 @@ extension ReportStore {
                 let successful = share(row["successful_sessions"], row)
                 let failed = share(row["failed_sessions"], row)
                 var breakdown = result[domain] ?? TLSBreakdown()
-                breakdown.byPolicyType[type, default: .init()].successful += successful
-                breakdown.byPolicyType[type, default: .init()].failed += failed
-                breakdown.byReporter[reporter, default: .init()].successful += successful
-                breakdown.byReporter[reporter, default: .init()].failed += failed
+                breakdown.byPolicyType[type, default: .init()].successful.add(saturating: successful)
+                breakdown.byPolicyType[type, default: .init()].failed.add(saturating: failed)
+                breakdown.byReporter[reporter, default: .init()].successful.add(saturating: successful)
+                breakdown.byReporter[reporter, default: .init()].failed.add(saturating: failed)
                 reportsPerType[domain, default: [:]][type, default: []].insert(reportID)
                 reportsPerReporter[domain, default: [:]][reporter, default: []].insert(reportID)
                 if let mode: String = row["sts_mode"] {
@@ -183,8 +183,8 @@ extension ReportStore {
                 let domain: String = row[0]
                 let mx: String = row[3] ?? ""
                 let count = share(row[4], row)
-                result[domain, default: TLSBreakdown()].failuresByReceivingMX[mx, default: 0] += count
-                result[domain, default: TLSBreakdown()].detailedFailures += count
+                result[domain, default: TLSBreakdown()].failuresByReceivingMX[mx, default: 0].add(saturating: count)
+                result[domain, default: TLSBreakdown()].detailedFailures.add(saturating: count)
             }
             return result
         }
@@ -207,7 +207,7 @@ extension ReportStore {
                 arguments: arguments)
             while let row = try rows.next() {
                 let key = Key(ip: row[2], type: row[3], mx: row[4], reporter: row[5])
-                sums[key, default: 0] += Self.share(of: row[6], in: row, period: period)
+                sums[key, default: 0].add(saturating: Self.share(of: row[6], in: row, period: period))
             }
             return sums.filter { $0.value > 0 }.map { key, count in
                 TLSFailureGroup(
@@ -303,7 +303,7 @@ extension ReportStore {
                 guard let key = keyOfPolicy[row[0]] else { continue }
                 let type: String = row[3]
                 let count = share(row[4], row)
-                result[key]?.totals.failuresByResultType[type, default: 0] += count
+                result[key]?.totals.failuresByResultType[type, default: 0].add(saturating: count)
             }
             return Array(result.values)
         }

@@ -27,6 +27,7 @@ public final class ReportStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            db.add(function: SaturatingSum.function)
         }
         self.path = path
         do {
@@ -111,6 +112,21 @@ public final class ReportStore: Sendable {
             return ((integrity == "ok" ? [] : [integrity]) + orphans).joined(separator: "\n")
         }
     }
+}
+
+/// `saturating_sum(x)`: SQLite's `SUM` fails with "integer overflow" past 2^63; report counts
+/// saturate instead (``ReportCounts``), so no stored combination of counts can fail a query.
+struct SaturatingSum: DatabaseAggregate {
+    static let function = DatabaseFunction("saturating_sum", argumentCount: 1, pure: true, aggregate: Self.self)
+    private var sum: Int64 = 0
+
+    init() {}
+
+    mutating func step(_ values: [DatabaseValue]) {
+        if let value = Int64.fromDatabaseValue(values[0]) { sum.add(saturating: value) }
+    }
+
+    func finalize() -> (any DatabaseValueConvertible)? { sum }
 }
 
 /// A database failure, with what the store was doing.

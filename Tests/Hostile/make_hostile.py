@@ -77,12 +77,27 @@ write("json-100000-deep.json", "[" * 100000 + "]" * 100000, "failed", "not-a-rep
 write("json-object-100000-deep.json", '{"a":' * 100000 + "1" + "}" * 100000, "failed", "malformed-json")
 # Numbers and dates.
 write("count-beyond-64-bits.xml", report(count="99999999999999999999999"), "failed", "invalid-value")
-write("count-negative.xml", report(count="-5"), "failed", "invalid-value")
-write("end-before-begin.xml", report(begin="1795910399", end="1795824000"), "failed", "invalid-value")
-write("year-10000.xml", report(end="253402300800"), "failed", "invalid-value")
 tls = {"organization-name": "x", "report-id": "n", "date-range": {"start-datetime": "2026-11-28T00:00:00Z", "end-datetime": "2026-11-28T23:59:59Z"},
        "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.com"},
                      "summary": {"total-successful-session-count": 18446744073709551616, "total-failure-session-count": 0}}]}
+write("count-past-2-53.xml", report(count=str(2**53 + 1)), "failed", "invalid-value")
+write("count-2-62-dkim-pass.xml", report(count=str(2**62)), "failed", "invalid-value")
+two_records = report(count=str(2**53)).replace("</feedback>", report(count="1").split("</policy_published>", 1)[1])
+write("records-adding-past-2-53.xml", two_records, "failed", "invalid-value")
+tls_max = json.loads(json.dumps(tls))
+tls_max["report-id"] = "sum"
+tls_max["policies"][0]["summary"] = {"total-successful-session-count": 2**63 - 1, "total-failure-session-count": 0}
+tls_max["policies"].append({"policy": {"policy-type": "no-policy-found", "policy-domain": "example.com"},
+                            "summary": {"total-successful-session-count": 2**63 - 1, "total-failure-session-count": 0}})
+write("tls-sessions-2-63-twice.json", json.dumps(tls_max), "failed", "invalid-value")
+tls_sum = json.loads(json.dumps(tls_max))
+tls_sum["report-id"] = "sum2"
+for policy in tls_sum["policies"]:
+    policy["summary"]["total-successful-session-count"] = 2**52 + 1
+write("tls-sessions-adding-past-2-53.json", json.dumps(tls_sum), "failed", "invalid-value")
+write("count-negative.xml", report(count="-5"), "failed", "invalid-value")
+write("end-before-begin.xml", report(begin="1795910399", end="1795824000"), "failed", "invalid-value")
+write("year-10000.xml", report(end="253402300800"), "failed", "invalid-value")
 write("tls-count-beyond-64-bits.json", json.dumps(tls), "failed", "invalid-value")
 # Injection payloads in every text field: imported intact, escaped on output.
 payload = "=cmd|' /C calc'!A0 <script>alert(1)</script> | ** [x](http://x) '; DROP TABLE dmarc_report; --"

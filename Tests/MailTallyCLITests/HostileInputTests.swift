@@ -43,4 +43,63 @@ import TestSupport
         #expect((second["unchanged"] as? Int) == 0)
         #expect(((second["imported"] as? [String: Int])?["dmarc"] ?? 0) + importedFirst == 8)
     }
+
+    /// Lying counts once overflowed the classification (`pass * 2`) and the store's TLS sums,
+    /// and every query command died on that store until it was edited by hand. Now a count is at
+    /// most 2^53 and every sum saturates: 1,100 reports at the largest accepted counts (their
+    /// sum far past 2^63) leave every query and pack command answering.
+    @Test func everyCommandAnswersOnTheLargestAcceptedCounts() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        let most = "9007199254740992"  // 2^53
+        let half = "4503599627370496"  // 2^52
+        for index in 0..<1100 {
+            let xml = """
+                <feedback><report_metadata><org_name>big\(index % 3).example</org_name><email>d@big\(index % 3).example</email>\
+                <report_id>max-\(index)</report_id><date_range><begin>1795824000</begin><end>1795910399</end></date_range>\
+                </report_metadata><policy_published><domain>max.example</domain><p>none</p></policy_published>\
+                <record><row><source_ip>192.0.2.\(index % 200)</source_ip><count>\(most)</count><policy_evaluated>\
+                <disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row>\
+                <identifiers><header_from>max.example</header_from></identifiers><auth_results><dkim><domain>max.example</domain>\
+                <result>pass</result></dkim><spf><domain>bounce.esp.example</domain><result>pass</result></spf></auth_results></record>\
+                </feedback>
+                """
+            try Data(xml.utf8).write(to: inputs.appendingPathComponent("d\(index).xml"))
+            let json = """
+                {"organization-name":"big\(index % 3).example","report-id":"tls-\(index)","date-range":{"start-datetime":"2026-11-28T00:00:00Z",\
+                "end-datetime":"2026-11-28T23:59:59Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"max.example",\
+                "policy-string":["version: STSv1","mode: testing"]},"summary":{"total-successful-session-count":\(half),\
+                "total-failure-session-count":\(half)},"failure-details":[]},{"policy":{"policy-type":"no-policy-found",\
+                "policy-domain":"max.example"},"summary":{"total-successful-session-count":0,"total-failure-session-count":0},\
+                "failure-details":[]}]}
+                """
+            try Data(json.utf8).write(to: inputs.appendingPathComponent("t\(index).json"))
+        }
+        let db = folder.appendingPathComponent("max.sqlite").path
+        let ingest = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", inputs.path])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let imported = try Self.outcome(ingest)["imported"] as? [String: Int]
+        #expect(imported?["dmarc"] == 1100 && imported?["tlsrpt"] == 1100)
+        let period = ["--since", "2026-11-27", "--until", "2026-11-29"]
+        var commands: [[String]] = []
+        for format in ["text", "json", "csv", "md"] {
+            commands += [["summary", "--format", format], ["summary", "--format", format] + period,
+                         ["correlate", "--format", format], ["correlate", "--by", "reporter", "--format", format] + period,
+                         ["sources", "--format", format]]
+        }
+        commands += [["errors"], ["report", "--out", folder.appendingPathComponent("pack").path] + period,
+                     ["report", "--format", "html", "--out", folder.appendingPathComponent("html").path] + period,
+                     ["nightly", "--offline", "--date", "2026-11-28", "--out", folder.appendingPathComponent("nightly").path]]
+        for command in commands {
+            let result = try TestSupport.run(TestSupport.mailtally, [command[0], "--db", db] + command.dropFirst())
+            #expect(result.status == 0, "\(command.joined(separator: " ")): \(result.status) \(result.stderr.prefix(300))")
+        }
+        // The sums are held at 2^63-1, never wrapped to a negative number.
+        let summary = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"] + period)
+        let domains = (try JSONSerialization.jsonObject(with: summary.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+        let dmarc = domains?.first?["dmarc"] as? [String: Any]
+        #expect((dmarc?["messages"] as? NSNumber)?.int64Value == Int64.max, "\(String(describing: dmarc))")
+    }
 }

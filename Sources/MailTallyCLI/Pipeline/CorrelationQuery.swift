@@ -56,7 +56,7 @@ enum CorrelationQuery {
             // Each report has one reporter: per-reporter counts add up without overlap.
             var merged: [String: [String: Int64]] = [:]
             for row in try store.dmarcReportsByReporter(domains: domains, period: period) {
-                merged[row.domain, default: [:]][builder.reporterKey(orgName: row.orgName, email: row.email), default: 0] += row.reports
+                merged[row.domain, default: [:]][builder.reporterKey(orgName: row.orgName, email: row.email), default: 0].add(saturating: row.reports)
             }
             counts = merged
         }

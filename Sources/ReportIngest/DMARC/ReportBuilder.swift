@@ -35,6 +35,8 @@ struct ReportBuilder {
     private var errors: [String] = []
     private var namespace: String?
     private var records: [AggregateRecord] = []
+    /// The messages of the records so far: at most ``ReportCounts/maximum``.
+    private var messageTotal: Int64 = 0
     private var record = RecordFields()
     private var reason = OverrideReason(type: nil)
     private var dkim = DKIMAuthResult(domain: nil, result: nil)
@@ -137,7 +139,9 @@ struct ReportBuilder {
         case .spf:
             if spf.domain != nil || spf.result != nil { record.spf.append(spf) }
         case .record:
-            records.append(try makeRecord(number: records.count + 1))
+            let made = try makeRecord(number: records.count + 1)
+            messageTotal += made.count
+            records.append(made)
         case .feedback:
             isComplete = true
         default:
@@ -192,6 +196,12 @@ struct ReportBuilder {
         }
         guard let count = NumberText.integer(countText, allowFraction: false), count >= 0 else {
             throw IngestError(.invalidValue, "record \(number): row/count '\(countText.prefix(40))' is not a count of messages")
+        }
+        guard count <= ReportCounts.maximum else {
+            throw IngestError(.invalidValue, "record \(number): row/count \(count) is more than any reporter can have seen (the most is 2^53)")
+        }
+        guard count <= ReportCounts.maximum - messageTotal else {
+            throw IngestError(.invalidValue, "record \(number): the records add up to more than 2^53 messages, more than any reporter can have seen")
         }
         return AggregateRecord(
             sourceIP: IPAddressText.canonical(ipText),

@@ -118,7 +118,10 @@ struct Count: Decodable {
             parsed = nil
         }
         guard let parsed, parsed >= 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a count of sessions (a whole number from 0 to 2^63-1)"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a count of sessions (a whole number from 0 to 2^53)"))
+        }
+        guard parsed <= ReportCounts.maximum else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(parsed) sessions is more than any reporter can have seen (the most is 2^53)"))
         }
         value = parsed
     }
@@ -259,6 +262,18 @@ struct WireReport: Decodable {
                 successfulSessions: wire.summary?.successful?.value ?? 0,
                 failedSessions: wire.summary?.failed?.value ?? 0,
                 failureDetails: details))
+        }
+        // Each count is at most 2^53, so these sums cannot overflow; their total is held to the
+        // same bound as one count (docs/counting.md).
+        var sessions: Int64 = 0
+        let counts = results.lazy.flatMap { result in
+            [result.successfulSessions, result.failedSessions] + result.failureDetails.map(\.failedSessionCount)
+        }
+        for count in counts {
+            sessions += count
+            guard sessions <= ReportCounts.maximum else {
+                throw IngestError(.invalidValue, "the session counts add up to more than 2^53, more than any reporter can have seen")
+            }
         }
         return TLSReport(
             organizationName: organization, dateRange: DateRange(begin: start, end: end), contactInfo: contact,

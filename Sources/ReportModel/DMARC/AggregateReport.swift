@@ -34,7 +34,7 @@ public struct AggregateReport: Hashable, Sendable {
     }
 
     /// The sum of `count` over all records.
-    public var messageCount: Int64 { records.reduce(0) { $0 &+ $1.count } }
+    public var messageCount: Int64 { ReportCounts.sum(records.lazy.map(\.count)) }
 }
 
 /// `report_metadata`: who reported, which report, and for what period.

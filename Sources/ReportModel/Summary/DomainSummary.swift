@@ -59,10 +59,13 @@ public struct TLSTotals: Hashable, Sendable {
         self.failuresByResultType = failuresByResultType
     }
 
-    public var sessions: Int64 { successfulSessions &+ failedSessions }
+    public var sessions: Int64 { successfulSessions.saturatingAdd(failedSessions) }
 
     /// The share of sessions that succeeded, or `nil` when there were none.
-    public var successRate: Double? { sessions > 0 ? Double(successfulSessions) / Double(sessions) : nil }
+    /// From the two counts, not from ``sessions``, which saturates.
+    public var successRate: Double? {
+        sessions > 0 ? Double(successfulSessions) / (Double(successfulSessions) + Double(failedSessions)) : nil
+    }
 }
 
 extension DMARCTotals {
@@ -85,13 +88,5 @@ extension TLSTotals {
         for (type, count) in other.failuresByResultType {
             failuresByResultType[type] = failuresByResultType[type, default: 0].saturatingAdd(count)
         }
-    }
-}
-
-extension Int64 {
-    /// The sum, held at `Int64.max` (or `.min`) instead of overflowing.
-    public func saturatingAdd(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

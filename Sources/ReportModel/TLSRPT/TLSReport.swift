@@ -35,7 +35,7 @@ public struct TLSPolicyResult: Hashable, Sendable {
     }
 
     /// The sum of `failed-session-count` over the details; need not equal ``failedSessions``.
-    public var detailedFailures: Int64 { failureDetails.reduce(0) { $0 &+ $1.failedSessionCount } }
+    public var detailedFailures: Int64 { ReportCounts.sum(failureDetails.lazy.map(\.failedSessionCount)) }
 }
 
 /// `policy`: what the sender found and applied.

@@ -39,7 +39,8 @@ extension ReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT day, disposition, SUM(messages), SUM(dmarc_pass), SUM(spf_pass), SUM(dkim_pass) FROM dmarc_daily
+                    SELECT day, disposition, saturating_sum(messages), saturating_sum(dmarc_pass), saturating_sum(spf_pass),
+                        saturating_sum(dkim_pass) FROM dmarc_daily
                     WHERE policy_domain = ? AND day BETWEEN ? AND ? GROUP BY day, disposition
                     """,
                 arguments: [domain, period.firstDay, period.lastDay])
@@ -58,10 +59,10 @@ extension ReportStore {
             while let row = try policies.next() {
                 let range = DateRange(begin: row[1], end: row[2])
                 for (day, count) in DaySpread.spread(count: row[3], over: range) where day >= period.firstDay && day <= period.lastDay {
-                    days[day, default: DailyFigures(day: day)].tls.successfulSessions += count
+                    days[day, default: DailyFigures(day: day)].tls.successfulSessions.add(saturating: count)
                 }
                 for (day, count) in DaySpread.spread(count: row[4], over: range) where day >= period.firstDay && day <= period.lastDay {
-                    days[day, default: DailyFigures(day: day)].tls.failedSessions += count
+                    days[day, default: DailyFigures(day: day)].tls.failedSessions.add(saturating: count)
                 }
             }
             let failures = try Row.fetchCursor(
@@ -76,7 +77,7 @@ extension ReportStore {
                 let range = DateRange(begin: row[0], end: row[1])
                 let type: String = row[2]
                 for (day, count) in DaySpread.spread(count: row[3], over: range) where day >= period.firstDay && day <= period.lastDay && count > 0 {
-                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0] += count
+                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0].add(saturating: count)
                 }
             }
             return days.values.sorted { $0.day < $1.day }
@@ -159,16 +160,16 @@ extension ReportStore {
                 }
                 try each(3, ["domain", "selector", "result"]) { values in
                     let key = AuthenticationBreakdown.Key(domain: values[0] ?? "", selector: values[1] ?? "")
-                    breakdown.dkim[key, default: .init()].messages += messages
-                    if values[2] == "pass" { breakdown.dkim[key, default: .init()].passed += messages }
+                    breakdown.dkim[key, default: .init()].messages.add(saturating: messages)
+                    if values[2] == "pass" { breakdown.dkim[key, default: .init()].passed.add(saturating: messages) }
                 }
                 try each(4, ["domain", "result"]) { values in
                     let key = AuthenticationBreakdown.Key(domain: values[0] ?? "")
-                    breakdown.spf[key, default: .init()].messages += messages
-                    if values[1] == "pass" { breakdown.spf[key, default: .init()].passed += messages }
+                    breakdown.spf[key, default: .init()].messages.add(saturating: messages)
+                    if values[1] == "pass" { breakdown.spf[key, default: .init()].passed.add(saturating: messages) }
                 }
                 try each(5, ["type"]) { values in
-                    breakdown.overrideReasons[values[0] ?? "unspecified", default: 0] += messages
+                    breakdown.overrideReasons[values[0] ?? "unspecified", default: 0].add(saturating: messages)
                 }
             }
             return breakdown
