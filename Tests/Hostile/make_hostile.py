@@ -105,6 +105,24 @@ from xml.sax.saxutils import escape
 write("payloads.xml", report(org=escape(payload), rid=escape(payload), dkim_domain=escape(payload)), "imported", messages=5)
 # Mail.
 write("mbox-10mb-header.mbox", b"From MAILER-DAEMON Sun Nov 29 00:00:00 2026\nSubject: " + b"S" * (10 << 20) + b"\n\nbody\n", "failed", "too-large")
+# RFC 2047 fragments that made decoding quadratic (a 512 KB subject took 278 s), and a 5 MB header
+# with no blank line after it, which skipped the header cap.
+write("subject-encoded-word-fragments.mbox", b"From MAILER-DAEMON Sun Nov 29 00:00:00 2026\nMessage-ID: <frag@hostile.example>\nSubject: "
+      + b"=?a?b?c " * ((1 << 20) // 8 - 16) + b"\n\nno report here\n", "skipped")
+write("header-5mb-no-body.mbox", b"From MAILER-DAEMON Sun Nov 29 00:00:00 2026\nSubject: " + b"S" * (5 << 20) + b"\n", "failed", "too-large")
+write("header-5mb-no-body.eml", b"Subject: " + b"S" * (5 << 20), "failed", "too-large")
+# Every text field of a TLS report has the field cap, known fields or not.
+for field in ["additional-information", "policy-string", "mx-host", "result-type", "unknown-extension"]:
+    big = json.loads(json.dumps(tls))
+    big["report-id"] = field
+    big["policies"][0]["summary"] = {"total-successful-session-count": 1, "total-failure-session-count": 1}
+    detail = {"result-type": "certificate-expired", "failed-session-count": 1}
+    if field in ("policy-string", "mx-host"):
+        big["policies"][0]["policy"][field] = ["x" * (1 << 20)]
+    else:
+        detail[field] = "x" * (1 << 20)
+    big["policies"][0]["failure-details"] = [detail]
+    write(f"tls-field-1mb-{field}.json", json.dumps(big), "failed", "too-large")
 parts = "".join(f"--b\nContent-Type: text/plain\n\npart {i}\n" for i in range(10000))
 write("mime-10000-parts.eml", f"Message-ID: <parts@hostile.example>\nContent-Type: multipart/mixed; boundary=b\n\n{parts}--b--\n", "skipped")
 gz_b64 = base64.b64encode(gzip.compress(report(rid="noboundary").encode(), mtime=0)).decode()

@@ -135,6 +135,34 @@ import TestSupport
         #expect(throws: IngestError(.tooLarge, "")) { try parse(many) }
         let longHeader = "Subject: " + String(repeating: "a", count: 2 << 20) + "\n\nbody"
         #expect(throws: IngestError(.tooLarge, "")) { try parse(longHeader) }
+        // With no blank line after it, one endless header line once escaped the cap.
+        let noBody = "Subject: " + String(repeating: "S", count: 5 << 20)
+        #expect(throws: IngestError(.tooLarge, "")) { try parse(noBody) }
+        let noBodyLines = "Subject: a\n" + String(repeating: "X-Pad: " + String(repeating: "p", count: 1000) + "\n", count: 2000)
+        #expect(throws: IngestError(.tooLarge, "")) { try parse(noBodyLines) }
+    }
+
+    /// Encoded words are decoded as before (words joined, white space between them dropped,
+    /// malformed ones kept as written), and hostile fragments cost one pass: a header of
+    /// `=?a?b?c ` repeated once took minutes at 512 KB.
+    @Test func encodedWordsAreDecodedInOnePass() {
+        let cases: [(String, String)] = [
+            ("=?utf-8?B?Y2Fmw6k=?= =?utf-8?Q?_au_lait?=", "café au lait"),
+            ("a =?utf-8?q?b?= c", "a b c"),
+            ("=?utf-8?B?YQ==?=\r\n\t=?utf-8?B?Yg==?= x", "ab x"),
+            ("=?bad", "=?bad"), ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="), ("=?utf-8?Q?has space?=", "=?utf-8?Q?has space?="),
+            ("=?=?utf-8?Q?ok?=", "=?ok"), ("=?utf-8*en?Q?lang?=", "lang"), ("=?iso-8859-1?Q?caf=E9?= !", "café !"),
+            ("plain text", "plain text"), ("=?", "=?"), ("x=?utf-8?B??=y", "xy"),
+        ]
+        for (input, expected) in cases { #expect(EncodedWords.decode(input) == expected, "\(input)") }
+        for fragment in ["=?a?b?c ", "=?a?b?c", "=?a?", "=?utf-8?Q?x", "=?utf-8?Q?x y"] {
+            let hostile = String(repeating: fragment, count: (1 << 20) / fragment.utf8.count)
+            let unchanged = EncodedWords.decode(hostile) == hostile  // compared here: no megabyte in a failure message
+            #expect(unchanged, "\(fragment)")
+        }
+        let many = String(repeating: "=?utf-8?Q?a?= ", count: 50_000)
+        let joined = EncodedWords.decode(many) == String(repeating: "a", count: 50_000) + " "
+        #expect(joined)
     }
 
     @Test func mailExtractorFindsReportsByContentAndSkipsTheRest() throws {

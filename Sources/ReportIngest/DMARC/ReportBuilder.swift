@@ -35,6 +35,8 @@ struct ReportBuilder {
     private var errors: [String] = []
     private var namespace: String?
     private var records: [AggregateRecord] = []
+    /// The `report_metadata/error` entries kept; the rest are dropped.
+    static let maxErrors = 100
     /// The messages of the records so far: at most ``ReportCounts/maximum``.
     private var messageTotal: Int64 = 0
     private var record = RecordFields()
@@ -153,7 +155,8 @@ struct ReportBuilder {
         let optional: String? = value.isEmpty ? nil : value
         switch field {
         case .error:
-            if let optional { errors.append(optional) }
+            // Reporters write one or two; a stranger's report may hold millions.
+            if let optional, errors.count < Self.maxErrors { errors.append(optional) }
         case .sourceIP: record.sourceIP = value
         case .count: record.count = value
         case .disposition: record.disposition = value

@@ -40,13 +40,17 @@ public struct MailHeaders: Sendable {
             headers.fields.append((name, Self.text(valueBytes).trimmedWhitespace()))
         }
         while index < end {
-            // One physical line, without its line ending.
+            // One physical line, without its line ending (looked for no further than the cap).
             var lineEnd = index
-            while lineEnd < end && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let searchEnd = min(end, bytes.startIndex + maxBytes + 2)
+            while lineEnd < searchEnd && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            if lineEnd == searchEnd && searchEnd < end { throw IngestError(.tooLarge, "header section exceeds \(maxBytes) bytes") }
             let next = lineEnd < end ? lineEnd + 1 : end
             var contentEnd = lineEnd
             if contentEnd > index && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-            if index - bytes.startIndex > maxBytes {
+            // Checked at the end of each line, so that one endless line (with no blank line
+            // after it) is refused like many lines.
+            if contentEnd - bytes.startIndex > maxBytes {
                 throw IngestError(.tooLarge, "header section exceeds \(maxBytes) bytes")
             }
             if contentEnd == index {  // empty line: end of headers

@@ -22,7 +22,7 @@ public struct TLSReportParser: Sendable {
     public func parse(_ bytes: [UInt8]) throws(IngestError) -> TLSReport {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        try Self.checkDepth(body)
+        try Self.checkShape(body, maxStringBytes: limits.maxFieldBytes)
         let wire: WireReport
         do {
             wire = try JSONDecoder().decode(WireReport.self, from: Data(body))
@@ -38,18 +38,33 @@ public struct TLSReportParser: Sendable {
         return try wire.makeReport(limits: limits)
     }
 
-    /// Refuses documents nested deeper than ``maxDepth`` before any decoder sees them.
-    static func checkDepth(_ bytes: ArraySlice<UInt8>) throws(IngestError) {
+    /// Refuses, before any decoder sees them, documents nested deeper than ``maxDepth`` and
+    /// documents with a string (a key or a value, known or not) longer than `maxStringBytes`
+    /// as written: one cap for every text field (SECURITY.md).
+    static func checkShape(_ bytes: ArraySlice<UInt8>, maxStringBytes: Int) throws(IngestError) {
         var depth = 0
         var inString = false
         var escaped = false
-        for byte in bytes {
+        var stringStart = 0
+        for index in bytes.indices {
+            let byte = bytes[index]
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                } else if index - stringStart > maxStringBytes {
+                    let head = String(decoding: bytes[(stringStart + 1)..<min(stringStart + 41, index)], as: UTF8.self)
+                    throw IngestError(.tooLarge, "a string longer than \(maxStringBytes) bytes (\"\(head.replacingControlCharacters())…\")")
+                }
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "\""):
+                inString = true
+                stringStart = index
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1
                 if depth > maxDepth { throw IngestError(.malformedJSON, "nested more than \(maxDepth) levels deep") }
@@ -215,11 +230,6 @@ struct WireReport: Decodable {
         func text(_ value: String?) -> String? {
             guard let trimmed = value?.trimmedWhitespace(), !trimmed.isEmpty else { return nil }
             return trimmed
-        }
-        for field in [organizationName, contactInfo, reportID] + policies.flatMap({ $0.failureDetails ?? [] }).map(\.failureReasonCode) {
-            if let field, field.utf8.count > limits.maxFieldBytes {
-                throw IngestError(.tooLarge, "a text field exceeds \(limits.maxFieldBytes) bytes")
-            }
         }
         let contact = text(contactInfo)
         guard let organization = text(organizationName) ?? contact.flatMap(ReportMetadata.domain(ofAddress:)) else {
