@@ -246,7 +246,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
 public enum JSONOutput {
     public static func encode(_ value: some Encodable) -> String {
         guard let data = try? encoder.encode(value) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return Escape.jsonC1Controls(String(decoding: data, as: UTF8.self)) + "\n"
     }
 
     static var encoder: JSONEncoder {
@@ -293,7 +293,7 @@ struct StreamedJSONArray {
             bytes.append(byte)
             lineStart = byte == UInt8(ascii: "\n")
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return Escape.jsonC1Controls(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The rest of the document.

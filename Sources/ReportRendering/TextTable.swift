@@ -17,9 +17,10 @@ struct TextTable {
     private var numeric: [Bool]
 
     init(header: [String], maxWidth: Int? = nil) {
-        self.header = header
+        // Labels can come from reports too (a disposition's name): escaped like any cell.
+        self.header = header.map(Escape.terminal)
         self.maxWidth = maxWidth
-        widths = header.map { Self.characters(Escape.terminal($0)) }
+        widths = self.header.map { Self.characters($0) }
         numeric = [Bool](repeating: true, count: header.count)
     }
 

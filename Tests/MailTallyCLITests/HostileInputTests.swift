@@ -102,4 +102,104 @@ import TestSupport
         let dmarc = domains?.first?["dmarc"] as? [String: Any]
         #expect((dmarc?["messages"] as? NSNumber)?.int64Value == Int64.max, "\(String(describing: dmarc))")
     }
+
+    /// No C0 or C1 control character from a report or a mail header reaches standard output in
+    /// any format (window titles, screen clears, hyperlinks, bells), block-layout labels
+    /// included; JSON keeps the same values, escaped.
+    @Test func controlCharactersNeverReachTheTerminal() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        let evil = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{1B}]8;;http://x\u{1B}\\"
+        let tls: [String: Any] = [
+            "organization-name": "org\(evil)", "report-id": "ctl", "contact-info": "tls@ctl.example",
+            "date-range": ["start-datetime": "2026-11-28T00:00:00Z", "end-datetime": "2026-11-28T23:59:59Z"],
+            "policies": [[
+                "policy": ["policy-type": "sts", "policy-domain": "ctl.example", "policy-string": ["version: STSv1", "mode: testing\(evil)"],
+                           "mx-host": ["mx\(evil).ctl.example"]],
+                "summary": ["total-successful-session-count": 5, "total-failure-session-count": 3],
+                "failure-details": [["result-type": "certificate-expired\(evil)", "failed-session-count": 3, "sending-mta-ip": "192.0.2.9",
+                                     "receiving-mx-hostname": "mx\(evil).ctl.example", "additional-information": "see \(evil)"]],
+            ]],
+        ]
+        try JSONSerialization.data(withJSONObject: tls).write(to: inputs.appendingPathComponent("tls.json"))
+        let xml = """
+            <feedback><report_metadata><org_name>rep&#x1B;]0;t&#x7;</org_name><email>d@rep.example</email><report_id>ctl</report_id>
+            <date_range><begin>1795824000</begin><end>1795910399</end></date_range></report_metadata>
+            <policy_published><domain>ctl.example</domain><p>none</p></policy_published>
+            <record><row><source_ip>192.0.2.1</source_ip><count>4</count><policy_evaluated><disposition>quar\u{9B}31m&#xA;x</disposition>
+            <dkim>fail</dkim><spf>fail</spf><reason><type>other</type><comment>c&#x1B;[2J</comment></reason></policy_evaluated></row>
+            <identifiers><header_from>ctl.example</header_from></identifiers><auth_results><dkim><domain>d&#x1B;x.example</domain>
+            <selector>s&#x7;</selector><result>fail</result></dkim></auth_results></record></feedback>
+            """
+        try Data(xml.utf8).write(to: inputs.appendingPathComponent("dmarc.xml"))
+        // A message whose Message-ID decodes to escape sequences, with a broken attachment.
+        let messageID = "=?utf-8?B?" + Data("<\(evil)@x>".utf8).base64EncodedString() + "?="
+        let mail = "Message-ID: \(messageID)\nSubject: =?utf-8?Q?=1B]0;s=07?=\nContent-Type: application/gzip\nContent-Transfer-Encoding: base64\n\nH4sIAAAAAAAAA0tMTgYAfoVPVAQAAAA\n"
+        try Data(mail.utf8).write(to: inputs.appendingPathComponent("mail.eml"))
+        let db = folder.appendingPathComponent("ctl.sqlite").path
+        let ingest = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, inputs.path])
+        #expect(ingest.status == 1, "\(ingest.stderr)")
+        func clean(_ bytes: [UInt8]) -> Bool {
+            for (index, byte) in bytes.enumerated() {
+                if byte < 0x20 && byte != 0x0A && byte != 0x09 && byte != 0x0D { return false }
+                if byte == 0x7F || (byte == 0xC2 && index + 1 < bytes.count && (0x80...0x9F).contains(bytes[index + 1])) { return false }
+            }
+            return true
+        }
+        let cleanIngest = clean(Array(ingest.stderr.utf8))
+        #expect(cleanIngest, "ingest's standard error")
+        for command in ["summary", "correlate", "sources", "errors"] {
+            for format in ["text", "md", "csv", "json"] {
+                for columns in ["40", "400"] {
+                    let result = try TestSupport.run(
+                        TestSupport.mailtally, [command, "--db", db, "--format", format], environment: ["COLUMNS": columns])
+                    #expect(result.status == 0, "\(command) \(format): \(result.stderr)")
+                    let cleanOutput = clean(Array(result.stdout)), cleanError = clean(Array(result.stderr.utf8))
+                    #expect(cleanOutput, "\(command) --format \(format) at \(columns) columns")
+                    #expect(cleanError, "\(command) --format \(format): standard error")
+                }
+            }
+        }
+        // JSON keeps the values: the escapes decode to the very characters.
+        let json = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"])
+        #expect(json.output.contains("\\u009b31m"))
+        #expect(String(decoding: json.stdout, as: UTF8.self).contains("\\u001b"))
+    }
+
+    /// A policy domain named `index` once overwrote the pack's own index pages, and one
+    /// starting with `-` made a file that reads as an option.
+    @Test func packFileNamesNeverCollideWithThePacksOwnFiles() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        for (index, domain) in ["index", "INDEX.", "-rf", ".mailtally-pack", "index_"].enumerated() {
+            let xml = """
+                <feedback><report_metadata><org_name>r.example</org_name><report_id>n\(index)</report_id><date_range><begin>1795824000</begin>\
+                <end>1795910399</end></date_range></report_metadata><policy_published><domain>\(domain)</domain><p>none</p>\
+                </policy_published><record><row><source_ip>192.0.2.1</source_ip><count>\(index + 1)</count><policy_evaluated>\
+                <disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers>\
+                <header_from>x</header_from></identifiers></record></feedback>
+                """
+            try Data(xml.utf8).write(to: inputs.appendingPathComponent("r\(index).xml"))
+        }
+        let db = folder.appendingPathComponent("names.sqlite").path
+        #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, inputs.path]).status == 0)
+        let pack = folder.appendingPathComponent("pack")
+        let result = try TestSupport.run(
+            TestSupport.mailtally, ["report", "--db", db, "--format", "all", "--out", pack.path, "--since", "2026-11-28", "--until", "2026-11-28"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: pack.path)
+        #expect(!files.contains { $0.hasPrefix("-") }, "\(files.sorted())")
+        let index = try String(contentsOf: pack.appendingPathComponent("index.md"), encoding: .utf8)
+        #expect(index.hasPrefix("# DMARC and TLS reports"))
+        let html = try String(contentsOf: pack.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(!html.contains("<h1>index"), "the domain page took index.html")
+        // Every domain has its own page, and the index links each one.
+        let pages = files.filter { $0.hasSuffix(".md") && $0 != "index.md" }
+        #expect(pages.count == 4, "\(files.sorted())")  // index and INDEX. are one domain
+        for page in pages { #expect(index.contains("(\(page))"), "\(page)") }
+    }
 }

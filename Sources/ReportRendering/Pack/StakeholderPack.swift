@@ -101,17 +101,24 @@ public final class StakeholderPack {
     }
 
     /// A file name for a domain: lowercase letters, digits, `.`, `-` and `_` only, never
-    /// starting with a dot, at most 100 characters (domains come from strangers).
+    /// starting with a dot (a hidden file, the pack's own `.mailtally-pack`) or a dash (an
+    /// option to the next command that lists the folder), never the pack's own `index`, at most
+    /// 100 characters (domains come from strangers). Two domains with one stem are told apart
+    /// by the caller.
     static func fileStem(for domain: String) -> String {
         var stem = String(domain.lowercased().unicodeScalars.map { scalar -> Character in
             let c = Character(scalar)
             return (c.isASCII && (c.isLetter || c.isNumber)) || c == "." || c == "-" ? c : "_"
         })
-        while stem.hasPrefix(".") { stem = "_" + stem.dropFirst() }
         stem = stem.replacingOccurrences(of: "..", with: "__")
+        if let first = stem.first, first == "." || first == "-" { stem = "_" + stem.dropFirst() }
         if stem.isEmpty { stem = "no-domain" }
-        return String(stem.prefix(100))
+        stem = String(stem.prefix(100))
+        return Self.reservedStems.contains(stem) ? stem + "_" : stem
     }
+
+    /// Stems of the pack's own files.
+    static let reservedStems: Set<String> = ["index"]
 
     static func write(_ text: String, to url: URL) throws {
         try Data(text.utf8).write(to: url, options: .atomic)
