@@ -72,6 +72,9 @@ write("truncated.zip", zbuf.getvalue()[: len(zbuf.getvalue()) // 2], "failed", "
 # Encodings and junk.
 write("invalid-utf8-everywhere.xml", report(rid="utf8").encode().replace(b"hostile.example", b"host\xff\xfe\x80ile").replace(b"<header_from>victim.example", b"<header_from>vic\x81tim.example"), "imported", messages=5)
 write("utf16-no-bom.xml", report(rid="utf16").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-be"), "imported", messages=5)
+undeclared = report(rid="utf16-bare").split("?>", 1)[1].lstrip("\n")
+write("utf16le-no-bom-no-declaration.xml", undeclared.encode("utf-16-le"), "imported", messages=5)
+write("utf16be-no-bom-no-declaration.xml", undeclared.replace("utf16-bare", "utf16-bare-be").encode("utf-16-be"), "imported", messages=5)
 write("binary-junk.bin", bytes(range(256)) * 64, "failed", "not-a-report")
 write("json-100000-deep.json", "[" * 100000 + "]" * 100000, "failed", "not-a-report")
 write("json-object-100000-deep.json", '{"a":' * 100000 + "1" + "}" * 100000, "failed", "malformed-json")

@@ -23,9 +23,14 @@ public struct DMARCParser: Sendable {
             throw IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (no DTDs, no entities)")
         }
         let declared = XMLDeclaration.encoding(in: bytes)?.lowercased()
-        let mayFallBack = declared == nil || declared == "utf-8" || declared == "utf8"
         var encodings: [String?] = [nil]
-        if mayFallBack { encodings += ["windows-1252", "iso-8859-1"] }
+        if let utf16 = XMLDeclaration.undeclaredUTF16(bytes) {
+            // libxml2 recognises UTF-16 without a byte-order mark only by "<?": with no XML
+            // declaration either, the encoding is named for it.
+            encodings = [utf16]
+        } else if declared == nil || declared == "utf-8" || declared == "utf8" {
+            encodings += ["windows-1252", "iso-8859-1"]
+        }
         var firstFailure: XMLEventParser.ParseFailure?
         for encoding in encodings {
             let outcome = bytes.withUnsafeBytes { buffer in
@@ -114,6 +119,16 @@ enum XMLDeclaration {
             }
         }
         return false
+    }
+
+    /// `UTF-16LE` or `UTF-16BE` for a document in UTF-16 with neither a byte-order mark nor an
+    /// XML declaration (it starts with `<` and a letter, each a 16-bit unit), else nil.
+    static func undeclaredUTF16(_ bytes: [UInt8]) -> String? {
+        guard bytes.count >= 4 else { return nil }
+        func isNameStart(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+        if bytes[0] == 0x3C, bytes[1] == 0, isNameStart(bytes[2]), bytes[3] == 0 { return "UTF-16LE" }
+        if bytes[0] == 0, bytes[1] == 0x3C, bytes[2] == 0, isNameStart(bytes[3]) { return "UTF-16BE" }
+        return nil
     }
 
     /// Finds the encoding named in an XML declaration, if any.
