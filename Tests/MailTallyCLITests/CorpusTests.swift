@@ -19,11 +19,9 @@ import TestSupport
         var error: String?
     }
 
-    @Test func everyDMARCFileIsImportedWithExactTotalsOrRejectedWithAReason() throws {
-        guard let corpus = TestSupport.corpus else {
-            print("CorpusTests: SKIPPED — MAILTALLY_CORPUS is unset, so the real-report corpus was not read.")
-            return
-        }
+    @Test(.enabled(if: TestSupport.corpus != nil, "MAILTALLY_CORPUS is unset: the real-report corpus was not read"))
+    func everyDMARCFileIsImportedWithExactTotalsOrRejectedWithAReason() throws {
+        let corpus = try #require(TestSupport.corpus)
         let folder = corpus.appendingPathComponent("dmarc")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
         #expect(files.count > 100)
@@ -94,11 +92,9 @@ import TestSupport
                 print(json.dumps({"file": path, "error": str(error)}))
         """
 
-    @Test func everyTLSReportGivesTheIndependentTotals() throws {
-        guard let corpus = TestSupport.corpus else {
-            print("TLSCorpusTests: SKIPPED — MAILTALLY_CORPUS is unset, so the real-report corpus was not read.")
-            return
-        }
+    @Test(.enabled(if: TestSupport.corpus != nil, "MAILTALLY_CORPUS is unset: the real-report corpus was not read"))
+    func everyTLSReportGivesTheIndependentTotals() throws {
+        let corpus = try #require(TestSupport.corpus)
         let folder = corpus.appendingPathComponent("tlsrpt")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
         #expect(!files.isEmpty)
@@ -145,11 +141,9 @@ import TestSupport
         var reports: [Report]
     }
 
-    @Test func everyMailYieldsTheReportsPythonFinds() throws {
-        guard let corpus = TestSupport.corpus else {
-            print("MailCorpusTests: SKIPPED — MAILTALLY_CORPUS is unset, so the corpus mails were not read.")
-            return
-        }
+    @Test(.enabled(if: TestSupport.corpus != nil, "MAILTALLY_CORPUS is unset: the real-report corpus was not read"))
+    func everyMailYieldsTheReportsPythonFinds() throws {
+        let corpus = try #require(TestSupport.corpus)
         var files: [String] = []
         for name in ["mail", "forensic"] {
             let dir = corpus.appendingPathComponent(name).path

@@ -109,12 +109,9 @@ import TestSupport
         #expect(try Self.state(of: db) == reference)
     }
 
-    @Test func aReadOnlyDatabaseIsAClearErrorAndTheNextRunRecovers() throws {
-        // Root may write anything: run as nobody, against a database file nobody may write.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), getuid() == 0 else {
-            print("ReliabilityTests: SKIPPED the read-only database test (needs root and setpriv)")
-            return
-        }
+    /// Root may write anything: run as nobody, against a database file nobody may write.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") && getuid() == 0, "needs root and setpriv"))
+    func aReadOnlyDatabaseIsAClearErrorAndTheNextRunRecovers() throws {
         let dir = folder.appendingPathComponent("readonly")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let db = dir.appendingPathComponent("ro.sqlite").path
