@@ -13,11 +13,15 @@ public struct IngestLimits: Hashable, Sendable {
     /// The most bytes one mail message may take, as read from a mailbox: a message is held
     /// whole while it is taken apart, so this bounds memory (mail servers refuse far smaller).
     public var maxMessageBytes: Int
+    /// The most bytes one input file may hold, as read (before decompression).
+    public var maxInputBytes: Int
 
     public init(
         maxReportBytes: Int = 1 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
-        maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000, maxMessageBytes: Int = 32 << 20
+        maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000, maxMessageBytes: Int = 32 << 20,
+        maxInputBytes: Int = 1 << 30
     ) {
+        self.maxInputBytes = maxInputBytes
         self.maxMessageBytes = maxMessageBytes
         self.maxReportBytes = maxReportBytes
         self.maxNestingDepth = maxNestingDepth

@@ -53,7 +53,7 @@ extension ReportStore {
     ///   recorded again (with foreign keys on, for the cascades).
     public func recordBatches(runID: Int64?, replacing: Bool = false, next: () -> StoreBatch?) throws(StoreError) -> [LoggedOutcome] {
         do {
-            return try queue.writeWithoutTransaction { db in
+            return try inTurn { try queue.writeWithoutTransaction { db in
                 // Every row written here refers to rows written just before, by the ids SQLite
                 // returned: checking each reference costs a lookup per row and proves nothing.
                 // (`PRAGMA foreign_key_check` finds no orphan after ingest; the tests check.)
@@ -67,7 +67,7 @@ extension ReportStore {
                     return .commit
                 }
                 return logged
-            }
+            } }
         } catch let error as StoreError {
             throw error
         } catch {

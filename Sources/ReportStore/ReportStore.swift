@@ -10,6 +10,8 @@ import ReportModel
 /// transaction to end (up to ``busyTimeout``), so concurrent runs queue instead of failing.
 public final class ReportStore: Sendable {
     let queue: DatabasePool
+    /// Writers of this database, in this process and others, take turns (``WriterTurns``).
+    let turns: WriterTurns?
     /// The database file.
     public let path: String
 
@@ -27,9 +29,13 @@ public final class ReportStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // The WAL is cut back to 64 MB after a checkpoint: writers commit every second, so
+            // it never needs more, and a long import must not leave a file the size of its run.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
             db.add(function: SaturatingSum.function)
         }
         self.path = path
+        turns = readOnly ? nil : WriterTurns(databasePath: path)
         do {
             queue = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly)
         } catch {
@@ -78,15 +84,21 @@ public final class ReportStore: Sendable {
         try migrator.migrate(pool)
     }
 
-    /// Runs `body` in one write transaction.
+    /// Runs `body` in one write transaction, in this process's turn among the writers.
     func write<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try queue.write(body)
+            return try inTurn { try queue.write(body) }
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(error, while: what)
         }
+    }
+
+    /// Runs `body` in this process's turn among the writers of the database.
+    func inTurn<T>(_ body: () throws -> T) rethrows -> T {
+        guard let turns else { return try body() }
+        return try turns.inTurn(timeout: Self.busyTimeout, body)
     }
 
     /// Runs `body` with a read-only view of the database.

@@ -68,11 +68,11 @@ import TestSupport
         let out = folder.appendingPathComponent("pack")
         #expect(try mailtally(["report", "--db", db, "--out", out.path]).status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
-        #expect(files.contains("-2_3.example_x.md"))  // a safe file name
-        let page = try String(contentsOf: out.appendingPathComponent("-2_3.example_x.md"), encoding: .utf8)
+        #expect(files.contains("_2_3.example_x.md"))  // a safe file name, which does not read as an option
+        let page = try String(contentsOf: out.appendingPathComponent("_2_3.example_x.md"), encoding: .utf8)
         #expect(!page.contains("<script>") && page.contains("\\<script\\>"))
         #expect(!page.contains("[link](http"))
-        let dkim = try String(contentsOf: out.appendingPathComponent("-2_3.example_x-dkim.csv"), encoding: .utf8)
+        let dkim = try String(contentsOf: out.appendingPathComponent("_2_3.example_x-dkim.csv"), encoding: .utf8)
         #expect(dkim.contains(#"'=HYPERLINK(""http://x.example"",""click"")|<script>"#))
         #expect(dkim.contains(",'+s,"))
     }

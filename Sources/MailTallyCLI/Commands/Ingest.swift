@@ -16,7 +16,8 @@ extension MailTally {
                 whole before with no failure is not even read again while its size, modification \
                 time and inode stay the same (`unchanged` in the JSON); --rehash reads every file.
                 Exit status: 0 when nothing failed, 1 when some input failed (the rest is imported), \
-                2 on usage errors, 3 when the database fails.
+                2 on usage errors, 3 when the database fails, 130 or 143 when SIGINT or SIGTERM \
+                stopped it (what was read is stored; a rerun reads the rest).
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -42,6 +43,7 @@ extension MailTally {
             var limits = IngestLimits.standard
             limits.maxReportBytes = maxReportBytes
             let pipeline = IngestPipeline(store: database, limits: limits, logger: MailTally.logger)
+            Interruption.install()
             let progress = Terminal.Progress()
             let summary: IngestSummary
             do {
@@ -56,9 +58,10 @@ extension MailTally {
             summary.reportErrors()
             if json {
                 Terminal.write(JSONOutput.encode(summary))
-            } else {
+            } else if summary.interrupted == nil {
                 Terminal.error(summary.line)
             }
+            summary.exitIfInterrupted("ingest")
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
         }
     }

@@ -19,7 +19,8 @@ extension MailTally {
                 --wait seconds, then exits with status 4.
                 Quiet on success unless --verbose; errors go to standard error.
                 Exit status: 0 success; 1 some input failed (the packs are still written); 2 usage; \
-                3 database error; 4 another run holds the lock; 5 the packs could not be written.
+                3 database error; 4 another run holds the lock; 5 the packs could not be written; \
+                130 or 143 SIGINT or SIGTERM stopped the ingest (what was read is stored, no pack written).
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -65,6 +66,7 @@ extension MailTally {
             let lock = try RunLock(path: store.path + ".lock", timeout: TimeInterval(wait))
             defer { withExtendedLifetime(lock) {} }
             let database = try store.open()
+            Interruption.install()
             let summary: IngestSummary
             do {
                 summary = try IngestPipeline(store: database, logger: MailTally.logger).run(paths: inboxes, command: "nightly", rehash: rehash)
@@ -73,6 +75,7 @@ extension MailTally {
             }
             summary.reportErrors()
             if verbose { Terminal.error(summary.line) }
+            summary.exitIfInterrupted("nightly (before writing the packs)")
             if !skipsDNS {
                 // Names make the pack better but never stop it: a DNS failure is a warning.
                 do {

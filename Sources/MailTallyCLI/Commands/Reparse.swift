@@ -20,6 +20,7 @@ extension MailTally {
         func run() throws {
             let database = try store.open(mustExist: true)
             let progress = Terminal.Progress()
+            Interruption.install()
             let summary: IngestSummary
             do {
                 summary = try IngestPipeline(store: database, logger: MailTally.logger).reparse { done, total in
@@ -31,7 +32,8 @@ extension MailTally {
             }
             progress.finish()
             summary.reportErrors()
-            if json { Terminal.write(JSONOutput.encode(summary)) } else { Terminal.error(summary.line) }
+            if json { Terminal.write(JSONOutput.encode(summary)) } else if summary.interrupted == nil { Terminal.error(summary.line) }
+            summary.exitIfInterrupted("reparse")
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
         }
     }

@@ -119,6 +119,10 @@ final class BatchWriter: @unchecked Sendable {
     private func next(until deadline: Date?) -> StoreBatch? {
         condition.lock()
         defer { condition.unlock() }
+        // Past the deadline the transaction commits, even with a batch waiting: parsing that
+        // keeps up with the writer must not hold one transaction open for the whole run (every
+        // kill would lose it all, the WAL would grow with it, and no other writer could get in).
+        if let deadline, Date() >= deadline { return nil }
         while waiting == nil && !closing {
             // No far-off date for "forever": Foundation turns the date into nanoseconds since
             // 1970, and `Date.distantFuture` overflows that and traps.

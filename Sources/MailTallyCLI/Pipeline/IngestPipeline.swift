@@ -49,6 +49,7 @@ public struct IngestPipeline {
         // read within one batch goes with that batch, into its transaction.
         var spanning: [FileStamp] = []
         for index in 0..<files.count {
+            if Interruption.requested { break }
             let file = files[index]
             batch.summary.inputs += 1
             let stamp = file == "-" ? nil : Self.stamp(of: file)
@@ -71,7 +72,9 @@ public struct IngestPipeline {
         // Only files with no failure anywhere in them are skipped next time.
         try store.saveFileStamps(spanning.filter { !batch.failedInputs.contains($0.path) })
         try store.finishRun(runID)
-        return batch.summary
+        var summary = batch.summary
+        summary.interrupted = Interruption.signal
+        return summary
     }
 
     /// What stat says about a regular file, or nil.
@@ -126,6 +129,8 @@ public struct IngestPipeline {
             let mbox = MboxReader(reader: InputReader(descriptor: descriptor, prefix: prefix), maxMessageBytes: limits.maxMessageBytes)
             var read = 0
             while true {
+                // Stopped half-way: the file was not read whole, so it gets no stamp.
+                if Interruption.requested { return false }
                 let next: MboxReader.Message?
                 do {
                     next = try mbox.next()
@@ -148,7 +153,7 @@ public struct IngestPipeline {
         }
         let bytes: [UInt8]
         do {
-            bytes = try InputReader(descriptor: descriptor, prefix: prefix).readAll(limit: limits.maxReportBytes)
+            bytes = try InputReader(descriptor: descriptor, prefix: prefix).readAll(limit: limits.maxInputBytes)
         } catch {
             fail("", error.code.name, error.detail)
             return false
@@ -213,7 +218,7 @@ public struct IngestPipeline {
         let limits = limits
         var last: Int64 = 0
         var done = 0
-        while true {
+        while !Interruption.requested {
             let stored = try store.rawInputs(after: last, limit: IngestBatch.maxUnits, maxBytes: IngestBatch.maxBytes)
             guard let final = stored.last else { break }
             last = final.id
@@ -233,6 +238,7 @@ public struct IngestPipeline {
         }
         for outcome in try writer.finish() { summary.count(outcome) }
         try store.finishRun(runID)
+        summary.interrupted = Interruption.signal
         return summary
     }
 

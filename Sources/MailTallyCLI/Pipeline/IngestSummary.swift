@@ -1,3 +1,4 @@
+import Foundation
 import ReportRendering
 import ReportStore
 
@@ -22,6 +23,9 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     public var skipped = 0
     public var failed = 0
     public var errors: [Failure] = []
+    /// The signal (SIGINT, SIGTERM) that stopped the run before every input was read; what
+    /// was read is stored, and a rerun reads the rest.
+    public var interrupted: Int32?
 
     public init() {}
 
@@ -48,6 +52,16 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
 }
 
 extension IngestSummary {
+    /// When the run was stopped by a signal: says so on standard error and exits with 128 plus
+    /// its number. Everything counted in the summary was committed.
+    func exitIfInterrupted(_ command: String) {
+        guard let signal = interrupted else { return }
+        Terminal.error(
+            "mailtally: \(command) stopped by \(Interruption.name(signal)) after storing what it had read (\(line)); "
+                + "run it again to read the rest")
+        Foundation.exit(128 + signal)
+    }
+
     /// Writes each failure to standard error: `input: part: code: reason`.
     func reportErrors() {
         for failure in errors {
