@@ -323,6 +323,61 @@ extension ReportStore {
                     """)
             }
         }
+        migrator.registerMigration("v11-counted-spans", foreignKeyChecks: .immediate) { db in
+            // The span each report is counted over (DateRange.countedSpan): its range when the
+            // range is plausible, else a bounded part of it, with the reasons in range_flags.
+            try db.execute(sql: """
+                ALTER TABLE dmarc_report ADD COLUMN counted_begin INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE dmarc_report ADD COLUMN counted_end INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE dmarc_report ADD COLUMN range_flags TEXT;
+                UPDATE dmarc_report SET counted_begin = begin, counted_end = end;
+                ALTER TABLE tls_report ADD COLUMN counted_begin INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE tls_report ADD COLUMN counted_end INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE tls_report ADD COLUMN range_flags TEXT;
+                UPDATE tls_report SET counted_begin = begin, counted_end = end;
+                DROP INDEX IF EXISTS dmarc_report_domain;
+                CREATE INDEX dmarc_report_counted ON dmarc_report(policy_domain, counted_begin);
+                """)
+            // Reports stored before with a range not believed now: their rollup share and
+            // source list move to the counted span. Only these rows can be affected.
+            let suspect = "begin < \(DateRange.earliestPlausible) OR end - begin > \(DateRange.longestPlausible) OR end > i.first_seen"
+            for table in ["dmarc_report", "tls_report"] {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT r.id, r.begin, r.end, i.first_seen FROM \(table) r JOIN raw_input i ON i.id = r.raw_input_id WHERE \(suspect)")
+                for row in rows {
+                    let range = DateRange(begin: row[1], end: row[2])
+                    let (counted, flags) = range.countedSpan(arrival: row[3])
+                    guard !flags.isEmpty else { continue }
+                    let id: Int64 = row[0]
+                    if table == "dmarc_report" { try moveRollup(ofReport: id, from: range, to: counted, in: db) }
+                    try db.execute(
+                        sql: "UPDATE \(table) SET counted_begin = ?, counted_end = ?, range_flags = ? WHERE id = ?",
+                        arguments: [counted.begin, counted.end, flags.names, id])
+                }
+            }
+        }
         return migrator
+    }
+
+    /// Moves a stored DMARC report's share of the rollup and its source list from one span to
+    /// another (migration v11).
+    private static func moveRollup(ofReport id: Int64, from old: DateRange, to new: DateRange, in db: Database) throws {
+        let records = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.policy_domain, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.id = ?
+                """,
+            arguments: [id])
+        for row in records {
+            for (range, removing) in [(old, true), (new, false)] {
+                try addToDailyRollup(
+                    domain: row[0], range: range, orgName: row[1], email: row[2], sourceIP: row[3], count: row[4],
+                    disposition: row[5], dkim: row[6], spf: row[7], removing: removing, in: db)
+            }
+        }
+        try db.execute(
+            sql: "UPDATE dmarc_report_ips SET begin = ?, end = ? WHERE report_id = ? AND end = ?",
+            arguments: [new.begin, new.end, id, old.end])
     }
 }

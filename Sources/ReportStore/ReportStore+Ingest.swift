@@ -157,7 +157,8 @@ extension ReportStore {
         let records = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
-                    SELECT r.policy_domain, r.begin, r.end, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                    SELECT r.policy_domain, r.counted_begin, r.counted_end, r.org_name, r.email, d.source_ip, d.count, d.disposition,
+                        d.dkim, d.spf
                     FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.raw_input_id = ?
                     """),
             arguments: [rawID])
@@ -170,7 +171,7 @@ extension ReportStore {
         try db.cachedStatement(
             sql: """
                 DELETE FROM dmarc_report_ips WHERE (policy_domain, end, report_id) IN
-                    (SELECT policy_domain, end, id FROM dmarc_report WHERE raw_input_id = ?)
+                    (SELECT policy_domain, counted_end, id FROM dmarc_report WHERE raw_input_id = ?)
                 """
         ).execute(arguments: [rawID])
         try db.cachedStatement(sql: "DELETE FROM dmarc_report WHERE raw_input_id = ?").execute(arguments: [rawID])
@@ -219,17 +220,22 @@ extension ReportStore {
                 ON CONFLICT(sha256) DO NOTHING
                 """)
         let rawID: Int64
+        // When the input first arrived: a report's dates are judged against it (countedSpan),
+        // the same on every reparse.
+        var arrival = Self.now()
         if let inserted = try insertRaw.runInsertingRowID(
             .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding), .blob(input.bytes), .text(state.rawValue),
-            .integer(Self.now()))
+            .integer(arrival))
         {
             rawID = inserted
         } else {
             // Stored before (it failed then, or it is parsed again): its state is this run's.
-            guard let existing = try Int64.fetchOne(
-                db, sql: "UPDATE raw_input SET state = ? WHERE sha256 = ? RETURNING id", arguments: [state.rawValue, Data(input.sha256)])
+            guard let existing = try Row.fetchOne(
+                db, sql: "UPDATE raw_input SET state = ? WHERE sha256 = ? RETURNING id, first_seen",
+                arguments: [state.rawValue, Data(input.sha256)])
             else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
-            rawID = existing
+            rawID = existing[0]
+            arrival = existing[1]
         }
         var messageID: Int64?
         if let message = input.message {
@@ -256,12 +262,12 @@ extension ReportStore {
                     kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db,
                     problem: Self.schemaProblem(of: report), savepoint: false
                 ) {
-                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
+                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, arrival: arrival, in: db)
                 }
                 logged.append(row)
             case .tls(let report, let part):
                 let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
-                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, in: db)
+                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, arrival: arrival, in: db)
                 }
                 logged.append(row)
             case .skipped(let part, let kind, let reason):
@@ -368,17 +374,18 @@ extension ReportStore {
 
     /// Inserts a report and its children. Returns its row id and whether it was new.
     static func insert(
-        _ report: AggregateReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, in db: Database
+        _ report: AggregateReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64, in db: Database
     ) throws -> (Int64, Bool) {
         let meta = report.metadata
+        let (counted, flags) = meta.dateRange.countedSpan(arrival: arrival)
         let errors = meta.errors.isEmpty ? nil : String(decoding: try JSONEncoder().encode(meta.errors), as: UTF8.self)
         let insertReport = try FastInsert(
             db,
             sql: """
                 INSERT OR FAIL INTO dmarc_report(reporter, org_name, email, extra_contact_info, report_id, policy_domain,
                     begin, end, version, namespace, generator, errors, schema, record_count, message_count,
-                    raw_input_id, input, part, imported_at, mail_message_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    raw_input_id, input, part, imported_at, mail_message_id, counted_begin, counted_end, range_flags)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
                 """)
         guard let reportID = try insertReport.runInsertingRowID(
@@ -386,7 +393,8 @@ extension ReportStore {
             .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end), .text(report.version),
             .text(report.namespace), .text(meta.generator), .text(errors), .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
             .integer(Int64(report.records.count)), .integer(report.messageCount), .integer(rawInputID), .text(input), .text(part),
-            .integer(now()), .integer(messageID))
+            .integer(now()), .integer(messageID), .integer(counted.begin), .integer(counted.end),
+            .text(flags.isEmpty ? nil : flags.names))
         else {
             let existing = try Int64.fetchOne(
                 db,
@@ -422,7 +430,7 @@ extension ReportStore {
         for record in report.records {
             if sourcesSeen.insert(record.sourceIP).inserted { sources.append(record.sourceIP) }
             try rollup.add(
-                domain: domain, range: meta.dateRange, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
+                domain: domain, range: counted, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
                 count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue)
             try insertRecord.run(
                 .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
@@ -434,7 +442,7 @@ extension ReportStore {
             try FastInsert(
                 db,
                 sql: "INSERT OR FAIL INTO dmarc_report_ips(policy_domain, end, report_id, begin, source_ips) VALUES (?, ?, ?, ?, ?)"
-            ).run(.text(domain), .integer(meta.dateRange.end), .integer(reportID), .integer(meta.dateRange.begin), .utf8(sources.packed))
+            ).run(.text(domain), .integer(counted.end), .integer(reportID), .integer(counted.begin), .utf8(sources.packed))
         }
         return (reportID, true)
     }

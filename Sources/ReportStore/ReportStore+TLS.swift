@@ -6,17 +6,20 @@ extension ReportStore {
     /// Inserts a TLS report and its policies and failure details. Returns its row id and whether
     /// it was new; a duplicate (same organisation, report id and range) changes nothing.
     static func insert(
-        _ report: TLSReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, in db: Database
+        _ report: TLSReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64, in db: Database
     ) throws -> (Int64, Bool) {
+        let (counted, flags) = report.dateRange.countedSpan(arrival: arrival)
         try db.cachedStatement(
             sql: """
                 INSERT OR FAIL INTO tls_report(organization, organization_key, contact_info, report_id, begin, end, raw_input_id,
-                    input, part, imported_at, mail_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    input, part, imported_at, mail_message_id, counted_begin, counted_end, range_flags)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (organization_key, report_id, begin, end) DO NOTHING
                 """
         ).execute(arguments: [
             report.organizationName, report.organizationKey, report.contactInfo, report.reportID,
             report.dateRange.begin, report.dateRange.end, rawInputID, input, part, now(), messageID,
+            counted.begin, counted.end, flags.isEmpty ? nil : flags.names,
         ])
         guard db.changesCount > 0 else {
             let existing = try Int64.fetchOne(
@@ -67,7 +70,7 @@ extension ReportStore {
             arguments += StatementArguments(domains)
         }
         if let period {
-            filter += " AND r.end > ? AND r.begin < ?"
+            filter += " AND r.counted_end > ? AND r.counted_begin < ?"
             arguments += [period.start, period.end]
         }
         return (filter, arguments)
@@ -97,7 +100,7 @@ extension ReportStore {
             while let row = try reports.next() { totals[row[0], default: TLSTotals()].reports = row[1] }
             let policies = try Row.fetchCursor(
                 db,
-                sql: "SELECT p.policy_domain, r.begin, r.end, p.successful_sessions, p.failed_sessions FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)",
+                sql: "SELECT p.policy_domain, r.counted_begin AS begin, r.counted_end AS end, p.successful_sessions, p.failed_sessions FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)",
                 arguments: arguments)
             while let row = try policies.next() {
                 let domain: String = row[0]
@@ -107,7 +110,7 @@ extension ReportStore {
             let failures = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.policy_domain, r.begin, r.end, f.result_type, f.failed_session_count
+                    SELECT p.policy_domain, r.counted_begin AS begin, r.counted_end AS end, f.result_type, f.failed_session_count
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
                     WHERE 1 = 1\(filter)
                     """,
@@ -137,7 +140,7 @@ extension ReportStore {
             let policies = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.policy_domain, r.id, r.organization, r.begin, r.end, p.policy_type, p.sts_mode, p.sts_max_age,
+                    SELECT p.policy_domain, r.id, r.organization, r.counted_begin AS begin, r.counted_end AS end, p.policy_type, p.sts_mode, p.sts_max_age,
                         p.successful_sessions, p.failed_sessions
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
                     ORDER BY r.begin, r.id, p.position
@@ -174,7 +177,7 @@ extension ReportStore {
             let failures = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.policy_domain, r.begin, r.end, f.receiving_mx_hostname, f.failed_session_count
+                    SELECT p.policy_domain, r.counted_begin AS begin, r.counted_end AS end, f.receiving_mx_hostname, f.failed_session_count
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
                     WHERE 1 = 1\(filter)
                     """,
@@ -200,7 +203,7 @@ extension ReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.begin, r.end, f.sending_mta_ip, f.result_type, f.receiving_mx_hostname, r.organization, f.failed_session_count
+                    SELECT r.counted_begin AS begin, r.counted_end AS end, f.sending_mta_ip, f.result_type, f.receiving_mx_hostname, r.organization, f.failed_session_count
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
                     WHERE 1 = 1\(filter)
                     """,
@@ -274,7 +277,7 @@ extension ReportStore {
             let policies = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.id AS policy_id, r.id, p.policy_domain, r.organization, IFNULL(r.contact_info, '') AS contact, r.begin, r.end,
+                    SELECT p.id AS policy_id, r.id, p.policy_domain, r.organization, IFNULL(r.contact_info, '') AS contact, r.counted_begin AS begin, r.counted_end AS end,
                         p.successful_sessions, p.failed_sessions
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
                     """,
@@ -294,7 +297,7 @@ extension ReportStore {
             let failures = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.id, r.begin, r.end, f.result_type, f.failed_session_count
+                    SELECT p.id, r.counted_begin AS begin, r.counted_end AS end, f.result_type, f.failed_session_count
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
                     WHERE 1 = 1\(filter)
                     """,

@@ -98,6 +98,12 @@ tls_sum["report-id"] = "sum2"
 for policy in tls_sum["policies"]:
     policy["summary"]["total-successful-session-count"] = 2**52 + 1
 write("tls-sessions-adding-past-2-53.json", json.dumps(tls_sum), "failed", "invalid-value")
+write("range-1970-9999.xml", report(rid="forever", begin="0", end="253402300799"), "imported", messages=5)
+tls_forever = json.loads(json.dumps(tls))
+tls_forever["report-id"] = "forever"
+tls_forever["date-range"] = {"start-datetime": "1970-01-01T00:00:00Z", "end-datetime": "9999-12-31T23:59:59Z"}
+tls_forever["policies"][0]["summary"] = {"total-successful-session-count": 3, "total-failure-session-count": 0}
+write("tls-range-1970-9999.json", json.dumps(tls_forever), "imported")
 write("count-negative.xml", report(count="-5"), "failed", "invalid-value")
 write("end-before-begin.xml", report(begin="1795910399", end="1795824000"), "failed", "invalid-value")
 write("year-10000.xml", report(end="253402300800"), "failed", "invalid-value")

@@ -202,4 +202,71 @@ import TestSupport
         #expect(pages.count == 4, "\(files.sorted())")  // index and INDEX. are one domain
         for page in pages { #expect(index.contains("(\(page))"), "\(page)") }
     }
+
+    /// A 1 KB report covering 1970 to 9999 once spread each record over 2.9 million days of the
+    /// rollup (8.8 million rows for three records) and made `report` write gigabytes. Such a
+    /// range is flagged and counted on a bounded number of days, DMARC and TLS alike; a range
+    /// only too long is counted over its last 31 days.
+    @Test func implausibleDateRangesAreFlaggedAndCountedOnBoundedDays() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        func dmarc(_ id: String, begin: Int64, end: Int64) -> String {
+            let records = (1...3).map { index in
+                "<record><row><source_ip>192.0.2.\(index)</source_ip><count>\(index)</count><policy_evaluated><disposition>none</disposition>"
+                    + "<dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>x</header_from></identifiers></record>"
+            }.joined()
+            return "<feedback><report_metadata><org_name>r.example</org_name><report_id>\(id)</report_id><date_range><begin>\(begin)</begin>"
+                + "<end>\(end)</end></date_range></report_metadata><policy_published><domain>dates.example</domain><p>none</p>"
+                + "</policy_published>\(records)</feedback>"
+        }
+        let day: Int64 = 86_400
+        let lastDay: Int64 = 1_795_910_400  // 2026-11-29T00:00:00Z
+        try Data(dmarc("forever", begin: 0, end: 253_402_300_799).utf8).write(to: inputs.appendingPathComponent("forever.xml"))
+        try Data(dmarc("begin100", begin: 100, end: lastDay).utf8).write(to: inputs.appendingPathComponent("begin100.xml"))
+        try Data(dmarc("forty", begin: lastDay - 40 * day, end: lastDay).utf8).write(to: inputs.appendingPathComponent("forty.xml"))
+        let tls = """
+            {"organization-name":"t.example","report-id":"forever","date-range":{"start-datetime":"1970-01-01T00:00:00Z",\
+            "end-datetime":"9999-12-31T23:59:59Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"dates.example"},\
+            "summary":{"total-successful-session-count":7,"total-failure-session-count":1},"failure-details":[{"result-type":\
+            "certificate-expired","failed-session-count":1}]}]}
+            """
+        try Data(tls.utf8).write(to: inputs.appendingPathComponent("forever.json"))
+        let db = folder.appendingPathComponent("dates.sqlite").path
+        let ingest = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", inputs.path])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let script = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            print(db.execute("SELECT count(*) FROM dmarc_daily").fetchone()[0])
+            for table in ("dmarc_report", "tls_report"):
+                for row in db.execute(f"SELECT report_id, counted_end - counted_begin, IFNULL(range_flags, '') FROM {table} ORDER BY report_id"):
+                    print(table, *row)
+            """
+        let lines = try TestSupport.shell("python3", ["-c", script, db]).output.split(separator: "\n").map(String.init)
+        // 3 records on one day (twice), and 6 messages on at most 6 of 31 days: not millions of rows.
+        #expect(Int(lines.first ?? "") ?? -1 == 12, "\(lines)")
+        #expect(lines.contains("dmarc_report begin100 86400 begins-before-2012,longer-than-31-days"))
+        #expect(lines.contains("dmarc_report forever 86400 begins-before-2012,ends-in-the-future,longer-than-31-days"))
+        #expect(lines.contains("dmarc_report forty 2678400 longer-than-31-days"))
+        #expect(lines.contains("tls_report forever 86400 begins-before-2012,ends-in-the-future,longer-than-31-days"))
+        // Every message is still counted, and the forty-day report falls within its last 31 days.
+        func messages(_ period: [String]) throws -> Int? {
+            let json = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"] + period)
+            let domains = (try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+            return (domains?.first?["dmarc"] as? [String: Any])?["messages"] as? Int ?? 0
+        }
+        #expect(try messages([]) == 18)
+        #expect(try messages(["--since", "2026-10-29", "--until", "2026-11-28"]) == 12)
+        #expect(try messages(["--until", "2026-10-28"]) == 0)
+        // A pack over everything stays small: the covered days are bounded too.
+        let pack = folder.appendingPathComponent("pack")
+        let report = try TestSupport.run(TestSupport.mailtally, ["report", "--db", db, "--format", "all", "--out", pack.path])
+        #expect(report.status == 0, "\(report.stderr)")
+        let size = try FileManager.default.contentsOfDirectory(atPath: pack.path).reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: pack.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        }
+        #expect(size < 5_000_000, "pack of \(size) bytes")
+    }
 }

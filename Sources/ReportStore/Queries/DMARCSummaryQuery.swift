@@ -89,7 +89,7 @@ extension ReportStore {
         domains: [String] = [], period: DayPeriod? = nil, keyOfIP: [String: String]
     ) throws(StoreError) -> [String: [String: Int64]] {
         try read("counting reports by source") { db in
-            let (filter, arguments) = Self.reportFilter(domains: domains, period: period)
+            let (filter, arguments) = Self.reportFilter(domains: domains, period: period, span: ("begin", "end"))
             var reports: [String: [String: Int64]] = [:]
             // Rows come in domain order: each domain is counted on its own (and, were a domain's
             // rows ever split, its parts add up: every report is one row).
@@ -130,7 +130,12 @@ extension ReportStore {
         }
     }
 
-    static func reportFilter(domains: [String], period: DayPeriod?) -> (String, StatementArguments) {
+    /// - Parameter span: the columns of the span a report is counted over: `counted_begin` and
+    ///   `counted_end` in `dmarc_report`, `begin` and `end` in `dmarc_report_ips` (which holds
+    ///   the counted span).
+    static func reportFilter(
+        domains: [String], period: DayPeriod?, span: (begin: String, end: String) = ("counted_begin", "counted_end")
+    ) -> (String, StatementArguments) {
         var filter = ""
         var arguments = StatementArguments()
         if !domains.isEmpty {
@@ -138,7 +143,7 @@ extension ReportStore {
             arguments += StatementArguments(domains)
         }
         if let period {
-            filter += " AND r.end > ? AND r.begin < ?"
+            filter += " AND r.\(span.end) > ? AND r.\(span.begin) < ?"
             arguments += [period.start, period.end]
         }
         return (filter, arguments)

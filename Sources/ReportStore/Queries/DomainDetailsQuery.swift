@@ -24,8 +24,8 @@ extension ReportStore {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT MIN(b), MAX(e) FROM (SELECT begin AS b, end AS e FROM dmarc_report
-                    UNION ALL SELECT begin, end FROM tls_report)
+                    SELECT MIN(b), MAX(e) FROM (SELECT counted_begin AS b, counted_end AS e FROM dmarc_report
+                    UNION ALL SELECT counted_begin, counted_end FROM tls_report)
                     """)
             guard let row, let begin = row[0] as Int64?, let end = row[1] as Int64? else { return nil }
             return DayPeriod(firstDay: DaySpread.day(of: begin), lastDay: DaySpread.day(of: max(begin, end - 1)))
@@ -52,8 +52,8 @@ extension ReportStore {
             let policies = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT p.id, r.begin, r.end, p.successful_sessions, p.failed_sessions FROM tls_report r
-                    JOIN tls_policy p ON p.report_id = r.id WHERE p.policy_domain = ? AND r.end > ? AND r.begin < ?
+                    SELECT p.id, r.counted_begin, r.counted_end, p.successful_sessions, p.failed_sessions FROM tls_report r
+                    JOIN tls_policy p ON p.report_id = r.id WHERE p.policy_domain = ? AND r.counted_end > ? AND r.counted_begin < ?
                     """,
                 arguments: [domain, period.start, period.end])
             while let row = try policies.next() {
@@ -68,9 +68,9 @@ extension ReportStore {
             let failures = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.begin, r.end, f.result_type, f.failed_session_count FROM tls_report r
+                    SELECT r.counted_begin, r.counted_end, f.result_type, f.failed_session_count FROM tls_report r
                     JOIN tls_policy p ON p.report_id = r.id JOIN tls_failure f ON f.policy_id = p.id
-                    WHERE p.policy_domain = ? AND r.end > ? AND r.begin < ?
+                    WHERE p.policy_domain = ? AND r.counted_end > ? AND r.counted_begin < ?
                     """,
                 arguments: [domain, period.start, period.end])
             while let row = try failures.next() {
@@ -90,7 +90,7 @@ extension ReportStore {
             var filter = ""
             var arguments: StatementArguments = [domain]
             if let period {
-                filter = " AND r.end > ? AND r.begin < ?"
+                filter = " AND r.counted_end > ? AND r.counted_begin < ?"
                 arguments += [period.start, period.end]
             }
             var observations: [PublishedPolicy: PolicyObservation] = [:]
@@ -130,7 +130,7 @@ extension ReportStore {
             var filter = ""
             var arguments: StatementArguments = [domain]
             if let period {
-                filter = " AND r.end > ? AND r.begin < ?"
+                filter = " AND r.counted_end > ? AND r.counted_begin < ?"
                 arguments += [period.start, period.end]
             }
             var breakdown = AuthenticationBreakdown()
@@ -138,7 +138,7 @@ extension ReportStore {
             // parsed each object once per field, and was most of a pack's time).
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT r.begin, r.end, d.count, d.dkim_results, d.spf_results, d.reasons FROM dmarc_report r
+                    SELECT r.counted_begin, r.counted_end, d.count, d.dkim_results, d.spf_results, d.reasons FROM dmarc_report r
                     JOIN dmarc_record d ON d.report_id = r.id
                     WHERE r.policy_domain = ?\(filter)
                         AND (d.dkim_results IS NOT NULL OR d.spf_results IS NOT NULL OR d.reasons IS NOT NULL)
