@@ -103,6 +103,7 @@ tls_forever = json.loads(json.dumps(tls))
 tls_forever["report-id"] = "forever"
 tls_forever["date-range"] = {"start-datetime": "1970-01-01T00:00:00Z", "end-datetime": "9999-12-31T23:59:59Z"}
 tls_forever["policies"][0]["summary"] = {"total-successful-session-count": 3, "total-failure-session-count": 0}
+tls_forever["policies"][0]["policy"]["policy-domain"] = "victim.example"  # never a domain the samples hold
 write("tls-range-1970-9999.json", json.dumps(tls_forever), "imported")
 write("count-negative.xml", report(count="-5"), "failed", "invalid-value")
 write("end-before-begin.xml", report(begin="1795910399", end="1795824000"), "failed", "invalid-value")
