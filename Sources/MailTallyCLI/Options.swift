@@ -24,7 +24,10 @@ struct StoreOptions: ParsableArguments {
         }
         do {
             let writable = !FileManager.default.fileExists(atPath: path) || FileManager.default.isWritableFile(atPath: path)
-            return try ReportStore(path: path, readOnly: !writable)
+            let store = try ReportStore(path: path, readOnly: !writable)
+            // What a migration did (reports merged) is said once, by the command that ran it.
+            if writable { for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") } }
+            return store
         } catch {
             throw CommandFailure(.database, "\(error)")
         }

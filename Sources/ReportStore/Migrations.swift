@@ -3,7 +3,8 @@ import ReportModel
 
 extension ReportStore {
     /// The schema, one migration per version. Shipped migrations are never edited.
-    static var migrator: DatabaseMigrator {
+    /// - Parameter suffixes: for migrations that compute the duplicate key (v12).
+    static func migrator(suffixes: LazyPublicSuffixList) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-dmarc") { db in
             try db.execute(sql: """
@@ -356,7 +357,74 @@ extension ReportStore {
                 }
             }
         }
+        migrator.registerMigration("v12-reporter-by-address", foreignKeyChecks: .immediate) { db in
+            try mergeUnderReporterByAddress(suffixes: suffixes.list, in: db)
+        }
         return migrator
+    }
+
+    /// Migration v12: the duplicate key's reporter becomes the organisational domain of the
+    /// report address (``ReportMetadata/reporterKey(_:)``). Reports that were stored twice
+    /// under two organisation names now share a key: the first stored stays, each later one
+    /// goes with its rollup share and source list, its log rows say so, and a notice tells the
+    /// next command what was merged.
+    static func mergeUnderReporterByAddress(suffixes: PublicSuffixList, in db: Database) throws {
+        try db.execute(sql: "CREATE TABLE store_notice (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, text TEXT NOT NULL)")
+        db.add(function: DatabaseFunction("mailtally_reporter_key", argumentCount: 2, pure: true) { values in
+            let orgName = String.fromDatabaseValue(values[0]) ?? ""
+            let email = String.fromDatabaseValue(values[1])
+            return ReportMetadata(orgName: orgName, email: email, reportID: "", dateRange: DateRange(begin: 0, end: 0)).reporterKey(suffixes)
+        })
+        try db.execute(sql: """
+            CREATE TEMP TABLE reporter_key AS SELECT id, mailtally_reporter_key(org_name, email) AS reporter FROM dmarc_report;
+            CREATE UNIQUE INDEX temp.reporter_key_id ON reporter_key(id);
+            """)
+        let duplicates = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, keeper, org_name, report_id, policy_domain, counted_begin, counted_end FROM (
+                    SELECT r.id, MIN(r.id) OVER (PARTITION BY k.reporter, r.report_id, r.policy_domain, r.begin, r.end) AS keeper,
+                        r.org_name, r.report_id, r.policy_domain, r.counted_begin, r.counted_end
+                    FROM dmarc_report r JOIN reporter_key k ON k.id = r.id)
+                WHERE id != keeper ORDER BY id
+                """)
+        var merged: [String] = []
+        for row in duplicates {
+            let id: Int64 = row["id"]
+            let keeper: Int64 = row["keeper"]
+            let span = DateRange(begin: row["counted_begin"], end: row["counted_end"])
+            let records = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.policy_domain, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.id = ?
+                    """,
+                arguments: [id])
+            for record in records {
+                try addToDailyRollup(
+                    domain: record[0], range: span, orgName: record[1], email: record[2], sourceIP: record[3], count: record[4],
+                    disposition: record[5], dkim: record[6], spf: record[7], removing: true, in: db)
+            }
+            try db.execute(
+                sql: "DELETE FROM dmarc_report_ips WHERE policy_domain = ? AND end = ? AND report_id = ?",
+                arguments: [row["policy_domain"], span.end, id])
+            let reason = "the same report as stored report \(keeper) (merged by migration v12: reporters are keyed by address)"
+            try db.execute(
+                sql: "UPDATE ingest_log SET status = 'duplicate', reason = ? WHERE dmarc_report_id = ?", arguments: [reason, id])
+            try db.execute(sql: "DELETE FROM dmarc_report WHERE id = ?", arguments: [id])
+            merged.append("report \(row["report_id"] as String) for \(row["policy_domain"] as String) from \(row["org_name"] as String)")
+        }
+        try db.execute(sql: """
+            UPDATE dmarc_report SET reporter = (SELECT reporter FROM reporter_key k WHERE k.id = dmarc_report.id)
+            WHERE reporter != (SELECT reporter FROM reporter_key k WHERE k.id = dmarc_report.id);
+            DROP TABLE reporter_key;
+            """)
+        if !merged.isEmpty {
+            let listed = merged.prefix(10).joined(separator: "; ") + (merged.count > 10 ? "; and \(merged.count - 10) more" : "")
+            try db.execute(
+                sql: "INSERT INTO store_notice(at, text) VALUES (?, ?)",
+                arguments: [now(), "the duplicate key now names a report's reporter by its address: \(merged.count) report\(merged.count == 1 ? " was" : "s were") stored twice under another organisation name and merged (\(listed))"])
+        }
     }
 
     /// Moves a stored DMARC report's share of the rollup and its source list from one span to

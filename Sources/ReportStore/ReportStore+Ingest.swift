@@ -60,9 +60,10 @@ extension ReportStore {
                 if !replacing { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
                 defer { if !replacing { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
                 var logged: [LoggedOutcome] = []
+                let suffixes = publicSuffixes.list
                 try db.inTransaction(.immediate) {
                     while let batch = next() {
-                        logged += try Self.record(batch, runID: runID, replacing: replacing, in: db)
+                        logged += try Self.record(batch, runID: runID, replacing: replacing, suffixes: suffixes, in: db)
                     }
                     return .commit
                 }
@@ -77,7 +78,9 @@ extension ReportStore {
 
     /// Stores one batch inside the caller's transaction, then the stamps of its files that had
     /// no failure.
-    static func record(_ batch: StoreBatch, runID: Int64?, replacing: Bool = false, in db: Database) throws -> [LoggedOutcome] {
+    static func record(
+        _ batch: StoreBatch, runID: Int64?, replacing: Bool = false, suffixes: PublicSuffixList, in db: Database
+    ) throws -> [LoggedOutcome] {
         var logged: [LoggedOutcome] = []
         for pending in batch.inputs {
             switch pending {
@@ -85,7 +88,7 @@ extension ReportStore {
                 if replacing { try Self.removeReports(of: input, in: db) }
                 // No savepoint of its own: only a report can fail on its content, and each has
                 // one; any other failure (a full disk) ends the whole transaction.
-                logged += try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+                logged += try Self.record(input, outcomes: outcomes, runID: runID, suffixes: suffixes, in: db)
             case .seen(let input, let part, let sha256):
                 let rawID = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
@@ -109,7 +112,7 @@ extension ReportStore {
     /// - Returns: one log row per part, in order.
     public func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
         try write("storing \(input.input)") { db in
-            try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+            try Self.record(input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, in: db)
         }
     }
 
@@ -144,7 +147,7 @@ extension ReportStore {
     public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
         try write("parsing \(input.input) again") { db in
             try Self.removeReports(of: input, in: db)
-            return try Self.record(input, outcomes: outcomes, runID: runID, in: db)
+            return try Self.record(input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, in: db)
         }
     }
 
@@ -210,7 +213,9 @@ extension ReportStore {
         }
     }
 
-    static func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, in db: Database) throws -> [LoggedOutcome] {
+    static func record(
+        _ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, suffixes: PublicSuffixList, in db: Database
+    ) throws -> [LoggedOutcome] {
         let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
         let state: KnownInputState = failed ? .failed : .done
         let insertRaw = try FastInsert(
@@ -262,7 +267,9 @@ extension ReportStore {
                     kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db,
                     problem: Self.schemaProblem(of: report), savepoint: false
                 ) {
-                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, arrival: arrival, in: db)
+                    try Self.insert(
+                        report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, arrival: arrival,
+                        suffixes: suffixes, in: db)
                 }
                 logged.append(row)
             case .tls(let report, let part):
@@ -374,9 +381,11 @@ extension ReportStore {
 
     /// Inserts a report and its children. Returns its row id and whether it was new.
     static func insert(
-        _ report: AggregateReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64, in db: Database
+        _ report: AggregateReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64,
+        suffixes: PublicSuffixList, in db: Database
     ) throws -> (Int64, Bool) {
         let meta = report.metadata
+        let reporter = meta.reporterKey(suffixes)
         let (counted, flags) = meta.dateRange.countedSpan(arrival: arrival)
         let errors = meta.errors.isEmpty ? nil : String(decoding: try JSONEncoder().encode(meta.errors), as: UTF8.self)
         let insertReport = try FastInsert(
@@ -389,7 +398,7 @@ extension ReportStore {
                 ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
                 """)
         guard let reportID = try insertReport.runInsertingRowID(
-            .text(meta.reporterKey), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo), .text(meta.reportID),
+            .text(reporter), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo), .text(meta.reportID),
             .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end), .text(report.version),
             .text(report.namespace), .text(meta.generator), .text(errors), .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
             .integer(Int64(report.records.count)), .integer(report.messageCount), .integer(rawInputID), .text(input), .text(part),
@@ -402,7 +411,7 @@ extension ReportStore {
                     SELECT id FROM dmarc_report
                     WHERE reporter = ? AND report_id = ? AND policy_domain = ? AND begin = ? AND end = ?
                     """,
-                arguments: [meta.reporterKey, meta.reportID, report.policy.domain, meta.dateRange.begin, meta.dateRange.end])
+                arguments: [reporter, meta.reportID, report.policy.domain, meta.dateRange.begin, meta.dateRange.end])
             return (existing ?? 0, false)
         }
         let policy = report.policy

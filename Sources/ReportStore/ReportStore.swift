@@ -12,6 +12,8 @@ public final class ReportStore: Sendable {
     let queue: DatabasePool
     /// Writers of this database, in this process and others, take turns (``WriterTurns``).
     let turns: WriterTurns?
+    /// For the reporter of the duplicate key (organisational domains), read when first needed.
+    let publicSuffixes: LazyPublicSuffixList
     /// The database file.
     public let path: String
 
@@ -20,7 +22,9 @@ public final class ReportStore: Sendable {
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// - Throws: ``StoreError`` when the file cannot be opened or migrated.
-    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+    /// - Parameter publicSuffixes: the Public Suffix List of the duplicate key (the system's, or
+    ///   `$MAILTALLY_PSL`, by default).
+    public init(path: String, readOnly: Bool = false, publicSuffixes: LazyPublicSuffixList = .system()) throws(StoreError) {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -36,8 +40,9 @@ public final class ReportStore: Sendable {
         }
         self.path = path
         turns = readOnly ? nil : WriterTurns(databasePath: path)
+        self.publicSuffixes = publicSuffixes
         do {
-            queue = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly)
+            queue = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
         } catch {
             throw StoreError(error, while: "opening \(path)")
         }
@@ -46,12 +51,14 @@ public final class ReportStore: Sendable {
     /// Opens the pool and migrates. Two processes setting up a new file at once can meet
     /// SQLITE_BUSY where SQLite does not wait (switching the new file to WAL, or a read
     /// that must become a write): that is retried for up to the busy timeout.
-    private static func openPool(path: String, configuration: Configuration, migrating: Bool) throws -> DatabasePool {
+    private static func openPool(
+        path: String, configuration: Configuration, migrating: Bool, suffixes: LazyPublicSuffixList
+    ) throws -> DatabasePool {
         let started = Date()
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
-                if migrating { try migrate(pool, path: path) }
+                if migrating { try migrate(pool, path: path, suffixes: suffixes) }
                 return pool
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date().timeIntervalSince(started) < busyTimeout {
                 usleep(50_000)
@@ -64,21 +71,22 @@ public final class ReportStore: Sendable {
     /// exclusive `flock` on a lock file beside the database (`mailtally.sqlite.migrate.lock`)
     /// makes them take turns. Never a second descriptor on the database file itself: closing
     /// it would drop SQLite's own POSIX locks on the file, and with them the safety of WAL.
-    static func migrate(_ pool: DatabasePool, path: String) throws {
+    static func migrate(_ pool: DatabasePool, path: String, suffixes: LazyPublicSuffixList) throws {
+        let migrator = Self.migrator(suffixes: suffixes)
         if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
         let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return try migrateJournalingOnDisk(pool) }
+        guard descriptor >= 0 else { return try migrateJournalingOnDisk(pool, migrator) }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
         defer { flock(descriptor, LOCK_UN) }
-        try migrateJournalingOnDisk(pool)
+        try migrateJournalingOnDisk(pool, migrator)
     }
 
     /// Runs the migrations with statement journals on disk, not in memory: a migration that
     /// rewrites or drops a large table journals every page it touches (a gigabyte for a
     /// 7-million-row table). The writer's first use comes here, under the migration lock: two
     /// processes setting up a new file at once would otherwise find it locked.
-    private static func migrateJournalingOnDisk(_ pool: DatabasePool) throws {
+    private static func migrateJournalingOnDisk(_ pool: DatabasePool, _ migrator: DatabaseMigrator) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
         defer { try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") } }
         try migrator.migrate(pool)
@@ -109,6 +117,16 @@ public final class ReportStore: Sendable {
             throw error
         } catch {
             throw StoreError(error, while: what)
+        }
+    }
+
+    /// What the store has to tell since it was last asked (a migration that merged reports),
+    /// oldest first; each notice is told once.
+    public func takeNotices() throws(StoreError) -> [String] {
+        try write("reading the store's notices") { db in
+            let notices = try String.fetchAll(db, sql: "SELECT text FROM store_notice ORDER BY id")
+            if !notices.isEmpty { try db.execute(sql: "DELETE FROM store_notice") }
+            return notices
         }
     }
 

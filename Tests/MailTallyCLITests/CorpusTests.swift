@@ -58,6 +58,23 @@ import TestSupport
         print("CorpusTests: \(imported) DMARC files imported, \(rejected.count) rejected:")
         for line in rejected { print("  \(line)") }
     }
+
+    /// The corpus holds one report sent twice under two organisation names (google.com, then
+    /// fred.com, from the same address): it is one report.
+    @Test(.enabled(if: TestSupport.corpus != nil, "MAILTALLY_CORPUS is unset: the real-report corpus was not read"))
+    func aReportResentUnderAnotherOrganisationNameIsADuplicate() throws {
+        let corpus = try #require(TestSupport.corpus).appendingPathComponent("dmarc")
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("pair.sqlite").path
+        let result = try TestSupport.run(
+            TestSupport.mailtally,
+            ["ingest", "--db", db, "--json", corpus.appendingPathComponent("nice-input.xml").path,
+             corpus.appendingPathComponent("changed-input.xml").path])
+        let outcome = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        #expect((outcome["imported"] as? [String: Int])?["dmarc"] == 1)
+        #expect(outcome["duplicates"] as? Int == 1)
+    }
 }
 
 /// Every TLS-RPT file of the corpus: the session totals Python's json module reads from it.

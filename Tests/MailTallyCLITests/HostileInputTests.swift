@@ -269,4 +269,60 @@ import TestSupport
         }
         #expect(size < 5_000_000, "pack of \(size) bytes")
     }
+
+    /// The same report re-sent under another `org_name` (the corpus has such a pair) once
+    /// counted twice. The reporter of the duplicate key is the report address's organisational
+    /// domain now, and a store made before is migrated: the second copy goes, with its share
+    /// of every total, and the next command says what was merged.
+    @Test func aReportResentUnderAnotherNameIsOneReportAndOldStoresAreMerged() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func report(org: String, email: String) -> String {
+            "<feedback><report_metadata><org_name>\(org)</org_name><email>\(email)</email><report_id>11038226378739404135</report_id>"
+                + "<date_range><begin>1795824000</begin><end>1795910399</end></date_range></report_metadata><policy_published>"
+                + "<domain>resent.example</domain><p>none</p></policy_published><record><row><source_ip>192.0.2.7</source_ip>"
+                + "<count>42</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf>"
+                + "</policy_evaluated></row><identifiers><header_from>resent.example</header_from></identifiers></record></feedback>"
+        }
+        let first = folder.appendingPathComponent("google.xml")
+        let resent = folder.appendingPathComponent("fred.xml")
+        try Data(report(org: "google.com", email: "noreply-dmarc-support@google.com").utf8).write(to: first)
+        try Data(report(org: "fred.com", email: "noreply-dmarc-support@google.com").utf8).write(to: resent)
+        func messages(_ db: String) throws -> Int? {
+            let json = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"])
+            let domains = (try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+            return (domains?.first?["dmarc"] as? [String: Any])?["messages"] as? Int
+        }
+        let db = folder.appendingPathComponent("new.sqlite").path
+        let ingest = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", first.path, resent.path])
+        let outcome = try Self.outcome(ingest)
+        #expect((outcome["imported"] as? [String: Int])?["dmarc"] == 1 && outcome["duplicates"] as? Int == 1, "\(outcome)")
+        #expect(try messages(db) == 42)
+
+        // A store as version 11 left it: both copies stored, keyed by their organisation names.
+        let old = folder.appendingPathComponent("old.sqlite").path
+        let other = folder.appendingPathComponent("other.xml")
+        try Data(report(org: "fred.com", email: "dmarc@fred.example").utf8).write(to: other)
+        #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, first.path, other.path]).status == 0)
+        #expect(try messages(old) == 84)
+        let rewind = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("UPDATE dmarc_report SET reporter = lower(org_name), email = 'noreply-dmarc-support@google.com'")
+            db.execute("DROP TABLE store_notice")
+            db.execute("DELETE FROM grdb_migrations WHERE identifier = 'v12-reporter-by-address'")
+            db.commit()
+            """
+        try TestSupport.shell("python3", ["-c", rewind, old])
+        let migrated = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", old, "--format", "json"])
+        #expect(migrated.stderr.contains("1 report was stored twice under another organisation name and merged"), "\(migrated.stderr)")
+        #expect(try messages(old) == 42)
+        let again = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", old])
+        #expect(!again.stderr.contains("merged"), "the notice is said once")
+        #expect(try ReportStore(path: old).integrityCheck() == "ok")
+        // Sending the copy once more changes nothing: it is a duplicate under the new key.
+        let resend = try Self.outcome(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, "--json", "--rehash", resent.path]))
+        #expect(resend["duplicates"] as? Int == 1)
+        #expect(try messages(old) == 42)
+    }
 }

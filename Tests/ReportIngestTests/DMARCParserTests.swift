@@ -279,7 +279,21 @@ import TestSupport
         let escaped = id.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         let report = try parse(Self.document(metadata: "<org_name>Cisco</org_name><report_id>\(escaped)</report_id><date_range><begin>1</begin><end>2</end></date_range>"))
         #expect(report.metadata.reportID == id)
-        #expect(report.metadata.reporterKey == "cisco")
+        #expect(report.metadata.reporterKey(PublicSuffixList()) == "cisco")  // no address: the organisation name
+    }
+
+    /// The duplicate key's reporter is the organisational domain of the report address, else
+    /// the lowercased organisation name: a report re-sent under another name is one report.
+    @Test func theReporterOfTheDuplicateKeyIsTheAddressesOrganisationalDomain() {
+        let list = PublicSuffixList(text: "com\nco.uk\n")
+        func key(_ org: String, _ email: String?) -> String {
+            ReportMetadata(orgName: org, email: email, reportID: "1", dateRange: DateRange(begin: 0, end: 1)).reporterKey(list)
+        }
+        #expect(key("google.com", "noreply-dmarc-support@google.com") == key("fred.com", "noreply-dmarc-support@google.com"))
+        #expect(key("google.com", "noreply-dmarc-support@google.com") == "google.com")
+        #expect(key("Mail", "mailto:dmarc@reports.mail.example.co.uk") == "example.co.uk")
+        #expect(key(" Yahoo ", nil) == "yahoo")
+        #expect(key(" Yahoo ", "not an address") == "yahoo")
     }
 
     // D16

@@ -51,7 +51,7 @@ import TestSupport
         let path = folder.appendingPathComponent("old.sqlite").path
         // A database as version 7 left it, with results in their own tables.
         let queue = try DatabaseQueue(path: path)
-        try ReportStore.migrator.migrate(queue, upTo: "v7-input-files")
+        try ReportStore.migrator(suffixes: .system()).migrate(queue, upTo: "v7-input-files")
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO raw_input VALUES (1, x'00', 1, 'identity', x'00', 'done', 0);

@@ -53,7 +53,7 @@ import TestSupport
     @Test func rowsPerReportAndSourceOfVersion8MoveOver() throws {
         let path = try TestSupport.temporaryDirectory().appendingPathComponent("old.sqlite").path
         let queue = try DatabaseQueue(path: path)
-        try ReportStore.migrator.migrate(queue, upTo: "v8-record-results-inline")
+        try ReportStore.migrator(suffixes: .system()).migrate(queue, upTo: "v8-record-results-inline")
         try queue.write { db in
             try db.execute(
                 sql: """

@@ -61,12 +61,13 @@ public struct ReportMetadata: Hashable, Sendable {
         self.generator = generator
     }
 
-    /// The reporter as used in the duplicate key: the lowercased organisation name, or the
-    /// domain of the report address when the name is empty.
-    public var reporterKey: String {
-        let name = orgName.trimmedWhitespace().lowercased()
-        if !name.isEmpty { return name }
-        return email.flatMap(Self.domain(ofAddress:)) ?? ""
+    /// The reporter as used in the duplicate key (docs/counting.md, "Duplicates"): the
+    /// organisational domain of the report address, else the lowercased organisation name. By
+    /// the address first: the same report re-sent under another `org_name` (seen in the wild:
+    /// `google.com`, then `fred.com`) is still one report.
+    public func reporterKey(_ suffixes: PublicSuffixList) -> String {
+        if let domain = email.flatMap(Self.domain(ofAddress:)) { return suffixes.organizationalDomain(of: domain) }
+        return orgName.trimmedWhitespace().lowercased()
     }
 
     /// The domain part of an e-mail address (`mailto:` prefixes and angle brackets tolerated).

@@ -113,6 +113,15 @@ public final class LazyPublicSuffixList: Sendable {
         load = { list }
     }
 
+    /// The list at `$MAILTALLY_PSL`, else at ``PublicSuffixList/defaultPath``, read when first
+    /// used; without one, organisational domains are the last two labels.
+    public static func system() -> LazyPublicSuffixList {
+        LazyPublicSuffixList {
+            let path = ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath
+            return PublicSuffixList.load(path: path) ?? PublicSuffixList()
+        }
+    }
+
     public var list: PublicSuffixList {
         state.withLock { list in
             if let list { return list }
