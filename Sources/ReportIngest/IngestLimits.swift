@@ -15,12 +15,20 @@ public struct IngestLimits: Hashable, Sendable {
     public var maxMessageBytes: Int
     /// The most bytes one input file may hold, as read (before decompression).
     public var maxInputBytes: Int
+    /// The most bytes one TLS-RPT JSON document may hold: it is decoded whole, and real
+    /// ones are kilobytes.
+    public var maxJSONBytes: Int
+    /// The most bytes a zip archive inside another container may inflate to: it is held in
+    /// memory to be read (its directory is at its end).
+    public var maxNestedArchiveBytes: Int
 
     public init(
         maxReportBytes: Int = 1 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
         maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000, maxMessageBytes: Int = 32 << 20,
-        maxInputBytes: Int = 1 << 30
+        maxInputBytes: Int = 1 << 30, maxJSONBytes: Int = 64 << 20, maxNestedArchiveBytes: Int = 64 << 20
     ) {
+        self.maxJSONBytes = maxJSONBytes
+        self.maxNestedArchiveBytes = maxNestedArchiveBytes
         self.maxInputBytes = maxInputBytes
         self.maxMessageBytes = maxMessageBytes
         self.maxReportBytes = maxReportBytes

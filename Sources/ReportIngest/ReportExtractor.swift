@@ -19,31 +19,46 @@ public struct ReportExtractor: Sendable {
 
     /// Every document in `bytes`, parsed or with the reason it could not be.
     public func extract(_ bytes: [UInt8]) -> [ExtractedDocument] {
-        let payloads: [Payload]
+        bytes.withUnsafeBytes { extract($0) }
+    }
+
+    /// Every document in `input`, parsed or with the reason it could not be. Each is read as a
+    /// stream through its containers: memory does not grow with what they inflate to.
+    /// - Parameter consumed: told how far into `input` reading has come (see ``BufferSource``).
+    public func extract(_ input: UnsafeRawBufferPointer, consumed: ((Int) -> Void)? = nil) -> [ExtractedDocument] {
+        var documents: [ExtractedDocument] = []
+        let budget = DecompressionBudget(limit: limits.maxReportBytes)
         do {
-            payloads = try ContainerUnwrapper(limits: limits).unwrap(bytes)
-        } catch {
-            return [.failed(part: "", error: error)]
-        }
-        let parser = DMARCParser(limits: limits)
-        let tlsParser = TLSReportParser(limits: limits)
-        return payloads.map { payload in
-            switch DocumentKind.sniff(payload.bytes) {
-            case .xml:
-                do throws(IngestError) {
-                    return .dmarc(try parser.parse(payload.bytes), part: payload.path)
-                } catch {
-                    return .failed(part: payload.path, error: error)
-                }
-            case .json:
-                do throws(IngestError) {
-                    return .tls(try tlsParser.parse(payload.bytes), part: payload.path)
-                } catch {
-                    return .failed(part: payload.path, error: error)
-                }
-            case .junk:
-                return .failed(part: payload.path, error: IngestError(.notAReport, "content is neither XML nor JSON (starts with \(Self.preview(payload.bytes)))"))
+            try ContainerUnwrapper(limits: limits).walk(input, budget: budget, consumed: consumed) { document in
+                documents.append(parse(document))
             }
+        } catch {
+            documents.append(.failed(part: "", error: error))
+        }
+        return documents
+    }
+
+    private func parse(_ document: FoundDocument) -> ExtractedDocument {
+        let complete = document.head.count < ContainerUnwrapper.headBytes
+        switch DocumentKind.sniff(document.head) {
+        case .xml:
+            do throws(IngestError) {
+                let report = try DMARCParser(limits: limits).parse(head: document.head, complete: complete, open: document.open)
+                return .dmarc(report, part: document.path)
+            } catch {
+                return .failed(part: document.path, error: error)
+            }
+        case .json:
+            do throws(IngestError) {
+                // Decoded whole: the cap comes first.
+                let bytes = try document.open().readAll(limit: limits.maxJSONBytes, what: "TLS-RPT JSON document")
+                return .tls(try TLSReportParser(limits: limits).parse(bytes), part: document.path)
+            } catch {
+                return .failed(part: document.path, error: error)
+            }
+        case .junk:
+            let error = IngestError(.notAReport, "content is neither XML nor JSON (starts with \(Self.preview(document.head)))")
+            return .failed(part: document.path, error: error)
         }
     }
 

@@ -49,12 +49,26 @@ write("nesting-100000.xml", "<feedback>" + "<a>" * 100000 + "</a>" * 100000 + "<
 write("text-50mb.xml", report(extra="<x>" + "A" * (50 << 20) + "</x>"), "failed", "malformed-xml")
 write("org-name-1mb.xml", report(org="O" * (1 << 20)), "failed", "too-large")
 # Containers.
-write("gzip-bomb.xml.gz", gzip.compress(b"<feedback>" + b" " * (1 << 30), compresslevel=9, mtime=0), "failed", "too-large")
+# Streamed, the bombs are refused by the parser long before their budget runs out.
+write("gzip-bomb.xml.gz", gzip.compress(b"<feedback>" + b" " * (1 << 30), compresslevel=9, mtime=0), "failed", "malformed-xml")
 zbuf = io.BytesIO()
 with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as z:
     for i in range(3):
         z.writestr(f"bomb{i}.xml", b"<" + b" " * (400 << 20))
-write("zip-bomb.zip", zbuf.getvalue(), "failed", "too-large")
+write("zip-bomb.zip", zbuf.getvalue(), "failed", "malformed-xml")
+# One budget per input across every layer and entry: these once took a full cap each, held whole.
+zeros = gzip.compress(gzip.compress(b"\0" * (256 << 20), compresslevel=9, mtime=0), compresslevel=9, mtime=0)
+zbuf = io.BytesIO()
+with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as z:
+    for i in range(4):
+        z.writestr(f"zeros{i}.xml.gz", zeros)
+write("zip-of-gzip-gzip-zeros.zip", zbuf.getvalue(), "failed", "not-a-report")
+stacked = b"\0" * (64 << 20)
+for _ in range(4):
+    stacked = gzip.compress(stacked, compresslevel=9, mtime=0)
+write("gzip-four-layers-of-zeros.gz", stacked, "failed", "not-a-report")
+write("gzip-bomb-of-elements.xml.gz", gzip.compress(b"<feedback>" + b"<x/>" * (20 << 20) + b"</feedback>", compresslevel=9, mtime=0), "failed", "too-large")
+write("gzip-json-bomb.json.gz", gzip.compress(b'{"policies": [' + b'{"a": 1},' * (8 << 20) + b'{}]}', compresslevel=9, mtime=0), "failed", "too-large")
 zbuf = io.BytesIO()
 with zipfile.ZipFile(zbuf, "w") as z:
     z.writestr("../../../../tmp/mailtally-zip-slip.xml", report(rid="slip"))

@@ -53,7 +53,7 @@ import TestSupport
     }
 
     @Test func decompressedSizeIsCapped() throws {
-        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
+        let big = [UInt8](utf8: "<feedback>") + [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
         var limits = IngestLimits()
         limits.maxReportBytes = 100_000
         #expect(throws: IngestError(.tooLarge, "")) { try ContainerUnwrapper(limits: limits).unwrap(try TestSupport.gzip(big)) }

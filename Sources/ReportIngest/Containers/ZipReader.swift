@@ -1,6 +1,6 @@
 import CZlibShim
 
-/// Reads the entries of a zip archive held in memory (PKWARE APPNOTE: end of central directory,
+/// Reads the entries of a zip archive in memory (or mapped from a file) (PKWARE APPNOTE: end of central directory,
 /// central directory, local headers; stored and deflated entries, CRC-32 checked).
 ///
 /// Written here rather than taken from ZIPFoundation, whose in-memory archives crashed on a
@@ -18,10 +18,11 @@ struct ZipReader {
         var isDirectory: Bool { name.hasSuffix("/") }
     }
 
-    let bytes: [UInt8]
+    /// The archive; the caller keeps it alive while the reader and its sources are used.
+    let bytes: UnsafeRawBufferPointer
     let entries: [Entry]
 
-    init(_ bytes: [UInt8], maxEntries: Int) throws(IngestError) {
+    init(_ bytes: UnsafeRawBufferPointer, maxEntries: Int) throws(IngestError) {
         self.bytes = bytes
         guard let end = Self.findEndOfCentralDirectory(bytes) else {
             throw IngestError(.zip, "no end of central directory record (truncated or not a zip archive)")
@@ -37,7 +38,7 @@ struct ZipReader {
         var entries: [Entry] = []
         var position = directoryOffset
         for index in 0..<count {
-            guard position + 46 <= bytes.count, Self.u32(bytes, position) == 0x0201_4B50 else {
+            guard position <= bytes.count - 46, Self.u32(bytes, position) == 0x0201_4B50 else {
                 throw IngestError(.zip, "central directory entry \(index + 1) is damaged")
             }
             let nameLength = Int(Self.u16(bytes, position + 28))
@@ -45,7 +46,7 @@ struct ZipReader {
             let commentLength = Int(Self.u16(bytes, position + 32))
             let next = position + 46 + nameLength + extraLength + commentLength
             guard next <= bytes.count else { throw IngestError(.zip, "central directory entry \(index + 1) runs past the archive") }
-            let name = String(decoding: bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self)
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(position + 46)..<(position + 46 + nameLength)]), as: UTF8.self)
             entries.append(Entry(
                 name: name, method: Self.u16(bytes, position + 10), flags: Self.u16(bytes, position + 8),
                 crc: Self.u32(bytes, position + 16), compressedSize: Int(Self.u32(bytes, position + 20)),
@@ -55,42 +56,33 @@ struct ZipReader {
         self.entries = entries
     }
 
-    /// The decompressed contents of an entry, at most `limit` bytes.
-    func contents(of entry: Entry, limit: Int) throws(IngestError) -> [UInt8] {
+    /// A source of an entry's contents, inflated as it is read and charged to `budget`; its
+    /// CRC-32 is checked at its end.
+    func contents(of entry: Entry, budget: DecompressionBudget) throws(IngestError) -> any ChunkSource {
         guard entry.flags & 1 == 0 else { throw IngestError(.zip, "entry \(entry.name) is encrypted") }
         let header = entry.localHeaderOffset
-        guard header + 30 <= bytes.count, Self.u32(bytes, header) == 0x0403_4B50 else {
+        guard header <= bytes.count - 30, Self.u32(bytes, header) == 0x0403_4B50 else {
             throw IngestError(.zip, "entry \(entry.name): local header is damaged")
         }
         let start = header + 30 + Int(Self.u16(bytes, header + 26)) + Int(Self.u16(bytes, header + 28))
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw IngestError(.zip, "entry \(entry.name): data runs past the archive")
         }
-        let data = Array(bytes[start..<(start + entry.compressedSize)])
-        let output: [UInt8]
+        let data = BufferSource(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)]))
+        let inner: any ChunkSource
         switch entry.method {
         case 0:
-            guard data.count <= limit else { throw IngestError(.tooLarge, "zip entry \(entry.name) exceeds \(limit) bytes") }
-            output = data
+            try budget.charge(entry.compressedSize)
+            inner = data
         case 8:
-            do {
-                output = try Inflater.inflate(data, format: .raw, limit: limit)
-            } catch where error.code == .tooLarge {
-                throw IngestError(.tooLarge, "zip entry \(entry.name) exceeds \(limit) bytes")
-            } catch {
-                throw IngestError(.zip, "entry \(entry.name): \(error.detail)")
-            }
+            inner = try InflateSource(data, format: .raw, budget: budget)
         default:
             throw IngestError(.zip, "entry \(entry.name): compression method \(entry.method) is not supported")
         }
-        let crc = output.withUnsafeBufferPointer { buffer in
-            UInt32(crc32(0, buffer.baseAddress, UInt32(buffer.count)))
-        }
-        guard crc == entry.crc else { throw IngestError(.zip, "entry \(entry.name): CRC-32 mismatch") }
-        return output
+        return CRCCheckedSource(inner, expected: entry.crc, name: entry.name)
     }
 
-    static func findEndOfCentralDirectory(_ bytes: [UInt8]) -> Int? {
+    static func findEndOfCentralDirectory<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Int? where Bytes.Index == Int {
         guard bytes.count >= 22 else { return nil }
         let lowest = max(0, bytes.count - 22 - 65_535)
         var position = bytes.count - 22
@@ -101,11 +93,11 @@ struct ZipReader {
         return nil
     }
 
-    static func u16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
+    static func u16<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ offset: Int) -> UInt16 where Bytes.Index == Int {
         UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
     }
 
-    static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+    static func u32<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ offset: Int) -> UInt32 where Bytes.Index == Int {
         UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
     }
 }

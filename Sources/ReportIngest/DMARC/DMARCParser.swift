@@ -15,16 +15,35 @@ public struct DMARCParser: Sendable {
         self.limits = limits
     }
 
-    /// Parses one XML document.
+    /// Parses one XML document held in memory.
     /// - Throws: ``IngestError`` with code `malformed-xml`, `forbidden-xml`, `not-a-report`,
     ///   `missing-field`, `invalid-value` or `too-large`, and the place in the document.
     public func parse(_ bytes: [UInt8]) throws(IngestError) -> AggregateReport {
-        if XMLDeclaration.hasDocumentType(bytes) {
-            throw IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (no DTDs, no entities)")
+        try bytes.withBytes { (buffer) throws(IngestError) -> AggregateReport in
+            try parse(head: Array(buffer.prefix(ContainerUnwrapper.headBytes)), complete: buffer.count <= ContainerUnwrapper.headBytes) {
+                BufferSource(buffer)
+            }
         }
-        let declared = XMLDeclaration.encoding(in: bytes)?.lowercased()
+    }
+
+    /// Parses one XML document read a chunk at a time from `open()`, which may be called again
+    /// to read it in a fallback encoding.
+    /// - Parameters:
+    ///   - head: the document's first bytes (its prolog, to look for a DOCTYPE and the
+    ///     declared encoding).
+    ///   - complete: whether `head` is the whole document.
+    func parse(head: [UInt8], complete: Bool, open: () throws(IngestError) -> any ChunkSource) throws(IngestError) -> AggregateReport {
+        switch XMLDeclaration.documentType(in: head, complete: complete) {
+        case .present:
+            throw IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (no DTDs, no entities)")
+        case .undecided:
+            throw IngestError(.forbiddenXML, "the prolog runs past the first \(head.count) bytes (no DTDs, no entities)")
+        case .absent:
+            break
+        }
+        let declared = XMLDeclaration.encoding(in: head)?.lowercased()
         var encodings: [String?] = [nil]
-        if let utf16 = XMLDeclaration.undeclaredUTF16(bytes) {
+        if let utf16 = XMLDeclaration.undeclaredUTF16(head) {
             // libxml2 recognises UTF-16 without a byte-order mark only by "<?": with no XML
             // declaration either, the encoding is named for it.
             encodings = [utf16]
@@ -33,8 +52,10 @@ public struct DMARCParser: Sendable {
         }
         var firstFailure: XMLEventParser.ParseFailure?
         for encoding in encodings {
-            let outcome = bytes.withUnsafeBytes { buffer in
-                Result { () throws(AttemptFailure) -> AggregateReport in try attempt(buffer, encoding: encoding) }
+            let outcome = Result { () throws(AttemptFailure) -> AggregateReport in
+                let source: any ChunkSource
+                do throws(IngestError) { source = try open() } catch { throw .rejected(error) }
+                return try attempt(source, encoding: encoding)
             }
             switch outcome {
             case .success(let report): return report
@@ -57,10 +78,10 @@ public struct DMARCParser: Sendable {
         case unreadable(IngestError)
     }
 
-    private func attempt(_ buffer: UnsafeRawBufferPointer, encoding: String?) throws(AttemptFailure) -> AggregateReport {
+    private func attempt(_ source: any ChunkSource, encoding: String?) throws(AttemptFailure) -> AggregateReport {
         let parser = XMLEventParser(builder: ReportBuilder(limits: limits))
         do {
-            try parser.parse(buffer, encoding: encoding)
+            try parser.parse(source, encoding: encoding)
             try parser.builder.finish()
         } catch let error as XMLReadError {
             if error.failure.isEncodingError { throw .encoding(error.failure) }
@@ -89,10 +110,13 @@ public struct DMARCParser: Sendable {
 
 /// Looks at the prolog of an XML document (before the root element) without parsing it.
 enum XMLDeclaration {
+    enum DocumentType { case absent, present, undecided }
+
     /// Whether a `<!DOCTYPE` comes before the root element (after the declaration, comments and
     /// processing instructions). Reports never carry one; refusing it up front keeps DTDs and
-    /// entity declarations away from libxml2 altogether.
-    static func hasDocumentType(_ bytes: [UInt8]) -> Bool {
+    /// entity declarations away from libxml2 altogether. `undecided` when the prolog runs past
+    /// the end of `bytes` and they are not the whole document.
+    static func documentType(in bytes: [UInt8], complete: Bool = true) -> DocumentType {
         var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         let count = bytes.count
         func starts(_ text: StaticString, at position: Int) -> Bool {
@@ -108,17 +132,18 @@ enum XMLDeclaration {
             case 0x20, 0x09, 0x0A, 0x0D:
                 index += 1
             case UInt8(ascii: "<"):
-                if starts("<!DOCTYPE", at: index) { return true }
+                if starts("<!DOCTYPE", at: index) { return .present }
+                if !complete && index + 9 > count { return .undecided }
                 let terminator: StaticString
-                if starts("<?", at: index) { terminator = "?>" } else if starts("<!--", at: index) { terminator = "-->" } else { return false }
+                if starts("<?", at: index) { terminator = "?>" } else if starts("<!--", at: index) { terminator = "-->" } else { return .absent }
                 index += 2
                 while index < count && !starts(terminator, at: index) { index += 1 }
                 index += terminator.utf8CodeUnitCount
             default:
-                return false
+                return .absent
             }
         }
-        return false
+        return complete ? .absent : .undecided
     }
 
     /// `UTF-16LE` or `UTF-16BE` for a document in UTF-16 with neither a byte-order mark nor an

@@ -69,11 +69,11 @@ final class XMLEventParser {
         self.builder = builder
     }
 
-    /// Parses the whole of `buffer`, which must stay alive and unchanged meanwhile.
+    /// Parses the document `source` reads, a chunk at a time.
     /// - Parameter encoding: overrides the document's declared encoding (`windows-1252`).
-    /// - Throws: what the builder threw, else ``XMLReadError`` when the document is not
-    ///   well-formed (the builder has seen everything before the error).
-    func parse(_ buffer: UnsafeRawBufferPointer, encoding: String?) throws {
+    /// - Throws: what the builder or the source threw, else ``XMLReadError`` when the document
+    ///   is not well-formed (the builder has seen everything before the error).
+    func parse(_ source: any ChunkSource, encoding: String?) throws {
         _ = Self.initialize
         // Conversion errors reach no parser context, only this thread's global handler.
         xmlSetStructuredErrorFunc(Unmanaged.passUnretained(self).toOpaque(), { context, error in
@@ -81,14 +81,20 @@ final class XMLEventParser {
             XMLEventParser.with(context) { $0.record(error.pointee) }
         })
         defer { cxml_silence_global_errors() }
-        guard let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self), buffer.count > 0 else {
-            throw IngestError(.malformedXML, "empty document")
-        }
         // The first four bytes go in with the context, as libxml2's own reader does: they
         // decide the document's encoding unless `encoding` overrides it.
-        let head = min(4, buffer.count)
+        var start: [CChar] = []
+        var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
+        while start.count < 4 {
+            chunk = try source.next()
+            if chunk.isEmpty { break }
+            let take = min(4 - start.count, chunk.count)
+            start += chunk.prefix(take).map { CChar(bitPattern: $0) }
+            chunk = UnsafeRawBufferPointer(rebasing: chunk[take...])
+        }
+        guard !start.isEmpty else { throw IngestError(.malformedXML, "empty document") }
         var handler = Self.handler
-        guard let parser = xmlCreatePushParserCtxt(&handler, Unmanaged.passUnretained(self).toOpaque(), base, Int32(head), nil)
+        guard let parser = xmlCreatePushParserCtxt(&handler, Unmanaged.passUnretained(self).toOpaque(), start, Int32(start.count), nil)
         else { throw XMLReadError(failure: .unexplained) }
         self.parser = parser
         defer {
@@ -99,21 +105,40 @@ final class XMLEventParser {
         if let encoding, let converter = xmlFindCharEncodingHandler(encoding) {
             xmlSwitchToEncoding(parser, converter)
         }
-        var offset = head
         var halted = false
-        repeat {
-            let count = min(offset == head ? Self.firstChunkSize : Self.chunkSize, buffer.count - offset)
-            let last = offset + count == buffer.count
-            let code = xmlParseChunk(parser, base + offset, Int32(count), last ? 1 : 0)
-            offset += count
+        var first = true
+        func feed(_ bytes: UnsafeRawBufferPointer, last: Bool) -> Bool {
+            let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+            let code = xmlParseChunk(parser, base, Int32(bytes.count), last ? 1 : 0)
             // -1 (XML_PARSER_EOF): libxml2 halted, with or without reporting an error.
             if code == -1 { halted = true }
-            if thrown != nil || halted || parser.pointee.disableSAX != 0 { break }
-        } while offset < buffer.count
+            return thrown == nil && !halted && parser.pointee.disableSAX == 0
+        }
+        reading: while true {
+            if chunk.isEmpty {
+                do {
+                    chunk = try source.next()
+                } catch {
+                    if thrown == nil { thrown = error }
+                    break
+                }
+                if chunk.isEmpty {
+                    _ = feed(chunk, last: true)
+                    break
+                }
+            }
+            // Until it has read the XML declaration, libxml2 2.9 mishandles a large chunk when
+            // the encoding was set beforehand: the first call hands over less.
+            let size = first ? Self.firstChunkSize : Self.chunkSize
+            first = false
+            let piece = UnsafeRawBufferPointer(rebasing: chunk.prefix(size))
+            chunk = UnsafeRawBufferPointer(rebasing: chunk.dropFirst(piece.count))
+            if !feed(piece, last: false) { break reading }
+        }
         if let thrown { throw thrown }
         if let encodingFailure { throw XMLReadError(failure: encodingFailure) }
         if let fatal { throw XMLReadError(failure: fatal) }
-        if parser.pointee.wellFormed == 0 || halted { throw XMLReadError(failure: first ?? .unexplained) }
+        if parser.pointee.wellFormed == 0 || halted { throw XMLReadError(failure: self.first ?? .unexplained) }
     }
 
     /// The line libxml2 is on.
