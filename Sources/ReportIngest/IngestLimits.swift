@@ -18,6 +18,9 @@ public struct IngestLimits: Hashable, Sendable {
     /// The most bytes one TLS-RPT JSON document may hold: it is decoded whole, and real
     /// ones are kilobytes.
     public var maxJSONBytes: Int
+    /// The most objects and arrays one TLS-RPT JSON document may hold: decoding costs about a
+    /// kilobyte each, whatever their size in bytes (a real report holds a few dozen).
+    public var maxJSONContainers: Int
     /// The most bytes a zip archive inside another container may inflate to: it is held in
     /// memory to be read (its directory is at its end).
     public var maxNestedArchiveBytes: Int
@@ -25,9 +28,11 @@ public struct IngestLimits: Hashable, Sendable {
     public init(
         maxReportBytes: Int = 1 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
         maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000, maxMessageBytes: Int = 32 << 20,
-        maxInputBytes: Int = 1 << 30, maxJSONBytes: Int = 64 << 20, maxNestedArchiveBytes: Int = 64 << 20
+        maxInputBytes: Int = 1 << 30, maxJSONBytes: Int = 16 << 20, maxJSONContainers: Int = 50_000,
+        maxNestedArchiveBytes: Int = 64 << 20
     ) {
         self.maxJSONBytes = maxJSONBytes
+        self.maxJSONContainers = maxJSONContainers
         self.maxNestedArchiveBytes = maxNestedArchiveBytes
         self.maxInputBytes = maxInputBytes
         self.maxMessageBytes = maxMessageBytes

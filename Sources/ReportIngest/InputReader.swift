@@ -37,6 +37,11 @@ public final class InputReader {
         }
     }
 
+    /// Hands bytes back, to be read first.
+    public func unread(_ bytes: [UInt8]) {
+        pending = bytes + pending
+    }
+
     /// Everything left, refusing more than `limit` bytes in all.
     public func readAll(limit: Int) throws(IngestError) -> [UInt8] {
         var bytes: [UInt8] = []

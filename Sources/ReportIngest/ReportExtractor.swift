@@ -24,12 +24,12 @@ public struct ReportExtractor: Sendable {
 
     /// Every document in `input`, parsed or with the reason it could not be. Each is read as a
     /// stream through its containers: memory does not grow with what they inflate to.
-    /// - Parameter consumed: told how far into `input` reading has come (see ``BufferSource``).
-    public func extract(_ input: UnsafeRawBufferPointer, consumed: ((Int) -> Void)? = nil) -> [ExtractedDocument] {
+    /// - Parameter release: told each range of `input` that has been read (see ``MappedInput``).
+    public func extract(_ input: UnsafeRawBufferPointer, release: ((Range<Int>) -> Void)? = nil) -> [ExtractedDocument] {
         var documents: [ExtractedDocument] = []
         let budget = DecompressionBudget(limit: limits.maxReportBytes)
         do {
-            try ContainerUnwrapper(limits: limits).walk(input, budget: budget, consumed: consumed) { document in
+            try ContainerUnwrapper(limits: limits).walk(input, budget: budget, release: release) { document in
                 documents.append(parse(document))
             }
         } catch {
@@ -77,6 +77,13 @@ public struct ReportExtractor: Sendable {
         }.joined(separator: " ")
     }
 
+    /// The SHA-256 digest of a mapped input, read a chunk at a time (its pages given back).
+    public static func sha256(chunksOf mapped: MappedInput) -> [UInt8] {
+        var hasher = SHA256()
+        mapped.forEachChunk { hasher.update(bufferPointer: $0) }
+        return Array(hasher.finalize())
+    }
+
     /// The SHA-256 digest of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         Array(SHA256.hash(data: bytes))
@@ -89,6 +96,11 @@ public struct ReportExtractor: Sendable {
             let packed = Inflater.deflate(bytes, level: 1), packed.count < bytes.count
         else { return ("identity", bytes) }
         return ("zlib", packed)
+    }
+
+    /// `bytes` zlib-compressed (level 1, as ``storedForm(of:)``), or nil when that fails.
+    public static func deflated(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        Inflater.deflate(Array(bytes), level: 1)
     }
 
     /// The original bytes from their stored form.

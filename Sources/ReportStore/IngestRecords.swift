@@ -12,15 +12,27 @@ public struct StoredInput: Sendable {
     public var bytes: [UInt8]
     /// The message, when the input is one message of a mailbox or an .eml file.
     public var message: MessageProvenance?
+    /// An input too large to store as one value: its original bytes, read a chunk at a time
+    /// (``bytes`` is then empty); each chunk is stored on its own, in ``encoding``.
+    public var chunks: (any RawInputChunks)?
 
-    public init(input: String, sha256: [UInt8], size: Int, encoding: String, bytes: [UInt8], message: MessageProvenance? = nil) {
+    public init(
+        input: String, sha256: [UInt8], size: Int, encoding: String, bytes: [UInt8], message: MessageProvenance? = nil,
+        chunks: (any RawInputChunks)? = nil
+    ) {
         self.input = input
         self.sha256 = sha256
         self.size = size
         self.encoding = encoding
         self.bytes = bytes
         self.message = message
+        self.chunks = chunks
     }
+}
+
+/// The original bytes of a large input, a chunk at a time (a mapped file).
+public protocol RawInputChunks: Sendable {
+    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 /// What ingest made of one part of an input.
@@ -91,9 +103,11 @@ public struct StoreBatch: Sendable {
 public struct StoredRawInput: Sendable {
     public var id: Int64
     public var sha256: [UInt8]
-    /// `identity` or `zlib`: how `bytes` are stored.
+    /// `identity` or `zlib`: how `bytes` (or each chunk) are stored.
     public var encoding: String
     public var bytes: [UInt8]
+    /// How many chunks hold the input instead of ``bytes`` (0: none; see ``ReportStore/rawInputChunks(of:_:)``).
+    public var chunks: Int
     /// The input path last logged for it.
     public var input: String
     /// Its number in an mbox, for a message of one.

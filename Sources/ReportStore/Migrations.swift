@@ -360,6 +360,37 @@ extension ReportStore {
         migrator.registerMigration("v12-reporter-by-address", foreignKeyChecks: .immediate) { db in
             try mergeUnderReporterByAddress(suffixes: suffixes.list, in: db)
         }
+        migrator.registerMigration("v13-report-source-list-parts", foreignKeyChecks: .immediate) { db in
+            // A report's source list in parts (ReportStore.ipsPerPart records each), so that
+            // a report of millions of records never holds it whole.
+            try db.execute(sql: """
+                CREATE TABLE dmarc_report_ips_parts (
+                    policy_domain TEXT NOT NULL,
+                    end INTEGER NOT NULL,
+                    report_id INTEGER NOT NULL,
+                    part INTEGER NOT NULL,
+                    begin INTEGER NOT NULL,
+                    source_ips TEXT NOT NULL,
+                    PRIMARY KEY (policy_domain, end, report_id, part)
+                ) WITHOUT ROWID;
+                INSERT INTO dmarc_report_ips_parts(policy_domain, end, report_id, part, begin, source_ips)
+                    SELECT policy_domain, end, report_id, 0, begin, source_ips FROM dmarc_report_ips;
+                DROP TABLE dmarc_report_ips;
+                ALTER TABLE dmarc_report_ips_parts RENAME TO dmarc_report_ips;
+                """)
+        }
+        migrator.registerMigration("v14-raw-input-chunks", foreignKeyChecks: .immediate) { db in
+            // An input too large for one value keeps its bytes a chunk per row.
+            try db.execute(sql: """
+                ALTER TABLE raw_input ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE raw_input_chunk (
+                    raw_input_id INTEGER NOT NULL REFERENCES raw_input(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    data BLOB NOT NULL,
+                    UNIQUE (raw_input_id, seq)
+                );
+                """)
+        }
         return migrator
     }
 

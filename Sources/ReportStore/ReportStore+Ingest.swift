@@ -194,7 +194,7 @@ extension ReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.id, r.sha256, r.encoding, r.data,
+                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks,
                         (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                         (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
                     FROM raw_input r WHERE r.id > ? ORDER BY r.id LIMIT ?
@@ -206,8 +206,8 @@ extension ReportStore {
                 let data = [UInt8](row[3] as Data)
                 bytes += data.count
                 inputs.append(StoredRawInput(
-                    id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, input: (row[4] as String?) ?? "",
-                    messageNumber: row[5]))
+                    id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, chunks: row[4],
+                    input: (row[5] as String?) ?? "", messageNumber: row[6]))
             }
             return inputs
         }
@@ -233,6 +233,7 @@ extension ReportStore {
             .integer(arrival))
         {
             rawID = inserted
+            if let chunks = input.chunks { try storeChunks(chunks, of: rawID, in: db) }
         } else {
             // Stored before (it failed then, or it is parsed again): its state is this run's.
             guard let existing = try Row.fetchOne(
@@ -291,6 +292,26 @@ extension ReportStore {
             try db.execute(sql: "UPDATE raw_input SET state = 'failed' WHERE id = ?", arguments: [rawID])
         }
         return logged
+    }
+
+    /// Stores a large input's bytes a chunk per row (one value may not exceed SQLite's 1 GB,
+    /// and binding it would need it whole in memory).
+    static func storeChunks(_ chunks: any RawInputChunks, of rawID: Int64, in db: Database) throws {
+        let insert = try FastInsert(db, sql: "INSERT OR FAIL INTO raw_input_chunk(raw_input_id, seq, data) VALUES (?, ?, ?)")
+        var sequence: Int64 = 0
+        try chunks.forEachChunk { chunk in
+            try insert.run(.integer(rawID), .integer(sequence), .blob(Array(chunk)))
+            sequence += 1
+        }
+        try db.execute(sql: "UPDATE raw_input SET chunks = ? WHERE id = ?", arguments: [sequence, rawID])
+    }
+
+    /// Calls `body` with each stored chunk of a large input, in order, in its stored encoding.
+    public func rawInputChunks(of id: Int64, _ body: ([UInt8]) throws -> Void) throws(StoreError) {
+        try read("reading a stored input") { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT data FROM raw_input_chunk WHERE raw_input_id = ? ORDER BY seq", arguments: [id])
+            while let row = try rows.next() { try body([UInt8](row[0] as Data)) }
+        }
     }
 
     /// Inputs whose last attempt failed, oldest first.
@@ -401,7 +422,7 @@ extension ReportStore {
             .text(reporter), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo), .text(meta.reportID),
             .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end), .text(report.version),
             .text(report.namespace), .text(meta.generator), .text(errors), .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
-            .integer(Int64(report.records.count)), .integer(report.messageCount), .integer(rawInputID), .text(input), .text(part),
+            .integer(Int64(report.recordCount)), .integer(report.messageCount), .integer(rawInputID), .text(input), .text(part),
             .integer(now()), .integer(messageID), .integer(counted.begin), .integer(counted.end),
             .text(flags.isEmpty ? nil : flags.names))
         else {
@@ -434,9 +455,25 @@ extension ReportStore {
         let rollup = try DailyRollup(db)
         let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
         let domain = report.policy.domain
+        // A report's distinct source IPs, one row per part of at most `ipsPerPart` records, so
+        // that a report of millions of records never holds them all (a repeat across parts is
+        // harmless: the correlation counts a report once per source).
         var sourcesSeen: Set<String> = []
         var sources = SourceIPList()
-        for record in report.records {
+        var part = 0
+        let insertIPs = try FastInsert(
+            db,
+            sql: "INSERT OR FAIL INTO dmarc_report_ips(policy_domain, end, report_id, part, begin, source_ips) VALUES (?, ?, ?, ?, ?, ?)")
+        func writeSources() throws {
+            guard sources.count > 0 else { return }
+            try insertIPs.run(
+                .text(domain), .integer(counted.end), .integer(reportID), .integer(Int64(part)), .integer(counted.begin), .utf8(sources.packed))
+            part += 1
+            sources = SourceIPList()
+            sourcesSeen.removeAll(keepingCapacity: true)
+        }
+        var inPart = 0
+        try report.forEachRecord { record in
             if sourcesSeen.insert(record.sourceIP).inserted { sources.append(record.sourceIP) }
             try rollup.add(
                 domain: domain, range: counted, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
@@ -446,15 +483,18 @@ extension ReportStore {
                 .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
                 .text(record.envelopeTo), .utf8(RecordResultsColumns.dkim(record.dkimResults)),
                 .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)))
+            inPart += 1
+            if inPart == Self.ipsPerPart {
+                try writeSources()
+                inPart = 0
+            }
         }
-        if sources.count > 0 {
-            try FastInsert(
-                db,
-                sql: "INSERT OR FAIL INTO dmarc_report_ips(policy_domain, end, report_id, begin, source_ips) VALUES (?, ?, ?, ?, ?)"
-            ).run(.text(domain), .integer(counted.end), .integer(reportID), .integer(counted.begin), .utf8(sources.packed))
-        }
+        try writeSources()
         return (reportID, true)
     }
+
+    /// Records per row of `dmarc_report_ips`: a real report fits in one.
+    static let ipsPerPart = 50_000
 
     /// Adds (or, when `removing`, takes away) one record's messages in the per-day rollup.
     static func addToDailyRollup(

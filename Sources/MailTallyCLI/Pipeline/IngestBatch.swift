@@ -42,7 +42,7 @@ final class IngestBatch {
 
     func add(_ unit: IngestPipeline.Unit) {
         units.append(unit)
-        unitBytes += unit.bytes.count
+        unitBytes += unit.size
     }
 
     func add(_ pending: PendingInput) {
@@ -64,7 +64,11 @@ final class IngestBatch {
             // Each iteration writes its own unit only.
             nonisolated(unsafe) let slots = buffer
             ParsingPriority.concurrentPerform(iterations: slots.count) { index in
-                slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
+                if let mapped = slots[index].mapped {
+                    slots[index].digest = ReportExtractor.sha256(chunksOf: mapped)
+                } else {
+                    slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
+                }
             }
         }
         let known = try pipeline.store.knownInputs(units.map(\.digest))

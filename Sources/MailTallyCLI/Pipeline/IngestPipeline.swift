@@ -97,7 +97,15 @@ public struct IngestPipeline {
         var kind: Kind
         /// SHA-256 of `bytes`, computed by the batch on every core.
         var digest: [UInt8] = []
+        /// A large report file, mapped instead of read (``bytes`` is then empty).
+        var mapped: MappedInput? = nil
+
+        /// The input's size in bytes.
+        var size: Int { mapped?.bytes.count ?? bytes.count }
     }
+
+    /// Report files larger than this are mapped, hashed, parsed and stored a chunk at a time.
+    static let largeInputBytes = 16 << 20
 
     /// Reads one input file (or `-`) into the batch: an mbox (starts with `From `) message by
     /// message, one message (starts with a header field), or a bare report file. Recognised by
@@ -151,16 +159,65 @@ public struct IngestPipeline {
             }
             return true
         }
-        let bytes: [UInt8]
+        let isMessage = MailHeaders.looksLikeMessage(prefix[...])
         do {
-            bytes = try InputReader(descriptor: descriptor, prefix: prefix).readAll(limit: limits.maxInputBytes)
-        } catch {
+            let reader = InputReader(descriptor: descriptor, prefix: prefix)
+            if isMessage {
+                // A message is held whole while it is taken apart: the message cap applies.
+                let bytes = try reader.readAll(limit: limits.maxMessageBytes)
+                batch.add(Unit(input: file, bytes: bytes, kind: .message(number: nil)))
+            } else if let mapped = try Self.mapIfLarge(descriptor: descriptor, reader: reader, limit: limits.maxInputBytes) {
+                try batch.flush()  // a large input goes alone, in a batch of its own
+                batch.add(Unit(input: file, bytes: [], kind: .report, mapped: mapped))
+                try batch.flush()
+            } else {
+                let bytes = try reader.readAll(limit: limits.maxInputBytes)
+                batch.add(Unit(input: file, bytes: bytes, kind: .report))
+            }
+        } catch let error as IngestError {
             fail("", error.code.name, error.detail)
             return false
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            fail("", "input", "\(error)")
+            return false
         }
-        let kind: Unit.Kind = MailHeaders.looksLikeMessage(bytes[...]) ? .message(number: nil) : .report
-        batch.add(Unit(input: file, bytes: bytes, kind: kind))
         return true
+    }
+
+    /// A report file larger than ``largeInputBytes``, mapped: a regular file as it is, anything
+    /// else (standard input from a pipe) copied first to an unlinked temporary file. `nil` for
+    /// a smaller input, whose bytes are then read by `reader` as usual.
+    static func mapIfLarge(descriptor: Int32, reader: InputReader, limit: Int) throws(IngestError) -> MappedInput? {
+        var info = stat()
+        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            let size = Int(info.st_size)
+            guard size <= limit else { throw IngestError(.tooLarge, "input of \(size) bytes exceeds \(limit) bytes") }
+            return size > largeInputBytes ? try MappedInput(descriptor: descriptor, size: size) : nil
+        }
+        // A pipe: read up to the threshold; past it, spool the rest to a file and map that.
+        var head: [UInt8] = []
+        while head.count <= largeInputBytes {
+            let chunk = try reader.read(upTo: 1 << 20)
+            if chunk.isEmpty {
+                reader.unread(head)
+                return nil
+            }
+            head += chunk
+        }
+        let spool = try SpoolFile()
+        try spool.write(head)
+        var total = head.count
+        head = []
+        while true {
+            let chunk = try reader.read(upTo: 1 << 20)
+            if chunk.isEmpty { break }
+            total += chunk.count
+            guard total <= limit else { throw IngestError(.tooLarge, "input exceeds \(limit) bytes") }
+            try spool.write(chunk)
+        }
+        return try MappedInput(descriptor: spool.descriptor, size: total)
     }
 
     /// The first `count` bytes (fewer at the end of the file), however the reads split them.
@@ -176,6 +233,16 @@ public struct IngestPipeline {
 
     /// Parses one unit. Pure, so units parse in parallel.
     static func parse(_ unit: Unit, limits: IngestLimits) -> PendingInput {
+        if let mapped = unit.mapped {
+            let outcomes = ReportExtractor(limits: limits).extract(mapped.bytes, release: mapped.release).map(outcome)
+            let plain = ContainerKind.sniff(mapped.bytes.prefix(4)) == .plain
+            let chunks = StoredChunks(mapped: mapped, compressed: plain)
+            return .parsed(
+                StoredInput(
+                    input: unit.input, sha256: unit.digest, size: unit.size, encoding: plain ? "zlib" : "identity", bytes: [],
+                    chunks: chunks),
+                outcomes)
+        }
         let stored = ReportExtractor.storedForm(of: unit.bytes)
         switch unit.kind {
         case .report:
@@ -223,11 +290,12 @@ public struct IngestPipeline {
             guard let final = stored.last else { break }
             last = final.id
             var results = [PendingInput?](repeating: nil, count: stored.count)
+            let store = store
             results.withUnsafeMutableBufferPointer { buffer in
                 // Each iteration writes its own slot only.
                 nonisolated(unsafe) let slots = buffer
                 ParsingPriority.concurrentPerform(iterations: stored.count) { index in
-                    slots[index] = Self.parseAgain(stored[index], limits: limits)
+                    slots[index] = Self.parseAgain(stored[index], limits: limits, store: store)
                 }
             }
             try writer.submit(StoreBatch(inputs: results.compactMap { $0 }))
@@ -244,7 +312,34 @@ public struct IngestPipeline {
 
     /// One stored input parsed again, as it was first read: a message (with its number in an
     /// mbox) or a bare report.
-    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits) -> PendingInput {
+    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits, store: ReportStore) -> PendingInput {
+        if raw.chunks > 0 {
+            // A large input: its chunks go back into a file, mapped and parsed as at first.
+            do {
+                let spool = try SpoolFile()
+                var size = 0
+                var failure: IngestError?
+                try store.rawInputChunks(of: raw.id) { chunk in
+                    guard failure == nil else { return }
+                    do throws(IngestError) {
+                        let original = try ReportExtractor.original(fromStored: chunk, encoding: raw.encoding)
+                        size += original.count
+                        try spool.write(original)
+                    } catch {
+                        failure = error
+                    }
+                }
+                if let failure { throw failure }
+                let mapped = try MappedInput(descriptor: spool.descriptor, size: size)
+                let outcomes = ReportExtractor(limits: limits).extract(mapped.bytes, release: mapped.release).map(outcome)
+                return .parsed(StoredInput(input: raw.input, sha256: raw.sha256, size: size, encoding: raw.encoding, bytes: []), outcomes)
+            } catch let error as IngestError {
+                return .unreadable(LoggedOutcome(
+                    input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name, reason: "stored bytes: \(error.detail)"))
+            } catch {
+                return .unreadable(LoggedOutcome(input: raw.input, part: "", status: .failed, kind: nil, code: "store", reason: "\(error)"))
+            }
+        }
         let bytes: [UInt8]
         do {
             bytes = try ReportExtractor.original(fromStored: raw.bytes, encoding: raw.encoding)
@@ -296,6 +391,53 @@ public struct IngestPipeline {
             throw InputError("cannot open: is a folder")
         }
         return descriptor
+    }
+}
+
+/// A large input's original bytes for the store, a chunk at a time from its mapping, each
+/// chunk compressed when the input is not already.
+struct StoredChunks: RawInputChunks, @unchecked Sendable {
+    let mapped: MappedInput
+    let compressed: Bool
+
+    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try mapped.forEachChunk { chunk in
+            guard compressed, let packed = ReportExtractor.deflated(chunk) else { return try body(chunk) }
+            try packed.withUnsafeBytes(body)
+        }
+    }
+}
+
+/// A temporary file, unlinked at once: it goes with its descriptor.
+final class SpoolFile {
+    let descriptor: Int32
+    private var written: off_t = 0
+
+    init() throws(IngestError) {
+        let folder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        var template = Array("\(folder)/mailtally-input-XXXXXX".utf8CString)
+        descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard descriptor >= 0 else {
+            throw IngestError(.read, "cannot make a temporary file in \(folder): \(String(cString: strerror(errno)))")
+        }
+        template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
+    }
+
+    deinit { close(descriptor) }
+
+    func write(_ bytes: [UInt8]) throws(IngestError) {
+        var offset = 0
+        while offset < bytes.count {
+            let wrote = bytes.withUnsafeBytes { buffer in
+                buffer.baseAddress.map { pwrite(descriptor, $0 + offset, buffer.count - offset, written) } ?? 0
+            }
+            if wrote < 0 && errno == EINTR { continue }
+            guard wrote > 0 else {
+                throw IngestError(.read, "cannot write a temporary file: \(String(cString: strerror(errno)))")
+            }
+            offset += wrote
+            written += off_t(wrote)
+        }
     }
 }
 

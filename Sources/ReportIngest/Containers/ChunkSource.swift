@@ -37,18 +37,22 @@ final class BufferSource: ChunkSource {
     private let base: UnsafeRawBufferPointer
     private var offset = 0
     private let chunkSize: Int
-    /// Called with the offset reached after each chunk: a mapped file gives back the pages
-    /// behind it (``MappedInput``).
-    private let consumed: ((Int) -> Void)?
+    /// Told each range once it has been read (the call after it was handed out): a mapped file
+    /// gives back the pages behind it (``MappedInput``).
+    private let release: ((Range<Int>) -> Void)?
+    private var released = 0
 
-    init(_ base: UnsafeRawBufferPointer, chunkSize: Int = 256 << 10, consumed: ((Int) -> Void)? = nil) {
+    init(_ base: UnsafeRawBufferPointer, chunkSize: Int = 256 << 10, release: ((Range<Int>) -> Void)? = nil) {
         self.base = base
         self.chunkSize = chunkSize
-        self.consumed = consumed
+        self.release = release
     }
 
     func next() -> UnsafeRawBufferPointer {
-        if offset > 0 { consumed?(offset) }
+        if let release, offset > released {
+            release(released..<offset)
+            released = offset
+        }
         let count = min(chunkSize, base.count - offset)
         guard count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         defer { offset += count }

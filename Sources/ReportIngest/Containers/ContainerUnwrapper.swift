@@ -31,18 +31,20 @@ public struct ContainerUnwrapper: Sendable {
     private struct Layer {
         let open: () throws(IngestError) -> any ChunkSource
         let memory: UnsafeRawBufferPointer?
+        /// Gives back the pages behind a range of ``memory`` once it is read (a mapped file).
+        var release: ((Range<Int>) -> Void)? = nil
     }
 
     /// Calls `visit` with each document of `input`, in order.
-    /// - Parameter consumed: told how far into `input` the reading has come (a mapped file
-    ///   gives back the pages behind it).
+    /// - Parameter release: told each range of `input` that has been read (a mapped file gives
+    ///   back the pages behind it).
     /// - Throws: ``IngestError`` when a container is corrupt, too deep or too large, or when a
     ///   zip archive holds no report; documents visited before stay visited.
     func walk(
-        _ input: UnsafeRawBufferPointer, budget: DecompressionBudget, consumed: ((Int) -> Void)? = nil,
+        _ input: UnsafeRawBufferPointer, budget: DecompressionBudget, release: ((Range<Int>) -> Void)? = nil,
         visit: (FoundDocument) throws(IngestError) -> Void
     ) throws(IngestError) {
-        let top = Layer(open: { BufferSource(input, consumed: consumed) }, memory: input)
+        let top = Layer(open: { BufferSource(input, release: release) }, memory: input, release: release)
         try walk(top, path: [], depth: 0, budget: budget, visit: visit)
     }
 
@@ -73,18 +75,18 @@ public struct ContainerUnwrapper: Sendable {
             try walk(inner, path: path + [kind.rawValue], depth: depth + 1, budget: budget, visit: visit)
         case .zip:
             if let memory = layer.memory {
-                try unzip(memory, path: path, depth: depth, budget: budget, visit: visit)
+                try unzip(memory, path: path, depth: depth, budget: budget, release: layer.release, visit: visit)
             } else {
                 let bytes = try layer.open().readAll(limit: limits.maxNestedArchiveBytes, what: "a zip archive inside another container")
                 try bytes.withBytes { (buffer) throws(IngestError) in
-                    try unzip(buffer, path: path, depth: depth, budget: budget, visit: visit)
+                    try unzip(buffer, path: path, depth: depth, budget: budget, release: nil, visit: visit)
                 }
             }
         }
     }
 
     private func unzip(
-        _ bytes: UnsafeRawBufferPointer, path: [String], depth: Int, budget: DecompressionBudget,
+        _ bytes: UnsafeRawBufferPointer, path: [String], depth: Int, budget: DecompressionBudget, release: ((Range<Int>) -> Void)?,
         visit: (FoundDocument) throws(IngestError) -> Void
     ) throws(IngestError) {
         let archive = try ZipReader(bytes, maxEntries: limits.maxZipEntries)
@@ -92,7 +94,9 @@ public struct ContainerUnwrapper: Sendable {
         var skipped: [String] = []
         for entry in archive.entries where !entry.isDirectory {
             let name = Self.label(for: entry.name)
-            let layer = Layer(open: { () throws(IngestError) -> any ChunkSource in try archive.contents(of: entry, budget: budget) }, memory: nil)
+            let layer = Layer(
+                open: { () throws(IngestError) -> any ChunkSource in try archive.contents(of: entry, budget: budget, release: release) },
+                memory: nil)
             let mark = budget.used
             let head = try layer.open().head(8)
             budget.rewind(to: mark)

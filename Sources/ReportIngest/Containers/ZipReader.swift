@@ -58,7 +58,8 @@ struct ZipReader {
 
     /// A source of an entry's contents, inflated as it is read and charged to `budget`; its
     /// CRC-32 is checked at its end.
-    func contents(of entry: Entry, budget: DecompressionBudget) throws(IngestError) -> any ChunkSource {
+    /// - Parameter release: told each range of the archive read (a mapped file gives back its pages).
+    func contents(of entry: Entry, budget: DecompressionBudget, release: ((Range<Int>) -> Void)? = nil) throws(IngestError) -> any ChunkSource {
         guard entry.flags & 1 == 0 else { throw IngestError(.zip, "entry \(entry.name) is encrypted") }
         let header = entry.localHeaderOffset
         guard header <= bytes.count - 30, Self.u32(bytes, header) == 0x0403_4B50 else {
@@ -68,7 +69,9 @@ struct ZipReader {
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw IngestError(.zip, "entry \(entry.name): data runs past the archive")
         }
-        let data = BufferSource(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)]))
+        let data = BufferSource(
+            UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)]),
+            release: release.map { release in { range in release((start + range.lowerBound)..<(start + range.upperBound)) } })
         let inner: any ChunkSource
         switch entry.method {
         case 0:

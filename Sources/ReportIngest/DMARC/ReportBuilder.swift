@@ -39,6 +39,14 @@ struct ReportBuilder {
     static let maxErrors = 100
     /// The messages of the records so far: at most ``ReportCounts/maximum``.
     private var messageTotal: Int64 = 0
+    /// Records read so far, in memory or spilled.
+    private var recordCount = 0
+    /// The first records of a large report, once there were too many to hold.
+    private var spilled: RecordSpill?
+    /// Records held in memory before they go to a ``RecordSpill``.
+    static let recordsInMemory = 10_000
+    /// The most override reasons, DKIM and SPF results one record may list (real ones: a few).
+    static let maxResultsPerRecord = 100
     private var record = RecordFields()
     private var reason = OverrideReason(type: nil)
     private var dkim = DKIMAuthResult(domain: nil, result: nil)
@@ -89,7 +97,7 @@ struct ReportBuilder {
         if stack.count > 64 { throw IngestError(.malformedXML, "elements nested too deep") }
         switch scope {
         case .record:
-            guard records.count < limits.maxRecords else {
+            guard recordCount < limits.maxRecords else {
                 throw IngestError(.tooLarge, "more than \(limits.maxRecords) records")
             }
             record = RecordFields()
@@ -135,20 +143,36 @@ struct ReportBuilder {
             assign(String(decoding: text, as: UTF8.self).trimmedWhitespace(), to: field)
         case .reason:
             if reason.type == nil, let bare = OverrideReasonType(normalizing: String(decoding: reasonText, as: UTF8.self)) { reason.type = bare }
-            if reason.type != nil || reason.comment != nil { record.reasons.append(reason) }
+            if reason.type != nil || reason.comment != nil { try keep(reason, in: &record.reasons, "policy_evaluated/reason") }
         case .dkim:
-            if dkim.domain != nil || dkim.result != nil || dkim.selector != nil { record.dkim.append(dkim) }
+            if dkim.domain != nil || dkim.result != nil || dkim.selector != nil { try keep(dkim, in: &record.dkim, "auth_results/dkim") }
         case .spf:
-            if spf.domain != nil || spf.result != nil { record.spf.append(spf) }
+            if spf.domain != nil || spf.result != nil { try keep(spf, in: &record.spf, "auth_results/spf") }
         case .record:
-            let made = try makeRecord(number: records.count + 1)
+            let made = try makeRecord(number: recordCount + 1)
             messageTotal += made.count
             records.append(made)
+            recordCount += 1
+            if records.count >= Self.recordsInMemory {
+                // Too many to hold: the first ones go to a file of their own (RecordSpill).
+                let spill = try spilled ?? RecordSpill()
+                try spill.append(records)
+                spilled = spill
+                records.removeAll(keepingCapacity: true)
+            }
         case .feedback:
             isComplete = true
         default:
             break
         }
+    }
+
+    /// Appends one of a record's results, refusing a record that lists more than any receiver writes.
+    private func keep<Value>(_ value: Value, in list: inout [Value], _ what: String) throws {
+        guard list.count < Self.maxResultsPerRecord else {
+            throw IngestError(.tooLarge, "record \(recordCount + 1) has more than \(Self.maxResultsPerRecord) \(what) entries")
+        }
+        list.append(value)
     }
 
     private mutating func assign(_ value: String, to field: Field) {
@@ -262,8 +286,10 @@ struct ReportBuilder {
             pct: value(.pct), fo: value(.fo),
             testing: value(.testing).flatMap(TestingFlag.init(normalizing:)),
             discoveryMethod: value(.discoveryMethod).flatMap(DiscoveryMethod.init(normalizing:)))
+        try spilled?.flush()
         return AggregateReport(
-            metadata: metadata, policy: policy, records: records, version: value(.version), namespace: namespace)
+            metadata: metadata, policy: policy, records: records, version: value(.version), namespace: namespace,
+            spilledRecords: spilled)
     }
 
     /// The scope of a child element, or `nil` for elements the model does not keep.

@@ -22,7 +22,7 @@ public struct TLSReportParser: Sendable {
     public func parse(_ bytes: [UInt8]) throws(IngestError) -> TLSReport {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        try Self.checkShape(body, maxStringBytes: limits.maxFieldBytes)
+        try Self.checkShape(body, maxStringBytes: limits.maxFieldBytes, maxContainers: limits.maxJSONContainers)
         let wire: WireReport
         do {
             wire = try JSONDecoder().decode(WireReport.self, from: Data(body))
@@ -38,11 +38,13 @@ public struct TLSReportParser: Sendable {
         return try wire.makeReport(limits: limits)
     }
 
-    /// Refuses, before any decoder sees them, documents nested deeper than ``maxDepth`` and
-    /// documents with a string (a key or a value, known or not) longer than `maxStringBytes`
-    /// as written: one cap for every text field (SECURITY.md).
-    static func checkShape(_ bytes: ArraySlice<UInt8>, maxStringBytes: Int) throws(IngestError) {
+    /// Refuses, before any decoder sees them, documents nested deeper than ``maxDepth``, with
+    /// more than `maxContainers` objects and arrays (the decoder's memory grows with them), or
+    /// with a string (a key or a value, known or not) longer than `maxStringBytes` as written:
+    /// one cap for every text field (SECURITY.md).
+    static func checkShape(_ bytes: ArraySlice<UInt8>, maxStringBytes: Int, maxContainers: Int = .max) throws(IngestError) {
         var depth = 0
+        var containers = 0
         var inString = false
         var escaped = false
         var stringStart = 0
@@ -67,7 +69,11 @@ public struct TLSReportParser: Sendable {
                 stringStart = index
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1
+                containers += 1
                 if depth > maxDepth { throw IngestError(.malformedJSON, "nested more than \(maxDepth) levels deep") }
+                if containers > maxContainers {
+                    throw IngestError(.tooLarge, "more than \(maxContainers) objects and arrays (a real report holds a few dozen)")
+                }
             case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
             default: break
             }

@@ -5,7 +5,12 @@
 public struct AggregateReport: Hashable, Sendable {
     public var metadata: ReportMetadata
     public var policy: PublishedPolicy
+    /// The records held in memory: all of them, unless the report was too large to hold
+    /// (then the first ones are in ``spilledRecords`` and these come after them).
     public var records: [AggregateRecord]
+    /// The first records of a report too large to hold in memory, kept aside by the parser and
+    /// read back once, in order, by the store (see ``forEachRecord(_:)``).
+    public var spilledRecords: (any RecordStream)?
     /// `<version>` as written (absent in most real reports; `0.1`, `1.0` and `2.0` are seen).
     public var version: String?
     /// The namespace URI of `<feedback>`, when declared.
@@ -13,11 +18,12 @@ public struct AggregateReport: Hashable, Sendable {
 
     public init(
         metadata: ReportMetadata, policy: PublishedPolicy, records: [AggregateRecord],
-        version: String? = nil, namespace: String? = nil
+        version: String? = nil, namespace: String? = nil, spilledRecords: (any RecordStream)? = nil
     ) {
         self.metadata = metadata
         self.policy = policy
         self.records = records
+        self.spilledRecords = spilledRecords
         self.version = version
         self.namespace = namespace
     }
@@ -34,7 +40,42 @@ public struct AggregateReport: Hashable, Sendable {
     }
 
     /// The sum of `count` over all records.
-    public var messageCount: Int64 { ReportCounts.sum(records.lazy.map(\.count)) }
+    public var messageCount: Int64 {
+        ReportCounts.sum(records.lazy.map(\.count)).saturatingAdd(spilledRecords?.messages ?? 0)
+    }
+
+    /// The number of records, those kept aside included.
+    public var recordCount: Int { records.count + (spilledRecords?.count ?? 0) }
+
+    /// Calls `body` with every record in document order: those kept aside first.
+    public func forEachRecord(_ body: (AggregateRecord) throws -> Void) throws {
+        try spilledRecords?.forEach(body)
+        for record in records { try body(record) }
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.metadata == b.metadata && a.policy == b.policy && a.records == b.records && a.version == b.version
+            && a.namespace == b.namespace && a.spilledRecords === b.spilledRecords
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(metadata)
+        hasher.combine(policy)
+        hasher.combine(records)
+        hasher.combine(version)
+        hasher.combine(namespace)
+        hasher.combine(spilledRecords.map { ObjectIdentifier($0) })
+    }
+}
+
+/// Records kept out of memory (a file the parser wrote), read back in order.
+public protocol RecordStream: AnyObject, Sendable {
+    /// How many records it holds.
+    var count: Int { get }
+    /// The sum of their counts.
+    var messages: Int64 { get }
+    /// Calls `body` with each record, in order. May be called more than once.
+    func forEach(_ body: (AggregateRecord) throws -> Void) throws
 }
 
 /// `report_metadata`: who reported, which report, and for what period.
