@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReportIngest
 import Foundation
 import ReportAnalysis
 import ReportModel
@@ -35,6 +36,32 @@ struct StoreOptions: ParsableArguments {
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+
+/// The caps on what one input may cost (SECURITY.md lists them all).
+struct LimitOptions: ParsableArguments {
+    @Option(help: "The most bytes one report may decompress to, across every container layer and zip entry of an input.")
+    var maxReportBytes: Int = IngestLimits.standard.maxReportBytes
+
+    @Option(help: "The most bytes one mail message may take (it is held whole while it is taken apart).")
+    var maxMessageBytes: Int = IngestLimits.standard.maxMessageBytes
+
+    @Option(help: "The most bytes one TLS-RPT JSON document may hold (it is decoded whole; real ones are kilobytes).")
+    var maxJSONBytes: Int = IngestLimits.standard.maxJSONBytes
+
+    func validate() throws {
+        for (name, value) in [("--max-report-bytes", maxReportBytes), ("--max-message-bytes", maxMessageBytes), ("--max-json-bytes", maxJSONBytes)] {
+            guard value > 0 else { throw ValidationError("\(name) must be positive") }
+        }
+    }
+
+    var limits: IngestLimits {
+        var limits = IngestLimits.standard
+        limits.maxReportBytes = maxReportBytes
+        limits.maxMessageBytes = maxMessageBytes
+        limits.maxJSONBytes = maxJSONBytes
+        return limits
+    }
+}
 
 /// The domains and the period a command looks at.
 struct PeriodOptions: ParsableArguments {

@@ -1,7 +1,8 @@
 // libFuzzer entry point for the parsers that read strangers' bytes. `scripts/fuzz` builds this
 // with `-sanitize=fuzzer,address` and picks the target with MAILTALLY_FUZZ_TARGET:
 // dmarc (the DMARC XML parser), tlsrpt (the TLS-RPT JSON parser), container (sniffing and
-// decompression), mail (the mbox reader and the MIME parser with report extraction), dns (the
+// decompression), mail (the mbox reader and the MIME parser with report extraction), headers
+// (header sections, RFC 2047 encoded words and RFC 2231 parameters), dns (the
 // readers of DNS answers that `mailtally enrich` gets from the network), columns (the reader of
 // the JSON result columns of the store).
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
@@ -25,6 +26,14 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = try? TLSReportParser(limits: limits).parse(bytes)
     case "container":
         _ = ReportExtractor(limits: limits).extract(bytes)
+    case "headers":
+        if let (headers, _) = try? MailHeaders.parse(bytes[...]) {
+            for (name, value) in headers.fields {
+                _ = headers.decoded(name)
+                _ = HeaderParameters(parsing: value)
+            }
+        }
+        _ = EncodedWords.decode(String(decoding: bytes, as: UTF8.self))
     case "mail":
         _ = MailExtractor(limits: limits).extract(message: bytes[...], number: 1)
         let path = NSTemporaryDirectory() + "mailtally-fuzz-\(getpid()).mbox"

@@ -1,6 +1,8 @@
 /// Caps that keep hostile input from exhausting memory or time.
 public struct IngestLimits: Hashable, Sendable {
-    /// The most bytes one report may decompress to. Real reports reach hundreds of MB.
+    /// The most bytes one input may decompress to, across all its containers and entries. Real
+    /// reports reach hundreds of MB; a report of ``maxRecords`` records with every field takes
+    /// a few GB. Memory does not grow with it (everything is streamed): it bounds the work.
     public var maxReportBytes: Int
     /// How many containers may nest (gzip in gzip in zip ...).
     public var maxNestingDepth: Int
@@ -26,9 +28,9 @@ public struct IngestLimits: Hashable, Sendable {
     public var maxNestedArchiveBytes: Int
 
     public init(
-        maxReportBytes: Int = 1 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
+        maxReportBytes: Int = 4 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
         maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000, maxMessageBytes: Int = 32 << 20,
-        maxInputBytes: Int = 1 << 30, maxJSONBytes: Int = 16 << 20, maxJSONContainers: Int = 50_000,
+        maxInputBytes: Int = 4 << 30, maxJSONBytes: Int = 16 << 20, maxJSONContainers: Int = 50_000,
         maxNestedArchiveBytes: Int = 64 << 20
     ) {
         self.maxJSONBytes = maxJSONBytes

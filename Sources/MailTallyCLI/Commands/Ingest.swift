@@ -10,7 +10,8 @@ extension MailTally {
         static let configuration = CommandConfiguration(
             abstract: "Import reports from files and folders.",
             discussion: """
-                Inputs are recognised by content: gzip, zip, zlib or plain DMARC XML. Folders are \
+                Inputs are recognised by content: DMARC XML and TLS-RPT JSON, plain or in gzip, zip or \
+                zlib, mailboxes (mbox, Maildir) and single messages (.eml). Folders are \
                 walked recursively; `-` reads standard input. Inputs seen before (same SHA-256) are \
                 not parsed again, and a report already stored counts as a duplicate. A file read \
                 whole before with no failure is not even read again while its size, modification \
@@ -25,8 +26,7 @@ extension MailTally {
         @Flag(help: "Print the outcome as JSON on standard output.")
         var json = false
 
-        @Option(help: "The most bytes one report may decompress to.")
-        var maxReportBytes: Int = IngestLimits.standard.maxReportBytes
+        @OptionGroup var caps: LimitOptions
 
         @Flag(help: "Read and hash every file, even those unchanged since an earlier run.")
         var rehash = false
@@ -34,15 +34,9 @@ extension MailTally {
         @Argument(help: "Files and folders to import; `-` for standard input.")
         var paths: [String]
 
-        func validate() throws {
-            guard maxReportBytes > 0 else { throw ValidationError("--max-report-bytes must be positive") }
-        }
-
         func run() throws {
             let database = try store.open()
-            var limits = IngestLimits.standard
-            limits.maxReportBytes = maxReportBytes
-            let pipeline = IngestPipeline(store: database, limits: limits, logger: MailTally.logger)
+            let pipeline = IngestPipeline(store: database, limits: caps.limits, logger: MailTally.logger)
             Interruption.install()
             let progress = Terminal.Progress()
             let summary: IngestSummary

@@ -24,6 +24,7 @@ extension MailTally {
                 """)
 
         @OptionGroup var store: StoreOptions
+        @OptionGroup var caps: LimitOptions
         @OptionGroup var resolver: ResolverOptions
         @OptionGroup var dns: DNSOptions
 
@@ -69,7 +70,8 @@ extension MailTally {
             Interruption.install()
             let summary: IngestSummary
             do {
-                summary = try IngestPipeline(store: database, logger: MailTally.logger).run(paths: inboxes, command: "nightly", rehash: rehash)
+                summary = try IngestPipeline(store: database, limits: caps.limits, logger: MailTally.logger)
+                    .run(paths: inboxes, command: "nightly", rehash: rehash)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
