@@ -32,7 +32,9 @@ public final class InputReader {
                 return chunk
             }
             let code = errno
-            if code == EINTR { continue }
+            // A signal the command handles (SIGINT, SIGTERM) interrupts the read: the command
+            // stops there. No other signal is caught, so no other one interrupts a read.
+            if code == EINTR { throw IngestError(.read, "read interrupted by a signal") }
             throw IngestError(.read, "read error: \(String(cString: strerror(code)))")
         }
     }

@@ -12,22 +12,30 @@ public enum ExtractedDocument: Sendable {
 /// containers unwrapped, each document sniffed and parsed. No I/O, no shared state.
 public struct ReportExtractor: Sendable {
     public var limits: IngestLimits
+    /// Where the records of large reports wait for the store: one per batch of inputs, so that
+    /// the batch's records in memory are bounded whatever its inputs hold.
+    public var spillArea: RecordSpillArea
 
-    public init(limits: IngestLimits = .standard) {
+    public init(limits: IngestLimits = .standard, spillArea: RecordSpillArea = RecordSpillArea()) {
         self.limits = limits
+        self.spillArea = spillArea
     }
 
     /// Every document in `bytes`, parsed or with the reason it could not be.
-    public func extract(_ bytes: [UInt8]) -> [ExtractedDocument] {
-        bytes.withUnsafeBytes { extract($0) }
+    public func extract(_ bytes: [UInt8], budget: DecompressionBudget? = nil) -> [ExtractedDocument] {
+        bytes.withUnsafeBytes { extract($0, budget: budget) }
     }
 
     /// Every document in `input`, parsed or with the reason it could not be. Each is read as a
     /// stream through its containers: memory does not grow with what they inflate to.
     /// - Parameter release: told each range of `input` that has been read (see ``MappedInput``).
-    public func extract(_ input: UnsafeRawBufferPointer, release: ((Range<Int>) -> Void)? = nil) -> [ExtractedDocument] {
+    /// - Parameter budget: the decompression budget of the whole input, when `input` is one
+    ///   part of it (a message's parts share their message's).
+    public func extract(
+        _ input: UnsafeRawBufferPointer, release: ((Range<Int>) -> Void)? = nil, budget: DecompressionBudget? = nil
+    ) -> [ExtractedDocument] {
         var documents: [ExtractedDocument] = []
-        let budget = DecompressionBudget(limit: limits.maxReportBytes)
+        let budget = budget ?? DecompressionBudget(limit: limits.maxReportBytes)
         do {
             try ContainerUnwrapper(limits: limits).walk(input, budget: budget, release: release) { document in
                 documents.append(parse(document))
@@ -43,7 +51,8 @@ public struct ReportExtractor: Sendable {
         switch DocumentKind.sniff(document.head) {
         case .xml:
             do throws(IngestError) {
-                let report = try DMARCParser(limits: limits).parse(head: document.head, complete: complete, open: document.open)
+                let parser = DMARCParser(limits: limits, spillArea: spillArea)
+                let report = try parser.parse(head: document.head, complete: complete, open: document.open)
                 return .dmarc(report, part: document.path)
             } catch {
                 return .failed(part: document.path, error: error)
@@ -77,13 +86,6 @@ public struct ReportExtractor: Sendable {
         }.joined(separator: " ")
     }
 
-    /// The SHA-256 digest of a mapped input, read a chunk at a time (its pages given back).
-    public static func sha256(chunksOf mapped: MappedInput) -> [UInt8] {
-        var hasher = SHA256()
-        mapped.forEachChunk { hasher.update(bufferPointer: $0) }
-        return Array(hasher.finalize())
-    }
-
     /// The SHA-256 digest of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         Array(SHA256.hash(data: bytes))
@@ -107,6 +109,17 @@ public struct ReportExtractor: Sendable {
     public static func original(fromStored bytes: [UInt8], encoding: String, limit: Int = 1 << 31) throws(IngestError) -> [UInt8] {
         encoding == "zlib" ? try Inflater.inflate(bytes, format: .zlib, limit: limit) : bytes
     }
+}
+
+/// SHA-256 of an input read a chunk at a time.
+public struct InputHasher {
+    private var hasher = SHA256()
+
+    public init() {}
+
+    public mutating func update(_ bytes: [UInt8]) { hasher.update(data: bytes) }
+
+    public func finish() -> [UInt8] { Array(hasher.finalize()) }
 }
 
 extension String {

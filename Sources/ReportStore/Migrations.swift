@@ -420,6 +420,10 @@ extension ReportStore {
                 WHERE id != keeper ORDER BY id
                 """)
         var merged: [String] = []
+        // Each removal points its log rows away from the report: an index for that alone.
+        if !duplicates.isEmpty {
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS v12_ingest_log_report ON ingest_log(dmarc_report_id)")
+        }
         for row in duplicates {
             let id: Int64 = row["id"]
             let keeper: Int64 = row["keeper"]
@@ -445,9 +449,15 @@ extension ReportStore {
             try db.execute(sql: "DELETE FROM dmarc_report WHERE id = ?", arguments: [id])
             merged.append("report \(row["report_id"] as String) for \(row["policy_domain"] as String) from \(row["org_name"] as String)")
         }
+        // In two steps: a row's new key may be another row's old one until that row moves too.
         try db.execute(sql: """
-            UPDATE dmarc_report SET reporter = (SELECT reporter FROM reporter_key k WHERE k.id = dmarc_report.id)
-            WHERE reporter != (SELECT reporter FROM reporter_key k WHERE k.id = dmarc_report.id);
+            DROP INDEX IF EXISTS v12_ingest_log_report;
+            CREATE TEMP TABLE changed AS SELECT k.id, k.reporter FROM reporter_key k JOIN dmarc_report r ON r.id = k.id
+                WHERE r.reporter != k.reporter;
+            UPDATE dmarc_report SET reporter = char(1) || id WHERE id IN (SELECT id FROM changed);
+            UPDATE dmarc_report SET reporter = (SELECT reporter FROM changed c WHERE c.id = dmarc_report.id)
+                WHERE id IN (SELECT id FROM changed);
+            DROP TABLE changed;
             DROP TABLE reporter_key;
             """)
         if !merged.isEmpty {

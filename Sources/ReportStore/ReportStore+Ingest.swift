@@ -194,7 +194,7 @@ extension ReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks,
+                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.size,
                         (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                         (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
                     FROM raw_input r WHERE r.id > ? ORDER BY r.id LIMIT ?
@@ -204,10 +204,12 @@ extension ReportStore {
             var bytes = 0
             while bytes < maxBytes, let row = try rows.next() {
                 let data = [UInt8](row[3] as Data)
-                bytes += data.count
+                let chunks: Int = row[4]
+                // A chunked input is written back whole to a temporary file: it counts at its size.
+                bytes += chunks > 0 ? (row[5] as Int) : data.count
                 inputs.append(StoredRawInput(
-                    id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, chunks: row[4],
-                    input: (row[5] as String?) ?? "", messageNumber: row[6]))
+                    id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, chunks: chunks,
+                    input: (row[6] as String?) ?? "", messageNumber: row[7]))
             }
             return inputs
         }

@@ -73,6 +73,60 @@ import TestSupport
         ])
     }
 
+    /// Streamed inflation: zlib may hold output back when the buffer is full (a match cut at
+    /// its end) with no input left; documents whose length falls at or near a multiple of the
+    /// 64 KiB output buffer come out whole from every container, and in a zip a gzip member
+    /// followed by trailing bytes still has its entry's CRC-32 checked.
+    @Test func streamedInflationGivesEveryByteBack() throws {
+        var documents: [[UInt8]] = []
+        for blocks in [1, 2, 3, 7] {
+            for delta in [-3, -1, 0, 1, 2, 258] {
+                let size = blocks * 65_536 + delta
+                // Long repeats: the last matches end at the stream's very end.
+                let pattern = [UInt8](utf8: "<feedback><x>abcdefgh</x>")
+                documents.append((0..<size).map { pattern[$0 % pattern.count] })
+            }
+        }
+        for document in documents {
+            let zipped = try TestSupport.zip([("r.xml", document)])
+            #expect(try ContainerUnwrapper().unwrap(zipped).map(\.bytes) == [document], "zip of \(document.count) bytes")
+            #expect(try ContainerUnwrapper().unwrap(try TestSupport.gzip(document)).map(\.bytes) == [document], "gzip of \(document.count)")
+            #expect(try ContainerUnwrapper().unwrap(try TestSupport.zlib(document)).map(\.bytes) == [document], "zlib of \(document.count)")
+        }
+        // A gzip member and trailing bytes in a zip entry whose CRC-32 is wrong: refused.
+        let good = try TestSupport.zip([("r.xml.gz", try TestSupport.gzip(report) + [UInt8](utf8: "\r\njunk"))])
+        #expect(try ContainerUnwrapper().unwrap(good).map(\.bytes) == [report])
+        let end = try #require(ZipReader.findEndOfCentralDirectory(good))
+        var bad = good
+        bad[Int(ZipReader.u32(good, end + 16)) + 16] ^= 0xFF  // the entry's CRC-32 in the central directory
+        #expect(throws: IngestError(.zip, "")) { try ContainerUnwrapper().unwrap(bad) }
+    }
+
+    /// The records in memory are bounded across every report of a batch, not per report: past
+    /// the area's limit each report sends its records to the shared file as they come, and
+    /// every record still comes back, in order.
+    @Test func manyReportsShareOneBoundOnRecordsInMemory() throws {
+        func report(_ id: Int, records: Int) -> [UInt8] {
+            var xml = "<feedback><report_metadata><org_name>o</org_name><report_id>\(id)</report_id><date_range><begin>1795824000</begin>"
+            xml += "<end>1795910399</end></date_range></report_metadata><policy_published><domain>d.example</domain></policy_published>"
+            for index in 0..<records { xml += "<record><row><source_ip>10.0.\(index / 256).\(index % 256)</source_ip><count>\(index + 1)</count></row></record>" }
+            return [UInt8](utf8: xml + "</feedback>")
+        }
+        let zipped = try TestSupport.zip((0..<6).map { ("r\($0).xml", report($0, records: 2_000)) })
+        let area = RecordSpillArea(inMemoryLimit: 1_000)
+        let reports = ReportExtractor(spillArea: area).extract(zipped).compactMap { if case .dmarc(let report, _) = $0 { report } else { nil } }
+        #expect(reports.count == 6)
+        var heldInMemory = 0
+        for report in reports {
+            heldInMemory += report.records.count
+            var counts: [Int64] = []
+            try report.forEachRecord { counts.append($0.count) }
+            #expect(counts == (1...2_000).map(Int64.init))
+            #expect(report.recordCount == 2_000 && report.messageCount == 2_001_000)
+        }
+        #expect(heldInMemory <= 1_000 + 6 * RecordSpillArea.stepForTests, "\(heldInMemory) records held in memory")
+    }
+
     @Test func zipWithGzipInsideIsUnwrapped() throws {
         let bytes = try TestSupport.zip([("r.xml.gz", try TestSupport.gzip(report))])
         #expect(try ContainerUnwrapper().unwrap(bytes) == [Payload(bytes: report, path: "zip:r.xml.gz/gzip")])

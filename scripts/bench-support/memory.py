@@ -11,6 +11,7 @@ a 1 GiB gzip bomb.
 usage: memory.py --mailtally BIN --work DIR [--skip-huge]
 """
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -27,7 +28,10 @@ def report_xml(path, report_id, records, compress):
     head = ('<feedback><report_metadata><org_name>big.example</org_name><email>d@big.example</email>'
             f'<report_id>{report_id}</report_id><date_range><begin>1795824000</begin><end>1795910399</end></date_range>'
             '</report_metadata><policy_published><domain>big.example</domain><p>none</p></policy_published>')
-    opener = (lambda p: gzip.open(p, "wb", compresslevel=1)) if compress else (lambda p: open(p, "wb"))
+    if hasattr(path, "write"):
+        opener = contextlib.nullcontext  # an open file (a BytesIO), left open
+    else:
+        opener = (lambda p: gzip.open(p, "wb", compresslevel=1)) if compress else (lambda p: open(p, "wb"))
     with opener(path) as out:
         out.write(head.encode())
         block = []
@@ -67,6 +71,15 @@ def make_large(work, skip_huge):
     if not os.path.exists(path("file-1e9-bytes.bin")):
         with open(path("file-1e9-bytes.bin"), "wb") as out:
             out.truncate(1_000_000_000)
+    if not os.path.exists(path("zip-400-reports.zip")):
+        import io, zipfile
+        one = io.BytesIO()
+        report_xml(one, "r", 9_999, compress=False)
+        body = one.getvalue()
+        with zipfile.ZipFile(path("zip-400-reports.zip") + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for index in range(400):
+                archive.writestr(f"r{index}.xml", body.replace(b"<report_id>r<", b"<report_id>r%d<" % index, 1))
+        os.rename(path("zip-400-reports.zip") + ".tmp", path("zip-400-reports.zip"))
     if not os.path.exists(path("bomb-1gib.xml.gz")):
         with gzip.open(path("bomb-1gib.xml.gz"), "wb", compresslevel=9) as out:
             out.write(b"<feedback>")

@@ -64,16 +64,14 @@ final class IngestBatch {
             // Each iteration writes its own unit only.
             nonisolated(unsafe) let slots = buffer
             ParsingPriority.concurrentPerform(iterations: slots.count) { index in
-                if let mapped = slots[index].mapped {
-                    slots[index].digest = ReportExtractor.sha256(chunksOf: mapped)
-                } else {
-                    slots[index].digest = ReportExtractor.sha256(slots[index].bytes)
-                }
+                // A mapped input was hashed as it was copied.
+                if slots[index].mapped == nil { slots[index].digest = ReportExtractor.sha256(slots[index].bytes) }
             }
         }
         let known = try pipeline.store.knownInputs(units.map(\.digest))
         let work = units
         let limits = pipeline.limits
+        let spillArea = RecordSpillArea()
         var results = [PendingInput?](repeating: nil, count: work.count)
         results.withUnsafeMutableBufferPointer { buffer in
             // Each iteration writes its own slot only.
@@ -82,7 +80,7 @@ final class IngestBatch {
                 let unit = work[index]
                 slots[index] = known[unit.digest] == .done
                     ? .seen(input: unit.input, part: IngestPipeline.seenLabel(unit), sha256: unit.digest)
-                    : IngestPipeline.parse(unit, limits: limits)
+                    : IngestPipeline.parse(unit, limits: limits, spillArea: spillArea)
             }
         }
         let batch = StoreBatch(inputs: ready + results.compactMap { $0 }, stamps: stamps)

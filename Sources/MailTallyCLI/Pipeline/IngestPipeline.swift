@@ -114,6 +114,8 @@ public struct IngestPipeline {
     @discardableResult
     func ingest(file: String, into batch: IngestBatch) throws(StoreError) -> Bool {
         func fail(_ part: String, _ code: String, _ reason: String) {
+            // Stopped by a signal: the input is not a failure, it is read again next time.
+            guard !Interruption.requested else { return }
             batch.add(.unreadable(LoggedOutcome(input: file, part: part, status: .failed, kind: nil, code: code, reason: reason)))
         }
         let descriptor: Int32
@@ -166,9 +168,9 @@ public struct IngestPipeline {
                 // A message is held whole while it is taken apart: the message cap applies.
                 let bytes = try reader.readAll(limit: limits.maxMessageBytes)
                 batch.add(Unit(input: file, bytes: bytes, kind: .message(number: nil)))
-            } else if let mapped = try Self.mapIfLarge(descriptor: descriptor, reader: reader, limit: limits.maxInputBytes) {
+            } else if let (mapped, digest) = try Self.mapIfLarge(descriptor: descriptor, reader: reader, limit: limits.maxInputBytes) {
                 try batch.flush()  // a large input goes alone, in a batch of its own
-                batch.add(Unit(input: file, bytes: [], kind: .report, mapped: mapped))
+                batch.add(Unit(input: file, bytes: [], kind: .report, digest: digest, mapped: mapped))
                 try batch.flush()
             } else {
                 let bytes = try reader.readAll(limit: limits.maxInputBytes)
@@ -186,17 +188,19 @@ public struct IngestPipeline {
         return true
     }
 
-    /// A report file larger than ``largeInputBytes``, mapped: a regular file as it is, anything
-    /// else (standard input from a pipe) copied first to an unlinked temporary file. `nil` for
-    /// a smaller input, whose bytes are then read by `reader` as usual.
-    static func mapIfLarge(descriptor: Int32, reader: InputReader, limit: Int) throws(IngestError) -> MappedInput? {
+    /// A report file larger than ``largeInputBytes``, copied to an unlinked temporary file
+    /// (hashed on the way) and mapped from there, with its SHA-256; `nil` for a smaller input,
+    /// whose bytes are then read by `reader` as usual. Never the file itself: one truncated or
+    /// rewritten while it is read would kill the process (SIGBUS) or store bytes that are not
+    /// the ones parsed; a read error of the copy is an error of this input, with errno's text.
+    static func mapIfLarge(descriptor: Int32, reader: InputReader, limit: Int) throws(IngestError) -> (MappedInput, [UInt8])? {
         var info = stat()
         if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
             let size = Int(info.st_size)
             guard size <= limit else { throw IngestError(.tooLarge, "input of \(size) bytes exceeds \(limit) bytes") }
-            return size > largeInputBytes ? try MappedInput(descriptor: descriptor, size: size) : nil
+            guard size > largeInputBytes else { return nil }
         }
-        // A pipe: read up to the threshold; past it, spool the rest to a file and map that.
+        // Read up to the threshold; past it, the rest goes to the copy too.
         var head: [UInt8] = []
         while head.count <= largeInputBytes {
             let chunk = try reader.read(upTo: 1 << 20)
@@ -207,6 +211,8 @@ public struct IngestPipeline {
             head += chunk
         }
         let spool = try SpoolFile()
+        var hasher = InputHasher()
+        hasher.update(head)
         try spool.write(head)
         var total = head.count
         head = []
@@ -215,9 +221,10 @@ public struct IngestPipeline {
             if chunk.isEmpty { break }
             total += chunk.count
             guard total <= limit else { throw IngestError(.tooLarge, "input exceeds \(limit) bytes") }
+            hasher.update(chunk)
             try spool.write(chunk)
         }
-        return try MappedInput(descriptor: spool.descriptor, size: total)
+        return (try MappedInput(descriptor: spool.descriptor, size: total), hasher.finish())
     }
 
     /// The first `count` bytes (fewer at the end of the file), however the reads split them.
@@ -232,9 +239,10 @@ public struct IngestPipeline {
     }
 
     /// Parses one unit. Pure, so units parse in parallel.
-    static func parse(_ unit: Unit, limits: IngestLimits) -> PendingInput {
+    /// - Parameter spillArea: the batch's, for the records of large reports.
+    static func parse(_ unit: Unit, limits: IngestLimits, spillArea: RecordSpillArea) -> PendingInput {
         if let mapped = unit.mapped {
-            let outcomes = ReportExtractor(limits: limits).extract(mapped.bytes, release: mapped.release).map(outcome)
+            let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(mapped.bytes, release: mapped.release).map(outcome)
             let plain = ContainerKind.sniff(mapped.bytes.prefix(4)) == .plain
             let chunks = StoredChunks(mapped: mapped, compressed: plain)
             return .parsed(
@@ -246,12 +254,12 @@ public struct IngestPipeline {
         let stored = ReportExtractor.storedForm(of: unit.bytes)
         switch unit.kind {
         case .report:
-            let outcomes = ReportExtractor(limits: limits).extract(unit.bytes).map(outcome)
+            let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(unit.bytes).map(outcome)
             return .parsed(
                 StoredInput(input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes),
                 outcomes)
         case .message(let number):
-            let extracted = MailExtractor(limits: limits).extract(message: unit.bytes[...], number: number)
+            let extracted = MailExtractor(limits: limits, spillArea: spillArea).extract(message: unit.bytes[...], number: number)
             return .parsed(
                 StoredInput(
                     input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes,
@@ -291,11 +299,12 @@ public struct IngestPipeline {
             last = final.id
             var results = [PendingInput?](repeating: nil, count: stored.count)
             let store = store
+            let spillArea = RecordSpillArea()
             results.withUnsafeMutableBufferPointer { buffer in
                 // Each iteration writes its own slot only.
                 nonisolated(unsafe) let slots = buffer
                 ParsingPriority.concurrentPerform(iterations: stored.count) { index in
-                    slots[index] = Self.parseAgain(stored[index], limits: limits, store: store)
+                    slots[index] = Self.parseAgain(stored[index], limits: limits, store: store, spillArea: spillArea)
                 }
             }
             try writer.submit(StoreBatch(inputs: results.compactMap { $0 }))
@@ -312,7 +321,7 @@ public struct IngestPipeline {
 
     /// One stored input parsed again, as it was first read: a message (with its number in an
     /// mbox) or a bare report.
-    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits, store: ReportStore) -> PendingInput {
+    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits, store: ReportStore, spillArea: RecordSpillArea) -> PendingInput {
         if raw.chunks > 0 {
             // A large input: its chunks go back into a file, mapped and parsed as at first.
             do {
@@ -331,7 +340,7 @@ public struct IngestPipeline {
                 }
                 if let failure { throw failure }
                 let mapped = try MappedInput(descriptor: spool.descriptor, size: size)
-                let outcomes = ReportExtractor(limits: limits).extract(mapped.bytes, release: mapped.release).map(outcome)
+                let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(mapped.bytes, release: mapped.release).map(outcome)
                 return .parsed(StoredInput(input: raw.input, sha256: raw.sha256, size: size, encoding: raw.encoding, bytes: []), outcomes)
             } catch let error as IngestError {
                 return .unreadable(LoggedOutcome(
@@ -349,12 +358,12 @@ public struct IngestPipeline {
         }
         let input = StoredInput(input: raw.input, sha256: raw.sha256, size: bytes.count, encoding: raw.encoding, bytes: raw.bytes)
         if MailHeaders.looksLikeMessage(bytes[...]) {
-            let extracted = MailExtractor(limits: limits).extract(message: bytes[...], number: raw.messageNumber)
+            let extracted = MailExtractor(limits: limits, spillArea: spillArea).extract(message: bytes[...], number: raw.messageNumber)
             var message = input
             message.message = extracted.provenance
             return .parsed(message, outcomes(of: extracted))
         }
-        return .parsed(input, ReportExtractor(limits: limits).extract(bytes).map(outcome))
+        return .parsed(input, ReportExtractor(limits: limits, spillArea: spillArea).extract(bytes).map(outcome))
     }
 
     /// The store outcomes of one message's documents, each part named after the message.

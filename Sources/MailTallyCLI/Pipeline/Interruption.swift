@@ -20,12 +20,16 @@ enum Interruption {
             sigaddset(&signals, number)
         }
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-        for number in [SIGINT, SIGTERM] {
-            Glibc.signal(number) { number in
-                Interruption.received.store(number, ordering: .relaxed)
-                Glibc.signal(number, SIG_DFL)  // the next one ends the process
-            }
+        // Without SA_RESTART: a read waiting on a pipe or a terminal returns EINTR at once
+        // (InputReader stops there) instead of waiting on for data that may never come.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { number in
+            Interruption.received.store(number, ordering: .relaxed)
+            Glibc.signal(number, SIG_DFL)  // the next one ends the process
         }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        for number in [SIGINT, SIGTERM] { sigaction(number, &action, nil) }
     }
 
     /// The signal that asked the command to stop, if one did.

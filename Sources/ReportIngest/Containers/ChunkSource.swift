@@ -62,11 +62,11 @@ final class BufferSource: ChunkSource {
 
 /// How many decompressed bytes one input may produce, across every layer and entry (a zip of
 /// gzip bombs once had a full cap per entry and per layer).
-final class DecompressionBudget {
+public final class DecompressionBudget {
     let limit: Int
     private(set) var used = 0
 
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = limit
     }
 
@@ -94,6 +94,8 @@ final class InflateSource: ChunkSource {
     private let stream: UnsafeMutablePointer<z_stream>
     private let output: UnsafeMutableRawBufferPointer
     private var finished = false
+    /// The last call filled the output buffer: zlib may have more without new input.
+    private var outputWasFull = false
     /// Input bytes taken in so far, for error messages.
     private var consumed = 0
     /// The rest of an inner chunk joined to a byte left over from the previous one (a gzip
@@ -126,7 +128,9 @@ final class InflateSource: ChunkSource {
 
     func next() throws(IngestError) -> UnsafeRawBufferPointer {
         while !finished {
-            if stream.pointee.avail_in == 0 {
+            // zlib may hold output it had no room for (a match or literal cut at the end of the
+            // buffer): after a full buffer, inflate once more before asking for input.
+            if stream.pointee.avail_in == 0 && !outputWasFull {
                 let chunk = try inner.next()
                 guard let base = chunk.baseAddress, !chunk.isEmpty else {
                     throw IngestError(code, consumed == 0 ? "no data" : "unexpected end of data at byte \(consumed)")
@@ -139,9 +143,13 @@ final class InflateSource: ChunkSource {
             let status = CZlibShim.inflate(stream, Z_NO_FLUSH)
             consumed += before - Int(stream.pointee.avail_in)
             let produced = Self.outputSize - Int(stream.pointee.avail_out)
+            outputWasFull = produced == Self.outputSize
             switch status {
             case Z_STREAM_END:
-                if try !anotherMemberFollows() { finished = true }
+                if try !anotherMemberFollows() {
+                    finished = true
+                    try drainInner()
+                }
             case Z_OK:
                 break
             case Z_BUF_ERROR where stream.pointee.avail_in == 0:
@@ -158,6 +166,12 @@ final class InflateSource: ChunkSource {
             }
         }
         return UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Reads what follows the stream to its end, so that the layer below finishes too (a zip
+    /// entry checks its CRC-32 at its end: trailing bytes after a gzip member must not skip it).
+    private func drainInner() throws(IngestError) {
+        while try !inner.next().isEmpty {}
     }
 
     private func feed(_ base: UnsafeRawPointer, _ count: Int) {

@@ -98,7 +98,8 @@ public struct ContainerUnwrapper: Sendable {
                 open: { () throws(IngestError) -> any ChunkSource in try archive.contents(of: entry, budget: budget, release: release) },
                 memory: nil)
             let mark = budget.used
-            let head = try layer.open().head(8)
+            // Enough to see past white space and a byte-order mark to the first character.
+            let head = try layer.open().head(4096)
             budget.rewind(to: mark)
             guard DocumentKind.sniff(head) != .junk || ContainerKind.sniff(head) != .plain else {
                 skipped.append(name)

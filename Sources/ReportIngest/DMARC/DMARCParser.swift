@@ -10,9 +10,12 @@ import ReportModel
 /// again as windows-1252 (then ISO-8859-1, which maps every byte).
 public struct DMARCParser: Sendable {
     public var limits: IngestLimits
+    /// Where the records of a large report wait for the store (one per batch of inputs).
+    public var spillArea: RecordSpillArea
 
-    public init(limits: IngestLimits = .standard) {
+    public init(limits: IngestLimits = .standard, spillArea: RecordSpillArea = RecordSpillArea()) {
         self.limits = limits
+        self.spillArea = spillArea
     }
 
     /// Parses one XML document held in memory.
@@ -79,7 +82,10 @@ public struct DMARCParser: Sendable {
     }
 
     private func attempt(_ source: any ChunkSource, encoding: String?) throws(AttemptFailure) -> AggregateReport {
-        let parser = XMLEventParser(builder: ReportBuilder(limits: limits))
+        let parser = XMLEventParser(builder: ReportBuilder(limits: limits, spillArea: spillArea))
+        // A report that fails gives back the records it held in the batch's count.
+        var succeeded = false
+        defer { if !succeeded { _ = spillArea.hold(-parser.builder.heldRecords) } }
         do {
             try parser.parse(source, encoding: encoding)
             try parser.builder.finish()
@@ -99,7 +105,9 @@ public struct DMARCParser: Sendable {
             throw .rejected(IngestError(.malformedXML, "\(error)"))
         }
         do {
-            return try parser.builder.makeReport()
+            let report = try parser.builder.makeReport()
+            succeeded = true
+            return report
         } catch let error as IngestError {
             throw .rejected(error)
         } catch {

@@ -1,37 +1,115 @@
+import Foundation
 import Glibc
 import ReportModel
 
-/// The records of a report too large to hold in memory, written by the parser to a temporary
-/// file (unlinked at once, so it goes with the process) and read back in order by the store.
-/// A report of ten million records takes a few hundred bytes of memory per thousand records
-/// in flight instead of gigabytes.
+/// Where the records of large reports wait for the store, for one batch of inputs: one
+/// temporary file (unlinked at once, so it goes with the process), appended by any parsing
+/// thread, and a count of the records the batch holds in memory meanwhile. Past
+/// ``inMemoryLimit`` every report of the batch sends its records to the file as they come: a
+/// thousand small reports of 9,999 records each weigh no more than one large one, and the
+/// batch needs one file, not one per report.
+public final class RecordSpillArea: @unchecked Sendable {
+    private let lock = NSLock()
+    private var descriptor: Int32 = -1
+    private var end: Int64 = 0
+    private var held = 0
+    /// Records the batch may hold in memory before every report spills.
+    public let inMemoryLimit: Int
+    /// How far past the limit one report may go before it spills (the count is told in steps).
+    static var stepForTests: Int { ReportBuilder.holdStep }
+
+    public init(inMemoryLimit: Int = 20_000) {
+        self.inMemoryLimit = inMemoryLimit
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Counts `count` more records held in memory (negative: given back); returns whether
+    /// the batch is now over its limit.
+    func hold(_ count: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        held += count
+        return held > inMemoryLimit
+    }
+
+    /// Writes `bytes` at the end of the file; returns where they went.
+    func append(_ bytes: [UInt8]) throws(IngestError) -> (offset: Int64, length: Int) {
+        lock.lock()
+        if descriptor < 0 {
+            do throws(IngestError) { descriptor = try Self.makeFile() } catch {
+                lock.unlock()
+                throw error
+            }
+        }
+        let offset = end
+        end += Int64(bytes.count)
+        let file = descriptor
+        lock.unlock()
+        var written = 0
+        while written < bytes.count {
+            let wrote = bytes.withUnsafeBytes { buffer in
+                buffer.baseAddress.map { pwrite(file, $0 + written, buffer.count - written, off_t(offset) + off_t(written)) } ?? 0
+            }
+            if wrote < 0 && errno == EINTR { continue }
+            guard wrote > 0 else {
+                throw IngestError(.tooLarge, "the report is too large to hold in memory and its temporary file cannot be written: \(String(cString: strerror(errno)))")
+            }
+            written += wrote
+        }
+        return (offset, bytes.count)
+    }
+
+    /// The bytes written at `offset`.
+    func read(offset: Int64, length: Int) throws(IngestError) -> [UInt8] {
+        lock.lock()
+        let file = descriptor
+        lock.unlock()
+        var bytes = [UInt8](repeating: 0, count: length)
+        var done = 0
+        while done < length {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { pread(file, $0 + done, length - done, off_t(offset) + off_t(done)) } ?? 0
+            }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw IngestError(.read, "a temporary file of records was cut short") }
+            done += got
+        }
+        return bytes
+    }
+
+    private static func makeFile() throws(IngestError) -> Int32 {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(folder)/mailtally-records-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard descriptor >= 0 else {
+            throw IngestError(.tooLarge, "the report is too large to hold in memory and no temporary file can be made in \(folder): \(String(cString: strerror(errno)))")
+        }
+        template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
+        return descriptor
+    }
+}
+
+/// The records of one report kept out of memory, in segments of a ``RecordSpillArea``, read
+/// back in order by the store.
 ///
 /// Each record is one length-prefixed entry: variable-length integers and strings (an
 /// optional string is its length plus one, 0 for none), in the order of ``AggregateRecord``'s
 /// fields. The file is ours; it is read only by this process.
 final class RecordSpill: RecordStream, @unchecked Sendable {
-    private let descriptor: Int32
+    private let area: RecordSpillArea
+    private var segments: [(offset: Int64, length: Int)] = []
     private var pending: [UInt8] = []
     private(set) var count = 0
     private(set) var messages: Int64 = 0
-    private var written: Int64 = 0
 
-    private static let flushBytes = 1 << 20
+    private static let flushBytes = 256 << 10
 
-    init() throws(IngestError) {
-        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(folder)/mailtally-records-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard descriptor >= 0 else {
-            throw IngestError(.tooLarge, "the report is too large to hold in memory and no temporary file can be made: \(String(cString: strerror(errno)))")
-        }
-        template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
-        self.descriptor = descriptor
+    init(area: RecordSpillArea) {
+        self.area = area
     }
 
-    deinit { close(descriptor) }
-
-    /// Appends records; they must be written before ``forEach(_:)`` is called.
+    /// Appends records; they must be flushed before ``forEach(_:)`` is called.
     func append(_ records: [AggregateRecord]) throws(IngestError) {
         var entry: [UInt8] = []
         for record in records {
@@ -45,55 +123,28 @@ final class RecordSpill: RecordStream, @unchecked Sendable {
         }
     }
 
-    /// Writes what is buffered.
+    /// Writes what is buffered, and lets go of the buffer.
     func flush() throws(IngestError) {
-        var offset = 0
-        while offset < pending.count {
-            let wrote = pending.withUnsafeBytes { buffer in
-                buffer.baseAddress.map { pwrite(descriptor, $0 + offset, buffer.count - offset, off_t(written)) } ?? 0
-            }
-            guard wrote > 0 else {
-                if wrote < 0 && errno == EINTR { continue }
-                throw IngestError(.tooLarge, "the report is too large to hold in memory and its temporary file cannot be written: \(String(cString: strerror(errno)))")
-            }
-            offset += wrote
-            written += Int64(wrote)
-        }
-        pending.removeAll(keepingCapacity: true)
+        guard !pending.isEmpty else { return }
+        segments.append(try area.append(pending))
+        pending = []
     }
 
     func forEach(_ body: (AggregateRecord) throws -> Void) throws {
         try flush()
-        var buffer: [UInt8] = []
-        var position = 0  // in `buffer`
-        var fileOffset: Int64 = 0
-        var chunk = [UInt8](repeating: 0, count: Self.flushBytes)
-        /// Makes `needed` bytes available from `position`; false at the end of the file.
-        func fill(_ needed: Int) throws -> Bool {
-            while buffer.count - position < needed {
-                if position > 0 {
-                    buffer.removeFirst(position)
-                    position = 0
+        for segment in segments {
+            let bytes = try area.read(offset: segment.offset, length: segment.length)
+            var position = 0
+            while position < bytes.count {
+                guard let length = Self.readVarint(bytes, &position), Int(length) <= bytes.count - position else {
+                    throw IngestError(.read, "a temporary file of records is damaged")
                 }
-                let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(fileOffset)) }
-                if got < 0 && errno == EINTR { continue }
-                guard got > 0 else { return false }
-                fileOffset += Int64(got)
-                buffer += chunk[0..<got]
+                let end = position + Int(length)
+                var cursor = position
+                let record = try Self.decode(bytes, &cursor, end: end)
+                position = end
+                try body(record)
             }
-            return true
-        }
-        for _ in 0..<count {
-            // The length prefix is at most 10 bytes; the file may end sooner after a short entry.
-            _ = try fill(10)
-            guard let length = Self.readVarint(buffer, &position), try fill(Int(length)) else {
-                throw IngestError(.read, "a temporary file of records was cut short")
-            }
-            let end = position + Int(length)
-            var cursor = position
-            let record = try Self.decode(buffer, &cursor, end: end)
-            position = end
-            try body(record)
         }
     }
 

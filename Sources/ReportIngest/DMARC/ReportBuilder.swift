@@ -43,6 +43,17 @@ struct ReportBuilder {
     private var recordCount = 0
     /// The first records of a large report, once there were too many to hold.
     private var spilled: RecordSpill?
+    /// Where records go when there are too many to hold, and the batch's count of them.
+    let spillArea: RecordSpillArea
+    /// Records added since the batch's count was last told.
+    private var unreported = 0
+    /// The batch held more records than it may at the last count.
+    private var batchIsFull = false
+    static let holdStep = 256
+
+    /// The records this builder holds in memory that the batch counts: to give back when its
+    /// report fails.
+    var heldRecords: Int { records.count - unreported }
     /// Records held in memory before they go to a ``RecordSpill``.
     static let recordsInMemory = 10_000
     /// The most override reasons, DKIM and SPF results one record may list (real ones: a few).
@@ -61,8 +72,9 @@ struct ReportBuilder {
         var spf: [SPFAuthResult] = []
     }
 
-    init(limits: IngestLimits) {
+    init(limits: IngestLimits, spillArea: RecordSpillArea) {
         self.limits = limits
+        self.spillArea = spillArea
     }
 
     /// Checks, at the end of the document, that a whole `<feedback>` was read.
@@ -153,11 +165,19 @@ struct ReportBuilder {
             messageTotal += made.count
             records.append(made)
             recordCount += 1
-            if records.count >= Self.recordsInMemory {
-                // Too many to hold: the first ones go to a file of their own (RecordSpill).
-                let spill = try spilled ?? RecordSpill()
+            unreported += 1
+            if unreported == Self.holdStep {
+                // The batch's count of records in memory, told in steps (it takes a lock).
+                batchIsFull = spillArea.hold(unreported)
+                unreported = 0
+            }
+            if records.count >= Self.recordsInMemory || (batchIsFull && records.count >= Self.holdStep) {
+                // Too many to hold: the first ones go to the batch's file (RecordSpill).
+                let spill = spilled ?? RecordSpill(area: spillArea)
                 try spill.append(records)
                 spilled = spill
+                batchIsFull = spillArea.hold(unreported - records.count)
+                unreported = 0
                 records.removeAll(keepingCapacity: true)
             }
         case .feedback:

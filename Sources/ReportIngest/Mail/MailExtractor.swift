@@ -16,9 +16,11 @@ public struct ExtractedMessage: Sendable {
 /// declared type or file name says it holds a report is unwrapped and parsed.
 public struct MailExtractor: Sendable {
     public var limits: IngestLimits
+    public var spillArea: RecordSpillArea
 
-    public init(limits: IngestLimits = .standard) {
+    public init(limits: IngestLimits = .standard, spillArea: RecordSpillArea = RecordSpillArea()) {
         self.limits = limits
+        self.spillArea = spillArea
     }
 
     /// Media types that carry reports (and the wrong ones real senders use).
@@ -49,11 +51,13 @@ public struct MailExtractor: Sendable {
             return ExtractedMessage(
                 provenance: provenance, documents: [], skipped: ("arf", "DMARC failure report (ARF), not an aggregate report"))
         }
-        let extractor = ReportExtractor(limits: limits)
+        let extractor = ReportExtractor(limits: limits, spillArea: spillArea)
+        // One budget for the whole message: its parts may not each inflate to the cap.
+        let budget = DecompressionBudget(limit: limits.maxReportBytes)
         var documents: [ExtractedDocument] = []
         for part in parsed.parts where Self.mayHoldReport(part) {
             let label = "part \(part.path)"
-            for document in extractor.extract(part.bytes) {
+            for document in extractor.extract(part.bytes, budget: budget) {
                 switch document {
                 case .dmarc(let report, let path): documents.append(.dmarc(report, part: Self.join(label, path)))
                 case .tls(let report, let path): documents.append(.tls(report, part: Self.join(label, path)))

@@ -106,8 +106,13 @@ public struct ReportMetadata: Hashable, Sendable {
     /// organisational domain of the report address, else the lowercased organisation name. By
     /// the address first: the same report re-sent under another `org_name` (seen in the wild:
     /// `google.com`, then `fred.com`) is still one report.
+    ///
+    /// Without a Public Suffix List the address's whole domain is the key: the last two labels
+    /// would join unrelated reporters (`a.co.uk`, `b.co.uk`).
     public func reporterKey(_ suffixes: PublicSuffixList) -> String {
-        if let domain = email.flatMap(Self.domain(ofAddress:)) { return suffixes.organizationalDomain(of: domain) }
+        if let domain = email.flatMap(Self.domain(ofAddress:)) {
+            return suffixes.isLoaded ? suffixes.organizationalDomain(of: domain) : domain
+        }
         return orgName.trimmedWhitespace().lowercased()
     }
 
