@@ -350,7 +350,7 @@ extension ReportStore {
                     let (counted, flags) = range.countedSpan(arrival: row[3])
                     guard !flags.isEmpty else { continue }
                     let id: Int64 = row[0]
-                    if table == "dmarc_report" { try moveRollup(ofReport: id, from: range, to: counted, in: db) }
+                    if table == "dmarc_report" { try moveRollupShare(ofReport: id, from: range, to: counted, in: db) }
                     try db.execute(
                         sql: "UPDATE \(table) SET counted_begin = ?, counted_end = ?, range_flags = ? WHERE id = ?",
                         arguments: [counted.begin, counted.end, flags.names, id])
@@ -428,21 +428,7 @@ extension ReportStore {
             let id: Int64 = row["id"]
             let keeper: Int64 = row["keeper"]
             let span = DateRange(begin: row["counted_begin"], end: row["counted_end"])
-            let records = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.policy_domain, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
-                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.id = ?
-                    """,
-                arguments: [id])
-            for record in records {
-                try addToDailyRollup(
-                    domain: record[0], range: span, orgName: record[1], email: record[2], sourceIP: record[3], count: record[4],
-                    disposition: record[5], dkim: record[6], spf: record[7], removing: true, in: db)
-            }
-            try db.execute(
-                sql: "DELETE FROM dmarc_report_ips WHERE policy_domain = ? AND end = ? AND report_id = ?",
-                arguments: [row["policy_domain"], span.end, id])
+            try moveRollupShare(ofReport: id, from: span, to: nil, in: db)
             let reason = "the same report as stored report \(keeper) (merged by migration v12: reporters are keyed by address)"
             try db.execute(
                 sql: "UPDATE ingest_log SET status = 'duplicate', reason = ? WHERE dmarc_report_id = ?", arguments: [reason, id])
@@ -469,8 +455,8 @@ extension ReportStore {
     }
 
     /// Moves a stored DMARC report's share of the rollup and its source list from one span to
-    /// another (migration v11).
-    private static func moveRollup(ofReport id: Int64, from old: DateRange, to new: DateRange, in db: Database) throws {
+    /// another (migration v11), or takes them away (`to` nil, migration v12).
+    private static func moveRollupShare(ofReport id: Int64, from old: DateRange, to new: DateRange?, in db: Database) throws {
         let records = try Row.fetchAll(
             db,
             sql: """
@@ -479,14 +465,21 @@ extension ReportStore {
                 """,
             arguments: [id])
         for row in records {
-            for (range, removing) in [(old, true), (new, false)] {
+            for (range, removing) in [(old, true)] + (new.map { [($0, false)] } ?? []) {
                 try addToDailyRollup(
                     domain: row[0], range: range, orgName: row[1], email: row[2], sourceIP: row[3], count: row[4],
                     disposition: row[5], dkim: row[6], spf: row[7], removing: removing, in: db)
             }
         }
-        try db.execute(
-            sql: "UPDATE dmarc_report_ips SET begin = ?, end = ? WHERE report_id = ? AND end = ?",
-            arguments: [new.begin, new.end, id, old.end])
+        // By the source list's key, domain first.
+        let domain = try String.fetchOne(db, sql: "SELECT policy_domain FROM dmarc_report WHERE id = ?", arguments: [id]) ?? ""
+        if let new {
+            try db.execute(
+                sql: "UPDATE dmarc_report_ips SET begin = ?, end = ? WHERE policy_domain = ? AND end = ? AND report_id = ?",
+                arguments: [new.begin, new.end, domain, old.end, id])
+        } else {
+            try db.execute(
+                sql: "DELETE FROM dmarc_report_ips WHERE policy_domain = ? AND end = ? AND report_id = ?", arguments: [domain, old.end, id])
+        }
     }
 }
