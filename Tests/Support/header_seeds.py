@@ -7,13 +7,12 @@ usage: header_seeds.py OUT
 """
 import os
 import sys
-from email.header import Header
 from email.message import EmailMessage
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 message = EmailMessage()
-message["Subject"] = Header("Report Domain: exämple.com Submitter: gööglé.com", "utf-8").encode()
+message["Subject"] = "Report Domain: exämple.com Submitter: gööglé.com"  # encoded as RFC 2047 by the package
 message["From"] = "DMARC <noreply-dmarc-support@google.com>"
 message["Message-ID"] = "<1234@google.com>"
 message.add_attachment(b"x", maintype="application", subtype="gzip", filename="exämple.com!1795824000!1795910399.xml.gz")
