@@ -1,10 +1,10 @@
 import ReportModel
 
-/// One row of the correlation table (brief §3): how a source's mail to us authenticates, and
+/// One row of the correlation table (docs/correlation.md): how a source's mail to us authenticates, and
 /// how its sessions to our MX hosts fare. Either side is zero when absent.
 public struct CorrelationRow: Hashable, Sendable {
     public var domain: String
-    /// The key of brief §3: what other tools and checks join on.
+    /// The key of docs/correlation.md: what other tools and checks join on.
     public var source: String
     /// From the source map when a rule named one, else from the catalogue.
     public var category: String?

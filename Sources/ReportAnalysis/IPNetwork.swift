@@ -26,7 +26,7 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
         self.prefixLength = prefixLength
     }
 
-    /// The network an unnamed address is grouped in: /24 for IPv4, /48 for IPv6 (brief §3).
+    /// The network an unnamed address is grouped in: /24 for IPv4, /48 for IPv6 (docs/correlation.md).
     public static func defaultNetwork(of ip: String) -> IPNetwork? {
         guard let bytes = parseAddress(ip) else { return nil }
         return IPNetwork(address: bytes, prefixLength: bytes.count == 4 ? 24 : 48)

@@ -1,4 +1,4 @@
-/// The user's source map (`--source-map FILE`, brief §5): one rule a line,
+/// The user's source map (`--source-map FILE`, docs/correlation.md): one rule a line,
 /// `network-or-ptr-suffix,source[,category]`, `#` comments.
 ///
 /// ```

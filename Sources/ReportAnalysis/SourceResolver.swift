@@ -1,6 +1,6 @@
 import ReportModel
 
-/// Names sending sources per brief §3: the user's source map, then a forward-confirmed PTR name
+/// Names sending sources per docs/correlation.md: the user's source map, then a forward-confirmed PTR name
 /// (a catalogue entry when the name is a known sender's, else its organisational domain passed
 /// through the alias map), else the IP's network. The catalogue adds a service name and category.
 public struct SourceResolver: Sendable {
@@ -35,7 +35,7 @@ public struct SourceResolver: Sendable {
         case network
     }
 
-    /// A resolved source: its key (brief §3) and what is known about it.
+    /// A resolved source: its key (docs/correlation.md) and what is known about it.
     public struct Source: Hashable, Sendable {
         public var key: String
         /// From the source map when a rule gave one, else from the catalogue.

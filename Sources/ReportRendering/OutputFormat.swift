@@ -6,7 +6,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case md
     /// RFC 4180 CSV, with formula-looking cells neutralised.
     case csv
-    /// The JSON contract of the brief (§5).
+    /// The JSON contract of docs/output.md.
     case json
 }
 

@@ -2,7 +2,7 @@ import GRDB
 import ReportModel
 
 /// The per-day DMARC rollup (`dmarc_daily`): each record's messages spread over the UTC days its
-/// report covers (brief §4), so that period queries sum days instead of scanning records.
+/// report covers (docs/counting.md), so that period queries sum days instead of scanning records.
 struct DailyRollup {
     private let upsert: FastInsert
 

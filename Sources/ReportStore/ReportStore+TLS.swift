@@ -86,7 +86,7 @@ extension ReportStore {
         String(decoding: try JSONEncoder().encode(strings), as: UTF8.self)
     }
 
-    /// TLS session totals per policy domain (brief §4), whole or over a period of UTC days,
+    /// TLS session totals per policy domain (docs/counting.md), whole or over a period of UTC days,
     /// with the same day-spread rule as DMARC.
     public func tlsTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSTotals] {
         try read("summarising TLS-RPT") { db in

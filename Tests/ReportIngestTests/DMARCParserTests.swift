@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 @testable import ReportIngest
 
-/// One fixture per real-world quirk (FORMATS.md §6.1), each asserting the parsed values.
+/// One fixture per real-world quirk (docs/formats.md), each asserting the parsed values.
 @Suite struct DMARCParserTests {
     static func document(
         declaration: String = #"<?xml version="1.0" encoding="UTF-8"?>"#, root: String = "<feedback>",

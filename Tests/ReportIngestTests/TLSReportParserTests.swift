@@ -3,7 +3,7 @@ import ReportModel
 import Testing
 @testable import ReportIngest
 
-/// One fixture per TLS-RPT quirk (FORMATS.md §3.4 and §6.4), asserting the parsed values.
+/// One fixture per TLS-RPT quirk (docs/formats.md), asserting the parsed values.
 @Suite struct TLSReportParserTests {
     func parse(_ text: String) throws -> TLSReport { try TLSReportParser().parse(Array(text.utf8)) }
 

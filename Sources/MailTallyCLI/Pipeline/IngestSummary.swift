@@ -2,7 +2,7 @@ import Foundation
 import ReportRendering
 import ReportStore
 
-/// The outcome of one `ingest` run: the JSON contract of the brief (§5).
+/// The outcome of one `ingest` run: the JSON contract of docs/output.md.
 public struct IngestSummary: Sendable, Encodable, Equatable {
     public struct Imported: Sendable, Encodable, Equatable {
         public var dmarc = 0

@@ -57,7 +57,7 @@ public struct SourceCatalogue: Sendable {
     /// The entry that names a source key (the one whose domain is the key, else any of its domains).
     public func entry(forSource source: String) -> Entry? { bySource[source] }
 
-    /// Domain → source, for every domain whose source differs: the alias map of brief §3.
+    /// Domain → source, for every domain whose source differs: the alias map of docs/correlation.md.
     public var aliases: [String: String] {
         var aliases: [String: String] = [:]
         for entry in byDomain.values where entry.domain != entry.source { aliases[entry.domain] = entry.source }

@@ -1,4 +1,4 @@
-/// Spreads a count over the UTC days a period overlaps (brief §4).
+/// Spreads a count over the UTC days a period overlaps (docs/counting.md).
 ///
 /// Each day gets a share proportional to the seconds of overlap; shares are rounded down and the
 /// remainder goes, one by one, to the days with the largest fractional parts (ties to the earlier

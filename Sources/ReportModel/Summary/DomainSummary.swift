@@ -1,4 +1,4 @@
-/// The totals of one policy domain over a period: the `summary` contract of the brief (§5).
+/// The totals of one policy domain over a period: the `summary` contract of docs/output.md.
 public struct DomainSummary: Hashable, Sendable {
     public var domain: String
     public var dmarc: DMARCTotals
@@ -14,7 +14,7 @@ public struct DomainSummary: Hashable, Sendable {
     }
 }
 
-/// DMARC counts per the brief's counting rules (§4). Every figure counts messages.
+/// DMARC counts per the counting rules of docs/counting.md. Every figure counts messages.
 public struct DMARCTotals: Hashable, Sendable {
     public var reports: Int64
     public var messages: Int64
@@ -40,7 +40,7 @@ public struct DMARCTotals: Hashable, Sendable {
     public var passRate: Double? { messages > 0 ? Double(dmarcPass) / Double(messages) : nil }
 }
 
-/// TLS-RPT session counts per the brief's counting rules (§4).
+/// TLS-RPT session counts per the counting rules of docs/counting.md.
 public struct TLSTotals: Hashable, Sendable {
     public var reports: Int64
     public var successfulSessions: Int64

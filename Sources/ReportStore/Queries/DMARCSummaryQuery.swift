@@ -3,7 +3,7 @@ import GRDB
 import ReportModel
 
 extension ReportStore {
-    /// DMARC totals per policy domain (brief §4), whole or over a period of UTC days.
+    /// DMARC totals per policy domain (docs/counting.md), whole or over a period of UTC days.
     ///
     /// Message counts come from the per-day rollup, where each record's count was spread over
     /// the days its report covers when it was stored: a period sums its days, all time sums all
