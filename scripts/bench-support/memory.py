@@ -19,6 +19,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import timed  # noqa: E402  (one reading of /usr/bin/time -v)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TARGET_MB = 150
@@ -103,21 +106,15 @@ def measure(binary, work, case):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
-    result = subprocess.run(["/usr/bin/time", "-v", binary, "ingest", "--db", db, "--json", case], capture_output=True)
-    fields = {}
-    for line in result.stderr.decode(errors="replace").splitlines():
-        if ":" in line:
-            key, _, value = line.strip().rpartition(": ")
-            fields[key] = value
-    wall = fields.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "?")
-    rss = int(fields.get("Maximum resident set size (kbytes)", 0)) / 1024
+    seconds, _, rss, stdout, code, stderr = timed([binary, "ingest", "--db", db, "--json", case])
+    wall = f"{seconds:.2f} s"
     try:
-        outcome = json.loads(result.stdout)
+        outcome = json.loads(stdout)
         imported = outcome["imported"]["dmarc"] + outcome["imported"]["tlsrpt"]
         reason = outcome["errors"][0]["reason"] if outcome["errors"] else ""
         said = f"{imported} imported" + (f"; {reason[:70]}" if reason else "") + (f" ({outcome['skipped']} skipped)" if outcome["skipped"] else "")
     except (ValueError, KeyError, IndexError):
-        said = f"exit {result.returncode}: {result.stderr.decode(errors='replace').strip().splitlines()[-1:]}"
+        said = f"exit {code}: {stderr.strip().splitlines()[-1:]}"
     return wall, rss, said
 
 
