@@ -4,7 +4,8 @@ import ReportModel
 public enum SourceClass: String, Sendable, CaseIterable, Comparable {
     /// Most of its mail passes DMARC: yours, or sending for you.
     case authorised
-    /// Passes by DKIM alone while SPF fails (mail relayed on), or a known forwarder.
+    /// Shows a relay (our DKIM survived while SPF failed for our own domain, or receivers
+    /// named a forwarder or mailing list), or a known forwarder.
     case forwarder
     /// A known service (source map or catalogue) whose mail mostly fails DMARC.
     case misconfigured
@@ -37,17 +38,20 @@ public enum SourceClassifier {
         let messages = totals.messages
         guard messages > 0 else { return nil }
         let pass = min(totals.dmarcPass, messages)
-        let dkimAlone = max(0, pass - totals.spfAlignedPass)
+        let relayed = min(totals.relayed, messages)
         let category = source.category.map(SourceCategory.init)
         let knownSender = source.origin == .sourceMap || (category.map { !$0.isAnyonesNetwork && $0 != .forwarder } ?? false)
         let passing = "\(pass) of \(messages) pass DMARC"
         let failing = "fails DMARC: \(messages - pass) of \(messages)"
 
         if category == .forwarder { return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)") }
+        // Evidence of a relay, never DKIM-alone passes as such: an ESP passes SPF for its own
+        // bounce domain, not ours, and is authorised (docs/counting.md, "Relayed mail").
+        if !knownSender && relayed >= messages - relayed {
+            return SourceVerdict(
+                sourceClass: .forwarder, reason: "\(relayed) of \(messages) relayed (our DKIM survived, SPF failed for our domain, or the receiver named a forwarder); \(passing)")
+        }
         if pass >= messages - pass {  // half or more, without doubling a count
-            if !knownSender && dkimAlone > totals.spfAlignedPass {
-                return SourceVerdict(sourceClass: .forwarder, reason: "\(dkimAlone) of \(messages) pass by DKIM alone (SPF fails)")
-            }
             return SourceVerdict(sourceClass: .authorised, reason: passing)
         }
         if knownSender {

@@ -5,36 +5,48 @@ import ReportModel
 /// report covers (docs/counting.md), so that period queries sum days instead of scanning records.
 struct DailyRollup {
     private let upsert: FastInsert
+    private let relayedColumn: Bool
 
-    init(_ db: Database) throws {
+    /// - Parameter relayedColumn: false for migrations that run before v15 added `relayed`.
+    init(_ db: Database, relayedColumn: Bool = true) throws {
+        let relayed: (column: String, value: String, update: String) =
+            relayedColumn ? (", relayed", ", ?", ",\n relayed = min(relayed + excluded.relayed, \(Int64.max))") : ("", "", "")
+        self.relayedColumn = relayedColumn
         upsert = try FastInsert(
             db,
             sql: """
                 INSERT OR FAIL INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
-                    messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    messages, dmarc_pass, spf_pass, dkim_pass\(relayed.column)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?\(relayed.value))
                 ON CONFLICT (policy_domain, day, source_ip, reporter_org, reporter_email, disposition) DO UPDATE SET
                     messages = min(messages + excluded.messages, \(Int64.max)),
                     dmarc_pass = min(dmarc_pass + excluded.dmarc_pass, \(Int64.max)),
                     spf_pass = min(spf_pass + excluded.spf_pass, \(Int64.max)),
-                    dkim_pass = min(dkim_pass + excluded.dkim_pass, \(Int64.max))
+                    dkim_pass = min(dkim_pass + excluded.dkim_pass, \(Int64.max))\(relayed.update)
                 """)
     }
 
-    /// Adds one record's messages; `removing` adds the negated shares, the exact inverse (short of
+    /// Adds one record's messages (`relayed`: the record shows mail relayed on, ``RelayEvidence``); `removing` adds the negated shares, the exact inverse (short of
     /// a sum held at 2^63-1: SQLite turns an integer sum past it into a real, which `min` brings
     /// back to the largest integer, see ``ReportCounts``).
     func add(
         domain: String, range: DateRange, reporterOrg: String, email: String?, sourceIP: String, count: Int64,
-        disposition: String?, dkim: String?, spf: String?, removing: Bool = false
+        disposition: String?, dkim: String?, spf: String?, relayed: Bool, removing: Bool = false
     ) throws {
         let dkimPass = dkim == AlignedVerdict.pass.rawValue
         let spfPass = spf == AlignedVerdict.pass.rawValue
         for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
             let share = removing ? -part.count : part.count
-            try upsert.run(
-                .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
-                .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
-                .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0))
+            if relayedColumn {
+                try upsert.run(
+                    .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
+                    .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
+                    .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0), .integer(relayed ? share : 0))
+            } else {
+                try upsert.run(
+                    .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
+                    .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
+                    .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0))
+            }
         }
     }
 }

@@ -203,7 +203,8 @@ extension ReportStore {
             while let row = try rows.next() {
                 try ReportStore.addToDailyRollup(
                     domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
-                    sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], in: db)
+                    sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], relayed: false,
+                    relayedColumn: false, in: db)
             }
         }
         migrator.registerMigration("v5-report-sources") { db in
@@ -391,7 +392,47 @@ extension ReportStore {
                 );
                 """)
         }
+        migrator.registerMigration("v15-relayed-mail", foreignKeyChecks: .immediate) { db in
+            // Messages that show relaying (RelayEvidence), per record and in the rollup, for the
+            // forwarder class. Only records with override reasons, or that passed DMARC by DKIM
+            // alone, can show it.
+            try db.execute(sql: """
+                ALTER TABLE dmarc_record ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE dmarc_daily ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """)
+            try markRelayedRecords(suffixes: suffixes.list, in: db)
+        }
         return migrator
+    }
+
+    /// Migration v15: marks the stored records that show relayed mail and moves their share of
+    /// the rollup into the `relayed` column (taken away without it, added back with it).
+    static func markRelayedRecords(suffixes: PublicSuffixList, in db: Database) throws {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.id, r.policy_domain, r.counted_begin, r.counted_end, r.org_name, r.email, d.source_ip, d.count,
+                    d.disposition, d.dkim, d.spf, d.header_from, d.spf_results, d.reasons
+                FROM dmarc_record d JOIN dmarc_report r ON r.id = d.report_id
+                WHERE d.reasons IS NOT NULL OR (d.dkim = 'pass' AND IFNULL(d.spf, '') != 'pass' AND d.spf_results IS NOT NULL)
+                """)
+        for row in rows {
+            var record = AggregateRecord(sourceIP: row[6], count: row[7])
+            record.dkim = (row[9] as String?).map(AlignedVerdict.init(rawValue:))
+            record.spf = (row[10] as String?).map(AlignedVerdict.init(rawValue:))
+            record.headerFrom = row[11]
+            record.spfResults = (try? RecordResultsColumns.spf(from: row[12])) ?? []
+            record.reasons = (try? RecordResultsColumns.reasons(from: row[13])) ?? []
+            let domain: String = row[1]
+            guard RelayEvidence.shows(record, policyDomain: domain, suffixes: suffixes) else { continue }
+            try db.execute(sql: "UPDATE dmarc_record SET relayed = 1 WHERE id = ?", arguments: [row[0] as Int64])
+            for relayed in [false, true] {
+                try addToDailyRollup(
+                    domain: domain, range: DateRange(begin: row[2], end: row[3]), orgName: row[4], email: row[5], sourceIP: row[6],
+                    count: row[7], disposition: row[8], dkim: row[9], spf: row[10], relayed: relayed, removing: !relayed, in: db)
+            }
+        }
     }
 
     /// Migration v12: the duplicate key's reporter becomes the organisational domain of the
@@ -468,7 +509,7 @@ extension ReportStore {
             for (range, removing) in [(old, true)] + (new.map { [($0, false)] } ?? []) {
                 try addToDailyRollup(
                     domain: row[0], range: range, orgName: row[1], email: row[2], sourceIP: row[3], count: row[4],
-                    disposition: row[5], dkim: row[6], spf: row[7], removing: removing, in: db)
+                    disposition: row[5], dkim: row[6], spf: row[7], relayed: false, removing: removing, relayedColumn: false, in: db)
             }
         }
         // By the source list's key, domain first.

@@ -86,8 +86,22 @@ import Testing
         #expect(verdict(totals(100, pass: 95, spf: 90, dkim: 60), unknownOrg) == .authorised)
         // Exactly half passing counts as mostly passing.
         #expect(verdict(totals(10, pass: 5, spf: 5, dkim: 0), network, .none) == .authorised)
-        // An unknown host passing by DKIM alone (80 of 100, SPF 10): a forwarder.
-        #expect(verdict(totals(100, pass: 90, spf: 10, dkim: 85), unknownOrg) == .forwarder)
+        // An unknown host passing by DKIM alone (80 of 100, SPF 10) with no evidence of a relay:
+        // an ESP passing SPF for its own bounce domain, authorised (it used to be a forwarder).
+        #expect(verdict(totals(100, pass: 90, spf: 10, dkim: 85), unknownOrg) == .authorised)
+        #expect(verdict(totals(100, pass: 100, spf: 0, dkim: 100), network, .unknown) == .authorised)
+        // The same with most of its mail showing a relay (our domain's SPF failed while DKIM
+        // survived, or receivers said forwarded): a forwarder, even when some of it fails.
+        var relayed = totals(100, pass: 90, spf: 10, dkim: 85)
+        relayed.relayed = 80
+        #expect(verdict(relayed, unknownOrg) == .forwarder)
+        relayed = totals(100, pass: 40, spf: 0, dkim: 40)
+        relayed.relayed = 60
+        #expect(verdict(relayed, network, .none) == .forwarder)
+        // A known service's relayed mail does not make it a forwarder.
+        relayed = totals(450, pass: 450, spf: 0, dkim: 450)
+        relayed.relayed = 450
+        #expect(verdict(relayed, google) == .authorised)
         // A known ESP passing by DKIM alone signs for you: authorised.
         #expect(verdict(totals(450, pass: 450, spf: 0, dkim: 450), google) == .authorised)
         // A known forwarder is one, whatever its counts.
