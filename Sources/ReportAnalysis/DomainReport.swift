@@ -10,8 +10,17 @@ public struct DomainReport: Sendable {
     public var previous: DomainSummary?
     /// Correlation rows of this domain, by source.
     public var sources: [CorrelationRow]
-    /// Source keys with DMARC messages in the previous period.
-    public var previousSources: Set<String>
+    /// Source keys with DMARC messages in the days before the period (``knownSourcesWindow``
+    /// of them): a source outside this set is new.
+    public var knownSources: Set<String>
+    /// How many days before the period ``knownSources`` covers; nil when not looked at.
+    public var knownSourcesWindow: Int?
+    /// Reports counted in the period whose date range is flagged.
+    public var flaggedReports: [FlaggedReport]
+    /// How complete the period's last day probably is, when it was estimated.
+    public var completeness: Completeness?
+    /// Pass rate and volume over longer spans, ending with the period.
+    public var trends: [LongTrend]
     /// Correlation rows of this domain, by reporter.
     public var reporters: [CorrelationRow]
     public var daily: [DailyFigures]
@@ -23,9 +32,10 @@ public struct DomainReport: Sendable {
 
     public init(
         domain: String, period: DayPeriod, previousPeriod: DayPeriod?, summary: DomainSummary, previous: DomainSummary?,
-        sources: [CorrelationRow], previousSources: Set<String>, reporters: [CorrelationRow], daily: [DailyFigures],
-        policies: [PolicyObservation], authentication: AuthenticationBreakdown, tlsFailures: [TLSFailureGroup] = [],
-        thresholds: FindingThresholds = .init()
+        sources: [CorrelationRow], knownSources: Set<String> = [], knownSourcesWindow: Int? = nil, reporters: [CorrelationRow],
+        daily: [DailyFigures], policies: [PolicyObservation], authentication: AuthenticationBreakdown,
+        tlsFailures: [TLSFailureGroup] = [], flaggedReports: [FlaggedReport] = [], completeness: Completeness? = nil,
+        trends: [LongTrend] = [], thresholds: FindingThresholds = .init()
     ) {
         self.domain = domain
         self.period = period
@@ -33,7 +43,11 @@ public struct DomainReport: Sendable {
         self.summary = summary
         self.previous = previous
         self.sources = sources
-        self.previousSources = previousSources
+        self.knownSources = knownSources
+        self.knownSourcesWindow = knownSourcesWindow
+        self.flaggedReports = flaggedReports
+        self.completeness = completeness
+        self.trends = trends
         self.reporters = reporters
         self.daily = daily
         self.policies = policies
@@ -52,9 +66,88 @@ public struct DomainReport: Sendable {
         entry.policies = []
         entry.authentication = AuthenticationBreakdown()
         entry.tlsFailures = []
+        entry.knownSources = []
+        entry.trends = []
         return entry
     }
 
     /// Whether the period holds no report at all for the domain.
     public var isEmpty: Bool { summary.dmarc.reports == 0 && summary.tls.reports == 0 }
+}
+
+/// How complete a day's reports probably are: reporters send a day's report one to three days
+/// late, so a pack written the morning after has heard from some of the usual ones only.
+public struct Completeness: Hashable, Sendable {
+    /// The day estimated.
+    public var day: Int64
+    /// Reporters that covered at least half the days of the baseline before `day`.
+    public var usual: [String]
+    /// Usual reporters with a report covering `day`.
+    public var heard: [String]
+    /// Reporters covering `day` that are not usual ones.
+    public var others: [String]
+
+    /// The usual reporters not heard from yet.
+    public var missing: [String] { usual.filter { !heard.contains($0) } }
+
+    /// Whether every usual reporter has reported (or there are none to wait for).
+    public var isComplete: Bool { missing.isEmpty }
+
+    /// The days before `day` that say who reports usually.
+    public static let baselineDays: Int64 = 14
+
+    /// - Parameter reporterDays: for each reporter, the days its reports cover, over at least
+    ///   the baseline and `day`.
+    public static func estimate(day: Int64, reporterDays: [String: Set<Int64>]) -> Completeness {
+        let baseline = (day - baselineDays)...(day - 1)
+        var usual: [String] = []
+        var heard: [String] = []
+        var others: [String] = []
+        for (reporter, days) in reporterDays {
+            let covered = days.filter { baseline.contains($0) }.count
+            let isUsual = Int64(covered) * 2 >= baselineDays
+            if isUsual { usual.append(reporter) }
+            if days.contains(day) {
+                if isUsual { heard.append(reporter) } else { others.append(reporter) }
+            }
+        }
+        return Completeness(day: day, usual: usual.sorted(), heard: heard.sorted(), others: others.sorted())
+    }
+
+    /// "3 of 4 usual reporters have reported for 2026-12-05 (still to come: yahoo! inc.)".
+    public var sentence: String {
+        let date = DayPeriod.isoDate(ofDay: day)
+        if usual.isEmpty { return "No reporter sends reports for this domain every day yet; nothing to wait for on \(date)." }
+        if isComplete { return "All \(usual.count) usual reporters have reported for \(date)." }
+        return "\(heard.count) of \(usual.count) usual reporters have reported for \(date) (still to come: "
+            + missing.joined(separator: ", ") + "); late reports are added when the pack is written again."
+    }
+}
+
+/// Pass rate and volume per bucket (day or month) over a long span, for the trend tables.
+public struct LongTrend: Hashable, Sendable {
+    public enum Bucket: String, Sendable {
+        case day, month
+    }
+    /// `last 90 days` or `last 12 months`.
+    public var title: String
+    public var bucket: Bucket
+    /// One entry per bucket, oldest first: its first day and its totals.
+    public var points: [(firstDay: Int64, dmarc: DMARCTotals, tls: TLSTotals)]
+
+    public init(title: String, bucket: Bucket, points: [(firstDay: Int64, dmarc: DMARCTotals, tls: TLSTotals)]) {
+        self.title = title
+        self.bucket = bucket
+        self.points = points
+    }
+
+    public static func == (a: LongTrend, b: LongTrend) -> Bool {
+        a.title == b.title && a.bucket == b.bucket && a.points.count == b.points.count
+            && zip(a.points, b.points).allSatisfy { $0.firstDay == $1.firstDay && $0.dmarc == $1.dmarc && $0.tls == $1.tls }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(title)
+        hasher.combine(points.count)
+    }
 }

@@ -95,7 +95,14 @@ extension ReportStore {
                 let outcome = LoggedOutcome(input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
                 try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
                 logged.append(outcome)
-            case .unreadable(let outcome):
+            case .unreadable(var outcome):
+                outcome.known = try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM ingest_log WHERE input = ? AND part = ? AND status = 'failed'
+                                AND code IS ? AND reason IS ?)
+                            """),
+                    arguments: [outcome.input, outcome.part, outcome.code, outcome.reason]) ?? false
                 try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
                 logged.append(outcome)
             }
@@ -161,14 +168,14 @@ extension ReportStore {
             db.cachedStatement(
                 sql: """
                     SELECT r.policy_domain, r.counted_begin, r.counted_end, r.org_name, r.email, d.source_ip, d.count, d.disposition,
-                        d.dkim, d.spf
+                        d.dkim, d.spf, d.relayed
                     FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id WHERE r.raw_input_id = ?
                     """),
             arguments: [rawID])
         while let row = try records.next() {
             try Self.addToDailyRollup(
                 domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
-                sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], removing: true, in: db)
+                sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], relayed: row[10], removing: true, in: db)
         }
         // No foreign key ties the source lists to their reports: deleted by key.
         try db.cachedStatement(
@@ -227,6 +234,8 @@ extension ReportStore {
                 ON CONFLICT(sha256) DO NOTHING
                 """)
         let rawID: Int64
+        // The same bytes failed before: their failures now are known ones.
+        var wasFailed = false
         // When the input first arrived: a report's dates are judged against it (countedSpan),
         // the same on every reparse.
         var arrival = Self.now()
@@ -237,6 +246,9 @@ extension ReportStore {
             rawID = inserted
             if let chunks = input.chunks { try storeChunks(chunks, of: rawID, in: db) }
         } else {
+            wasFailed = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
+                == KnownInputState.failed.rawValue
             // Stored before (it failed then, or it is parsed again): its state is this run's.
             guard let existing = try Row.fetchOne(
                 db, sql: "UPDATE raw_input SET state = ? WHERE sha256 = ? RETURNING id, first_seen",
@@ -285,7 +297,8 @@ extension ReportStore {
                 try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
                 logged.append(row)
             case .failed(let part, let code, let reason):
-                let row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
+                var row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
+                row.known = wasFailed
                 try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
                 logged.append(row)
             }
@@ -452,7 +465,7 @@ extension ReportStore {
             db,
             sql: """
                 INSERT OR FAIL INTO dmarc_record(report_id, source_ip, count, disposition, dkim, spf, header_from,
-                    envelope_from, envelope_to, dkim_results, spf_results, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    envelope_from, envelope_to, dkim_results, spf_results, reasons, relayed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let rollup = try DailyRollup(db)
         let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
@@ -477,14 +490,17 @@ extension ReportStore {
         var inPart = 0
         try report.forEachRecord { record in
             if sourcesSeen.insert(record.sourceIP).inserted { sources.append(record.sourceIP) }
+            let relayed = RelayEvidence.shows(record, policyDomain: domain, suffixes: suffixes)
             try rollup.add(
                 domain: domain, range: counted, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
-                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue)
+                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue,
+                relayed: relayed)
             try insertRecord.run(
                 .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
                 .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
                 .text(record.envelopeTo), .utf8(RecordResultsColumns.dkim(record.dkimResults)),
-                .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)))
+                .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)),
+                .integer(relayed ? 1 : 0))
             inPart += 1
             if inPart == Self.ipsPerPart {
                 try writeSources()
@@ -501,11 +517,12 @@ extension ReportStore {
     /// Adds (or, when `removing`, takes away) one record's messages in the per-day rollup.
     static func addToDailyRollup(
         domain: String, range: DateRange, orgName: String, email: String?, sourceIP: String, count: Int64,
-        disposition: String?, dkim: String?, spf: String?, removing: Bool = false, in db: Database
+        disposition: String?, dkim: String?, spf: String?, relayed: Bool, removing: Bool = false, relayedColumn: Bool = true,
+        in db: Database
     ) throws {
-        try DailyRollup(db).add(
+        try DailyRollup(db, relayedColumn: relayedColumn).add(
             domain: domain, range: range, reporterOrg: orgName.trimmedWhitespace().lowercased(), email: email, sourceIP: sourceIP,
-            count: count, disposition: disposition, dkim: dkim, spf: spf, removing: removing)
+            count: count, disposition: disposition, dkim: dkim, spf: spf, relayed: relayed, removing: removing)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -9,43 +9,94 @@ import Testing
 
     func report(
         dmarc: DMARCTotals = DMARCTotals(), tls: TLSTotals = TLSTotals(), breakdown: TLSBreakdown? = nil, previous: DMARCTotals? = nil,
-        sources: [CorrelationRow] = [], previousSources: Set<String> = [], policy: Disposition? = .monitor
+        sources: [CorrelationRow] = [], knownSources: Set<String> = [], policy: Disposition? = .monitor, pct: String? = nil,
+        overrides: [String: Int64] = [:], flagged: [FlaggedReport] = []
     ) -> DomainReport {
         DomainReport(
             domain: "example.com", period: period, previousPeriod: previous == nil ? nil : previousPeriod,
             summary: DomainSummary(domain: "example.com", dmarc: dmarc, tls: tls, tlsBreakdown: breakdown),
             previous: previous.map { DomainSummary(domain: "example.com", dmarc: $0) },
-            sources: sources, previousSources: previousSources, reporters: [], daily: [],
-            policies: policy.map { [PolicyObservation(policy: PublishedPolicy(domain: "example.com", p: $0), firstSeen: 0, lastSeen: 0, reports: 1)] } ?? [],
-            authentication: AuthenticationBreakdown())
+            sources: sources, knownSources: knownSources, knownSourcesWindow: 30, reporters: [], daily: [],
+            policies: policy.map {
+                [PolicyObservation(policy: PublishedPolicy(domain: "example.com", p: $0, pct: pct), firstSeen: 0, lastSeen: 0, reports: 1)]
+            } ?? [],
+            authentication: AuthenticationBreakdown(overrideReasons: overrides), flaggedReports: flagged)
     }
 
-    @Test func failingSourcesByVolume() {
+    /// Totals of `messages`, `pass` of them passing, the failing ones with `disposition`.
+    func totals(_ messages: Int64, pass: Int64, failing disposition: String = "none") -> DMARCTotals {
+        var totals = DMARCTotals()
+        totals.add(messages: pass, dmarcPass: pass, spfPass: pass, dkimPass: pass, disposition: "none")
+        totals.add(messages: messages - pass, dmarcPass: 0, spfPass: 0, dkimPass: 0, disposition: disposition)
+        return totals
+    }
+
+    func row(_ source: String, _ totals: DMARCTotals, _ sourceClass: SourceClass, ips: [String] = []) -> CorrelationRow {
+        CorrelationRow(
+            domain: "example.com", source: source, dmarc: totals, sourceIPs: ips, verdict: SourceVerdict(sourceClass: sourceClass, reason: ""))
+    }
+
+    @Test func blockedSpoofingIsANoticeNotAnAlarm() {
+        // Six spoofed messages rejected under p=reject: the policy doing its job.
         let sources = [
-            CorrelationRow(domain: "example.com", source: "google.com", dmarc: DMARCTotals(messages: 900, dmarcPass: 900)),
-            CorrelationRow(domain: "example.com", source: "203.0.113.0/24", dmarc: DMARCTotals(messages: 80, dmarcPass: 0, disposition: ["reject": 80]), sourceIPs: ["203.0.113.9"]),
-            CorrelationRow(domain: "example.com", source: "198.51.100.0/24", dmarc: DMARCTotals(messages: 20, dmarcPass: 5)),
+            row("google.com", totals(900, pass: 900), .authorised),
+            row("203.0.113.0/24", totals(6, pass: 0, failing: "reject"), .suspicious, ips: ["203.0.113.9"]),
         ]
-        let findings = report(dmarc: DMARCTotals(messages: 1000, dmarcPass: 905), sources: sources).findings
-        let finding = findings.first { $0.rule == "failing-sources" }
-        #expect(finding?.severity == .critical)  // 9.5% of all mail
-        #expect(finding?.title == "2 sources sent 95 messages as example.com that failed DMARC; receivers quarantined or rejected 80")
-        #expect(finding?.evidence == ["203.0.113.0/24: 80 of 80 messages failed DMARC (203.0.113.9)", "198.51.100.0/24: 15 of 20 messages failed DMARC"])
-        #expect(findings.first?.rule == "failing-sources")  // most severe first
+        let findings = report(dmarc: totals(906, pass: 900), sources: sources, policy: .reject).findings
+        #expect(!findings.contains { $0.severity == .critical || $0.severity == .warning })
+        let blocked = findings.first { $0.code == "spoofing-blocked" }
+        #expect(blocked?.severity == .notice)
+        #expect(blocked?.text == "6 messages from 1 unauthorised source failed DMARC and receivers stopped them (6 rejected): the policy doing its job")
+        #expect(blocked?.evidence == ["203.0.113.0/24 [suspicious]: 6 of 6 messages failed DMARC, 6 stopped (203.0.113.9)"])
+    }
+
+    @Test func deliveredSpoofingWarnsOrAlarmsBySizeAndSaysWhy() {
+        // 80 of 1,000 delivered under p=none: critical (8% of the mail).
+        var sources = [row("google.com", totals(920, pass: 920), .authorised), row("203.0.113.0/24", totals(80, pass: 0), .suspicious)]
+        var finding = report(dmarc: totals(1000, pass: 920), sources: sources).findings.first
+        #expect(finding?.code == "spoofing-delivered")
+        #expect(finding?.severity == .critical)
+        #expect(finding?.text == "80 messages from 1 unauthorised source failed DMARC and were delivered (the policy is p=none: receivers take no action)")
+        // 3 of 1,000 delivered despite p=reject because of pct=50: a warning that says so.
+        sources = [row("google.com", totals(997, pass: 997), .authorised), row("198.51.100.0/24", totals(3, pass: 0), .unknown)]
+        finding = report(dmarc: totals(1000, pass: 997), sources: sources, policy: .reject, pct: "50", overrides: ["local_policy": 1]).findings.first
+        #expect(finding?.code == "spoofing-delivered")
+        #expect(finding?.severity == .warning)
+        #expect(finding?.text == "3 messages from 1 unauthorised source failed DMARC and were delivered despite p=reject: "
+            + "pct=50 applies the policy to part of the mail; receivers overrode it (local_policy 1)")
+    }
+
+    @Test func knownSendersFailingAndForwarders() {
+        let sources = [
+            row("sendgrid.net", totals(200, pass: 150, failing: "reject"), .misconfigured),
+            row("mailchimp.com", totals(1500, pass: 300), .misconfigured),
+            row("pobox.com", totals(40, pass: 10), .forwarder),
+        ]
+        let findings = report(dmarc: totals(1740, pass: 460), sources: sources, policy: .reject).findings
+        #expect(findings.map(\.code) == ["known-sender-blocked", "known-sender-failing", "forwarded-failing"])
+        #expect(findings[0].severity == .critical)
+        #expect(findings[0].text == "Receivers rejected or quarantined 50 messages from 1 known service sending as example.com: fix their SPF or DKIM alignment")
+        #expect(findings[1].severity == .warning)
+        #expect(findings[1].evidence == ["mailchimp.com [misconfigured]: 1,200 of 1,500 messages failed DMARC, 1,200 delivered"])
+        #expect(findings[2].severity == .notice)
     }
 
     @Test func newSourcesAndFallingPassRate() {
         let sources = [
-            CorrelationRow(domain: "example.com", source: "google.com", dmarc: DMARCTotals(messages: 800, dmarcPass: 800)),
-            CorrelationRow(domain: "example.com", source: "sendgrid.net", dmarc: DMARCTotals(messages: 200, dmarcPass: 100)),
+            row("google.com", totals(800, pass: 800), .authorised),
+            row("sendgrid.net", totals(200, pass: 200), .authorised),
         ]
         let findings = report(
-            dmarc: DMARCTotals(messages: 1000, dmarcPass: 900), previous: DMARCTotals(messages: 1000, dmarcPass: 990),
-            sources: sources, previousSources: ["google.com"]).findings
-        #expect(findings.first { $0.rule == "new-sources" }?.evidence == ["sendgrid.net: 200 messages, 50.0% passed DMARC"])
-        #expect(findings.first { $0.rule == "pass-rate-drop" }?.title == "The DMARC pass rate fell from 99.0% to 90.0%")
-        let steady = report(dmarc: DMARCTotals(messages: 1000, dmarcPass: 980), previous: DMARCTotals(messages: 1000, dmarcPass: 990)).findings
-        #expect(!steady.contains { $0.rule == "pass-rate-drop" })
+            dmarc: totals(1000, pass: 900), previous: totals(1000, pass: 990), sources: sources, knownSources: ["google.com"]
+        ).findings
+        let new = findings.first { $0.code == "new-sources" }
+        #expect(new?.text == "1 source not seen in the 30 days before sent mail as example.com")
+        #expect(new?.evidence == ["sendgrid.net [authorised]: 200 messages, 100.0% passed DMARC"])
+        #expect(findings.first { $0.code == "pass-rate-drop" }?.text == "The DMARC pass rate fell from 99.0% to 90.0%")
+        let steady = report(dmarc: totals(1000, pass: 980), previous: totals(1000, pass: 990)).findings
+        #expect(!steady.contains { $0.code == "pass-rate-drop" })
+        // Nothing known before (the first days of a store): no source is called new.
+        #expect(!report(dmarc: totals(1000, pass: 900), sources: sources).findings.contains { $0.code == "new-sources" })
     }
 
     @Test func tlsRules() {
@@ -55,18 +106,43 @@ import Testing
         let findings = report(
             tls: TLSTotals(reports: 2, successfulSessions: 95, failedSessions: 10, failuresByResultType: ["sts-policy-fetch-error": 3, "certificate-host-mismatch": 7]),
             breakdown: breakdown, policy: nil).findings
-        let tls = findings.first { $0.rule == "tls-failures" }
+        let tls = findings.first { $0.code == "tls-certificate-failures" }
         #expect(tls?.severity == .critical)
-        #expect(tls?.title == "Senders could not validate the certificate of an MX host in 7 sessions")
+        #expect(tls?.text == "Senders could not validate the certificate of an MX host of example.com in 7 sessions")
         #expect(tls?.evidence == ["certificate-host-mismatch: 7 failed sessions", "sts-policy-fetch-error: 3 failed sessions", "MX mx2.example.com: 7 failed sessions"])
-        #expect(findings.contains { $0.rule == "sts-testing-failures" })
-        #expect(findings.first { $0.rule == "no-policy-found" }?.evidence == ["5 sessions under no-policy-found in 1 report"])
+        #expect(findings.contains { $0.code == "sts-testing-failures" })
+        #expect(findings.first { $0.code == "no-policy-found" }?.evidence == ["5 sessions under no-policy-found in 1 report"])
+        // Details that do not add up to the total are said, not hidden (Mail.ru).
+        let mailru = report(
+            tls: TLSTotals(reports: 1, successfulSessions: 310, failedSessions: 2, failuresByResultType: ["sts-policy-fetch-error": 3]), policy: nil
+        ).findings.first { $0.code == "tls-failures" }
+        #expect(mailru?.text == "3 TLS sessions to the MX hosts of example.com failed, as reporters itemised them")
+        #expect(mailru?.evidence.last == "reporters itemised 3 failed sessions by result type, and reported 2 failed in total")
     }
 
     @Test func readyForEnforcementOnlyWhenHealthy() {
-        #expect(report(dmarc: DMARCTotals(messages: 500, dmarcPass: 495)).findings.map(\.rule) == ["ready-for-enforcement"])
-        #expect(report(dmarc: DMARCTotals(messages: 500, dmarcPass: 495), policy: .reject).findings.isEmpty)
-        #expect(report(dmarc: DMARCTotals(messages: 50, dmarcPass: 50)).findings.isEmpty)  // too little mail to judge
-        #expect(report(dmarc: DMARCTotals(messages: 500, dmarcPass: 400)).findings.isEmpty)
+        #expect(report(dmarc: totals(500, pass: 495)).findings.map(\.code) == ["ready-for-enforcement"])
+        #expect(report(dmarc: totals(500, pass: 495), policy: .reject).findings.isEmpty)
+        #expect(report(dmarc: totals(50, pass: 50)).findings.isEmpty)  // too little mail to judge
+        #expect(report(dmarc: totals(500, pass: 400)).findings.isEmpty)
+    }
+
+    @Test func implausibleDateRangesAreNamed() {
+        let flagged = FlaggedReport(
+            kind: .dmarc, domain: "example.com", reporter: "Example Reporter", reportID: "r-1", range: DateRange(begin: 100, end: 1_796_083_200),
+            counted: DateRange(begin: 1_795_996_800, end: 1_796_083_200), flags: [.beginsBefore2012, .tooLong], input: "r.xml")
+        let finding = report(flagged: [flagged]).findings.first { $0.code == "implausible-date-range" }
+        #expect(finding?.severity == .warning)
+        #expect(finding?.evidence == [
+            "DMARC report r-1 from Example Reporter states 1970-01-01 to 2026-11-30 (begins-before-2012,longer-than-31-days); counted on 2026-11-30"
+        ])
+    }
+
+    @Test func countsReadAsPeopleReadThem() {
+        #expect(Count.grouped(Int64(4039)) == "4,039")
+        #expect(Count.grouped(Int64(-1_234_567)) == "-1,234,567")
+        #expect(Count.grouped(Int64(999)) == "999")
+        #expect(Count.grouped(Int64.max) == "9,223,372,036,854,775,807")
+        #expect(Count.messages(1) == "1 message")
     }
 }

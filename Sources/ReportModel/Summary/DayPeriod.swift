@@ -53,7 +53,7 @@ public struct DayPeriod: Hashable, Sendable {
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    public static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -64,4 +64,9 @@ public struct DayPeriod: Hashable, Sendable {
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
+}
+
+extension DayPeriod {
+    /// The number of days in the period.
+    public var length: Int64 { lastDay - firstDay + 1 }
 }

@@ -91,3 +91,120 @@ public struct TLSFailureGroup: Hashable, Sendable {
         self.failedSessions = failedSessions
     }
 }
+
+/// A stored report whose date range is not believed as it stands (``RangeFlags``): kept, and
+/// counted over ``counted`` instead (docs/counting.md, "Date ranges").
+public struct FlaggedReport: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case dmarc
+        case tlsrpt = "tls-rpt"
+    }
+    public var kind: Kind
+    public var domain: String
+    public var reporter: String
+    public var reportID: String
+    public var range: DateRange
+    public var counted: DateRange
+    public var flags: RangeFlags
+    /// The input it came from.
+    public var input: String
+
+    public init(
+        kind: Kind, domain: String, reporter: String, reportID: String, range: DateRange, counted: DateRange, flags: RangeFlags,
+        input: String
+    ) {
+        self.kind = kind
+        self.domain = domain
+        self.reporter = reporter
+        self.reportID = reportID
+        self.range = range
+        self.counted = counted
+        self.flags = flags
+        self.input = input
+    }
+
+    /// "DMARC report 123 from google.com covers 1970-01-01 to 2026-11-30 (begins-before-2012); counted on 2026-11-30".
+    public var description: String {
+        let kindName = kind == .dmarc ? "DMARC" : "TLS-RPT"
+        return "\(kindName) report \(reportID) from \(reporter) states \(Self.describe(range)) (\(flags.names)); counted on \(Self.describe(counted))"
+    }
+
+    static func describe(_ range: DateRange) -> String {
+        let first = DaySpread.day(of: range.begin)
+        let last = DaySpread.day(of: Swift.max(range.begin, range.end - 1))
+        return first == last ? DayPeriod.isoDate(ofDay: first) : "\(DayPeriod.isoDate(ofDay: first)) to \(DayPeriod.isoDate(ofDay: last))"
+    }
+}
+
+extension RangeFlags {
+    /// The flags of their stored form (``names``); unknown names are ignored.
+    public init(names: String) {
+        self = []
+        for name in names.split(separator: ",") {
+            switch name {
+            case "begins-before-2012": insert(.beginsBefore2012)
+            case "ends-in-the-future": insert(.endsInTheFuture)
+            case "longer-than-31-days": insert(.tooLong)
+            default: continue
+            }
+        }
+    }
+}
+
+/// DMARC records of one source alike in everything but their source IP and report: the
+/// per-source drill-down (`mailtally records`, the pack's source details).
+public struct RecordGroup: Hashable, Sendable {
+    public var headerFrom: String?
+    public var envelopeFrom: String?
+    public var dkimResults: [DKIMAuthResult]
+    public var spfResults: [SPFAuthResult]
+    public var alignedDKIM: AlignedVerdict?
+    public var alignedSPF: AlignedVerdict?
+    public var disposition: Disposition?
+    public var reasons: [OverrideReason]
+    /// Messages, whole reports counted (not spread over days).
+    public var messages: Int64
+    /// Distinct reports and source IPs behind the group.
+    public var reports: Int64
+    public var sourceIPs: [String]
+
+    public init(
+        headerFrom: String?, envelopeFrom: String?, dkimResults: [DKIMAuthResult], spfResults: [SPFAuthResult],
+        alignedDKIM: AlignedVerdict?, alignedSPF: AlignedVerdict?, disposition: Disposition?, reasons: [OverrideReason],
+        messages: Int64, reports: Int64, sourceIPs: [String]
+    ) {
+        self.headerFrom = headerFrom
+        self.envelopeFrom = envelopeFrom
+        self.dkimResults = dkimResults
+        self.spfResults = spfResults
+        self.alignedDKIM = alignedDKIM
+        self.alignedSPF = alignedSPF
+        self.disposition = disposition
+        self.reasons = reasons
+        self.messages = messages
+        self.reports = reports
+        self.sourceIPs = sourceIPs
+    }
+
+    /// Whether the group passed DMARC.
+    public var passesDMARC: Bool { alignedDKIM == .pass || alignedSPF == .pass }
+
+    /// `example.com s1=pass; mailer.example fail`: every DKIM signature with its result.
+    public var dkimText: String {
+        dkimResults.map { result in
+            (result.domain ?? "?") + (result.selector.map { " \($0)" } ?? "") + "=" + (result.result?.rawValue ?? "?")
+        }.joined(separator: "; ")
+    }
+
+    /// `bounce.esp.example=pass (mfrom)`: every SPF check with its result and scope.
+    public var spfText: String {
+        spfResults.map { result in
+            (result.domain ?? "?") + "=" + (result.result?.rawValue ?? "?") + (result.scope.map { " (\($0.rawValue))" } ?? "")
+        }.joined(separator: "; ")
+    }
+
+    /// `forwarded; local_policy: list`: every override reason with its comment.
+    public var reasonsText: String {
+        reasons.map { reason in (reason.type?.rawValue ?? "?") + (reason.comment.map { ": \($0)" } ?? "") }.joined(separator: "; ")
+    }
+}

@@ -23,6 +23,10 @@ public struct DMARCTotals: Hashable, Sendable {
     public var dkimAlignedPass: Int64
     /// Messages per disposition, every value seen (none, quarantine, reject, pass, ...).
     public var disposition: [String: Int64]
+    /// Messages that failed DMARC, per disposition: what receivers did with failing mail.
+    public var failedDisposition: [String: Int64] = [:]
+    /// Messages that passed by DKIM alone and show a relay (``RelayEvidence``): forwarded.
+    public var relayed: Int64 = 0
 
     public init(
         reports: Int64 = 0, messages: Int64 = 0, dmarcPass: Int64 = 0, spfAlignedPass: Int64 = 0,
@@ -38,6 +42,15 @@ public struct DMARCTotals: Hashable, Sendable {
 
     /// The share of messages that passed DMARC, or `nil` when there were none.
     public var passRate: Double? { messages > 0 ? Double(dmarcPass) / Double(messages) : nil }
+
+    /// Messages that failed DMARC.
+    public var failed: Int64 { max(0, messages - min(dmarcPass, messages)) }
+    /// Failing messages the receivers rejected: the policy doing its job.
+    public var failedRejected: Int64 { min(failedDisposition[Disposition.reject.rawValue] ?? 0, failed) }
+    /// Failing messages the receivers quarantined (spam folder): enforced, but delivered.
+    public var failedQuarantined: Int64 { min(failedDisposition[Disposition.quarantine.rawValue] ?? 0, failed - failedRejected) }
+    /// Failing messages delivered as if they passed (p=none, pct below 100, overrides).
+    public var failedDelivered: Int64 { failed - failedRejected - failedQuarantined }
 }
 
 /// TLS-RPT session counts per the counting rules of docs/counting.md.
@@ -76,7 +89,24 @@ extension DMARCTotals {
         dmarcPass = dmarcPass.saturatingAdd(other.dmarcPass)
         spfAlignedPass = spfAlignedPass.saturatingAdd(other.spfAlignedPass)
         dkimAlignedPass = dkimAlignedPass.saturatingAdd(other.dkimAlignedPass)
+        relayed = relayed.saturatingAdd(other.relayed)
         for (name, count) in other.disposition { disposition[name] = disposition[name, default: 0].saturatingAdd(count) }
+        for (name, count) in other.failedDisposition { failedDisposition[name] = failedDisposition[name, default: 0].saturatingAdd(count) }
+    }
+
+    /// Adds one group of messages of one disposition with their verdicts. Sums saturate.
+    public mutating func add(
+        messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64, relayed relay: Int64 = 0,
+        disposition name: String
+    ) {
+        messages = messages.saturatingAdd(count)
+        dmarcPass = dmarcPass.saturatingAdd(pass)
+        spfAlignedPass = spfAlignedPass.saturatingAdd(spf)
+        dkimAlignedPass = dkimAlignedPass.saturatingAdd(dkim)
+        relayed = relayed.saturatingAdd(relay)
+        disposition[name] = disposition[name, default: 0].saturatingAdd(count)
+        let failing = max(0, count - min(pass, count))
+        if failing > 0 { failedDisposition[name] = failedDisposition[name, default: 0].saturatingAdd(failing) }
     }
 }
 

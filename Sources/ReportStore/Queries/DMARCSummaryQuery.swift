@@ -22,7 +22,7 @@ extension ReportStore {
             let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT policy_domain, disposition, messages, dmarc_pass, spf_pass, dkim_pass FROM dmarc_daily
+                    SELECT policy_domain, disposition, messages, dmarc_pass, spf_pass, dkim_pass, relayed FROM dmarc_daily
                     WHERE 1 = 1\(filter)
                     """)
             try statement.setArguments(arguments)
@@ -41,7 +41,7 @@ extension ReportStore {
                 }
                 current.add(
                     messages: row.integer(2), dmarcPass: row.integer(3), spfPass: row.integer(4), dkimPass: row.integer(5),
-                    disposition: dispositions.text(row.bytes(1)))
+                    relayed: row.integer(6), disposition: dispositions.text(row.bytes(1)))
             }
             if let domain { totals[domain, default: DMARCTotals()].merge(current) }
             return totals
@@ -63,7 +63,7 @@ extension ReportStore {
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT policy_domain, source_ip, reporter_org, reporter_email, disposition, messages, dmarc_pass,
-                        spf_pass, dkim_pass FROM dmarc_daily WHERE 1 = 1\(filter)
+                        spf_pass, dkim_pass, relayed FROM dmarc_daily WHERE 1 = 1\(filter)
                     """)
             try statement.setArguments(arguments)
             try RawRows(statement).forEach { row in
@@ -76,7 +76,7 @@ extension ReportStore {
                 }
                 result[slot].totals.add(
                     messages: row.integer(5), dmarcPass: row.integer(6), spfPass: row.integer(7), dkimPass: row.integer(8),
-                    disposition: dispositions.text(row.bytes(4)))
+                    relayed: row.integer(9), disposition: dispositions.text(row.bytes(4)))
             }
             return result
         }
@@ -161,16 +161,5 @@ extension ReportStore {
             arguments += [period.firstDay, period.lastDay]
         }
         return (filter, arguments)
-    }
-}
-
-extension DMARCTotals {
-    /// Adds messages with their verdicts. Sums saturate instead of overflowing.
-    mutating func add(messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64, disposition name: String) {
-        messages = messages.saturatingAdd(count)
-        dmarcPass = dmarcPass.saturatingAdd(pass)
-        spfAlignedPass = spfAlignedPass.saturatingAdd(spf)
-        dkimAlignedPass = dkimAlignedPass.saturatingAdd(dkim)
-        disposition[name] = disposition[name, default: 0].saturatingAdd(count)
     }
 }

@@ -40,14 +40,14 @@ extension ReportStore {
                 db,
                 sql: """
                     SELECT day, disposition, saturating_sum(messages), saturating_sum(dmarc_pass), saturating_sum(spf_pass),
-                        saturating_sum(dkim_pass) FROM dmarc_daily
+                        saturating_sum(dkim_pass), saturating_sum(relayed) FROM dmarc_daily
                     WHERE policy_domain = ? AND day BETWEEN ? AND ? GROUP BY day, disposition
                     """,
                 arguments: [domain, period.firstDay, period.lastDay])
             while let row = try rows.next() {
                 let day: Int64 = row[0]
                 days[day, default: DailyFigures(day: day)].dmarc.add(
-                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], disposition: row[1])
+                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], relayed: row[6], disposition: row[1])
             }
             let policies = try Row.fetchCursor(
                 db,
@@ -173,6 +173,149 @@ extension ReportStore {
                 }
             }
             return breakdown
+        }
+    }
+}
+
+extension ReportStore {
+    /// Reports whose date range is flagged (docs/counting.md, "Date ranges"), for `domains`
+    /// (all when empty), counted in `period` (any time when nil), newest first.
+    public func flaggedReports(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [FlaggedReport] {
+        try read("listing flagged date ranges") { db in
+            var dmarcFilter = ""
+            var tlsFilter = ""
+            var dmarcArguments = StatementArguments()
+            var tlsArguments = StatementArguments()
+            if !domains.isEmpty {
+                dmarcFilter += " AND r.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
+                tlsFilter += " AND r.id IN (SELECT report_id FROM tls_policy WHERE policy_domain IN (\(databaseQuestionMarks(count: domains.count))))"
+                dmarcArguments += StatementArguments(domains)
+                tlsArguments += StatementArguments(domains)
+            }
+            if let period {
+                dmarcFilter += " AND r.counted_end > ? AND r.counted_begin < ?"
+                tlsFilter += " AND r.counted_end > ? AND r.counted_begin < ?"
+                dmarcArguments += [period.start, period.end]
+                tlsArguments += [period.start, period.end]
+            }
+            var flagged: [FlaggedReport] = []
+            let dmarc = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.policy_domain, r.org_name, r.report_id, r.begin, r.end, r.counted_begin, r.counted_end, r.range_flags, r.input
+                    FROM dmarc_report r WHERE r.range_flags IS NOT NULL\(dmarcFilter)
+                    """,
+                arguments: dmarcArguments)
+            while let row = try dmarc.next() {
+                flagged.append(FlaggedReport(
+                    kind: .dmarc, domain: row[0], reporter: row[1], reportID: row[2], range: DateRange(begin: row[3], end: row[4]),
+                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8]))
+            }
+            let tls = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT (SELECT MIN(policy_domain) FROM tls_policy p WHERE p.report_id = r.id), r.organization, r.report_id, r.begin,
+                        r.end, r.counted_begin, r.counted_end, r.range_flags, r.input
+                    FROM tls_report r WHERE r.range_flags IS NOT NULL\(tlsFilter)
+                    """,
+                arguments: tlsArguments)
+            while let row = try tls.next() {
+                flagged.append(FlaggedReport(
+                    kind: .tlsrpt, domain: row[0] ?? "", reporter: row[1], reportID: row[2], range: DateRange(begin: row[3], end: row[4]),
+                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8]))
+            }
+            return flagged.sorted { ($0.counted.end, $0.reportID) > ($1.counted.end, $1.reportID) }
+        }
+    }
+
+    /// For each reporter of `domain` (its organisation name, lowercased) with a report
+    /// counted in `period`, the UTC days of the period its reports cover: which reporters
+    /// have been heard from for which days.
+    public func reporterDays(domain: String, period: DayPeriod) throws(StoreError) -> [String: Set<Int64>] {
+        try read("listing reporters by day") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT LOWER(TRIM(org_name)), counted_begin, counted_end FROM dmarc_report
+                    WHERE policy_domain = ? AND counted_end > ? AND counted_begin < ?
+                    UNION ALL
+                    SELECT LOWER(TRIM(r.organization)), r.counted_begin, r.counted_end FROM tls_report r
+                    WHERE r.id IN (SELECT report_id FROM tls_policy WHERE policy_domain = ?) AND r.counted_end > ? AND r.counted_begin < ?
+                    """,
+                arguments: [domain, period.start, period.end, domain, period.start, period.end])
+            var days: [String: Set<Int64>] = [:]
+            while let row = try rows.next() {
+                let begin: Int64 = max(row[1], period.start)
+                let end: Int64 = min(row[2], period.end)
+                guard end > begin else { continue }
+                let first = DaySpread.day(of: begin)
+                let last = DaySpread.day(of: end - 1)
+                let name: String = row[0]
+                for day in first...last { days[name, default: []].insert(day) }
+            }
+            return days
+        }
+    }
+}
+
+extension ReportStore {
+    /// The DMARC records of `domain` from `sourceIPs` in reports counted in `period`, grouped by
+    /// everything they say but their IP: header From, envelope From, raw DKIM and SPF results,
+    /// aligned verdicts, disposition and override reasons. Biggest first, at most `limit`.
+    public func recordGroups(domain: String, sourceIPs: [String], period: DayPeriod?, limit: Int = 1000) throws(StoreError) -> [RecordGroup] {
+        guard !sourceIPs.isEmpty else { return [] }
+        return try read("reading the records of a source") { db in
+            var groups: [RecordGroup] = []
+            // In slices: SQLite binds at most 32,766 values in one statement.
+            var merged: [String: (group: RecordGroup, reports: Set<Int64>, ips: Set<String>)] = [:]
+            for start in stride(from: 0, to: sourceIPs.count, by: 10_000) {
+                let slice = Array(sourceIPs[start..<min(start + 10_000, sourceIPs.count)])
+                var arguments: StatementArguments = [domain]
+                arguments += StatementArguments(slice)
+                var periodFilter = ""
+                if let period {
+                    periodFilter = " AND r.counted_end > ? AND r.counted_begin < ?"
+                    arguments += [period.start, period.end]
+                }
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT d.header_from, d.envelope_from, d.dkim_results, d.spf_results, d.dkim, d.spf, d.disposition, d.reasons,
+                            d.count, r.id, d.source_ip
+                        FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
+                        WHERE r.policy_domain = ? AND d.source_ip IN (\(databaseQuestionMarks(count: slice.count)))\(periodFilter)
+                        """,
+                    arguments: arguments)
+                while let row = try rows.next() {
+                    let key = [0, 1, 2, 3, 4, 5, 6, 7].map { (row[$0] as String?) ?? "\u{0}" }.joined(separator: "\u{1}")
+                    let count: Int64 = row[8]
+                    if var entry = merged[key] {
+                        entry.group.messages.add(saturating: count)
+                        entry.reports.insert(row[9])
+                        entry.ips.insert(row[10])
+                        merged[key] = entry
+                    } else {
+                        let group = RecordGroup(
+                            headerFrom: row[0], envelopeFrom: row[1], dkimResults: (try? RecordResultsColumns.dkim(from: row[2])) ?? [],
+                            spfResults: (try? RecordResultsColumns.spf(from: row[3])) ?? [],
+                            alignedDKIM: (row[4] as String?).map(AlignedVerdict.init(rawValue:)),
+                            alignedSPF: (row[5] as String?).map(AlignedVerdict.init(rawValue:)),
+                            disposition: (row[6] as String?).map(Disposition.init(rawValue:)),
+                            reasons: (try? RecordResultsColumns.reasons(from: row[7])) ?? [], messages: count, reports: 0, sourceIPs: [])
+                        merged[key] = (group, [row[9]], [row[10]])
+                    }
+                }
+            }
+            for (_, entry) in merged {
+                var group = entry.group
+                group.reports = Int64(entry.reports.count)
+                group.sourceIPs = entry.ips.sorted()
+                groups.append(group)
+            }
+            groups.sort { a, b in
+                a.messages != b.messages ? a.messages > b.messages : (a.headerFrom ?? "", a.dkimText, a.spfText) < (b.headerFrom ?? "", b.dkimText, b.spfText)
+            }
+            return Array(groups.prefix(limit))
         }
     }
 }
