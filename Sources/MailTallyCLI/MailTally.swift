@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReportModel
 
 /// `mailtally`: DMARC aggregate and SMTP TLS reports into answers.
 public struct MailTally: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mailtally",
         abstract: "Turn DMARC aggregate reports and SMTP TLS reports into answers.",
-        version: "0.1.0",
+        version: MailTallyVersion.current,
         subcommands: [
-            Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self, Errors.self, Reparse.self,
+            Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self, Errors.self, Reparse.self, Backup.self, Records.self,
         ])
 
     public init() {}

@@ -43,6 +43,8 @@ public final class ReportStore: Sendable {
         self.publicSuffixes = publicSuffixes
         do {
             queue = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError(error, while: "opening \(path)")
         }
@@ -58,7 +60,11 @@ public final class ReportStore: Sendable {
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
-                if migrating { try migrate(pool, path: path, suffixes: suffixes) }
+                if migrating {
+                    try migrate(pool, path: path, suffixes: suffixes)
+                } else {
+                    try pool.read { db in try refuseNewerSchema(db, migrator: migrator(suffixes: suffixes), path: path) }
+                }
                 return pool
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date().timeIntervalSince(started) < busyTimeout {
                 usleep(50_000)
@@ -73,6 +79,7 @@ public final class ReportStore: Sendable {
     /// it would drop SQLite's own POSIX locks on the file, and with them the safety of WAL.
     static func migrate(_ pool: DatabasePool, path: String, suffixes: LazyPublicSuffixList) throws {
         let migrator = Self.migrator(suffixes: suffixes)
+        try pool.read { db in try refuseNewerSchema(db, migrator: migrator, path: path) }
         if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
         let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return try migrateJournalingOnDisk(pool, migrator) }
@@ -90,6 +97,26 @@ public final class ReportStore: Sendable {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
         defer { try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") } }
         try migrator.migrate(pool)
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('schema_written_by', ?)", arguments: [MailTallyVersion.current])
+        }
+    }
+
+    /// A store whose schema has a migration this build does not know was made by a newer
+    /// mailtally: reading it could misread what it holds and writing it could break it.
+    static func refuseNewerSchema(_ db: Database, migrator: DatabaseMigrator, path: String) throws {
+        guard try migrator.hasBeenSuperseded(db) else { return }
+        let known = Set(migrator.migrations)
+        let unknown = try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+        var madeBy: String?
+        if try db.tableExists("store_meta") {
+            madeBy = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'schema_written_by'")
+        }
+        throw StoreError(
+            message: "\(path) was made by \(madeBy.map { "mailtally \($0)" } ?? "a newer mailtally") (schema \(unknown.joined(separator: ", "))), "
+                + "newer than this mailtally \(MailTallyVersion.current): use that version or a later one",
+            while: "opening \(path)")
     }
 
     /// Runs `body` in one write transaction, in this process's turn among the writers.
@@ -177,8 +204,48 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// A failure the store itself found, said in `message`.
+    init(message: String, while operation: String) {
+        self.operation = operation
+        self.message = message
+        resultCode = nil
+    }
+
     public var description: String { "database error while \(operation): \(message)" }
 
     /// The database is locked by another process beyond the busy timeout.
     public var isBusy: Bool { resultCode == 5 || resultCode == 6 }
+}
+
+extension ReportStore {
+    /// Moves everything in the write-ahead log into the database file and empties the log
+    /// (`wal_checkpoint(TRUNCATE)`), so that the file alone holds every row: a writing command
+    /// ends with it, and a copy of `mailtally.sqlite` made afterwards is whole. Best effort: a
+    /// reader of another process holding an old snapshot makes SQLite stop short, and the next
+    /// writing command checkpoints again.
+    public func checkpoint() {
+        guard turns != nil else { return }
+        try? inTurn { try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
+    }
+
+    /// Writes a consistent copy of the database to `destination` (`VACUUM INTO`) while other
+    /// commands may go on reading and writing: the copy is one snapshot, compact, and needs no
+    /// `-wal` file. The destination must not exist.
+    /// - Returns: the copy's page check (`PRAGMA quick_check`, "ok" when sound) and its size.
+    public func backup(to destination: String) throws(StoreError) -> (check: String, bytes: Int64) {
+        if FileManager.default.fileExists(atPath: destination) {
+            throw StoreError(message: "\(destination) exists: a backup never overwrites a file", while: "backing up to \(destination)")
+        }
+        try read("backing up to \(destination)") { db in
+            try db.execute(sql: "VACUUM INTO ?", arguments: [destination])
+        }
+        do {
+            let copy = try DatabaseQueue(path: destination, configuration: { var c = Configuration(); c.readonly = true; return c }())
+            let check = try copy.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").joined(separator: "\n") }
+            let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value ?? 0
+            return (check, size)
+        } catch {
+            throw StoreError(error, while: "checking the backup \(destination)")
+        }
+    }
 }
