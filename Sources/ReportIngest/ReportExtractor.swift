@@ -6,6 +6,9 @@ public enum ExtractedDocument: Sendable {
     case dmarc(AggregateReport, part: String)
     case tls(TLSReport, part: String)
     case failed(part: String, error: IngestError)
+    /// Not a report and not a broken one: a text file (a README, notes) met in a folder.
+    /// `kind` says what it was (`text`).
+    case skipped(part: String, kind: String, reason: String)
 }
 
 /// Turns the bytes of one input (a report file, or later a mail part) into parsed reports:
@@ -36,9 +39,16 @@ public struct ReportExtractor: Sendable {
     ) -> [ExtractedDocument] {
         var documents: [ExtractedDocument] = []
         let budget = budget ?? DecompressionBudget(limit: limits.maxReportBytes)
+        // A plain input (no container) of text that is neither XML nor JSON is not a report.
+        let plainText = ContainerKind.sniff(Array(input.prefix(4))) == .plain && Self.isText(input.prefix(4096))
         do {
             try ContainerUnwrapper(limits: limits).walk(input, budget: budget, release: release) { document in
-                documents.append(parse(document))
+                let parsed = parse(document)
+                if plainText, document.path.isEmpty, DocumentKind.sniff(document.head) == .junk, !document.head.isEmpty {
+                    documents.append(.skipped(part: "", kind: "text", reason: "not a report: text starting with \(Self.preview(document.head))"))
+                } else {
+                    documents.append(parsed)
+                }
             }
         } catch {
             documents.append(.failed(part: "", error: error))
@@ -69,6 +79,20 @@ public struct ReportExtractor: Sendable {
             let error = IngestError(.notAReport, "content is neither XML nor JSON (starts with \(Self.preview(document.head)))")
             return .failed(part: document.path, error: error)
         }
+    }
+
+    /// Whether `bytes` read as text: valid UTF-8 (a character cut at the end allowed) with no
+    /// control character but tab, line feed, carriage return and form feed.
+    /// Text that opens like markup or JSON (`<`, `{`, `[`) is a broken report, not a text file.
+    static func isText(_ bytes: Slice<UnsafeRawBufferPointer>) -> Bool {
+        guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }),
+            first != UInt8(ascii: "<"), first != UInt8(ascii: "{"), first != UInt8(ascii: "[")
+        else { return false }
+        if bytes.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0x0C || $0 == 0x7F }) { return false }
+        var trimmed = Array(bytes)
+        // A multi-byte character cut by the prefix is not invalid.
+        for _ in 0..<3 where String(validating: trimmed, as: UTF8.self) == nil && !trimmed.isEmpty { trimmed.removeLast() }
+        return !trimmed.isEmpty && String(validating: trimmed, as: UTF8.self) != nil
     }
 
     /// A short, printable preview of the first bytes, for error messages.

@@ -12,6 +12,8 @@ public struct DomainSummaryView: Sendable {
     /// Sources and messages per class, in class order, over all the domain's sources; classes
     /// without sources are left out.
     public var classTallies: [SourceClassTally]
+    /// The domain's findings, as the pack gives them for the same period (JSON only).
+    public var findings: [Finding] = []
 
     /// How many of the biggest sources a view keeps.
     public static let topSourceCount = 10
@@ -52,8 +54,12 @@ public struct DomainSummaryView: Sendable {
     }
 
     /// Header and cells of the summary table shared by text, Markdown and CSV.
+    /// - Parameter classColumns: the CSV form: fixed columns whatever the data holds (every
+    ///   standard disposition and `other`, every registered TLS result type and `other`, every
+    ///   class), so a spreadsheet can read them by position.
     static func table(_ views: [DomainSummaryView], percentages: Bool, classColumns: Bool = false) -> (header: [String], rows: [[String]]) {
-        let dispositions = views.first?.dispositionColumns ?? ["none", "quarantine", "reject"]
+        let standard = Disposition.standard.map(\.rawValue)
+        let dispositions = classColumns ? standard + ["other"] : views.first?.dispositionColumns ?? ["none", "quarantine", "reject"]
         var header = ["domain", "dmarc_reports", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass"]
         header += dispositions.map { "disposition_\($0)" }
         header += ["tls_reports", "successful_sessions", "failed_sessions"]
@@ -62,12 +68,20 @@ public struct DomainSummaryView: Sendable {
             header.append("tls_success_rate")
         }
         header.append("mta_sts_mode")
-        if classColumns { header += SourceClass.allCases.flatMap { ["\($0.rawValue)_sources", "\($0.rawValue)_messages"] } }
+        if classColumns {
+            header += SourceClass.allCases.flatMap { ["\($0.rawValue)_sources", "\($0.rawValue)_messages"] }
+            header += TLSResultType.registered.map { "tls_failed_\($0.rawValue)" } + ["tls_failed_other"]
+        }
         let rows = views.map { view -> [String] in
             let s = view.summary
             var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, "\(s.dmarc.reports)", "\(s.dmarc.messages)", "\(s.dmarc.dmarcPass)",
                 "\(s.dmarc.spfAlignedPass)", "\(s.dmarc.dkimAlignedPass)"]
-            row += dispositions.map { "\(s.dmarc.disposition[$0] ?? 0)" }
+            if classColumns {
+                let other = s.dmarc.disposition.filter { !standard.contains($0.key) }.values
+                row += standard.map { "\(s.dmarc.disposition[$0] ?? 0)" } + ["\(ReportCounts.sum(other))"]
+            } else {
+                row += dispositions.map { "\(s.dmarc.disposition[$0] ?? 0)" }
+            }
             row += ["\(s.tls.reports)", "\(s.tls.successfulSessions)", "\(s.tls.failedSessions)"]
             if percentages {
                 row.insert(Percent.format(s.dmarc.passRate), at: 4)
@@ -77,6 +91,9 @@ public struct DomainSummaryView: Sendable {
             guard classColumns else { return row }
             let tallies = Dictionary(uniqueKeysWithValues: view.classTallies.map { ($0.sourceClass, $0) })
             row += SourceClass.allCases.flatMap { ["\(tallies[$0]?.sources ?? 0)", "\(tallies[$0]?.messages ?? 0)"] }
+            let registered = TLSResultType.registered.map(\.rawValue)
+            row += registered.map { "\(s.tls.failuresByResultType[$0] ?? 0)" }
+            row.append("\(ReportCounts.sum(s.tls.failuresByResultType.filter { !registered.contains($0.key) }.values))")
             return row
         }
         return (header, rows)

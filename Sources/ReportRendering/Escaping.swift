@@ -12,6 +12,8 @@ public enum Escape {
         {
             return value  // the common case: nothing to quote or neutralise
         }
+        // A number (`-3`, `+12.5`) is not a formula: spreadsheets must read it as a number.
+        if isNumber(utf8) { return value }
         var text = controls(value, keeping: ["\t", "\n", "\r"])
         if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             text = "'" + text
@@ -20,6 +22,27 @@ public enum Escape {
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return text
+    }
+
+    /// `[+-]digits[.digits]`: a plain decimal number, the only text starting with + or - that
+    /// a CSV cell may carry as it is.
+    static func isNumber(_ utf8: String.UTF8View) -> Bool {
+        var index = utf8.startIndex
+        if index != utf8.endIndex, utf8[index] == UInt8(ascii: "+") || utf8[index] == UInt8(ascii: "-") { index = utf8.index(after: index) }
+        var digits = 0
+        var dot = false
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                digits += 1
+            } else if byte == UInt8(ascii: "."), !dot, digits > 0 {
+                dot = true
+            } else {
+                return false
+            }
+            index = utf8.index(after: index)
+        }
+        return digits > 0 && utf8.last.map { $0 != UInt8(ascii: ".") } ?? false
     }
 
     /// Text for a Markdown table cell or list item: emphasis, code, links, HTML, entities and

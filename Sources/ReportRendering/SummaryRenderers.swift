@@ -163,6 +163,21 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         var tls: TLS
         var source_classes: [String: ClassTally]
         var top_sources: [Source]
+        var findings: [FindingEntry]
+    }
+
+    /// A finding: `code` is stable (docs/findings.md), `severity` critical, warning or notice.
+    struct FindingEntry: Encodable {
+        var code, severity, subject, text: String
+        var evidence: [String]
+
+        init(_ finding: Finding) {
+            code = finding.code
+            severity = finding.severity.rawValue
+            subject = finding.subject
+            text = finding.text
+            evidence = finding.evidence
+        }
     }
 
     struct ClassTally: Encodable {
@@ -236,7 +251,8 @@ public struct JSONSummaryRenderer: SummaryRenderer {
                 top_sources: view.sources.prefix(10).map {
                     Source(source: $0.source, service: $0.service, category: $0.category, class: $0.verdict?.sourceClass.rawValue,
                         messages: $0.dmarc.messages, dmarc_pass: $0.dmarc.dmarcPass)
-                })
+                },
+                findings: view.findings.map(FindingEntry.init))
         })
         return JSONOutput.encode(document)
     }

@@ -59,6 +59,9 @@ public struct LoggedOutcome: Sendable, Hashable {
     public var kind: String?
     public var code: String?
     public var reason: String?
+    /// A failure logged before for the same bytes (or, for an input that could not be read,
+    /// the same input, part and reason): known, said once, not a new failure.
+    public var known = false
 
     public init(input: String, part: String, status: IngestStatus, kind: String?, code: String?, reason: String?) {
         self.input = input

@@ -66,6 +66,7 @@ extension MailTally {
             let database = try store.open(mustExist: true)
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             let outcome = try Self.enrich(database, configuration: dns.configuration, all: all, limit: limit, progress: true)
+            database.checkpoint()
             if json {
                 Terminal.write(outcome.json)
             } else {

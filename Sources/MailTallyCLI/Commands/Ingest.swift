@@ -49,6 +49,7 @@ extension MailTally {
                 throw CommandFailure(.database, "\(error)")
             }
             progress.finish()
+            database.checkpoint()
             summary.reportErrors()
             if json {
                 Terminal.write(JSONOutput.encode(summary))
@@ -56,7 +57,7 @@ extension MailTally {
                 Terminal.error(summary.line)
             }
             summary.exitIfInterrupted("ingest")
-            if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+            if summary.newFailures > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
         }
     }
 }

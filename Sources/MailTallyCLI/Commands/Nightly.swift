@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import ReportAnalysis
 import ReportModel
 import ReportStore
+import ReverseDNS
 
 extension MailTally {
     struct Nightly: ParsableCommand {
@@ -17,10 +19,19 @@ extension MailTally {
                 written from); --rewrite writes it anyway. \
                 A lock beside the database makes overlapping runs take turns: the second waits up to \
                 --wait seconds, then exits with status 4.
-                Quiet on success unless --verbose; errors go to standard error.
-                Exit status: 0 success; 1 some input failed (the packs are still written); 2 usage; \
+                Reports arrive one to three days after the day they cover: each run also brings up to \
+                date the packs of the --revisit days before (default 3); only files whose content \
+                changed are written again, and each page says how many of the usual reporters have \
+                reported for its last day.
+                Quiet on success unless --verbose; errors go to standard error. A failure logged \
+                before for the same bytes is known: said in one line, and not a reason for status 1.
+                Exit status: 0 success; 1 some input failed that had not failed before (the packs are still written); 2 usage; \
                 3 database error; 4 another run holds the lock; 5 the packs could not be written; \
                 130 or 143 SIGINT or SIGTERM stopped the ingest (what was read is stored, no pack written).
+
+                Examples:
+                  mailtally nightly --inbox /var/mail/dmarc --out /srv/reports
+                  mailtally nightly --inbox ~/Maildir/.DMARC --inbox /srv/tlsrpt --out /srv/reports --date 2026-12-01 --offline
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -57,9 +68,21 @@ extension MailTally {
         @Flag(help: "Say what was ingested and written.")
         var verbose = false
 
+        @Option(help: "Also bring up to date the packs of this many days before the last one (reports arrive 1 to 3 days late).")
+        var revisit: Int = 3
+
+        @Option(help: "A source is new when it sent no mail in this many days before the pack's period (0: never say so).")
+        var newSourceDays: Int = 30
+
         func validate() throws {
             if let date, DayPeriod.day(fromISODate: date) == nil { throw ValidationError("--date takes YYYY-MM-DD, not '\(date)'") }
             guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
+            guard (0...60).contains(revisit) else { throw ValidationError("--revisit takes 0 to 60 days, not \(revisit)") }
+            guard (0...3650).contains(newSourceDays) else { throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)") }
+            // A missing inbox is a mistake in the cron line, not an input that failed.
+            for inbox in inboxes where inbox != "-" && !FileManager.default.fileExists(atPath: inbox) {
+                throw ValidationError("--inbox \(inbox): no such file or folder")
+            }
         }
 
         func run() throws {
@@ -77,12 +100,19 @@ extension MailTally {
             }
             summary.reportErrors()
             if verbose { Terminal.error(summary.line) }
+            database.checkpoint()
             summary.exitIfInterrupted("nightly (before writing the packs)")
             if !skipsDNS {
                 // Names make the pack better but never stop it: a DNS failure is a warning.
                 do {
-                    let outcome = try Enrich.enrich(database, configuration: dns.configuration)
+                    let configuration = dns.configuration
+                    let outcome = try Enrich.enrich(database, configuration: configuration)
                     if verbose { Terminal.error(outcome.line) }
+                    if outcome.asked > 0 && outcome.timedOut + outcome.failed == outcome.asked {
+                        Terminal.error(
+                            "mailtally: warning: enrich: no answer from \(Self.describe(configuration)) (\(outcome.timedOut) of \(outcome.asked) "
+                                + "lookups timed out, \(outcome.failed) failed); the packs name sources by what is cached")
+                    }
                 } catch {
                     Terminal.error("mailtally: warning: enrich: \(error); the packs name sources by what is cached")
                 }
@@ -90,27 +120,68 @@ extension MailTally {
 
             let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))
             let last = date.flatMap(DayPeriod.day(fromISODate:)) ?? today - 1
-            let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: last))
+            var written: [String] = []
+            do {
+                // The last day first, then the days before it that late reports may have changed.
+                for day in stride(from: last, through: last - Int64(revisit), by: -1) {
+                    written += try writePacks(database, resolver: resolver, lastDay: day, revisited: day != last)
+                }
+            } catch let failure as CommandFailure {
+                if !written.isEmpty {
+                    Terminal.error("mailtally: packs written before the failure: " + written.joined(separator: ", "))
+                }
+                throw failure
+            }
+            if summary.newFailures > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+        }
+
+        /// Writes (or keeps) the day, 7-day and 30-day packs ending with `lastDay`.
+        /// - Returns: the folders whose files changed.
+        func writePacks(_ database: ReportStore, resolver: SourceResolver, lastDay: Int64, revisited: Bool) throws -> [String] {
+            let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: lastDay))
+            var changed: [String] = []
             for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {
-                let period = DayPeriod(firstDay: last - days + 1, lastDay: last)
-                let pack: (files: [String], written: Bool)
+                let period = DayPeriod(firstDay: lastDay - days + 1, lastDay: lastDay)
+                let path = folder.appendingPathComponent(name)
+                let pack: (files: [String], written: Bool, changed: [String])
                 do {
                     let manifest = PackManifest(parts: [
                         "content \(try database.contentGeneration())", "period \(period.firstDay) \(period.lastDay)",
-                        "all domains, compared, md html csv", self.resolver.fingerprint(),
+                        "all domains, compared, md html csv, new sources \(newSourceDays)", self.resolver.fingerprint(),
                     ])
+                    let options = ReportAssembler.Options(
+                        compare: true, newSourceDays: newSourceDays, longTrends: days >= 30, completeness: true)
                     pack = try Report.writePack(
-                        database, resolver: resolver, domains: [], period: period, compare: true, format: .all,
-                        to: folder.appendingPathComponent(name), manifest: manifest, rewrite: rewrite)
+                        database, resolver: resolver, domains: [], period: period, options: options, format: .all, to: path,
+                        manifest: manifest, rewrite: rewrite)
                 } catch let error as StoreError {
                     throw CommandFailure(.database, "\(error)")
                 }
+                if !pack.changed.isEmpty { changed.append(path.path) }
                 if verbose {
-                    let path = folder.appendingPathComponent(name).path
-                    Terminal.error(pack.written ? "wrote \(pack.files.count) files to \(path)" : "\(path) is up to date (\(pack.files.count) files)")
+                    if !pack.written {
+                        Terminal.error("\(path.path) is up to date (\(pack.files.count) files)")
+                    } else if pack.changed.isEmpty {
+                        Terminal.error("\(path.path) checked: unchanged")
+                    } else {
+                        Terminal.error(
+                            "\(revisited ? "updated" : "wrote") \(path.path): \(pack.changed.count) of \(pack.files.count) files changed"
+                                + (revisited ? " (late reports)" : ""))
+                    }
                 }
             }
-            if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+            return changed
+        }
+
+        /// The resolver `enrich` asked, for a warning: `--resolver`, else the system's.
+        static func describe(_ configuration: ResolverConfiguration) -> String {
+            if let server = configuration.server { return "the resolver \(server)" }
+            let text = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+            let servers = text.split(separator: "\n").compactMap { line -> String? in
+                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                return fields.count >= 2 && fields[0] == "nameserver" ? String(fields[1]) : nil
+            }
+            return servers.isEmpty ? "the system's resolvers (none in /etc/resolv.conf)" : "the system's resolvers (\(servers.joined(separator: ", ")))"
         }
     }
 }

@@ -31,7 +31,8 @@ extension MailTally {
                 throw CommandFailure(.database, "\(error)")
             }
             progress.finish()
-            summary.reportErrors()
+            database.checkpoint()
+            summary.reportErrors(all: true)
             if json { Terminal.write(JSONOutput.encode(summary)) } else if summary.interrupted == nil { Terminal.error(summary.line) }
             summary.exitIfInterrupted("reparse")
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }

@@ -37,10 +37,19 @@ extension MailTally {
                 // so memory holds one domain's sources, not every domain's.
                 let builder = try CorrelationQuery.builder(database, resolver: resolver)
                 let columns = DomainSummaryView.dispositionColumns(for: summaries)
+                // JSON carries the findings the pack gives for the same period (all time: the days
+                // the reports cover, with no earlier period to compare with).
+                let assembler = query.format == .json ? try ReportAssembler(store: database, resolver: resolver) : nil
+                let covered = assembler == nil ? nil : try period ?? database.coveredDays()
                 views = try summaries.map { summary throws(StoreError) in
                     let sources = try CorrelationQuery.rows(
                         database, by: .source, builder: builder, domains: [summary.domain], period: period, countReports: false)
-                    return DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
+                    var view = DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
+                    if let assembler, let covered {
+                        let options = ReportAssembler.Options(compare: period != nil, newSourceDays: 30, longTrends: false, completeness: false)
+                        view.findings = try assembler.report(domain: summary.domain, period: covered, options: options).findings
+                    }
+                    return view
                 }
             } catch {
                 throw CommandFailure(.database, "\(error)")

@@ -386,6 +386,7 @@ public struct IngestPipeline {
         case .dmarc(let report, let part): .dmarc(report, part: part)
         case .tls(let report, let part): .tls(report, part: part)
         case .failed(let part, let error): .failed(part: part, code: error.code.name, reason: error.detail)
+        case .skipped(let part, let kind, let reason): .skipped(part: part, kind: kind, reason: reason)
         }
     }
 

@@ -13,6 +13,12 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         public var input: String
         public var part: String
         public var reason: String
+        /// Logged before for the same bytes: not a new failure (counted in `known_failures`).
+        public var known: Bool
+
+        private enum CodingKeys: String, CodingKey {
+            case input, part, reason
+        }
     }
 
     public var inputs = 0
@@ -22,6 +28,9 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     public var unchanged = 0
     public var skipped = 0
     public var failed = 0
+    /// Of the failures: those logged before for the same bytes (docs/output.md). Only new
+    /// failures make a run exit with status 1.
+    public var knownFailures = 0
     public var errors: [Failure] = []
     /// The signal (SIGINT, SIGTERM) that stopped the run before every input was read; what
     /// was read is stored, and a rerun reads the rest.
@@ -37,17 +46,30 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         case .skipped: skipped += 1
         case .failed:
             failed += 1
+            if outcome.known { knownFailures += 1 }
             let reason = [outcome.code, outcome.reason].compactMap { $0 }.joined(separator: ": ")
-            errors.append(Failure(input: outcome.input, part: outcome.part, reason: reason))
+            errors.append(Failure(input: outcome.input, part: outcome.part, reason: reason, known: outcome.known))
         }
     }
 
-    /// `12 inputs: 10 imported (9 DMARC, 1 TLS-RPT), 1 duplicate, 0 skipped, 1 failed`.
+    /// Failures not logged before for the same bytes.
+    public var newFailures: Int { failed - knownFailures }
+
+    /// `13 files read: 13 reports imported (10 DMARC, 3 TLS-RPT), 2 duplicates, 2 skipped (no report), 1 failed`.
+    /// Files (standard input counts as one) hold reports, messages and parts: the counts after
+    /// the colon are of those.
     public var line: String {
         let total = imported.dmarc + imported.tlsrpt
-        return "\(inputs) input\(inputs == 1 ? "" : "s"): \(total) imported (\(imported.dmarc) DMARC, "
-            + "\(imported.tlsrpt) TLS-RPT), \(duplicates) duplicate\(duplicates == 1 ? "" : "s"), "
-            + "\(skipped) skipped, \(failed) failed"
+        var text = "\(Self.count(inputs, "file")) read: \(Self.count(total, "report")) imported (\(imported.dmarc) DMARC, "
+            + "\(imported.tlsrpt) TLS-RPT), \(Self.count(duplicates, "duplicate")), \(skipped) skipped (no report), \(newFailures) failed"
+        if knownFailures > 0 { text += ", \(Self.count(knownFailures, "known failure"))" }
+        return text
+    }
+
+    static func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
+
+    private enum CodingKeys: String, CodingKey {
+        case inputs, imported, duplicates, unchanged, skipped, failed, knownFailures = "known_failures", errors, interrupted
     }
 }
 
@@ -62,11 +84,16 @@ extension IngestSummary {
         Foundation.exit(128 + signal)
     }
 
-    /// Writes each failure to standard error: `input: part: code: reason`.
-    func reportErrors() {
-        for failure in errors {
+    /// Writes each new failure to standard error (`input: part: code: reason`), and the known
+    /// ones as one line: cron mails what is new, not the same failures every night.
+    /// - Parameter all: every failure on its own line, known ones too (`reparse`).
+    func reportErrors(all: Bool = false) {
+        for failure in errors where all || !failure.known {
             let place = failure.part.isEmpty ? failure.input : "\(failure.input): \(failure.part)"
             Terminal.error(Escape.terminal("\(place): \(failure.reason)"))
+        }
+        if knownFailures > 0 && !all {
+            Terminal.error("mailtally: \(Self.count(knownFailures, "known failure")) (logged before for the same bytes; see `mailtally errors`)")
         }
     }
 }

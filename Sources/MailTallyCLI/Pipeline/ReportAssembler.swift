@@ -18,28 +18,73 @@ struct ReportAssembler {
         domains.isEmpty ? try store.domains() : domains
     }
 
-    /// Everything the pack says about `domain` over `period` (and the period of the same length
-    /// just before, when `compare`).
-    func report(domain: String, period: DayPeriod, compare: Bool) throws(StoreError) -> DomainReport {
+    /// What a pack shows beside the period's own figures.
+    struct Options {
+        /// Compare with the period of the same length just before.
+        var compare = true
+        /// A source is new when it sent nothing in this many days before the period (0: never says so).
+        var newSourceDays = 30
+        /// Show the last 90 days and 12 months beside the period.
+        var longTrends = false
+        /// Say how complete the period's last day probably is.
+        var completeness = false
+    }
+
+    /// Everything the pack says about `domain` over `period`.
+    func report(domain: String, period: DayPeriod, options: Options) throws(StoreError) -> DomainReport {
         let selected = [domain]
         let length = period.lastDay - period.firstDay + 1
-        let previousPeriod = compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
+        let previousPeriod = options.compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
         let current = try summary(domain: domain, period: period)
         let previous = try previousPeriod.map { period throws(StoreError) in try summary(domain: domain, period: period) }
         let bySource = try CorrelationQuery.rows(store, by: .source, builder: builder, domains: selected, period: period)
         let byReporter = try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
-        var previousSources: Set<String> = []
-        if let previousPeriod {
-            let rows = builder.rows(by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: previousPeriod), tls: [])
-            for row in rows where row.dmarc.messages > 0 { previousSources.insert(row.source) }
+        var knownSources: Set<String> = []
+        if options.newSourceDays > 0 {
+            let window = DayPeriod(firstDay: period.firstDay - Int64(options.newSourceDays), lastDay: period.firstDay - 1)
+            let rows = builder.rows(by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: window), tls: [])
+            for row in rows where row.dmarc.messages > 0 { knownSources.insert(row.source) }
+        }
+        var completeness: Completeness?
+        if options.completeness {
+            let days = try store.reporterDays(
+                domain: domain, period: DayPeriod(firstDay: period.lastDay - Completeness.baselineDays, lastDay: period.lastDay))
+            completeness = Completeness.estimate(day: period.lastDay, reporterDays: days)
         }
         return DomainReport(
             domain: domain, period: period, previousPeriod: previousPeriod, summary: current, previous: previous,
-            sources: bySource, previousSources: previousSources, reporters: byReporter,
-            daily: try store.dailyFigures(domain: domain, period: period),
+            sources: bySource, knownSources: knownSources, knownSourcesWindow: options.newSourceDays > 0 ? options.newSourceDays : nil,
+            reporters: byReporter, daily: try store.dailyFigures(domain: domain, period: period),
             policies: try store.policyObservations(domain: domain, period: period),
             authentication: try store.authenticationBreakdown(domain: domain, period: period),
-            tlsFailures: try store.tlsFailureDetails(domain: domain, period: period).map(named))
+            tlsFailures: try store.tlsFailureDetails(domain: domain, period: period).map(named),
+            flaggedReports: try store.flaggedReports(domains: selected, period: period), completeness: completeness,
+            trends: options.longTrends ? try trends(domain: domain, endingWith: period.lastDay) : [])
+    }
+
+    /// The last 90 days by day and the last 12 months by month, ending with `last`.
+    func trends(domain: String, endingWith last: Int64) throws(StoreError) -> [LongTrend] {
+        let daily = try store.dailyFigures(domain: domain, period: DayPeriod(firstDay: last - 89, lastDay: last))
+        let byDay = Dictionary(uniqueKeysWithValues: daily.map { ($0.day, $0) })
+        let days = LongTrend(
+            title: "Last 90 days", bucket: .day,
+            points: ((last - 89)...last).map { day in (day, byDay[day]?.dmarc ?? DMARCTotals(), byDay[day]?.tls ?? TLSTotals()) })
+        // Twelve calendar months, the last one holding `last`.
+        var starts: [Int64] = []
+        var (year, month, _) = DayPeriod.civil(fromDays: last)
+        for _ in 0..<12 {
+            starts.insert(DayPeriod.daysFromCivil(year: year, month: month, day: 1), at: 0)
+            month -= 1
+            if month == 0 { (year, month) = (year - 1, 12) }
+        }
+        let yearly = try store.dailyFigures(domain: domain, period: DayPeriod(firstDay: starts[0], lastDay: last))
+        var months = starts.map { (firstDay: $0, dmarc: DMARCTotals(), tls: TLSTotals()) }
+        for figures in yearly {
+            guard let index = starts.lastIndex(where: { $0 <= figures.day }) else { continue }
+            months[index].dmarc.merge(figures.dmarc)
+            months[index].tls.merge(figures.tls)
+        }
+        return [days, LongTrend(title: "Last 12 months", bucket: .month, points: months)]
     }
 
     /// A failure detail with its sending MTA's source (service name where known) and PTR name.

@@ -62,6 +62,7 @@ public struct MailExtractor: Sendable {
                 case .dmarc(let report, let path): documents.append(.dmarc(report, part: Self.join(label, path)))
                 case .tls(let report, let path): documents.append(.tls(report, part: Self.join(label, path)))
                 case .failed(let path, let error): documents.append(.failed(part: Self.join(label, path), error: error))
+                case .skipped: continue  // a text attachment that is not a report
                 }
             }
         }

@@ -10,6 +10,10 @@ public struct Disposition: OpenValue {
     public static let reject = Self(rawValue: "reject")
     /// RFC 9990: no action, the message passed DMARC under an enforcing policy.
     public static let pass = Self(rawValue: "pass")
+
+    /// The dispositions RFC 7489 and RFC 9990 define: the fixed columns of CSV files (any other
+    /// value counts under `other`).
+    public static let standard: [Self] = [.monitor, .quarantine, .reject, .pass]
 }
 
 /// A DMARC-aligned verdict (`policy_evaluated/dkim`, `policy_evaluated/spf`).

@@ -119,6 +119,13 @@ public struct TLSResultType: OpenValue {
     public static let stsPolicyInvalid = Self(rawValue: "sts-policy-invalid")
     public static let stsWebPKIInvalid = Self(rawValue: "sts-webpki-invalid")
 
+    /// Every result type RFC 8460 registers, in its order: the fixed columns of CSV files
+    /// (any other value counts under `other`).
+    public static let registered: [Self] = [
+        .starttlsNotSupported, .certificateHostMismatch, .certificateExpired, .certificateNotTrusted, .validationFailure, .tlsaInvalid,
+        .dnssecInvalid, .daneRequired, .stsPolicyFetchError, .stsPolicyInvalid, .stsWebPKIInvalid,
+    ]
+
     public var category: TLSCategory {
         if rawValue.hasPrefix("sts-") { return .sts }
         if rawValue.hasPrefix("tlsa-") || rawValue.hasPrefix("dnssec-") || rawValue.hasPrefix("dane-") { return .dane }

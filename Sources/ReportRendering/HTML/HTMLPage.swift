@@ -57,7 +57,7 @@ struct HTMLPage {
                         for finding in report.findings {
                             list.element("li", [("class", "finding \(finding.severity.rawValue)")]) { item in
                                 item.element("span", [("class", "badge")], text: finding.severity.rawValue.uppercased())
-                                item.text(" " + finding.title)
+                                item.text(" " + finding.text)
                                 if !finding.evidence.isEmpty {
                                     item.element("ul") { evidence in
                                         for line in finding.evidence { evidence.element("li", text: line) }

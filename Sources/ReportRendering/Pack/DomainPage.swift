@@ -26,7 +26,7 @@ public struct DomainPage: Sendable {
             md += "Nothing to flag in this period.\n\n"
         } else {
             for finding in report.findings {
-                md += "- **\(finding.severity.rawValue.uppercased())** \(Escape.markdown(finding.title))\n"
+                md += "- **\(finding.severity.rawValue.uppercased())** \(Escape.markdown(finding.text))\n"
                 for line in finding.evidence { md += "  - \(Escape.markdown(line))\n" }
             }
             md += "\n"
@@ -173,7 +173,7 @@ public struct DomainPage: Sendable {
             ])
     }
 
-    static func describe(_ period: DayPeriod) -> String {
+    public static func describe(_ period: DayPeriod) -> String {
         let days = period.lastDay - period.firstDay + 1
         if days == 1 { return DayPeriod.isoDate(ofDay: period.firstDay) }
         return "\(DayPeriod.isoDate(ofDay: period.firstDay)) to \(DayPeriod.isoDate(ofDay: period.lastDay)) (\(days) days)"

@@ -26,6 +26,9 @@ public final class StakeholderPack {
     public let format: PackFormat
     /// The paths written so far, relative to ``folder``.
     public private(set) var written: [String] = []
+    /// Those whose bytes changed (a file already there with the same bytes is left alone, so a
+    /// pack written again after a late report touches only what the report changed).
+    public private(set) var changed: [String] = []
 
     private var stems: Set<String> = []
     private var rows: [[String]] = []
@@ -52,16 +55,13 @@ public final class StakeholderPack {
         let page = DomainPage(report, fileStem: stem)
         // The HTML page links the CSV files, so they are written in every format.
         if format.markdown {
-            try Self.write(page.markdown, to: folder.appendingPathComponent("\(stem).md"))
-            written.append("\(stem).md")
+            try write(page.markdown, to: "\(stem).md")
         }
         for table in page.tables {
-            try Self.write(table.csv, to: folder.appendingPathComponent("\(stem)-\(table.name).csv"))
-            written.append("\(stem)-\(table.name).csv")
+            try write(table.csv, to: "\(stem)-\(table.name).csv")
         }
         if format.html {
-            try Self.write(HTMLPage.domain(report, page: page, fileStem: stem), to: folder.appendingPathComponent("\(stem).html"))
-            written.append("\(stem).html")
+            try write(HTMLPage.domain(report, page: page, fileStem: stem), to: "\(stem).html")
             // The index needs the headline only: keep a report without its tables.
             htmlRows.append((report.domain, stem, report.indexEntry))
         }
@@ -90,12 +90,10 @@ public final class StakeholderPack {
         for domain in quiet { index += "\n- \(Escape.markdown(domain)): no reports in this period." }
         if !quiet.isEmpty { index += "\n" }
         if format.markdown {
-            try Self.write(index, to: folder.appendingPathComponent("index.md"))
-            written.append("index.md")
+            try write(index, to: "index.md")
         }
         if format.html {
-            try Self.write(HTMLPage.index(period: period, rows: htmlRows, quiet: quiet), to: folder.appendingPathComponent("index.html"))
-            written.append("index.html")
+            try write(HTMLPage.index(period: period, rows: htmlRows, quiet: quiet), to: "index.html")
         }
         return written
     }
@@ -120,7 +118,13 @@ public final class StakeholderPack {
     /// Stems of the pack's own files.
     static let reservedStems: Set<String> = ["index"]
 
-    static func write(_ text: String, to url: URL) throws {
-        try Data(text.utf8).write(to: url, options: .atomic)
+    /// Writes `text` as `name` in the folder unless the file already holds exactly it.
+    private func write(_ text: String, to name: String) throws {
+        let url = folder.appendingPathComponent(name)
+        let data = Data(text.utf8)
+        written.append(name)
+        if let existing = FileManager.default.contents(atPath: url.path), existing == data { return }
+        try data.write(to: url, options: .atomic)
+        changed.append(name)
     }
 }
