@@ -21,6 +21,8 @@ public struct DomainReport: Sendable {
     public var completeness: Completeness?
     /// Pass rate and volume over longer spans, ending with the period.
     public var trends: [LongTrend]
+    /// What the mail of the biggest and the failing sources looked like.
+    public var sourceDetails: [SourceDetail] = []
     /// Correlation rows of this domain, by reporter.
     public var reporters: [CorrelationRow]
     public var daily: [DailyFigures]
@@ -68,6 +70,7 @@ public struct DomainReport: Sendable {
         entry.tlsFailures = []
         entry.knownSources = []
         entry.trends = []
+        entry.sourceDetails = []
         return entry
     }
 
@@ -149,5 +152,21 @@ public struct LongTrend: Hashable, Sendable {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(title)
         hasher.combine(points.count)
+    }
+}
+
+/// One source's DMARC records grouped by what they say (``RecordGroup``): the drill-down.
+public struct SourceDetail: Hashable, Sendable {
+    /// The source as the tables name it, and its key.
+    public var name: String
+    public var key: String
+    public var sourceClass: SourceClass?
+    public var groups: [RecordGroup]
+
+    public init(name: String, key: String, sourceClass: SourceClass?, groups: [RecordGroup]) {
+        self.name = name
+        self.key = key
+        self.sourceClass = sourceClass
+        self.groups = groups
     }
 }

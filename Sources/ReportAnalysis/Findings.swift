@@ -22,13 +22,16 @@ public struct Finding: Hashable, Sendable {
     public var text: String
     /// Counts, sources, MX hosts and dates that support the text.
     public var evidence: [String]
+    /// What to do about it, in a few words, when there is something to do.
+    public var action: String?
 
-    public init(code: String, severity: Severity, subject: String, text: String, evidence: [String] = []) {
+    public init(code: String, severity: Severity, subject: String, text: String, evidence: [String] = [], action: String? = nil) {
         self.code = code
         self.severity = severity
         self.subject = subject
         self.text = text
         self.evidence = evidence
+        self.action = action
     }
 }
 
@@ -94,7 +97,10 @@ struct FindingRules {
                 code: "spoofing-delivered", severity: share >= thresholds.criticalDeliveredShare ? .critical : .warning, subject: domain,
                 text: "\(Count.messages(spoofDelivered)) from \(Count.of(senders.count, "unauthorised source")) failed DMARC and "
                     + "\(spoofDelivered == 1 ? "was" : "were") delivered" + context,
-                evidence: evidence(senders, \.failedDelivered, "delivered")))
+                evidence: evidence(senders, \.failedDelivered, "delivered"),
+                action: report.policies.last?.policy.p == .monitor
+                    ? "Once your own sources pass, move the policy to p=quarantine so receivers stop delivering spoofed mail"
+                    : "Check why failing mail was delivered: raise pct to 100, and look at the receivers' override reasons"))
         }
         let spoofBlocked = sum(unauthorised, \.failedRejected).saturatingAdd(sum(unauthorised, \.failedQuarantined))
         if spoofBlocked > 0 {
@@ -116,7 +122,8 @@ struct FindingRules {
                 code: "known-sender-blocked", severity: .critical, subject: domain,
                 text: "Receivers rejected or quarantined \(Count.messages(ownBlocked)) from \(Count.of(senders.count, "known service"))"
                     + " sending as \(domain): fix their SPF or DKIM alignment",
-                evidence: evidence(senders, { $0.failedRejected.saturatingAdd($0.failedQuarantined) }, "rejected or quarantined")))
+                evidence: evidence(senders, { $0.failedRejected.saturatingAdd($0.failedQuarantined) }, "rejected or quarantined"),
+                action: "Fix SPF or DKIM for " + names(senders) + ": receivers are refusing your own mail"))
         }
         let ownDelivered = sum(misconfigured, \.failedDelivered)
         if ownDelivered > 0 {
@@ -125,7 +132,8 @@ struct FindingRules {
                 code: "known-sender-failing", severity: .warning, subject: domain,
                 text: "\(Count.messages(ownDelivered)) from \(Count.of(senders.count, "known service")) failed DMARC but "
                     + "\(ownDelivered == 1 ? "was" : "were") delivered: fix their SPF or DKIM alignment before enforcing",
-                evidence: evidence(senders, \.failedDelivered, "delivered")))
+                evidence: evidence(senders, \.failedDelivered, "delivered"),
+                action: "Fix SPF or DKIM alignment for " + names(senders) + " before enforcing the policy"))
         }
         let relayedFailing = sum(forwarders, \.failed)
         if relayedFailing > 0 {
@@ -197,7 +205,8 @@ struct FindingRules {
             evidence: [
                 "\(Count.grouped(dmarc.dmarcPass)) of \(Count.messages(dmarc.messages)) passed, against "
                     + "\(Count.grouped(report.previous?.dmarc.dmarcPass ?? 0)) of \(Count.grouped(report.previous?.dmarc.messages ?? 0)) before"
-            ])]
+            ],
+            action: "Find which source's mail started failing (the sources table, and `mailtally records` for one source)")]
     }
 
     /// TLS failures by result type and MX, certificate failures first (a critical: senders
@@ -225,12 +234,14 @@ struct FindingRules {
             return [Finding(
                 code: "tls-certificate-failures", severity: .critical, subject: report.domain,
                 text: "Senders could not validate the certificate of an MX host of \(report.domain) in \(Count.of(certificate, "session"))",
-                evidence: evidence)]
+                evidence: evidence,
+                action: "Renew or fix the certificate of " + (worstMX(report).map { "MX \($0)" } ?? "the MX hosts") + " (its names, chain and expiry)")]
         }
         return [Finding(
             code: "tls-failures", severity: .warning, subject: report.domain,
             text: "\(Count.of(detailed, "TLS session")) to the MX hosts of \(report.domain) failed, as reporters itemised them",
-            evidence: evidence)]
+            evidence: evidence,
+            action: "Check STARTTLS and the MTA-STS policy of " + (worstMX(report).map { "MX \($0)" } ?? "the MX hosts"))]
     }
 
     func stsTesting(_ report: DomainReport) -> [Finding] {
@@ -239,7 +250,8 @@ struct FindingRules {
         return [Finding(
             code: "sts-testing-failures", severity: .warning, subject: report.domain,
             text: "MTA-STS is in testing mode and \(Count.of(tls.failedSessions, "session")) failed: fix them before moving to enforce",
-            evidence: ["policy mode testing, max_age \(report.summary.tlsBreakdown?.stsMaxAge.map(String.init) ?? "unknown")"])]
+            evidence: ["policy mode testing, max_age \(report.summary.tlsBreakdown?.stsMaxAge.map(String.init) ?? "unknown")"],
+            action: "Fix the TLS failures before moving MTA-STS to enforce")]
     }
 
     func noPolicyFound(_ report: DomainReport) -> [Finding] {
@@ -259,7 +271,8 @@ struct FindingRules {
         return [Finding(
             code: "ready-for-enforcement", severity: .notice, subject: report.domain,
             text: "The policy is still p=none while \(Self.percent(rate)) of mail passes DMARC: consider p=quarantine",
-            evidence: ["\(Count.grouped(dmarc.dmarcPass)) of \(Count.messages(dmarc.messages)) passed; published \(latest.tags)"])]
+            evidence: ["\(Count.grouped(dmarc.dmarcPass)) of \(Count.messages(dmarc.messages)) passed; published \(latest.tags)"],
+            action: "Move the policy to p=quarantine")]
     }
 
     /// Reports whose date range cannot be right (docs/counting.md): kept, counted on a bounded span.
@@ -271,6 +284,20 @@ struct FindingRules {
             text: "\(Count.of(count, "report")) \(count == 1 ? "has a date range" : "have date ranges") that cannot be right: "
                 + "counted on a bounded span, not over the range \(count == 1 ? "it states" : "they state")",
             evidence: report.flaggedReports.prefix(thresholds.topSources).map(\.description))]
+    }
+
+    /// "Mailchimp, SendGrid and 2 more": the biggest rows' names.
+    func names(_ rows: [CorrelationRow]) -> String {
+        let sorted = rows.sorted { $0.dmarc.failed != $1.dmarc.failed ? $0.dmarc.failed > $1.dmarc.failed : $0.source < $1.source }
+        let shown = sorted.prefix(3).map(\.displayName)
+        let rest = sorted.count - shown.count
+        return shown.joined(separator: ", ") + (rest > 0 ? " and \(rest) more" : "")
+    }
+
+    /// The named MX host with the most failed sessions.
+    func worstMX(_ report: DomainReport) -> String? {
+        report.summary.tlsBreakdown?.failuresByReceivingMX.filter { !$0.key.isEmpty }
+            .max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
     }
 
     static func percent(_ rate: Double?) -> String {

@@ -41,15 +41,15 @@ public enum SourceClassifier {
         let relayed = min(totals.relayed, messages)
         let category = source.category.map(SourceCategory.init)
         let knownSender = source.origin == .sourceMap || (category.map { !$0.isAnyonesNetwork && $0 != .forwarder } ?? false)
-        let passing = "\(pass) of \(messages) pass DMARC"
-        let failing = "fails DMARC: \(messages - pass) of \(messages)"
+        let passing = "\(Count.grouped(pass)) of \(Count.grouped(messages)) pass DMARC"
+        let failing = "fails DMARC: \(Count.grouped(messages - pass)) of \(Count.grouped(messages))"
 
         if category == .forwarder { return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)") }
         // Evidence of a relay, never DKIM-alone passes as such: an ESP passes SPF for its own
         // bounce domain, not ours, and is authorised (docs/counting.md, "Relayed mail").
         if !knownSender && relayed >= messages - relayed {
             return SourceVerdict(
-                sourceClass: .forwarder, reason: "\(relayed) of \(messages) relayed (our DKIM survived, SPF failed for our domain, or the receiver named a forwarder); \(passing)")
+                sourceClass: .forwarder, reason: "\(Count.grouped(relayed)) of \(Count.grouped(messages)) relayed (our DKIM survived, SPF failed for our domain, or the receiver named a forwarder); \(passing)")
         }
         if pass >= messages - pass {  // half or more, without doubling a count
             return SourceVerdict(sourceClass: .authorised, reason: passing)

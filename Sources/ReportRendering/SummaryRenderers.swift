@@ -92,7 +92,11 @@ enum TLSSection {
         let tls = summary.tls
         guard tls.reports > 0 else { return [] }
         var lines: [(String, String)] = []
-        lines.append(("sessions", "\(tls.sessions) (\(tls.successfulSessions) successful, \(tls.failedSessions) failed, \(Percent.format(tls.successRate)) success)"))
+        lines.append((
+            "sessions",
+            "\(Count.grouped(tls.sessions)) (\(Count.grouped(tls.successfulSessions)) successful, \(Count.grouped(tls.failedSessions)) failed, "
+                + "\(Percent.format(tls.successRate)) success)"
+        ))
         let breakdown = summary.tlsBreakdown
         if let mode = breakdown?.stsMode {
             var value = mode + (breakdown?.stsMaxAge.map { ", max_age \($0)" } ?? "")
@@ -107,7 +111,11 @@ enum TLSSection {
         }
         let detailed = ReportCounts.sum(tls.failuresByResultType.values)
         if detailed != tls.failedSessions {
-            lines.append(("note", "the failure details add up to \(detailed) sessions, the reported failure totals to \(tls.failedSessions); both are shown as reported"))
+            lines.append((
+                "note",
+                "reporters itemised \(Count.grouped(detailed)) failed sessions by result type, and reported \(Count.grouped(tls.failedSessions)) "
+                    + "failed in total (a reporter need not itemise every failure); both are shown as reported"
+            ))
         }
         if let byMX = breakdown?.failuresByReceivingMX, !byMX.isEmpty {
             var named = byMX
@@ -127,14 +135,14 @@ enum TLSSection {
 
     static func ranked(_ counts: [String: Int64]) -> String {
         counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            .map { "\($0.key) \(Count.grouped($0.value))" }.joined(separator: ", ")
     }
 
     static func sessions(_ table: [String: TLSBreakdown.Sessions]) -> String {
         table.sorted {
             ($0.value.successful.saturatingAdd($0.value.failed), $1.key) > ($1.value.successful.saturatingAdd($1.value.failed), $0.key)
         }
-            .map { "\($0.key) \($0.value.successful) ok / \($0.value.failed) failed in \($0.value.reports) report\($0.value.reports == 1 ? "" : "s")" }
+            .map { "\($0.key) \(Count.grouped($0.value.successful)) ok / \(Count.grouped($0.value.failed)) failed in \(Count.of($0.value.reports, "report"))" }
             .joined(separator: "; ")
     }
 }

@@ -51,7 +51,7 @@ struct ReportAssembler {
                 domain: domain, period: DayPeriod(firstDay: period.lastDay - Completeness.baselineDays, lastDay: period.lastDay))
             completeness = Completeness.estimate(day: period.lastDay, reporterDays: days)
         }
-        return DomainReport(
+        var report = DomainReport(
             domain: domain, period: period, previousPeriod: previousPeriod, summary: current, previous: previous,
             sources: bySource, knownSources: knownSources, knownSourcesWindow: options.newSourceDays > 0 ? options.newSourceDays : nil,
             reporters: byReporter, daily: try store.dailyFigures(domain: domain, period: period),
@@ -60,6 +60,25 @@ struct ReportAssembler {
             tlsFailures: try store.tlsFailureDetails(domain: domain, period: period).map(named),
             flaggedReports: try store.flaggedReports(domains: selected, period: period), completeness: completeness,
             trends: options.longTrends ? try trends(domain: domain, endingWith: period.lastDay) : [])
+        report.sourceDetails = try sourceDetails(domain: domain, period: period, sources: bySource)
+        return report
+    }
+
+    /// How many sources the pack details: the biggest, then the biggest failing ones.
+    static let detailedSources = (biggest: 8, failing: 5, groups: 12)
+
+    /// The record groups of the biggest sources and of the biggest failing ones.
+    func sourceDetails(domain: String, period: DayPeriod, sources: [CorrelationRow]) throws(StoreError) -> [SourceDetail] {
+        let sending = sources.filter { $0.dmarc.messages > 0 && !$0.sourceIPs.isEmpty }
+        var chosen = Array(sending.prefix(Self.detailedSources.biggest))
+        let failing = sending.filter { $0.dmarc.failed > 0 }.sorted { ($0.dmarc.failed, $1.source) > ($1.dmarc.failed, $0.source) }
+        for row in failing.prefix(Self.detailedSources.failing) where !chosen.contains(where: { $0.source == row.source }) { chosen.append(row) }
+        var details: [SourceDetail] = []
+        for row in chosen {
+            let groups = try store.recordGroups(domain: domain, sourceIPs: row.sourceIPs, period: period, limit: Self.detailedSources.groups)
+            details.append(SourceDetail(name: row.displayName, key: row.source, sourceClass: row.verdict?.sourceClass, groups: groups))
+        }
+        return details
     }
 
     /// The last 90 days by day and the last 12 months by month, ending with `last`.

@@ -33,21 +33,21 @@ struct HTMLPage {
     /// The page of `report`, whose Markdown page (for its tables) is `page`.
     static func domain(_ report: DomainReport, page: DomainPage, fileStem: String) -> String {
         var html = HTMLWriter()
-        document(into: &html, title: "\(report.domain): mail authentication and TLS") { body in
+        let name = DomainPage.name(of: report.domain)
+        document(into: &html, title: "\(name): mail authentication and TLS") { body in
             body.element("header") { header in
                 header.element("p", [("class", "crumb")]) { crumb in
                     crumb.element("a", [("href", "index.html")], text: "All domains")
                 }
-                header.element("h1", text: "\(report.domain): mail authentication and TLS")
+                header.element("h1", text: "\(name): mail authentication and TLS")
                 var period = "Period: \(DomainPage.describe(report.period))"
                 if let previous = report.previousPeriod { period += " · compared with \(DomainPage.describe(previous))" }
                 header.element("p", [("class", "period")], text: period)
+                if let completeness = report.completeness {
+                    header.element("p", [("class", completeness.isComplete ? "period" : "period incomplete")], text: completeness.sentence)
+                }
             }
-            if let headline = page.tables.first(where: { $0.name == "headline" }) { section(into: &body, "Headline figures", table: headline) }
-            body.element("section", [("id", "charts")]) { section in
-                section.element("h2", text: "Trends")
-                section.element("div", [("class", "charts")]) { charts(into: &$0, report) }
-            }
+            summarySection(into: &body, page.summary)
             body.element("section", [("id", "findings")]) { section in
                 section.element("h2", text: "Findings")
                 if report.findings.isEmpty {
@@ -55,9 +55,10 @@ struct HTMLPage {
                 } else {
                     section.element("ul", [("class", "findings")]) { list in
                         for finding in report.findings {
-                            list.element("li", [("class", "finding \(finding.severity.rawValue)")]) { item in
+                            list.element("li", [("class", "finding \(finding.severity.rawValue)"), ("data-code", finding.code)]) { item in
                                 item.element("span", [("class", "badge")], text: finding.severity.rawValue.uppercased())
-                                item.text(" " + finding.text)
+                                item.text(" " + finding.text + " ")
+                                item.element("code", text: finding.code)
                                 if !finding.evidence.isEmpty {
                                     item.element("ul") { evidence in
                                         for line in finding.evidence { evidence.element("li", text: line) }
@@ -68,16 +69,78 @@ struct HTMLPage {
                     }
                 }
             }
-            let order = ["correlation", "sources", "tls-result-types", "tls-mx", "tls-failures", "reporters", "policies", "dkim", "spf", "overrides", "daily"]
-            for name in order {
+            if let headline = page.tables.first(where: { $0.name == "headline" }) { section(into: &body, table: headline) }
+            body.element("section", [("id", "charts")]) { section in
+                section.element("h2", text: "Trends")
+                section.element("div", [("class", "charts")]) { charts(into: &$0, report) }
+            }
+            for name in ["sources", "source-details", "tls-result-types", "tls-mx", "tls-failures", "correlation", "reporters", "policies", "dkim", "spf",
+                "overrides", "daily"]
+            {
                 guard let table = page.tables.first(where: { $0.name == name }), !table.rows.isEmpty else { continue }
-                section(into: &body, table.title, table: table, csv: "\(fileStem)-\(table.name).csv")
+                if name == "source-details" {
+                    sourceDetails(into: &body, report, csv: "\(fileStem)-\(table.name).csv")
+                } else {
+                    section(into: &body, table: table, csv: "\(fileStem)-\(table.name).csv")
+                }
+            }
+            if !report.trends.isEmpty {
+                body.element("section", [("id", "long-trends")]) { section in
+                    section.element("h2", text: "Long trends")
+                    section.element("div", [("class", "charts")]) { longTrendCharts(into: &$0, report.trends) }
+                    for table in page.tables where table.name.hasPrefix("trend-") {
+                        section.element("p", [("class", "csv")]) { p in
+                            p.text("\(table.title) as CSV: ")
+                            p.element("a", [("href", "\(fileStem)-\(table.name).csv")], text: "\(fileStem)-\(table.name).csv")
+                        }
+                    }
+                }
             }
         }
         return html.output
     }
 
-    /// The pack's index: one row per domain, linking to its page.
+    /// The plain-words summary and what to do, before any table.
+    static func summarySection(into html: inout HTMLWriter, _ summary: ExecutiveSummary) {
+        html.element("section", [("id", "summary"), ("class", "summary")]) { section in
+            section.element("h2", text: "Summary")
+            section.element("dl") { list in
+                for line in summary.lines {
+                    list.element("dt", text: line.label)
+                    list.element("dd", text: line.text)
+                }
+            }
+            if !summary.actions.isEmpty {
+                section.element("p", [("class", "actions-title")], text: "What to do:")
+                section.element("ol", [("class", "actions")]) { list in
+                    for action in summary.actions { list.element("li", text: action) }
+                }
+            }
+        }
+    }
+
+    /// One small table per detailed source.
+    static func sourceDetails(into html: inout HTMLWriter, _ report: DomainReport, csv: String) {
+        html.element("section", [("id", "table-source-details")]) { section in
+            section.element("h2", text: "What each source's mail looked like")
+            section.element("p", [("class", "note")], text: "The biggest sources and the biggest failing ones, their records grouped by what they say (messages counted whole per report; `mailtally records` shows any source).")
+            for detail in report.sourceDetails where !detail.groups.isEmpty {
+                let table = PackTable(
+                    name: "source-details", title: detail.name + (detail.sourceClass.map { " (\($0.rawValue))" } ?? ""),
+                    header: DomainPage.detailHeader, rows: detail.groups.map(DomainPage.detailCells), textColumns: DomainPage.detailTextColumns,
+                    labels: DomainPage.detailLabels, detailColumns: [12]
+                ).hiding([0])
+                section.element("h3", text: table.title)
+                tableElement(into: &section, table)
+            }
+            section.element("p", [("class", "csv")]) { p in
+                p.text("As CSV: ")
+                p.element("a", [("href", csv)], text: csv)
+            }
+        }
+    }
+
+    /// The pack's index: a summary across domains, then one row per domain, linking to its page.
     static func index(period: DayPeriod, rows: [(domain: String, stem: String, report: DomainReport)], quiet: [String]) -> String {
         var html = HTMLWriter()
         document(into: &html, title: "DMARC and TLS reports") { body in
@@ -89,33 +152,35 @@ struct HTMLPage {
                 body.element("p", text: "No domain has reports in this period.")
                 return
             }
+            body.element("section", [("id", "summary"), ("class", "summary")]) { section in
+                section.element("h2", text: "Summary")
+                section.element("ul") { list in
+                    for line in IndexSummary.lines(rows.map(\.report)) { list.element("li", text: line) }
+                }
+            }
             body.element("div", [("class", "table-wrap")]) { wrap in
                 wrap.element("table") { table in
                     table.element("thead") { head in
                         head.element("tr") { tr in
-                            for (index, name) in ["domain", "messages", "DMARC pass rate", "TLS sessions", "TLS success rate", "critical", "warnings"].enumerated() {
-                                tr.element("th", index == 0 ? [] : [("class", "num")], text: name)
+                            for (index, name) in IndexSummary.labels.enumerated() {
+                                tr.element("th", IndexSummary.textColumns.contains(index) ? [] : [("class", "num")], text: name)
                             }
                         }
                     }
                     table.element("tbody") { tbody in
                         for row in rows {
-                            let summary = row.report.summary
                             tbody.element("tr") { tr in
-                                tr.element("td") { $0.element("a", [("href", "\(row.stem).html")], text: row.domain) }
-                                let cells = [
-                                    "\(summary.dmarc.messages)", Percent.format(summary.dmarc.passRate), "\(summary.tls.sessions)",
-                                    Percent.format(summary.tls.successRate), "\(row.report.findings.filter { $0.severity == .critical }.count)",
-                                    "\(row.report.findings.filter { $0.severity == .warning }.count)",
-                                ]
-                                for cell in cells { tr.element("td", [("class", "num")], text: cell) }
+                                tr.element("td") { $0.element("a", [("href", "\(row.stem).html")], text: DomainPage.name(of: row.domain)) }
+                                for (index, cell) in IndexSummary.cells(row.report).enumerated().dropFirst() {
+                                    tr.element("td", IndexSummary.textColumns.contains(index) ? [] : [("class", "num")], text: cell)
+                                }
                             }
                         }
                     }
                 }
             }
             if !quiet.isEmpty {
-                body.element("p", text: "No reports in this period: " + quiet.joined(separator: ", ") + ".")
+                body.element("p", text: "No reports in this period: " + quiet.map(DomainPage.name(of:)).joined(separator: ", ") + ".")
             }
         }
         return html.output
@@ -198,36 +263,82 @@ struct HTMLPage {
             legend: classes.map { ChartSeries(name: $0.rawValue, color: Palette.color(of: $0), values: []) }, unit: "messages")
     }
 
+    /// The last 90 days and 12 months: volume by DMARC outcome with the pass rate.
+    static func longTrendCharts(into html: inout HTMLWriter, _ trends: [LongTrend]) {
+        for trend in trends {
+            let monthly = trend.bucket == .month
+            let days = trend.points.map(\.firstDay)
+            let id = monthly ? "chart-trend-months" : "chart-trend-days"
+            SVGChart.stackedBars(
+                into: &html, id: id, title: "\(trend.title): messages by DMARC outcome and pass rate", days: days,
+                series: trend.points.contains { $0.dmarc.messages > 0 } ? [
+                    ChartSeries(name: "passed", color: Palette.pass, values: trend.points.map { Double($0.dmarc.dmarcPass) }),
+                    ChartSeries(name: "failed", color: Palette.rejected, values: trend.points.map { Double($0.dmarc.failed) }),
+                ] : [], unit: "messages",
+                rate: trend.points.contains { $0.dmarc.messages > 0 }
+                    ? ChartSeries(name: "DMARC pass rate", color: Palette.dmarc, values: trend.points.map { $0.dmarc.passRate }) : nil,
+                monthly: monthly)
+        }
+    }
+
     // MARK: Document
 
-    static func section(into html: inout HTMLWriter, _ title: String, table: PackTable, csv: String? = nil) {
+    static func section(into html: inout HTMLWriter, table: PackTable, csv: String? = nil) {
         html.element("section", [("id", "table-\(table.name)")]) { section in
-            section.element("h2", text: title)
-            section.element("div", [("class", "table-wrap")]) { wrap in
-                wrap.element("table", [("data-table", table.name)]) { element in
-                    element.element("thead") { head in
-                        head.element("tr") { tr in
-                            for (index, name) in table.header.enumerated() {
-                                tr.element("th", table.textColumns.contains(index) ? [] : [("class", "num")], text: name.replacingOccurrences(of: "_", with: " "))
-                            }
-                        }
-                    }
-                    element.element("tbody") { body in
-                        for row in table.pageRows {
-                            body.element("tr") { tr in
-                                for (index, cell) in row.enumerated() {
-                                    tr.element("td", table.textColumns.contains(index) ? [] : [("class", "num")], text: cell)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            section.element("h2", text: table.title)
+            if let note = table.note { section.element("p", [("class", "note")], text: note) }
+            tableElement(into: &section, table)
             if let csv, let note = table.omittedNote(csv: csv) { section.element("p", [("class", "csv")], text: note) }
             if let csv {
                 section.element("p", [("class", "csv")]) { p in
                     p.text("As CSV: ")
                     p.element("a", [("href", csv)], text: csv)
+                }
+            }
+        }
+    }
+
+    /// A table as pages show it: labels, column groups, counts with separators, and the long
+    /// lists of a row on a full-width row of their own.
+    static func tableElement(into html: inout HTMLWriter, _ table: PackTable) {
+        let columns = table.pageColumns
+        let labels = table.groups.isEmpty ? table.labels : (table.shortLabels ?? table.labels)
+        html.element("div", [("class", "table-wrap")]) { wrap in
+            wrap.element("table", [("data-table", table.name)]) { element in
+                element.element("thead") { head in
+                    if !table.groups.isEmpty {
+                        head.element("tr", [("class", "groups")]) { tr in
+                            for group in table.groups {
+                                tr.element("th", [("colspan", "\(group.span)"), ("scope", "colgroup")] + (group.label.isEmpty ? [] : [("class", "group")]), text: group.label)
+                            }
+                        }
+                    }
+                    head.element("tr") { tr in
+                        for column in columns {
+                            tr.element("th", table.textColumns.contains(column) ? [("scope", "col")] : [("scope", "col"), ("class", "num")], text: labels[column])
+                        }
+                    }
+                }
+                element.element("tbody") { body in
+                    for row in table.shownRows {
+                        let details = table.details(of: row)
+                        body.element("tr", details.isEmpty ? [] : [("class", "has-detail")]) { tr in
+                            for column in columns {
+                                tr.element("td", table.textColumns.contains(column) ? [] : [("class", "num")], text: table.pageCell(row, column))
+                            }
+                        }
+                        if !details.isEmpty {
+                            body.element("tr", [("class", "detail")]) { tr in
+                                tr.element("td", [("colspan", "\(columns.count)")]) { cell in
+                                    for (index, detail) in details.enumerated() {
+                                        if index > 0 { cell.text(" · ") }
+                                        cell.element("span", [("class", "detail-label")], text: detail.label + ": ")
+                                        cell.text(detail.value)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -258,12 +369,18 @@ enum Stylesheet {
         :root{color-scheme:light;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa}
         *{box-sizing:border-box}
         body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
-        main{max-width:1100px;margin:0 auto;padding:16px 20px 48px}
-        h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line);padding-bottom:.2em}
-        .period,.crumb,.csv{color:var(--muted);margin:.2em 0}
-        a{color:#0969da}
+        main{max-width:1160px;margin:0 auto;padding:16px 20px 48px}
+        h1{font-size:1.6em;margin:.2em 0;overflow-wrap:anywhere}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+        h3{font-size:1.05em;margin:1.2em 0 .4em}
+        .period,.crumb,.csv,.note{color:var(--muted);margin:.2em 0}
+        .note{max-width:60em;margin-bottom:.6em}
+        .incomplete{color:#8a5300}
+        a{color:#0969da;overflow-wrap:anywhere}
+        .summary dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 14px;margin:.4em 0}
+        .summary dt{font-weight:600}.summary dd{margin:0}
+        .actions-title{font-weight:600;margin:.8em 0 .2em}ol.actions{margin:0;padding-left:1.4em}
         .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
-        figure.chart{margin:0;padding:10px 12px;border:1px solid var(--line);border-radius:6px;background:var(--bg);break-inside:avoid}
+        figure.chart{margin:0;padding:10px 12px;border:1px solid var(--line);border-radius:6px;background:var(--bg);break-inside:avoid;min-width:0}
         figcaption{font-weight:600;margin-bottom:6px}
         figure svg{width:100%;height:auto;display:block}
         svg text{font:13px system-ui,"DejaVu Sans",sans-serif;fill:var(--muted)}
@@ -272,19 +389,27 @@ enum Stylesheet {
         .legend{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.85em;color:var(--muted)}
         .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:baseline}
         .empty{color:var(--muted);font-style:italic}
-        .table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
-        table{border-collapse:collapse;font-size:.9em}
+        .table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
+        table{border-collapse:collapse;font-size:.88em;width:100%}
         figure.wide{grid-column:1/-1}
-        th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
-        th{background:var(--soft);font-weight:600;white-space:nowrap}
-        td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-        td{overflow-wrap:break-word;max-width:28em}
+        th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+        th{background:var(--soft);font-weight:600}
+        th.group{text-align:center;border-left:2px solid var(--bg)}
+        td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+        td.num{white-space:nowrap}
+        tr.has-detail td{border-bottom:none}
+        tr.detail td{font-size:.9em;color:var(--muted);padding-top:0}
+        .detail-label{font-weight:600}
+        code{font-size:.85em;color:var(--muted)}
         ul.findings{padding-left:0;list-style:none}
-        li.finding{margin:.5em 0;padding:.4em .6em;border-left:4px solid var(--line);background:var(--soft)}
+        li.finding{margin:.5em 0;padding:.4em .6em;border-left:4px solid var(--line);background:var(--soft);overflow-wrap:anywhere}
         li.finding.critical{border-color:#c62828}li.finding.warning{border-color:#ef6c00}li.finding.notice{border-color:#1565c0}
         .badge{font-size:.75em;font-weight:700;letter-spacing:.04em;color:var(--muted)}
-        @media (max-width:600px){main{padding:10px}.charts{grid-template-columns:1fr}body{font-size:14px}th,td{padding:3px 6px}}
-        @media print{body{font-size:10pt}main{max-width:none;padding:0}.charts{grid-template-columns:1fr 1fr}a{color:inherit;text-decoration:none}
-        figure.chart,section{break-inside:avoid}h2{break-after:avoid}}
+        @media (max-width:600px){main{padding:10px}.charts{grid-template-columns:1fr}body{font-size:14px}th,td{padding:3px 5px}
+        svg text{font-size:24px}.summary dl{grid-template-columns:1fr}}
+        @page{size:A4;margin:12mm}
+        @media print{body{font-size:9pt}main{max-width:none;padding:0}.charts{grid-template-columns:1fr 1fr}a{color:inherit;text-decoration:none}
+        .table-wrap{overflow:visible}table{font-size:8.5pt}th,td{padding:2px 4px}
+        figure.chart,tr{break-inside:avoid}h2,h3{break-after:avoid}}
         """
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReportAnalysis
 import ReportModel
 
 /// One series of a chart over days: a value per day (nil where there is nothing to plot).
@@ -21,17 +22,20 @@ enum SVGChart {
 
     /// Bars per day, the series stacked bottom to top; an optional rate (0…1) drawn as a line on
     /// a right-hand percentage axis.
+    /// - Parameter monthly: each "day" is the first day of a month, labelled `YYYY-MM`.
     static func stackedBars(
-        into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries], unit: String, rate: ChartSeries? = nil
+        into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries], unit: String, rate: ChartSeries? = nil,
+        monthly: Bool = false
     ) {
         let totals = days.indices.map { index in series.reduce(0.0) { $0 + ($1.values[index] ?? 0) } }
         let points = series.reduce(0) { $0 + $1.values.compactMap { $0 }.count } + (rate?.values.compactMap { $0 }.count ?? 0)
         figure(into: &html, id: id, title: title, points: points, legend: series + (rate.map { [$0] } ?? [])) { svg in
             guard !days.isEmpty else { return }
-            let maximum = niceCeiling(totals.max() ?? 0)
+            // Counts: four whole steps, never 12.5 sessions.
+            let maximum = 4 * max(1, niceCeiling((totals.max() ?? 0) / 4))
             yAxis(into: &svg, maximum: maximum, unit: unit)
             if rate != nil { percentAxis(into: &svg) }
-            xAxis(into: &svg, days: days)
+            xAxis(into: &svg, days: days, monthly: monthly)
             let slot = plotWidth / Double(days.count)
             let barWidth = max(1, slot * 0.7)
             for (index, day) in days.enumerated() {
@@ -44,7 +48,7 @@ enum SVGChart {
                     svg.element("rect", point(one.name, day, value) + [
                         ("x", format(left + slot * Double(index) + (slot - barWidth) / 2)), ("y", format(y1)),
                         ("width", format(barWidth)), ("height", format(max(0, y0 - y1))), ("fill", one.color),
-                    ]) { $0.element("title", text: "\(DayPeriod.isoDate(ofDay: day)) \(one.name): \(number(value)) \(unit)") }
+                    ]) { $0.element("title", text: "\(label(day, monthly: monthly)) \(one.name): \(number(value)) \(unit)") }
                 }
             }
             if let rate { line(into: &svg, days: days, series: rate, maximum: 1, percent: true) }
@@ -52,12 +56,12 @@ enum SVGChart {
     }
 
     /// Lines over days on a 0–100% axis (values are rates, 0…1).
-    static func rateLines(into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries]) {
+    static func rateLines(into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries], monthly: Bool = false) {
         let points = series.reduce(0) { $0 + $1.values.compactMap { $0 }.count }
         figure(into: &html, id: id, title: title, points: points, legend: series) { svg in
             guard !days.isEmpty else { return }
             yAxis(into: &svg, maximum: 1, unit: "%")
-            xAxis(into: &svg, days: days)
+            xAxis(into: &svg, days: days, monthly: monthly)
             for one in series { line(into: &svg, days: days, series: one, maximum: 1, percent: true) }
         }
     }
@@ -147,9 +151,10 @@ enum SVGChart {
         for (index, value) in series.values.enumerated() {
             guard let value else { continue }
             let shown = percent ? Percent.format(value) : number(value)
+            let monthly = days.count > 1 && days[1] - days[0] >= 28
             svg.element("circle", point(series.name, days[index], percent ? (value * 1000).rounded() / 1000 : value) + [
                 ("cx", format(x(index))), ("cy", format(y(value, maximum))), ("r", days.count > 40 ? "2" : "3.5"), ("fill", series.color),
-            ]) { $0.element("title", text: "\(DayPeriod.isoDate(ofDay: days[index])) \(series.name): \(shown)") }
+            ]) { $0.element("title", text: "\(label(days[index], monthly: monthly)) \(series.name): \(shown)") }
         }
     }
 
@@ -159,7 +164,7 @@ enum SVGChart {
             let yy = y(value, maximum)
             svg.empty("line", [("x1", format(left)), ("x2", format(width - right)), ("y1", format(yy)), ("y2", format(yy)), ("class", "grid")])
             svg.element("text", [("x", format(left - 6)), ("y", format(yy + 4)), ("text-anchor", "end"), ("class", "axis")],
-                text: unit == "%" ? "\(Int((value * 100).rounded()))%" : number(value))
+                text: unit == "%" ? "\(Int((value * 100).rounded()))%" : value.rounded() == value && abs(value) < 1e15 ? Count.grouped(Int64(value)) : number(value))
         }
     }
 
@@ -170,7 +175,15 @@ enum SVGChart {
         }
     }
 
-    private static func xAxis(into svg: inout HTMLWriter, days: [Int64]) {
+    /// A day as an axis or hover label: `2026-11-28`, or `2026-11` for a month.
+    static func label(_ day: Int64, monthly: Bool) -> String {
+        let date = DayPeriod.isoDate(ofDay: day)
+        return monthly ? String(date.prefix(7)) : date
+    }
+
+    /// Labels `MM-DD` within one year; whole dates when the period crosses a year (a chart
+    /// must never put December after January without saying so); `YYYY-MM` for months.
+    private static func xAxis(into svg: inout HTMLWriter, days: [Int64], monthly: Bool = false) {
         let slot = plotWidth / Double(days.count)
         // At most about eight labels: every k-th day, and the last day unless a label is close by.
         let every = max(1, Int((Double(days.count) / 8).rounded(.up)))
@@ -180,11 +193,13 @@ enum SVGChart {
             if last - previous <= every / 2 { labelled.removeLast() }
             labelled.append(last)
         }
+        let crossesYear = DayPeriod.isoDate(ofDay: days[0]).prefix(4) != DayPeriod.isoDate(ofDay: days[last]).prefix(4)
         for index in labelled {
             let day = days[index]
             let date = DayPeriod.isoDate(ofDay: day)
+            let text = monthly ? String(date.prefix(7)) : crossesYear ? date : String(date.dropFirst(5))
             svg.element("text", [("x", format(left + slot * (Double(index) + 0.5))), ("y", format(height - 10)), ("text-anchor", "middle"), ("class", "axis")],
-                text: String(date.dropFirst(5)))
+                text: text)
         }
     }
 

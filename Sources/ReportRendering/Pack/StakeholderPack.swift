@@ -34,6 +34,7 @@ public final class StakeholderPack {
     private var rows: [[String]] = []
     private var htmlRows: [(domain: String, stem: String, report: DomainReport)] = []
     private var quiet: [String] = []
+    private var indexReports: [DomainReport] = []
 
     /// Creates `folder` if needed.
     public init(folder: URL, period: DayPeriod, format: PackFormat = .md) throws {
@@ -65,13 +66,10 @@ public final class StakeholderPack {
             // The index needs the headline only: keep a report without its tables.
             htmlRows.append((report.domain, stem, report.indexEntry))
         }
-        let summary = report.summary
-        let critical = report.findings.filter { $0.severity == .critical }.count
-        let warnings = report.findings.filter { $0.severity == .warning }.count
-        rows.append([
-            "[\(Escape.markdown(report.domain))](\(stem).md)", "\(summary.dmarc.messages)", Percent.format(summary.dmarc.passRate),
-            "\(summary.tls.sessions)", Percent.format(summary.tls.successRate), "\(critical)", "\(warnings)",
-        ])
+        var cells = IndexSummary.cells(report).map(Escape.markdown)
+        cells[0] = "[\(cells[0])](\(stem).md)"
+        rows.append(cells)
+        indexReports.append(report.indexEntry)
     }
 
     /// Writes the indexes.
@@ -82,12 +80,13 @@ public final class StakeholderPack {
         if rows.isEmpty {
             index += "No domain has reports in this period.\n"
         } else {
-            var table = "| domain | messages | dmarc_pass_rate | tls_sessions | tls_success_rate | critical | warnings |\n"
-            table += "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            index += "## Summary\n\n" + IndexSummary.lines(indexReports).map { "- \(Escape.markdown($0))\n" }.joined() + "\n"
+            var table = "| " + IndexSummary.labels.joined(separator: " | ") + " |\n"
+            table += "|" + IndexSummary.labels.indices.map { IndexSummary.textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
             for row in rows { table += "| " + row.joined(separator: " | ") + " |\n" }
             index += table
         }
-        for domain in quiet { index += "\n- \(Escape.markdown(domain)): no reports in this period." }
+        for domain in quiet { index += "\n- \(Escape.markdown(DomainPage.name(of: domain))): no reports in this period." }
         if !quiet.isEmpty { index += "\n" }
         if format.markdown {
             try write(index, to: "index.md")

@@ -105,11 +105,14 @@ extension ReportStore {
             while let row = try rows.next() {
                 // Reporters leave out tags that have defaults (sp, pct, adkim, aspf): compare the
                 // effective policy, so that only a real change shows as one.
+                // np (RFC 9990) defaults to sp, which defaults to p: compared as in force, shown
+                // when a reporter gave it.
                 let p = (row[4] as String?).map(Disposition.init(rawValue:))
+                let sp = (row[5] as String?).map(Disposition.init(rawValue:)) ?? p
+                let np = (row[6] as String?).map(Disposition.init(rawValue:))
                 let policy = PublishedPolicy(
                     domain: row[1], adkim: AlignmentMode(rawValue: (row[2] as String?) ?? "r"),
-                    aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p,
-                    sp: (row[5] as String?).map(Disposition.init(rawValue:)) ?? p, np: nil,
+                    aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p, sp: sp, np: np ?? sp,
                     pct: (row[7] as String?) ?? "100", fo: nil, testing: (row[9] as String?).map(TestingFlag.init(rawValue:)),
                     discoveryMethod: nil)
                 let begin: Int64 = row[0]
@@ -117,6 +120,7 @@ extension ReportStore {
                 observation.firstSeen = min(observation.firstSeen, begin)
                 observation.lastSeen = max(observation.lastSeen, begin)
                 observation.reports += 1
+                if np != nil { observation.npReported = true }
                 observations[policy] = observation
             }
             return observations.values.sorted { ($0.firstSeen, $0.lastSeen) < ($1.firstSeen, $1.lastSeen) }

@@ -1,0 +1,83 @@
+import ReportAnalysis
+import ReportModel
+
+/// The top of a domain page, in plain words before any table: the policy and how enforced it
+/// is, the share of mail authenticated, spoofing seen (delivered and blocked), TLS success,
+/// and the two or three actions that matter most (from the findings, most severe first).
+public struct ExecutiveSummary: Sendable {
+    public var lines: [(label: String, text: String)]
+    public var actions: [String]
+
+    /// How many actions the summary names.
+    static let actionCount = 3
+
+    init(_ report: DomainReport) {
+        let dmarc = report.summary.dmarc
+        let tls = report.summary.tls
+        var lines: [(String, String)] = []
+        lines.append(("Policy", Self.policy(report)))
+        if dmarc.messages > 0 {
+            let ratio = { (part: Int64) in Percent.format(Double(part) / Double(dmarc.messages)) }
+            lines.append((
+                "Authenticated",
+                "\(Percent.format(dmarc.passRate)) of \(Count.messages(dmarc.messages)) passed DMARC "
+                    + "(SPF aligned \(ratio(dmarc.spfAlignedPass)), DKIM aligned \(ratio(dmarc.dkimAlignedPass)))"
+            ))
+            lines.append(("Spoofing", Self.spoofing(report)))
+        } else {
+            lines.append(("Authenticated", "no DMARC report covers this period"))
+        }
+        if tls.sessions > 0 {
+            var text = "\(Percent.format(tls.successRate)) of \(Count.of(tls.sessions, "TLS session")) to the MX hosts succeeded"
+            let top = tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+            if tls.failedSessions > 0 {
+                text += "; \(Count.grouped(tls.failedSessions)) failed"
+                if !top.isEmpty { text += " (" + top.map { "\($0.key) \(Count.grouped($0.value))" }.joined(separator: ", ") + ")" }
+            }
+            lines.append(("TLS to us", text))
+        } else {
+            lines.append(("TLS to us", "no SMTP TLS report covers this period (publish a TLS-RPT record to get them)"))
+        }
+        self.lines = lines
+        var actions: [String] = []
+        for finding in report.findings {
+            guard let action = finding.action, !actions.contains(action) else { continue }
+            actions.append(action)
+            if actions.count == Self.actionCount { break }
+        }
+        self.actions = actions
+    }
+
+    static func policy(_ report: DomainReport) -> String {
+        guard let latest = report.policies.last, let p = latest.policy.p else {
+            return "not known: no DMARC report in this period"
+        }
+        let pct = latest.policy.pct.flatMap { Int($0) } ?? 100
+        var text = "p=\(p.rawValue): "
+        switch p {
+        case .monitor: text += "monitoring only; receivers deliver failing mail as usual"
+        case .quarantine: text += pct < 100 ? "failing mail goes to spam for \(pct)% of it, the rest is delivered" : "failing mail goes to spam"
+        case .reject: text += pct < 100 ? "receivers refuse \(pct)% of failing mail, and quarantine or deliver the rest" : "receivers refuse failing mail"
+        default: text += "a value no RFC defines"
+        }
+        var more: [String] = []
+        if let sp = latest.policy.sp, sp != p { more.append("subdomains sp=\(sp.rawValue)") }
+        if latest.npReported, let np = latest.policy.np, np != (latest.policy.sp ?? p) { more.append("non-existent subdomains np=\(np.rawValue)") }
+        if report.policies.count > 1 { more.append("changed during the period") }
+        return text + (more.isEmpty ? "" : " (" + more.joined(separator: "; ") + ")")
+    }
+
+    static func spoofing(_ report: DomainReport) -> String {
+        let unauthorised = report.sources.filter { [.suspicious, .unknown].contains($0.verdict?.sourceClass) && $0.dmarc.failed > 0 }
+        guard !unauthorised.isEmpty else { return "no failing mail from unauthorised sources" }
+        var delivered: Int64 = 0, quarantined: Int64 = 0, rejected: Int64 = 0, failed: Int64 = 0
+        for row in unauthorised {
+            delivered.add(saturating: row.dmarc.failedDelivered)
+            quarantined.add(saturating: row.dmarc.failedQuarantined)
+            rejected.add(saturating: row.dmarc.failedRejected)
+            failed.add(saturating: row.dmarc.failed)
+        }
+        return "\(Count.messages(failed)) from \(Count.of(unauthorised.count, "unauthorised source")): "
+            + "\(Count.grouped(delivered)) delivered, \(Count.grouped(quarantined)) quarantined, \(Count.grouped(rejected)) rejected"
+    }
+}
