@@ -32,9 +32,14 @@ enum Terminal {
         }
 
         func update(_ done: Int, of total: Int, _ label: String) {
-            guard enabled, done == total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+            update("\(label) \(done)/\(total)", force: done == total)
+        }
+
+        /// Redraws the line with `text`, at most ten times a second unless `force`.
+        func update(_ text: String, force: Bool = false) {
+            guard enabled, force || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
             lastDraw = Date()
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(done)/\(total)".utf8))
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
         }
 
         func finish() {

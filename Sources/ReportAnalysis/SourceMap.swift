@@ -10,8 +10,11 @@ public struct SourceMap: Sendable {
         public var network: IPNetwork?
         /// A PTR name suffix, lowercased (`.outbound.protection.outlook.com`).
         public var ptrSuffix: String?
+        /// The source's key, lowercased (rules naming one source in two spellings join).
         public var source: String
         public var category: String?
+        /// The source's name as the map writes it (`Our CRM`), shown in tables.
+        public var name: String = ""
     }
 
     public private(set) var rules: [Rule] = []
@@ -27,10 +30,11 @@ public struct SourceMap: Sendable {
             }
             let category = fields.count >= 3 && !fields[2].isEmpty ? fields[2].lowercased() : nil
             let source = fields[1].lowercased()
+            let name = fields[1]
             if let network = IPNetwork(fields[0]) {
-                rules.append(Rule(network: network, ptrSuffix: nil, source: source, category: category))
+                rules.append(Rule(network: network, ptrSuffix: nil, source: source, category: category, name: name))
             } else if fields[0].contains(where: { $0.isLetter }) && !fields[0].contains("/") {
-                rules.append(Rule(network: nil, ptrSuffix: fields[0].lowercased(), source: source, category: category))
+                rules.append(Rule(network: nil, ptrSuffix: fields[0].lowercased(), source: source, category: category, name: name))
             } else {
                 throw SourceMapError(line: line, reason: "'\(fields[0])' is neither a network nor a PTR suffix")
             }

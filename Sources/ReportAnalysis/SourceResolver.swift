@@ -81,7 +81,9 @@ public struct SourceResolver: Sendable {
 
     private func source(of rule: SourceMap.Rule) -> Source {
         let entry = known(rule.source)
-        return Source(key: rule.source, category: rule.category ?? entry?.category.name, service: entry?.service, origin: .sourceMap)
+        // The map's own spelling names the source unless the catalogue knows the service.
+        let written = rule.name.isEmpty || rule.name == rule.source ? nil : rule.name
+        return Source(key: rule.source, category: rule.category ?? entry?.category.name, service: entry?.service ?? written, origin: .sourceMap)
     }
 
     /// The reporter of a TLS report (and so the source of all its sessions): the organisational

@@ -26,21 +26,42 @@ extension OutputFormat {
 /// The correlation's columns, shared by text, Markdown and CSV. The source column shows the
 /// service name where known, else the key (organisational domain or network); CSV adds the key.
 enum CorrelationTable {
-    static let textColumnNames: Set<String> = ["domain", "source", "reporter", "class", "source_key", "service", "category", "top_tls_failure"]
+    static let textColumnNames: Set<String> = [
+        "domain", "source", "reporter", "class", "source_key", "reporter_key", "service", "category", "to_mx_top_tls_failure",
+    ]
 
+    /// The two sides are two directions (docs/correlation.md): DMARC counts mail sent *as* the
+    /// domain, TLS-RPT counts sessions *to* the domain's MX hosts. Column names say which:
+    /// `as_domain_` and `to_mx_`; text and Markdown show them as `as domain` and `to MX`.
     static func header(by key: CorrelationKey, percentages: Bool) -> [String] {
         var header = ["domain", key.rawValue]
         if key == .source { header.append("class") }
-        header += ["messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass",
-            "quarantined", "rejected", "tls_sessions", "tls_failed", "top_tls_failure"]
+        header += ["as_domain_messages", "as_domain_dmarc_pass", "as_domain_spf_aligned_pass", "as_domain_dkim_aligned_pass",
+            "as_domain_quarantined", "as_domain_rejected", "to_mx_tls_sessions", "to_mx_tls_failed", "to_mx_top_tls_failure"]
         if percentages {
-            if let pass = header.firstIndex(of: "dmarc_pass") { header.insert("dmarc_pass_rate", at: pass + 1) }
-            if let failed = header.firstIndex(of: "tls_failed") { header.insert("tls_success_rate", at: failed + 1) }
+            if let pass = header.firstIndex(of: "as_domain_dmarc_pass") { header.insert("as_domain_dmarc_pass_rate", at: pass + 1) }
+            if let failed = header.firstIndex(of: "to_mx_tls_failed") { header.insert("to_mx_tls_success_rate", at: failed + 1) }
         } else {
             header.insert(contentsOf: ["\(key.rawValue)_key", "service", "category"], at: 2)
-            header.insert(contentsOf: ["dmarc_reports", "tls_reports"], at: key == .source ? 6 : 5)
+            header.insert(contentsOf: ["as_domain_dmarc_reports", "to_mx_tls_reports"], at: key == .source ? 6 : 5)
         }
         return header
+    }
+
+    /// A column name as text and Markdown show it: `as domain: messages`, `to MX: tls sessions`.
+    static func label(_ name: String) -> String {
+        for (prefix, shown) in [("as_domain_", "as domain: "), ("to_mx_", "to MX: ")] where name.hasPrefix(prefix) {
+            return shown + name.dropFirst(prefix.count).replacingOccurrences(of: "_", with: " ")
+        }
+        return name.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// The line above a text or Markdown table that says what each side means.
+    static func directions(by key: CorrelationKey) -> String {
+        let whose = key == .source ? "each source" : "each reporter's reports"
+        return "\"as domain\": mail sent with the domain in its From, as DMARC reports saw it, by \(whose); "
+            + "\"to MX\": TLS sessions opened to the domain's MX hosts, as the reporting organisation's TLS reports counted them. "
+            + "Two directions side by side: TLS trouble is trouble reaching the domain, not trouble sending as it."
     }
 
     static func textColumns(_ header: [String]) -> Set<Int> {
@@ -51,9 +72,11 @@ enum CorrelationTable {
         let topFailure = row.tls.failuresByResultType.max { ($0.value, $1.key) < ($1.value, $0.key) }
         var cells = [row.domain, row.displayName]
         if key == .source { cells.append(row.verdict?.sourceClass.rawValue ?? "") }
-        cells += ["\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)", "\(row.dmarc.spfAlignedPass)",
-            "\(row.dmarc.dkimAlignedPass)", "\(row.dmarc.disposition["quarantine"] ?? 0)", "\(row.dmarc.disposition["reject"] ?? 0)",
-            "\(row.tls.sessions)", "\(row.tls.failedSessions)", topFailure.map { "\($0.key) \($0.value)" } ?? ""]
+        // Text and Markdown (`percentages`) for people: counts with separators; CSV plain numbers.
+        let count: (Int64) -> String = { percentages ? Count.grouped($0) : "\($0)" }
+        cells += [count(row.dmarc.messages), count(row.dmarc.dmarcPass), count(row.dmarc.spfAlignedPass),
+            count(row.dmarc.dkimAlignedPass), count(row.dmarc.disposition["quarantine"] ?? 0), count(row.dmarc.disposition["reject"] ?? 0),
+            count(row.tls.sessions), count(row.tls.failedSessions), topFailure.map { "\($0.key) \(count($0.value))" } ?? ""]
         let pass = key == .source ? 4 : 3
         if percentages {
             cells.insert(Percent.format(row.dmarc.passRate), at: pass + 1)
@@ -72,7 +95,7 @@ public final class TextCorrelationWriter: CorrelationWriter {
 
     public init(by key: CorrelationKey, width: Int? = nil) {
         self.key = key
-        let header = CorrelationTable.header(by: key, percentages: true).map { $0.replacingOccurrences(of: "_", with: " ") }
+        let header = CorrelationTable.header(by: key, percentages: true).map(CorrelationTable.label)
         table = TextTable(header: header, maxWidth: width)
     }
 
@@ -82,6 +105,7 @@ public final class TextCorrelationWriter: CorrelationWriter {
 
     public func finish(_ output: (String) -> Void) {
         guard !table.isEmpty else { return output("No reports in the database for this selection.\n") }
+        output(CorrelationTable.directions(by: key) + "\n\n")
         table.render(output)
     }
 }
@@ -98,8 +122,9 @@ public final class MarkdownCorrelationWriter: CorrelationWriter {
 
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         guard !rows.isEmpty else { return }
+        if !started { output("_\(Escape.markdown(CorrelationTable.directions(by: key)))_\n\n") }
         output(MarkdownTable.render(
-            header: started ? nil : header, rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) },
+            header: started ? nil : header.map(CorrelationTable.label), rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) },
             textColumns: CorrelationTable.textColumns(header)))
         started = true
     }
@@ -151,6 +176,10 @@ public final class JSONCorrelationWriter: CorrelationWriter {
     private let key: CorrelationKey
     private var document: StreamedJSONArray
 
+    /// What each side counts (docs/output.md).
+    static let dmarcDirection = "sent-as-domain"
+    static let tlsDirection = "to-domain-mx"
+
     public init(by key: CorrelationKey) {
         self.key = key
         document = StreamedJSONArray(empty: Document(by: key.rawValue, rows: []))
@@ -163,7 +192,8 @@ public final class JSONCorrelationWriter: CorrelationWriter {
                     domain: row.domain, source: row.source, category: row.category, service: row.service,
                     class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,
                     source_ips: key == .source ? row.sourceIPs : nil,
-                    dmarc: JSONSummaryRenderer.DMARC(row.dmarc), tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil))
+                    dmarc: JSONSummaryRenderer.DMARC(row.dmarc, direction: Self.dmarcDirection),
+                    tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil, direction: Self.tlsDirection))
             }))
         }
     }

@@ -39,7 +39,7 @@ public struct DomainSummaryView: Sendable {
     /// "authorised 3 sources, 3,995 messages; suspicious 1 source, 44 messages".
     var classLine: String {
         classTallies.map { tally in
-            "\(tally.sourceClass.rawValue) \(tally.sources) source\(tally.sources == 1 ? "" : "s"), \(tally.messages) message\(tally.messages == 1 ? "" : "s")"
+            "\(tally.sourceClass.rawValue) \(Count.of(tally.sources, "source")), \(Count.messages(tally.messages))"
         }.joined(separator: "; ")
     }
 
@@ -47,13 +47,21 @@ public struct DomainSummaryView: Sendable {
     func sourceLines(limit: Int = 8) -> [(label: String, value: String)] {
         sources.prefix(limit).map { row in
             let name = row.service.map { "\($0) (\(row.source))" } ?? row.source
-            var value = "\(row.dmarc.messages) messages, \(Percent.format(row.dmarc.passRate)) pass"
+            var value = "\(Count.messages(row.dmarc.messages)), \(Percent.format(row.dmarc.passRate)) pass"
             if let verdict = row.verdict { value = "\(verdict.sourceClass.rawValue): " + value }
             return (name, value)
         }
     }
 
-    /// Header and cells of the summary table shared by text, Markdown and CSV.
+    /// A column as text and Markdown show it: `dmarc pass rate`, and a disposition marked as
+    /// one (`disposition: pass`, not a bare `pass` beside `dmarc pass`).
+    static func label(_ name: String) -> String {
+        if name.hasPrefix("disposition_") { return "disposition: " + name.dropFirst("disposition_".count) }
+        return name.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// Header and cells of the summary table shared by text, Markdown and CSV. Text and
+    /// Markdown (`percentages`) show counts with thousands separators; CSV plain numbers.
     /// - Parameter classColumns: the CSV form: fixed columns whatever the data holds (every
     ///   standard disposition and `other`, every registered TLS result type and `other`, every
     ///   class), so a spreadsheet can read them by position.
@@ -74,15 +82,16 @@ public struct DomainSummaryView: Sendable {
         }
         let rows = views.map { view -> [String] in
             let s = view.summary
-            var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, "\(s.dmarc.reports)", "\(s.dmarc.messages)", "\(s.dmarc.dmarcPass)",
-                "\(s.dmarc.spfAlignedPass)", "\(s.dmarc.dkimAlignedPass)"]
+            let count: (Int64) -> String = { percentages ? Count.grouped($0) : "\($0)" }
+            var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, count(s.dmarc.reports), count(s.dmarc.messages), count(s.dmarc.dmarcPass),
+                count(s.dmarc.spfAlignedPass), count(s.dmarc.dkimAlignedPass)]
             if classColumns {
                 let other = s.dmarc.disposition.filter { !standard.contains($0.key) }.values
                 row += standard.map { "\(s.dmarc.disposition[$0] ?? 0)" } + ["\(ReportCounts.sum(other))"]
             } else {
-                row += dispositions.map { "\(s.dmarc.disposition[$0] ?? 0)" }
+                row += dispositions.map { count(s.dmarc.disposition[$0] ?? 0) }
             }
-            row += ["\(s.tls.reports)", "\(s.tls.successfulSessions)", "\(s.tls.failedSessions)"]
+            row += [count(s.tls.reports), count(s.tls.successfulSessions), count(s.tls.failedSessions)]
             if percentages {
                 row.insert(Percent.format(s.dmarc.passRate), at: 4)
                 row.append(Percent.format(s.tls.successRate))

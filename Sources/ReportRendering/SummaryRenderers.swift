@@ -14,10 +14,7 @@ public struct TextSummaryRenderer: SummaryRenderer {
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "No reports in the database for this selection.\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
-        let shortHeader = header.map { name in
-            name.replacingOccurrences(of: "disposition_", with: "").replacingOccurrences(of: "_", with: " ")
-        }
-        var out = TextTable(header: shortHeader, rows: rows, maxWidth: width).render()
+        var out = TextTable(header: header.map(DomainSummaryView.label), rows: rows, maxWidth: width).render()
         for view in summaries where !view.sources.isEmpty {
             let heading = "Sources for \(Escape.terminal(view.summary.domain)): "
             out += "\n" + heading + Self.wrap(view.classLine, width: (self.width ?? Int.max) - heading.count, indent: heading.count) + "\n"
@@ -68,7 +65,7 @@ public struct MarkdownSummaryRenderer: SummaryRenderer {
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "_No reports in the database for this selection._\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
-        var out = MarkdownTable.render(header: header, rows: rows, textColumns: [0, header.count - 1])
+        var out = MarkdownTable.render(header: header.map(DomainSummaryView.label), rows: rows, textColumns: [0, header.count - 1])
         for view in summaries where !view.sources.isEmpty {
             out += "\n**Sources for \(Escape.markdown(view.summary.domain))**: \(view.classLine)\n\n"
             for line in view.sourceLines() { out += "- \(Escape.markdown(line.label)): \(line.value)\n" }
@@ -204,8 +201,11 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     struct DMARC: Encodable {
         var reports, messages, dmarc_pass, spf_aligned_pass, dkim_aligned_pass: Int64
         var disposition: [String: Int64]
+        /// In the correlation: what the side counts (`sent-as-domain`).
+        var direction: String?
 
-        init(_ totals: DMARCTotals) {
+        init(_ totals: DMARCTotals, direction: String? = nil) {
+            self.direction = direction
             reports = totals.reports
             messages = totals.messages
             dmarc_pass = totals.dmarcPass
@@ -224,8 +224,11 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         var reporters: [String: Sessions]?
         var mta_sts_mode: String?
         var mta_sts_max_age: Int64?
+        /// In the correlation: what the side counts (`to-domain-mx`).
+        var direction: String?
 
-        init(_ totals: TLSTotals, breakdown: TLSBreakdown?) {
+        init(_ totals: TLSTotals, breakdown: TLSBreakdown?, direction: String? = nil) {
+            self.direction = direction
             reports = totals.reports
             successful_sessions = totals.successfulSessions
             failed_sessions = totals.failedSessions

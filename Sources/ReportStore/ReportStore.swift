@@ -236,8 +236,11 @@ extension ReportStore {
         if FileManager.default.fileExists(atPath: destination) {
             throw StoreError(message: "\(destination) exists: a backup never overwrites a file", while: "backing up to \(destination)")
         }
-        try read("backing up to \(destination)") { db in
-            try db.execute(sql: "VACUUM INTO ?", arguments: [destination])
+        // VACUUM runs outside a transaction; it reads one snapshot, and writers go on.
+        do {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
+        } catch {
+            throw StoreError(error, while: "backing up to \(destination)")
         }
         do {
             let copy = try DatabaseQueue(path: destination, configuration: { var c = Configuration(); c.readonly = true; return c }())

@@ -15,6 +15,11 @@ extension MailTally {
                 and classes each source (authorised, forwarder, misconfigured, suspicious, unknown); \
                 --by reporter keys both sides by reporter. Sources are resolved when you ask, so a \
                 changed source map or a later enrich needs no re-import.
+
+                Examples:
+                  mailtally correlate --source-map sources.csv
+                  mailtally correlate --by reporter --format json
+                  mailtally correlate --format csv --since 2026-11-01 > correlation.csv
                 """)
 
         @OptionGroup var store: StoreOptions

@@ -48,6 +48,10 @@ extension MailTally {
                 it (nightly runs it after ingest unless --offline).
                 Exit status: 0 done (failed lookups are cached and counted, not errors); 2 usage; \
                 3 database error.
+
+                Examples:
+                  mailtally enrich
+                  mailtally enrich --resolver 127.0.0.1:5353 --concurrency 64 --timeout 2 --limit 5000
                 """)
 
         @OptionGroup var store: StoreOptions

@@ -8,7 +8,7 @@ import ReportStore
 extension MailTally {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import reports from files and folders.",
+            abstract: "Import DMARC and TLS-RPT reports from files, folders, mboxes, Maildirs, .eml messages or standard input.",
             discussion: """
                 Inputs are recognised by content: DMARC XML and TLS-RPT JSON, plain or in gzip, zip or \
                 zlib, mailboxes (mbox, Maildir) and single messages (.eml). Folders are \
@@ -18,7 +18,14 @@ extension MailTally {
                 time and inode stay the same (`unchanged` in the JSON); --rehash reads every file.
                 Exit status: 0 when nothing failed, 1 when some input failed (the rest is imported), \
                 2 on usage errors, 3 when the database fails, 130 or 143 when SIGINT or SIGTERM \
-                stopped it (what was read is stored; a rerun reads the rest).
+                stopped it (what was read is stored; a rerun reads the rest). A failure logged before \
+                for the same bytes is known: said in one line, and not a reason for status 1.
+
+                Examples:
+                  mailtally ingest ~/Downloads/google.com!example.com!1764374400!1764460799.zip
+                  mailtally ingest ~/Takeout/dmarc.mbox ~/Maildir/.DMARC /srv/tlsrpt/
+                  gunzip -c report.xml.gz | mailtally ingest -
+                  mailtally ingest --json reports/ > outcome.json
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -41,8 +48,8 @@ extension MailTally {
             let progress = Terminal.Progress()
             let summary: IngestSummary
             do {
-                summary = try pipeline.run(paths: paths, rehash: rehash) { done, total in
-                    progress.update(done, of: total, "ingest")
+                summary = try pipeline.run(paths: paths, rehash: rehash) { read in
+                    progress.update("ingest: " + read.line)
                 }
             } catch {
                 progress.finish()

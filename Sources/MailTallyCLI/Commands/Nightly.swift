@@ -124,7 +124,7 @@ extension MailTally {
             do {
                 // The last day first, then the days before it that late reports may have changed.
                 for day in stride(from: last, through: last - Int64(revisit), by: -1) {
-                    written += try writePacks(database, resolver: resolver, lastDay: day, revisited: day != last)
+                    try writePacks(database, resolver: resolver, lastDay: day, revisited: day != last, written: &written)
                 }
             } catch let failure as CommandFailure {
                 if !written.isEmpty {
@@ -135,11 +135,12 @@ extension MailTally {
             if summary.newFailures > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
         }
 
-        /// Writes (or keeps) the day, 7-day and 30-day packs ending with `lastDay`.
-        /// - Returns: the folders whose files changed.
-        func writePacks(_ database: ReportStore, resolver: SourceResolver, lastDay: Int64, revisited: Bool) throws -> [String] {
+        /// Writes (or keeps) the day, 7-day and 30-day packs ending with `lastDay`, adding to
+        /// `written` each folder whose files changed as soon as it is done.
+        func writePacks(
+            _ database: ReportStore, resolver: SourceResolver, lastDay: Int64, revisited: Bool, written: inout [String]
+        ) throws {
             let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: lastDay))
-            var changed: [String] = []
             for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {
                 let period = DayPeriod(firstDay: lastDay - days + 1, lastDay: lastDay)
                 let path = folder.appendingPathComponent(name)
@@ -157,7 +158,7 @@ extension MailTally {
                 } catch let error as StoreError {
                     throw CommandFailure(.database, "\(error)")
                 }
-                if !pack.changed.isEmpty { changed.append(path.path) }
+                if !pack.changed.isEmpty { written.append(path.path) }
                 if verbose {
                     if !pack.written {
                         Terminal.error("\(path.path) is up to date (\(pack.files.count) files)")
@@ -170,7 +171,6 @@ extension MailTally {
                     }
                 }
             }
-            return changed
         }
 
         /// The resolver `enrich` asked, for a warning: `--resolver`, else the system's.

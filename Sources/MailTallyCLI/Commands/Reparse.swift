@@ -10,6 +10,10 @@ extension MailTally {
                 The raw bytes of every input are kept; this parses them with the current parsers on \
                 every core and replaces the reports each gave, each input whole or not at all. Inputs \
                 that failed before may now be imported. Exit status as for ingest.
+
+                Examples:
+                  mailtally reparse
+                  mailtally reparse --json > reparse.json
                 """)
 
         @OptionGroup var store: StoreOptions

@@ -13,6 +13,10 @@ extension MailTally {
                 sources that neither your source map nor the shipped catalogue names, with a \
                 suggested source map rule for each (suggested_rule in CSV and JSON): the place to \
                 start extending your map. Run `mailtally enrich` first for PTR names.
+
+                Examples:
+                  mailtally sources --domain example.com
+                  mailtally sources --unknown --format csv > unknown.csv
                 """)
 
         @OptionGroup var store: StoreOptions

@@ -12,6 +12,11 @@ extension MailTally {
                 Without --since/--until every report counts whole. With them, each record's count \
                 is spread over the UTC days its report covers, in proportion to the overlap. The \
                 sources part names the biggest senders and counts sources per class (see correlate).
+
+                Examples:
+                  mailtally summary
+                  mailtally summary --format json --domain example.com --since 2026-11-01 --until 2026-11-30
+                  mailtally summary --format csv > summary.csv
                 """)
 
         @OptionGroup var store: StoreOptions

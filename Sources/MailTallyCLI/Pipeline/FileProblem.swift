@@ -6,6 +6,11 @@ enum FileProblem {
     /// "permission denied", "no space left on device", or the error's own text.
     static func reason(_ error: any Error) -> String {
         if let posix = error as? POSIXError { return text(of: posix.code.rawValue) }
+        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] {
+            if let posix = underlying as? POSIXError { return text(of: posix.code.rawValue) }
+            let inner = underlying as AnyObject as? NSError
+            if let inner, inner.domain == NSPOSIXErrorDomain { return text(of: Int32(inner.code)) }
+        }
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return text(of: Int32(underlying.code))

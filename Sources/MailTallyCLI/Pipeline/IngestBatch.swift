@@ -23,6 +23,11 @@ final class IngestBatch {
     /// Batches handed to the writer so far.
     private(set) var flushes = 0
     var summary = IngestSummary()
+    /// Messages and bytes read so far, for progress.
+    private(set) var messagesRead = 0
+    private(set) var bytesRead: Int64 = 0
+    /// Called after each batch is handed to the writer.
+    var onFlush: (() -> Void)?
     /// Inputs with a failure in any part, so far.
     private(set) var failedInputs: Set<String> = []
     private let writer: BatchWriter
@@ -43,6 +48,8 @@ final class IngestBatch {
     func add(_ unit: IngestPipeline.Unit) {
         units.append(unit)
         unitBytes += unit.size
+        bytesRead += Int64(unit.size)
+        if case .message = unit.kind { messagesRead += 1 }
     }
 
     func add(_ pending: PendingInput) {
@@ -91,6 +98,7 @@ final class IngestBatch {
         flushes += 1
         try writer.submit(batch)
         count(writer.takeCommitted())
+        onFlush?()
         if wait { try collect() }
     }
 

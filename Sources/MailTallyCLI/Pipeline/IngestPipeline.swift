@@ -25,7 +25,8 @@ public struct IngestPipeline {
     /// Inputs go through in batches: their bytes are read and hashed, inputs seen before are
     /// recognised with one query, the others are parsed on every core, and the batch goes to
     /// the writer, which stores the batches arriving within a second in one transaction.
-    /// - Parameter progress: called after each batch with (inputs done, inputs in all).
+    /// - Parameter progress: called after each batch with the files done and in all, and the
+    ///   messages and bytes read so far (a large mbox is one file of many batches).
     /// - Throws: ``StoreError`` when the database fails; input problems are results, not errors.
     ///
     /// A file read whole before with no failure, whose size, modification time and inode are
@@ -34,11 +35,17 @@ public struct IngestPipeline {
     /// transaction that stores the file's last input, so an interrupted run leaves nothing
     /// skipped that was not stored.
     public func run(
-        paths: [String], command: String = "ingest", rehash: Bool = false, progress: ((Int, Int) -> Void)? = nil
+        paths: [String], command: String = "ingest", rehash: Bool = false, progress: ((IngestProgress) -> Void)? = nil
     ) throws(StoreError) -> IngestSummary {
         let (files, problems) = InputWalker.files(for: paths)
         let runID = try store.startRun(command: command)
         let batch = IngestBatch(pipeline: self, runID: runID)
+        var filesDone = 0
+        if let progress {
+            batch.onFlush = { [unowned batch] in
+                progress(IngestProgress(files: filesDone, totalFiles: files.count, messages: batch.messagesRead, bytes: batch.bytesRead))
+            }
+        }
         for (path, reason) in problems {
             batch.summary.inputs += 1
             batch.add(.unreadable(LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
@@ -62,13 +69,11 @@ public struct IngestPipeline {
             if try ingest(file: file, into: batch), let stamp {
                 if batch.flushes == flushes { batch.add(stamp) } else { spanning.append(stamp) }
             }
-            if batch.isFull {
-                try batch.flush()
-                progress?(index + 1, files.count)
-            }
+            filesDone = index + 1
+            if batch.isFull { try batch.flush() }
         }
+        filesDone = files.count
         try batch.flush(wait: true)
-        progress?(files.count, files.count)
         // Only files with no failure anywhere in them are skipped next time.
         try store.saveFileStamps(spanning.filter { !batch.failedInputs.contains($0.path) })
         try store.finishRun(runID)
@@ -83,6 +88,21 @@ public struct IngestPipeline {
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         return FileStamp(path: path, size: Int64(info.st_size), modifiedNanoseconds: nanoseconds, inode: Int64(bitPattern: UInt64(info.st_ino)))
+    }
+
+    /// What a run has read so far.
+    public struct IngestProgress: Sendable {
+        public var files: Int
+        public var totalFiles: Int
+        public var messages: Int
+        public var bytes: Int64
+
+        /// `ingest: 1/1 files, 12,400 messages, 812 MB`.
+        public var line: String {
+            var text = "\(files)/\(totalFiles) files"
+            if messages > 0 { text += ", \(messages) messages" }
+            return text + ", \(bytes >> 20) MiB read"
+        }
     }
 
     /// One input's bytes, waiting to be parsed.

@@ -29,10 +29,9 @@ enum InputWalker {
                 problems.append((path, "no such file or folder"))
             case .directory?:
                 let start = files.count
-                if !walk(path, into: &files) {
-                    problems.append((path, "cannot read folder"))
-                    continue
-                }
+                var unreadable: [(String, String)] = []
+                walk(path, into: &files, unreadable: &unreadable)
+                problems += unreadable
                 files.sort(from: start)
             case .file?, .other?:
                 files.append(path)
@@ -45,9 +44,13 @@ enum InputWalker {
         case file, directory, other
     }
 
-    /// Collects the regular files below `folder`; false when `folder` itself cannot be read.
-    private static func walk(_ folder: String, into found: inout InputPaths) -> Bool {
-        guard let directory = opendir(folder) else { return false }
+    /// Collects the regular files below `folder`; a folder that cannot be read (itself or one
+    /// below it) goes to `unreadable` with errno's reason ("permission denied").
+    private static func walk(_ folder: String, into found: inout InputPaths, unreadable: inout [(String, String)]) {
+        guard let directory = opendir(folder) else {
+            unreadable.append((folder, "cannot read folder: \(FileProblem.text(of: errno))"))
+            return
+        }
         defer { closedir(directory) }
         let index = found.addFolder(folder)
         let prefix = found.folderPath(index)
@@ -77,14 +80,13 @@ enum InputWalker {
             switch kind {
             case .directory?:
                 if isSkippedFolder(full, name: String(decoding: name, as: UTF8.self)) { continue }
-                _ = walk(full, into: &found)
+                walk(full, into: &found, unreadable: &unreadable)
             case .file?:
                 if !hidden { found.append(name: name, folder: index) }
             default:
                 continue
             }
         }
-        return true
     }
 
     static func kind(of path: String, followingLinks: Bool) -> Kind? {

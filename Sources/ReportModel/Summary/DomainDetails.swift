@@ -109,8 +109,9 @@ public struct FlaggedReport: Hashable, Sendable, CustomStringConvertible {
     public var range: DateRange
     public var counted: DateRange
     public var flags: RangeFlags
-    /// The input it came from.
+    /// The input it came from, and when it was stored.
     public var input: String
+    public var importedAt: Int64 = 0
 
     public init(
         kind: Kind, domain: String, reporter: String, reportID: String, range: DateRange, counted: DateRange, flags: RangeFlags,

@@ -206,27 +206,32 @@ extension ReportStore {
             let dmarc = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.policy_domain, r.org_name, r.report_id, r.begin, r.end, r.counted_begin, r.counted_end, r.range_flags, r.input
+                    SELECT r.policy_domain, r.org_name, r.report_id, r.begin, r.end, r.counted_begin, r.counted_end, r.range_flags, r.input,
+                        r.imported_at
                     FROM dmarc_report r WHERE r.range_flags IS NOT NULL\(dmarcFilter)
                     """,
                 arguments: dmarcArguments)
             while let row = try dmarc.next() {
-                flagged.append(FlaggedReport(
+                var report = FlaggedReport(
                     kind: .dmarc, domain: row[0], reporter: row[1], reportID: row[2], range: DateRange(begin: row[3], end: row[4]),
-                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8]))
+                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8])
+                report.importedAt = row[9]
+                flagged.append(report)
             }
             let tls = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT (SELECT MIN(policy_domain) FROM tls_policy p WHERE p.report_id = r.id), r.organization, r.report_id, r.begin,
-                        r.end, r.counted_begin, r.counted_end, r.range_flags, r.input
+                        r.end, r.counted_begin, r.counted_end, r.range_flags, r.input, r.imported_at
                     FROM tls_report r WHERE r.range_flags IS NOT NULL\(tlsFilter)
                     """,
                 arguments: tlsArguments)
             while let row = try tls.next() {
-                flagged.append(FlaggedReport(
+                var report = FlaggedReport(
                     kind: .tlsrpt, domain: row[0] ?? "", reporter: row[1], reportID: row[2], range: DateRange(begin: row[3], end: row[4]),
-                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8]))
+                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8])
+                report.importedAt = row[9]
+                flagged.append(report)
             }
             return flagged.sorted { ($0.counted.end, $0.reportID) > ($1.counted.end, $1.reportID) }
         }
