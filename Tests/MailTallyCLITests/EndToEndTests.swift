@@ -118,13 +118,14 @@ import TestSupport
         #expect(text.status == 0)
         #expect(text.output.contains("example.com") && text.output.contains("98.9%"))
         let narrow = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db], environment: ["COLUMNS": "80"]).output
-        #expect(narrow.hasPrefix("example.com\n  dmarc reports        6\n  messages             4039\n"))
+        #expect(narrow.hasPrefix("example.com\n  dmarc reports            6\n  messages                 4,039\n"))
         #expect(narrow.split(separator: "\n").allSatisfy { $0.count <= 80 })
         let wide = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db], environment: ["COLUMNS": "400"]).output
         #expect(wide.hasPrefix("domain       dmarc reports  messages"))
         let markdown = try mailtally(["summary", "--db", db, "--format", "md"]).output
         #expect(markdown.hasPrefix("| domain |"))
-        #expect(markdown.contains("| example.com | 6 | 4039 | 3995 | 98.9% |"))
+        #expect(markdown.contains("| example.com | 6 | 4,039 | 3,995 | 98.9% |"))
+        #expect(markdown.contains("| disposition: none | disposition: quarantine |"))  // marked as dispositions, no `\_`
         let csv = try mailtally(["summary", "--db", db, "--format", "csv"]).output
         #expect(csv.hasPrefix("domain,dmarc_reports,messages,dmarc_pass,spf_aligned_pass,dkim_aligned_pass,"))
         // Fixed columns whatever the data: every standard disposition and `other`, every class,

@@ -92,7 +92,7 @@ import TestSupport
         #expect(top.first?["class"] as? String == "authorised")
 
         let text = try mailtally(["summary", "--db", db, "--domain", "example.com"]).output
-        #expect(text.contains("Sources for example.com: authorised 3 sources, 3995 messages; suspicious 2 sources, 44 messages"))
+        #expect(text.contains("Sources for example.com: authorised 3 sources, 3,995 messages; suspicious 2 sources, 44 messages"))
         #expect(text.contains("Amazon SES (amazonses.com)"))
 
         let correlation = try json(try mailtally(["correlate", "--db", db, "--format", "json", "--domain", "example.com"]))
@@ -107,7 +107,7 @@ import TestSupport
         #expect(spoofed["class_reason"] as? String == "fails DMARC: 7 of 7; PTR name not confirmed")
 
         let csv = try mailtally(["correlate", "--db", db, "--format", "csv", "--domain", "example.org"]).output
-        #expect(csv.hasPrefix("domain,source,source_key,service,category,class,dmarc_reports,tls_reports,messages,"))
+        #expect(csv.hasPrefix("domain,source,source_key,service,category,class,as_domain_dmarc_reports,to_mx_tls_reports,as_domain_messages,"))
         #expect(csv.contains("\r\nexample.org,Forward Email,forwardemail.net,Forward Email,forwarder,forwarder,1,0,14,14,0,14,"))
 
         // --unknown: only what neither the map nor the catalogue names (the domain's own server is known).
@@ -160,7 +160,7 @@ import TestSupport
         #expect(try ReportStore(path: db).reverseDNS().count == 12)
         let page = try String(contentsOfFile: out + "/2026-11-28/30d/example.com.md", encoding: .utf8)
         #expect(page.contains("| Amazon SES | authorised |"))
-        #expect(page.contains("Sources by class: **authorised** 3 (3995 messages), **suspicious** 2 (44 messages)."))
+        #expect(page.contains("Sources by class: **authorised** 3 (3,995 messages), **suspicious** 2 (44 messages)."))
         // TLS-RPT sending-MTA addresses are named too, for the failure detail view.
         let senders = try String(contentsOfFile: out + "/2026-11-28/30d/example.com-tls-failures.csv", encoding: .utf8)
         #expect(senders.contains("209.85.220.41,Google,mail-sor-f41.google.com,certificate-expired,mx2.example.com,Google Inc.,20"))
