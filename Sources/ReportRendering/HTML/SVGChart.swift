@@ -48,7 +48,7 @@ enum SVGChart {
                     svg.element("rect", point(one.name, day, value) + [
                         ("x", format(left + slot * Double(index) + (slot - barWidth) / 2)), ("y", format(y1)),
                         ("width", format(barWidth)), ("height", format(max(0, y0 - y1))), ("fill", one.color),
-                    ]) { $0.element("title", text: "\(label(day, monthly: monthly)) \(one.name): \(number(value)) \(unit)") }
+                    ]) { $0.element("title", text: "\(label(day, monthly: monthly)) \(one.name): \(shown(value)) \(unit)") }
                 }
             }
             if let rate { line(into: &svg, days: days, series: rate, maximum: 1, percent: true) }
@@ -86,9 +86,9 @@ enum SVGChart {
                 svg.element("rect", point(item.group, nil, item.value) + [
                     ("data-label", item.label), ("x", format(labelWidth)), ("y", format(rowTop + 4)), ("width", format(barLength)),
                     ("height", format(rowHeight - 8)), ("fill", item.color),
-                ]) { $0.element("title", text: "\(item.label) (\(item.group)): \(number(item.value)) \(unit)") }
+                ]) { $0.element("title", text: "\(item.label) (\(item.group)): \(shown(item.value)) \(unit)") }
                 svg.element("text", [("x", format(labelWidth + barLength + 4)), ("y", format(rowTop + rowHeight * 0.65)), ("class", "value")],
-                    text: number(item.value))
+                    text: shown(item.value))
             }
         }
     }
@@ -211,6 +211,12 @@ enum SVGChart {
         return 10 * power
     }
 
+    /// A value as the chart's text shows it: whole counts with thousands separators.
+    static func shown(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? Count.grouped(Int64(value)) : number(value)
+    }
+
+    /// A value as `data-value` holds it (plain, as in the CSV files).
     static func number(_ value: Double) -> String {
         value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
     }
