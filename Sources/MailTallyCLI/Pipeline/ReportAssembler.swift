@@ -73,12 +73,12 @@ struct ReportAssembler {
         var chosen = Array(sending.prefix(Self.detailedSources.biggest))
         let failing = sending.filter { $0.dmarc.failed > 0 }.sorted { ($0.dmarc.failed, $1.source) > ($1.dmarc.failed, $0.source) }
         for row in failing.prefix(Self.detailedSources.failing) where !chosen.contains(where: { $0.source == row.source }) { chosen.append(row) }
-        var details: [SourceDetail] = []
-        for row in chosen {
-            let groups = try store.recordGroups(domain: domain, sourceIPs: row.sourceIPs, period: period, limit: Self.detailedSources.groups)
-            details.append(SourceDetail(name: row.displayName, key: row.source, sourceClass: row.verdict?.sourceClass, groups: groups))
+        var sourceOfIP: [String: String] = [:]
+        for row in chosen { for ip in row.sourceIPs { sourceOfIP[ip] = row.source } }
+        let groups = try store.recordGroups(domain: domain, sourceOfIP: sourceOfIP, period: period, limit: Self.detailedSources.groups)
+        return chosen.map { row in
+            SourceDetail(name: row.displayName, key: row.source, sourceClass: row.verdict?.sourceClass, groups: groups[row.source] ?? [])
         }
-        return details
     }
 
     /// The last 90 days by day and the last 12 months by month, ending with `last`.

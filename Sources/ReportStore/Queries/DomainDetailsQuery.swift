@@ -272,59 +272,75 @@ extension ReportStore {
     /// everything they say but their IP: header From, envelope From, raw DKIM and SPF results,
     /// aligned verdicts, disposition and override reasons. Biggest first, at most `limit`.
     public func recordGroups(domain: String, sourceIPs: [String], period: DayPeriod?, limit: Int = 1000) throws(StoreError) -> [RecordGroup] {
-        guard !sourceIPs.isEmpty else { return [] }
-        return try read("reading the records of a source") { db in
-            var groups: [RecordGroup] = []
-            // In slices: SQLite binds at most 32,766 values in one statement.
-            var merged: [String: (group: RecordGroup, reports: Set<Int64>, ips: Set<String>)] = [:]
-            for start in stride(from: 0, to: sourceIPs.count, by: 10_000) {
-                let slice = Array(sourceIPs[start..<min(start + 10_000, sourceIPs.count)])
-                var arguments: StatementArguments = [domain]
-                arguments += StatementArguments(slice)
-                var periodFilter = ""
-                if let period {
-                    periodFilter = " AND r.counted_end > ? AND r.counted_begin < ?"
-                    arguments += [period.start, period.end]
+        let key = "source"
+        return try recordGroups(domain: domain, sourceOfIP: Dictionary(sourceIPs.map { ($0, key) }, uniquingKeysWith: { a, _ in a }), period: period, limit: limit)[key] ?? []
+    }
+
+    /// The same for several sources at once, in one pass over the domain's records in the
+    /// period: `sourceOfIP` names the source of each address wanted (others are skipped).
+    /// - Returns: each source's groups, biggest first, at most `limit` each.
+    public func recordGroups(
+        domain: String, sourceOfIP: [String: String], period: DayPeriod?, limit: Int = 1000
+    ) throws(StoreError) -> [String: [RecordGroup]] {
+        guard !sourceOfIP.isEmpty else { return [:] }
+        return try read("reading the records of sources") { db in
+            struct Entry {
+                var group: RecordGroup
+                var reports: Set<Int64>
+                var ips: Set<String>
+            }
+            var merged: [String: [String: Entry]] = [:]
+            var arguments: StatementArguments = [domain]
+            var periodFilter = ""
+            if let period {
+                periodFilter = " AND r.counted_end > ? AND r.counted_begin < ?"
+                arguments += [period.start, period.end]
+            }
+            // The source IP is checked here, not in SQL: one pass over the domain's reports in
+            // the period, whatever the number of addresses.
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT d.source_ip, d.header_from, d.envelope_from, d.dkim_results, d.spf_results, d.dkim, d.spf, d.disposition,
+                        d.reasons, d.count, r.id
+                    FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
+                    WHERE r.policy_domain = ?\(periodFilter)
+                    """,
+                arguments: arguments)
+            while let row = try rows.next() {
+                let ip: String = row[0]
+                guard let source = sourceOfIP[ip] else { continue }
+                let key = (1...8).map { (row[$0] as String?) ?? "\u{0}" }.joined(separator: "\u{1}")
+                let count: Int64 = row[9]
+                let report: Int64 = row[10]
+                if var entry = merged[source]?[key] {
+                    entry.group.messages.add(saturating: count)
+                    entry.reports.insert(report)
+                    entry.ips.insert(ip)
+                    merged[source]?[key] = entry
+                } else {
+                    let group = RecordGroup(
+                        headerFrom: row[1], envelopeFrom: row[2], dkimResults: (try? RecordResultsColumns.dkim(from: row[3])) ?? [],
+                        spfResults: (try? RecordResultsColumns.spf(from: row[4])) ?? [],
+                        alignedDKIM: (row[5] as String?).map(AlignedVerdict.init(rawValue:)),
+                        alignedSPF: (row[6] as String?).map(AlignedVerdict.init(rawValue:)),
+                        disposition: (row[7] as String?).map(Disposition.init(rawValue:)),
+                        reasons: (try? RecordResultsColumns.reasons(from: row[8])) ?? [], messages: count, reports: 0, sourceIPs: [])
+                    merged[source, default: [:]][key] = Entry(group: group, reports: [report], ips: [ip])
                 }
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT d.header_from, d.envelope_from, d.dkim_results, d.spf_results, d.dkim, d.spf, d.disposition, d.reasons,
-                            d.count, r.id, d.source_ip
-                        FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
-                        WHERE r.policy_domain = ? AND d.source_ip IN (\(databaseQuestionMarks(count: slice.count)))\(periodFilter)
-                        """,
-                    arguments: arguments)
-                while let row = try rows.next() {
-                    let key = [0, 1, 2, 3, 4, 5, 6, 7].map { (row[$0] as String?) ?? "\u{0}" }.joined(separator: "\u{1}")
-                    let count: Int64 = row[8]
-                    if var entry = merged[key] {
-                        entry.group.messages.add(saturating: count)
-                        entry.reports.insert(row[9])
-                        entry.ips.insert(row[10])
-                        merged[key] = entry
-                    } else {
-                        let group = RecordGroup(
-                            headerFrom: row[0], envelopeFrom: row[1], dkimResults: (try? RecordResultsColumns.dkim(from: row[2])) ?? [],
-                            spfResults: (try? RecordResultsColumns.spf(from: row[3])) ?? [],
-                            alignedDKIM: (row[4] as String?).map(AlignedVerdict.init(rawValue:)),
-                            alignedSPF: (row[5] as String?).map(AlignedVerdict.init(rawValue:)),
-                            disposition: (row[6] as String?).map(Disposition.init(rawValue:)),
-                            reasons: (try? RecordResultsColumns.reasons(from: row[7])) ?? [], messages: count, reports: 0, sourceIPs: [])
-                        merged[key] = (group, [row[9]], [row[10]])
-                    }
+            }
+            return merged.mapValues { entries in
+                let groups = entries.values.map { entry in
+                    var group = entry.group
+                    group.reports = Int64(entry.reports.count)
+                    group.sourceIPs = entry.ips.sorted()
+                    return group
+                }.sorted { a, b in
+                    a.messages != b.messages
+                        ? a.messages > b.messages : (a.headerFrom ?? "", a.dkimText, a.spfText) < (b.headerFrom ?? "", b.dkimText, b.spfText)
                 }
+                return Array(groups.prefix(limit))
             }
-            for (_, entry) in merged {
-                var group = entry.group
-                group.reports = Int64(entry.reports.count)
-                group.sourceIPs = entry.ips.sorted()
-                groups.append(group)
-            }
-            groups.sort { a, b in
-                a.messages != b.messages ? a.messages > b.messages : (a.headerFrom ?? "", a.dkimText, a.spfText) < (b.headerFrom ?? "", b.dkimText, b.spfText)
-            }
-            return Array(groups.prefix(limit))
         }
     }
 }
