@@ -174,8 +174,10 @@ struct FindingRules {
             .prefix(thresholds.topSources).map { row in
                 let ips = row.sourceIPs.prefix(3).joined(separator: ", ") + (row.sourceIPs.count > 3 ? ", …" : "")
                 let label = row.verdict.map { " [\($0.sourceClass.rawValue)]" } ?? ""
-                return "\(row.displayName)\(label): \(Count.grouped(row.dmarc.failed)) of \(Count.messages(row.dmarc.messages)) failed DMARC, "
-                    + "\(Count.grouped(value(row.dmarc))) \(outcome)" + (ips.isEmpty ? "" : " (\(ips))")
+                // "failed DMARC, 470 failed" says nothing twice: the outcome only when it adds.
+                let tail = outcome == "failed" ? "" : ", \(Count.grouped(value(row.dmarc))) \(outcome)"
+                return "\(row.displayName)\(label): \(Count.grouped(row.dmarc.failed)) of \(Count.messages(row.dmarc.messages)) failed DMARC"
+                    + tail + (ips.isEmpty ? "" : " (\(ips))")
             }
     }
 

@@ -409,30 +409,44 @@ extension ReportStore {
     /// Migration v15: marks the stored records that show relayed mail and moves their share of
     /// the rollup into the `relayed` column (taken away without it, added back with it).
     static func markRelayedRecords(suffixes: PublicSuffixList, in db: Database) throws {
-        let rows = try Row.fetchAll(
+        // Read with a cursor (a store may hold millions of candidates), marked in a table of
+        // their own: the records are never changed while they are being read.
+        try db.execute(sql: "CREATE TEMP TABLE relayed_record (id INTEGER PRIMARY KEY)")
+        let candidates = try Row.fetchCursor(
             db,
             sql: """
-                SELECT d.id, r.policy_domain, r.counted_begin, r.counted_end, r.org_name, r.email, d.source_ip, d.count,
-                    d.disposition, d.dkim, d.spf, d.header_from, d.spf_results, d.reasons
+                SELECT d.id, r.policy_domain, d.dkim, d.spf, d.header_from, d.spf_results, d.reasons
                 FROM dmarc_record d JOIN dmarc_report r ON r.id = d.report_id
                 WHERE d.reasons IS NOT NULL OR (d.dkim = 'pass' AND IFNULL(d.spf, '') != 'pass' AND d.spf_results IS NOT NULL)
                 """)
-        for row in rows {
-            var record = AggregateRecord(sourceIP: row[6], count: row[7])
-            record.dkim = (row[9] as String?).map(AlignedVerdict.init(rawValue:))
-            record.spf = (row[10] as String?).map(AlignedVerdict.init(rawValue:))
-            record.headerFrom = row[11]
-            record.spfResults = (try? RecordResultsColumns.spf(from: row[12])) ?? []
-            record.reasons = (try? RecordResultsColumns.reasons(from: row[13])) ?? []
-            let domain: String = row[1]
-            guard RelayEvidence.shows(record, policyDomain: domain, suffixes: suffixes) else { continue }
-            try db.execute(sql: "UPDATE dmarc_record SET relayed = 1 WHERE id = ?", arguments: [row[0] as Int64])
+        let mark = try db.makeStatement(sql: "INSERT INTO relayed_record(id) VALUES (?)")
+        while let row = try candidates.next() {
+            var record = AggregateRecord(sourceIP: "", count: 0)
+            record.dkim = (row[2] as String?).map(AlignedVerdict.init(rawValue:))
+            record.spf = (row[3] as String?).map(AlignedVerdict.init(rawValue:))
+            record.headerFrom = row[4]
+            record.spfResults = (try? RecordResultsColumns.spf(from: row[5])) ?? []
+            record.reasons = (try? RecordResultsColumns.reasons(from: row[6])) ?? []
+            if RelayEvidence.shows(record, policyDomain: row[1], suffixes: suffixes) { try mark.execute(arguments: [row[0] as Int64]) }
+        }
+        try db.execute(sql: "UPDATE dmarc_record SET relayed = 1 WHERE id IN (SELECT id FROM relayed_record)")
+        let relayed = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT r.policy_domain, r.counted_begin, r.counted_end, r.org_name, r.email, d.source_ip, d.count, d.disposition, d.dkim, d.spf
+                FROM relayed_record t JOIN dmarc_record d ON d.id = t.id JOIN dmarc_report r ON r.id = d.report_id
+                """)
+        let rollup = try DailyRollup(db)
+        while let row = try relayed.next() {
+            let orgName: String = row[3]
             for relayed in [false, true] {
-                try addToDailyRollup(
-                    domain: domain, range: DateRange(begin: row[2], end: row[3]), orgName: row[4], email: row[5], sourceIP: row[6],
-                    count: row[7], disposition: row[8], dkim: row[9], spf: row[10], relayed: relayed, removing: !relayed, in: db)
+                try rollup.add(
+                    domain: row[0], range: DateRange(begin: row[1], end: row[2]), reporterOrg: orgName.trimmedWhitespace().lowercased(),
+                    email: row[4], sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], relayed: relayed,
+                    removing: !relayed)
             }
         }
+        try db.execute(sql: "DROP TABLE relayed_record")
     }
 
     /// Migration v12: the duplicate key's reporter becomes the organisational domain of the

@@ -147,5 +147,10 @@ import TestSupport
         let written = try mailtally(["report", "--db", db, "--out", out.path, "--format", "html"])
         #expect(written.status == 0, "\(written.stderr)")
         try checkPack(out)
+        // Printed, each domain page keeps its summary and its sources table.
+        for name in try FileManager.default.contentsOfDirectory(atPath: out.path) where name.hasSuffix(".html") && name != "index.html" {
+            let text = try printed(out.appendingPathComponent(name))
+            #expect(text.contains("Summary") && text.contains("Findings"), "\(name) printed without its summary")
+        }
     }
 }

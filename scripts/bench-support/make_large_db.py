@@ -88,11 +88,13 @@ def main():
 
 def flush(db, reports, records, sources):
     db.executemany(
-        """INSERT INTO dmarc_report_ips(policy_domain, end, report_id, begin, source_ips) VALUES (?, ?, ?, ?, ?)""", sources)
+        """INSERT INTO dmarc_report_ips(policy_domain, end, report_id, part, begin, source_ips) VALUES (?, ?, ?, 0, ?, ?)""", sources)
     db.executemany(
         """INSERT INTO dmarc_report(id, reporter, org_name, email, report_id, policy_domain, begin, end, schema,
-           record_count, message_count, raw_input_id, input, part, imported_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'rfc7489', ?, ?, 1, 'bench', '', 0)""", reports)
+           record_count, message_count, raw_input_id, input, part, imported_at, counted_begin, counted_end)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'rfc7489', ?, ?, 1, 'bench', '', 0, ?, ?)""",
+        # Plausible ranges: counted as they stand (docs/counting.md).
+        ((*r, r[6], r[7]) for r in reports))
     db.executemany(
         "INSERT INTO dmarc_policy(report_id, domain, p) VALUES (?, ?, 'none')", ((r[0], r[5]) for r in reports))
     db.executemany(

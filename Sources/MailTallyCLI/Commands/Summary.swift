@@ -51,7 +51,8 @@ extension MailTally {
                         database, by: .source, builder: builder, domains: [summary.domain], period: period, countReports: false)
                     var view = DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
                     if let assembler, let covered {
-                        let options = ReportAssembler.Options(compare: period != nil, newSourceDays: 30, longTrends: false, completeness: false)
+                        let options = ReportAssembler.Options(
+                            compare: period != nil, newSourceDays: 30, longTrends: false, completeness: false, findingsOnly: true)
                         view.findings = try assembler.report(domain: summary.domain, period: covered, options: options).findings
                     }
                     return view

@@ -28,6 +28,8 @@ struct ReportAssembler {
         var longTrends = false
         /// Say how complete the period's last day probably is.
         var completeness = false
+        /// Only what the findings need (`summary --format json`): no tables, drill-down or trends.
+        var findingsOnly = false
     }
 
     /// Everything the pack says about `domain` over `period`.
@@ -37,8 +39,9 @@ struct ReportAssembler {
         let previousPeriod = options.compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
         let current = try summary(domain: domain, period: period)
         let previous = try previousPeriod.map { period throws(StoreError) in try summary(domain: domain, period: period) }
-        let bySource = try CorrelationQuery.rows(store, by: .source, builder: builder, domains: selected, period: period)
-        let byReporter = try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
+        let bySource = try CorrelationQuery.rows(
+            store, by: .source, builder: builder, domains: selected, period: period, countReports: !options.findingsOnly)
+        let byReporter = options.findingsOnly ? [] : try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
         var knownSources: Set<String> = []
         if options.newSourceDays > 0 {
             let window = DayPeriod(firstDay: period.firstDay - Int64(options.newSourceDays), lastDay: period.firstDay - 1)
@@ -54,13 +57,13 @@ struct ReportAssembler {
         var report = DomainReport(
             domain: domain, period: period, previousPeriod: previousPeriod, summary: current, previous: previous,
             sources: bySource, knownSources: knownSources, knownSourcesWindow: options.newSourceDays > 0 ? options.newSourceDays : nil,
-            reporters: byReporter, daily: try store.dailyFigures(domain: domain, period: period),
+            reporters: byReporter, daily: options.findingsOnly ? [] : try store.dailyFigures(domain: domain, period: period),
             policies: try store.policyObservations(domain: domain, period: period),
-            authentication: try store.authenticationBreakdown(domain: domain, period: period),
-            tlsFailures: try store.tlsFailureDetails(domain: domain, period: period).map(named),
+            authentication: try store.authenticationBreakdown(domain: domain, period: period, overridesOnly: options.findingsOnly),
+            tlsFailures: options.findingsOnly ? [] : try store.tlsFailureDetails(domain: domain, period: period).map(named),
             flaggedReports: try store.flaggedReports(domains: selected, period: period), completeness: completeness,
             trends: options.longTrends ? try trends(domain: domain, endingWith: period.lastDay) : [])
-        report.sourceDetails = try sourceDetails(domain: domain, period: period, sources: bySource)
+        if !options.findingsOnly { report.sourceDetails = try sourceDetails(domain: domain, period: period, sources: bySource) }
         return report
     }
 

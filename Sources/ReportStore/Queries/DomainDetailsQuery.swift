@@ -129,7 +129,9 @@ extension ReportStore {
 
     /// DKIM signing domains and selectors, SPF domains and override reasons of a domain's mail
     /// in the period, counted in messages (spread over days like every period query).
-    public func authenticationBreakdown(domain: String, period: DayPeriod?) throws(StoreError) -> AuthenticationBreakdown {
+    /// - Parameter overridesOnly: only the override reasons (what the findings need): records
+    ///   without one are not read.
+    public func authenticationBreakdown(domain: String, period: DayPeriod?, overridesOnly: Bool = false) throws(StoreError) -> AuthenticationBreakdown {
         try read("reading DKIM, SPF and overrides") { db in
             var filter = ""
             var arguments: StatementArguments = [domain]
@@ -145,7 +147,7 @@ extension ReportStore {
                     SELECT r.counted_begin, r.counted_end, d.count, d.dkim_results, d.spf_results, d.reasons FROM dmarc_report r
                     JOIN dmarc_record d ON d.report_id = r.id
                     WHERE r.policy_domain = ?\(filter)
-                        AND (d.dkim_results IS NOT NULL OR d.spf_results IS NOT NULL OR d.reasons IS NOT NULL)
+                        AND \(overridesOnly ? "d.reasons IS NOT NULL" : "(d.dkim_results IS NOT NULL OR d.spf_results IS NOT NULL OR d.reasons IS NOT NULL)")
                     """)
             try statement.setArguments(arguments)
             try RawRows(statement).forEach { row in
@@ -162,7 +164,7 @@ extension ReportStore {
                         body(names.map { object[$0] })
                     }
                 }
-                try each(3, ["domain", "selector", "result"]) { values in
+                if !overridesOnly { try each(3, ["domain", "selector", "result"]) { values in
                     let key = AuthenticationBreakdown.Key(domain: values[0] ?? "", selector: values[1] ?? "")
                     breakdown.dkim[key, default: .init()].messages.add(saturating: messages)
                     if values[2] == "pass" { breakdown.dkim[key, default: .init()].passed.add(saturating: messages) }
@@ -171,7 +173,7 @@ extension ReportStore {
                     let key = AuthenticationBreakdown.Key(domain: values[0] ?? "")
                     breakdown.spf[key, default: .init()].messages.add(saturating: messages)
                     if values[1] == "pass" { breakdown.spf[key, default: .init()].passed.add(saturating: messages) }
-                }
+                } }
                 try each(5, ["type"]) { values in
                     breakdown.overrideReasons[values[0] ?? "unspecified", default: 0].add(saturating: messages)
                 }
