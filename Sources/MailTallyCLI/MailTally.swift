@@ -8,6 +8,13 @@ public struct MailTally: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mailtally",
         abstract: "Turn DMARC aggregate reports and SMTP TLS reports into answers.",
+        discussion: """
+            Examples:
+              mailtally ingest ~/Takeout/dmarc.mbox reports/
+              mailtally summary
+              mailtally report --out pack/ --format all
+              mailtally nightly --inbox /var/mail/dmarc --out /srv/reports
+            """,
         version: MailTallyVersion.current,
         subcommands: [
             Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self, Errors.self, Reparse.self, Backup.self, Records.self,

@@ -215,7 +215,14 @@ struct FindingRules {
     /// that enforce MTA-STS or DANE cannot deliver).
     func tlsFailures(_ report: DomainReport) -> [Finding] {
         let tls = report.summary.tls
-        guard !tls.failuresByResultType.isEmpty else { return [] }
+        guard !tls.failuresByResultType.isEmpty || tls.failedSessions > 0 else { return [] }
+        if tls.failuresByResultType.isEmpty {
+            return [Finding(
+                code: "tls-failures", severity: .warning, subject: report.domain,
+                text: "\(Count.of(tls.failedSessions, "TLS session")) to the MX hosts of \(report.domain) failed; reporters gave no details",
+                evidence: ["\(Count.of(tls.failedSessions, "failed session")) in \(Count.of(tls.reports, "report")), none itemised by result type"],
+                action: "Check STARTTLS and the MTA-STS policy of the MX hosts")]
+        }
         let ordered = tls.failuresByResultType.sorted { a, b in
             let ca = TLSResultType(rawValue: a.key).isCertificateFailure
             let cb = TLSResultType(rawValue: b.key).isCertificateFailure

@@ -47,7 +47,10 @@ public enum SourceClassifier {
         if category == .forwarder { return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)") }
         // Evidence of a relay, never DKIM-alone passes as such: an ESP passes SPF for its own
         // bounce domain, not ours, and is authorised (docs/counting.md, "Relayed mail").
-        if !knownSender && relayed >= messages - relayed {
+        // Mailbox providers and gateways forward their users' mail (Gmail, Outlook, a security
+        // gateway): their relayed mail makes them a forwarder too; an ESP never relays.
+        let mayRelay = !knownSender || (source.origin != .sourceMap && (category == .mailbox || category == .gateway))
+        if mayRelay && relayed > 0 && relayed >= messages - relayed {
             return SourceVerdict(
                 sourceClass: .forwarder, reason: "\(Count.grouped(relayed)) of \(Count.grouped(messages)) relayed (our DKIM survived, SPF failed for our domain, or the receiver named a forwarder); \(passing)")
         }

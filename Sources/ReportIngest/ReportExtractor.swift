@@ -38,6 +38,8 @@ public struct ReportExtractor: Sendable {
         _ input: UnsafeRawBufferPointer, release: ((Range<Int>) -> Void)? = nil, budget: DecompressionBudget? = nil
     ) -> [ExtractedDocument] {
         var documents: [ExtractedDocument] = []
+        // What is plainly not a report, met as a file of its own: skipped with its kind.
+        if budget == nil, let kind = Self.otherKind(input) { return [.skipped(part: "", kind: kind.kind, reason: kind.reason)] }
         let budget = budget ?? DecompressionBudget(limit: limits.maxReportBytes)
         // A plain input (no container) of text that is neither XML nor JSON is not a report.
         let plainText = ContainerKind.sniff(Array(input.prefix(4))) == .plain && Self.isText(input.prefix(4096))
@@ -83,6 +85,20 @@ public struct ReportExtractor: Sendable {
 
     /// Whether `bytes` read as text: valid UTF-8 (a character cut at the end allowed) with no
     /// control character but tab, line feed, carriage return and form feed.
+    /// Files that are plainly something else than a report, by their first bytes: a PDF, an
+    /// image. (Text is recognised after sniffing: see ``isText(_:)``. An empty file stays a
+    /// failure: it is most often a report whose transfer was cut.)
+    static func otherKind(_ input: UnsafeRawBufferPointer) -> (kind: String, reason: String)? {
+        let signatures: [(bytes: [UInt8], kind: String, name: String)] = [
+            (Array("%PDF-".utf8), "pdf", "a PDF document"), ([0x89, 0x50, 0x4E, 0x47], "image", "a PNG image"),
+            ([0xFF, 0xD8, 0xFF], "image", "a JPEG image"), (Array("GIF8".utf8), "image", "a GIF image"),
+        ]
+        for signature in signatures where input.starts(with: signature.bytes) {
+            return (signature.kind, "not a report: \(signature.name)")
+        }
+        return nil
+    }
+
     /// Text that opens like markup or JSON (`<`, `{`, `[`) is a broken report, not a text file.
     static func isText(_ bytes: Slice<UnsafeRawBufferPointer>) -> Bool {
         guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }),

@@ -11,9 +11,17 @@ public enum RecordGroupTable {
     /// Columns of text (the others hold numbers).
     public static let textColumns: Set<Int> = Set(2..<header.count)
 
-    public static func cells(_ group: RecordGroup) -> [String] {
-        [
-            "\(group.messages)", "\(group.reports)", group.passesDMARC ? "pass" : "fail", group.headerFrom ?? "", group.envelopeFrom ?? "",
+    /// Column labels of text and Markdown.
+    public static let labels = [
+        "messages", "reports", "DMARC", "header From", "envelope From", "DKIM signatures", "SPF checks", "DKIM aligned", "SPF aligned",
+        "disposition", "overrides", "addresses",
+    ]
+
+    /// The cells of a group: counts as plain numbers (CSV), or with separators (`grouped`).
+    public static func cells(_ group: RecordGroup, grouped: Bool = false) -> [String] {
+        let count: (Int64) -> String = { grouped ? Count.grouped($0) : "\($0)" }
+        return [
+            count(group.messages), count(group.reports), group.passesDMARC ? "pass" : "fail", group.headerFrom ?? "", group.envelopeFrom ?? "",
             group.dkimText, group.spfText, group.alignedDKIM?.rawValue ?? "", group.alignedSPF?.rawValue ?? "",
             group.disposition?.rawValue ?? "", group.reasonsText,
             group.sourceIPs.prefix(5).joined(separator: " ") + (group.sourceIPs.count > 5 ? " …" : ""),
@@ -24,7 +32,8 @@ public enum RecordGroupTable {
     public static func render(
         _ groups: [RecordGroup], source: String, domain: String, period: String, format: OutputFormat, width: Int? = nil
     ) -> String {
-        let rows = groups.map(cells)
+        let rows = groups.map { cells($0) }
+        let shownRows = groups.map { cells($0, grouped: true) }
         switch format {
         case .csv:
             return CSVTable.render(header: ["source"] + header, rows: rows.map { [source] + $0 })
@@ -59,12 +68,11 @@ public enum RecordGroupTable {
         case .md:
             let title = "**\(Escape.markdown(source))** sending as \(Escape.markdown(domain)), \(Escape.markdown(period))\n\n"
             guard !rows.isEmpty else { return title + "_No DMARC records._\n" }
-            return title + MarkdownTable.render(header: header, rows: rows, textColumns: textColumns)
+            return title + MarkdownTable.render(header: labels, rows: shownRows, textColumns: textColumns)
         case .text:
             let title = "\(Escape.terminal(source)) sending as \(Escape.terminal(domain)), \(period)\n"
             guard !rows.isEmpty else { return title + "No DMARC records.\n" }
-            let short = header.map { $0.replacingOccurrences(of: "_", with: " ") }
-            return title + TextTable(header: short, rows: rows, maxWidth: width).render()
+            return title + TextTable(header: labels, rows: shownRows, maxWidth: width).render()
         }
     }
 }

@@ -31,12 +31,12 @@ public final class SourceListWriter {
             while start < listings.endIndex {
                 let domain = listings[start].row.domain
                 let end = listings[start...].firstIndex { $0.row.domain != domain } ?? listings.endIndex
-                let header = ["source", "service", "category", "class", "messages", "dmarc_pass_rate", "ips", "addresses (PTR name)"]
+                let header = ["source", "service", "category", "class", "messages", "DMARC pass rate", "ips", "addresses (PTR name)"]
                 let rows = listings[start..<end].map(Self.cells)
                 if format == .md {
                     output("## \(Escape.markdown(domain))\n\n" + MarkdownTable.render(header: header, rows: rows, textColumns: [0, 1, 2, 3, 7]) + "\n")
                 } else {
-                    let table = TextTable(header: header.map { $0.replacingOccurrences(of: "_", with: " ") }, rows: rows, maxWidth: width)
+                    let table = TextTable(header: header, rows: rows, maxWidth: width)
                     output("\(Escape.terminal(domain))\n" + table.render() + "\n")
                 }
                 start = end
@@ -60,8 +60,8 @@ public final class SourceListWriter {
             address.ip + (address.reverseDNS?.name.map { " (\($0)\(address.reverseDNS?.isConfirmed == true ? "" : ", unconfirmed"))" } ?? "")
         }
         return [
-            row.source, row.service ?? "", row.category ?? "", row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)",
-            Percent.format(row.dmarc.passRate), "\(listing.addresses.count)",
+            row.source, row.service ?? "", row.category ?? "", row.verdict?.sourceClass.rawValue ?? "", Count.grouped(row.dmarc.messages),
+            Percent.format(row.dmarc.passRate), Count.grouped(listing.addresses.count),
             shown.joined(separator: "; ") + (listing.addresses.count > 3 ? "; …" : ""),
         ]
     }

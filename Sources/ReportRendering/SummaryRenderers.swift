@@ -175,6 +175,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     struct FindingEntry: Encodable {
         var code, severity, subject, text: String
         var evidence: [String]
+        var action: String?
 
         init(_ finding: Finding) {
             code = finding.code
@@ -182,6 +183,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
             subject = finding.subject
             text = finding.text
             evidence = finding.evidence
+            action = finding.action
         }
     }
 

@@ -42,7 +42,10 @@ public final class ReportStore: Sendable {
         turns = readOnly ? nil : WriterTurns(databasePath: path)
         self.publicSuffixes = publicSuffixes
         do {
-            queue = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
+            let (pool, migrated) = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
+            queue = pool
+            // A migration may rewrite much of the file: it ends in the file, not in the -wal.
+            if migrated { checkpoint() }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -53,19 +56,17 @@ public final class ReportStore: Sendable {
     /// Opens the pool and migrates. Two processes setting up a new file at once can meet
     /// SQLITE_BUSY where SQLite does not wait (switching the new file to WAL, or a read
     /// that must become a write): that is retried for up to the busy timeout.
+    /// - Returns: the pool, and whether migrations were applied.
     private static func openPool(
         path: String, configuration: Configuration, migrating: Bool, suffixes: LazyPublicSuffixList
-    ) throws -> DatabasePool {
+    ) throws -> (DatabasePool, Bool) {
         let started = Date()
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
-                if migrating {
-                    try migrate(pool, path: path, suffixes: suffixes)
-                } else {
-                    try pool.read { db in try refuseNewerSchema(db, migrator: migrator(suffixes: suffixes), path: path) }
-                }
-                return pool
+                if migrating { return (pool, try migrate(pool, path: path, suffixes: suffixes)) }
+                try pool.read { db in try refuseNewerSchema(db, migrator: migrator(suffixes: suffixes), path: path) }
+                return (pool, false)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date().timeIntervalSince(started) < busyTimeout {
                 usleep(50_000)
             }
@@ -77,16 +78,22 @@ public final class ReportStore: Sendable {
     /// exclusive `flock` on a lock file beside the database (`mailtally.sqlite.migrate.lock`)
     /// makes them take turns. Never a second descriptor on the database file itself: closing
     /// it would drop SQLite's own POSIX locks on the file, and with them the safety of WAL.
-    static func migrate(_ pool: DatabasePool, path: String, suffixes: LazyPublicSuffixList) throws {
+    /// - Returns: whether migrations were applied.
+    @discardableResult
+    static func migrate(_ pool: DatabasePool, path: String, suffixes: LazyPublicSuffixList) throws -> Bool {
         let migrator = Self.migrator(suffixes: suffixes)
         try pool.read { db in try refuseNewerSchema(db, migrator: migrator, path: path) }
-        if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
+        if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return false }
         let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return try migrateJournalingOnDisk(pool, migrator) }
+        guard descriptor >= 0 else {
+            try migrateJournalingOnDisk(pool, migrator)
+            return true
+        }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
         defer { flock(descriptor, LOCK_UN) }
         try migrateJournalingOnDisk(pool, migrator)
+        return true
     }
 
     /// Runs the migrations with statement journals on disk, not in memory: a migration that

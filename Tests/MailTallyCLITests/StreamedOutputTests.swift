@@ -95,3 +95,14 @@ import TestSupport
         #expect(try run(["sources", "--db", db, "--format", "md", "--domain", "nothing.example"]) == "_No DMARC sources in the database for this selection._\n")
     }
 }
+
+/// Changes between periods, on counts from strangers.
+@Suite struct ChangeTests {
+    @Test func hugeChangesDoNotTrap() {
+        // The real change (9e17 %) is held at a bound instead of trapping the conversion.
+        #expect(Change.percent(from: 1, to: 1 << 53) == "100000000000000.0")
+        #expect(Change.percent(from: 1 << 53, to: 0) == "-100.0")
+        #expect(Change.count(from: 0, to: Int64.max) == "+9,223,372,036,854,775,807")
+        #expect(Change.count(from: 1, to: 1 << 53).hasPrefix("+9,007,199,254,740,991 (+"))
+    }
+}

@@ -35,23 +35,24 @@ import TestSupport
         var spfDomain = "shop.example"
         var spfResult = "pass"
         var reason: String? = nil
+        var envelopeFrom: String? = nil
     }
 
     /// A DMARC aggregate report as reporters write it.
     static func report(
         org: String = "Google", email: String = "noreply-dmarc-support@google.com", id: String, domain: String = "shop.example",
-        begin: Int64, end: Int64, p: String = "none", pct: Int? = nil, records: [Record]
+        begin: Int64, end: Int64, p: String = "none", pct: Int? = nil, np: String? = nil, records: [Record]
     ) -> String {
         var xml = """
             <?xml version="1.0" encoding="UTF-8"?><feedback><report_metadata><org_name>\(org)</org_name><email>\(email)</email>
             <report_id>\(id)</report_id><date_range><begin>\(begin)</begin><end>\(end)</end></date_range></report_metadata>
-            <policy_published><domain>\(domain)</domain><p>\(p)</p>\(pct.map { "<pct>\($0)</pct>" } ?? "")</policy_published>
+            <policy_published><domain>\(domain)</domain><p>\(p)</p>\(pct.map { "<pct>\($0)</pct>" } ?? "")\(np.map { "<np>\($0)</np>" } ?? "")</policy_published>
             """
         for r in records {
             xml += """
                 <record><row><source_ip>\(r.ip)</source_ip><count>\(r.count)</count><policy_evaluated><disposition>\(r.disposition)</disposition>
                 <dkim>\(r.dkim)</dkim><spf>\(r.spf)</spf>\(r.reason.map { "<reason><type>\($0)</type></reason>" } ?? "")</policy_evaluated></row>
-                <identifiers><header_from>\(r.headerFrom)</header_from></identifiers><auth_results>
+                <identifiers><header_from>\(r.headerFrom)</header_from>\(r.envelopeFrom.map { "<envelope_from>\($0)</envelope_from>" } ?? "")</identifiers><auth_results>
                 \(r.dkimDomain.map { "<dkim><domain>\($0)</domain><selector>s1</selector><result>\(r.dkim)</result></dkim>" } ?? "")
                 <spf><domain>\(r.spfDomain)</domain><result>\(r.spfResult)</result></spf></auth_results></record>
                 """
@@ -230,12 +231,14 @@ import TestSupport
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         try write("# Reports land here\nSee the wiki.\n", "README", in: "inbox")
         try write("notes for the postmaster\n", "notes.txt", in: "inbox")
+        try write("%PDF-1.7\n% a scanned policy\n", "policy.pdf", in: "inbox")
         try write("<feedback><report_metadata>", "broken.xml", in: "inbox")
         let out = folder.appendingPathComponent("out")
         let run = ["nightly", "--db", db, "--inbox", inbox.path, "--out", out.path, "--date", "2026-11-28", "--offline"]
         let first = try mailtally(run)
         #expect(first.status == 1)
         #expect(first.stderr.contains("broken.xml"))
+        #expect(first.stderr.contains("mailtally: the packs were written all the same: \(out.path)/2026-11-28 (day, 7d, 30d)"))
         #expect(!first.stderr.contains("README") && !first.stderr.contains("notes.txt"), "\(first.stderr)")
         let second = try mailtally(run)
         #expect(second.status == 0, "\(second.stderr)")
@@ -245,7 +248,7 @@ import TestSupport
         let firstImport = try mailtally(["ingest", "--db", fresh, "--json", inbox.path])
         #expect(firstImport.status == 1)
         var outcome = try #require(try JSONSerialization.jsonObject(with: firstImport.stdout) as? [String: Any])
-        #expect(outcome["skipped"] as? Int == 2)
+        #expect(outcome["skipped"] as? Int == 3)
         #expect(outcome["failed"] as? Int == 1)
         #expect(outcome["known_failures"] as? Int == 0)
         let rows = try #require(try json(["errors", "--db", fresh, "--format", "json"])["errors"] as? [[String: String]])
@@ -282,7 +285,9 @@ import TestSupport
         try "not a folder".write(to: partly.appendingPathComponent("2026-11-28/30d"), atomically: true, encoding: .utf8)
         let failed = try mailtally(["nightly", "--db", db, "--inbox", Self.samples, "--out", partly.path, "--date", "2026-11-28", "--offline"])
         #expect(failed.status == 5)
-        #expect(failed.stderr.contains("mailtally: packs written before the failure: \(partly.path)/2026-11-28/day, \(partly.path)/2026-11-28/7d"), "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("mailtally: packs written (or up to date) before the failure: \(partly.path)/2026-11-28/day, \(partly.path)/2026-11-28/7d"),
+            "\(failed.stderr)")
     }
 
     @Test func aResolverThatNeverAnswersIsAWarningThatNamesIt() throws {
@@ -446,6 +451,39 @@ import TestSupport
         for command in ["summary", "correlate", "sources", "report", "nightly", "enrich", "errors", "reparse", "backup", "records"] {
             #expect(try mailtally([command, "--help"]).output.contains("Examples:"), "\(command) --help has no example")
         }
+    }
+
+    @Test func reportersThatLeaveNpOutDoNotMakeAPolicyChange() throws {
+        try write(Self.report(id: "with-np", begin: Self.d0, end: Self.d0 + 86_399, np: "reject", records: [Record(ip: "209.85.220.41", count: 3)]), "g.xml")
+        try write(
+            Self.report(org: "Microsoft", email: "dmarcreport@microsoft.com", id: "without-np", begin: Self.d0, end: Self.d0 + 86_399,
+                records: [Record(ip: "40.107.22.51", count: 4)]),
+            "m.xml")
+        #expect(try mailtally(["ingest", "--db", db, folder.appendingPathComponent("in").path]).status == 0)
+        let out = folder.appendingPathComponent("pack")
+        #expect(try mailtally(["report", "--db", db, "--out", out.path, "--since", "2026-11-28", "--until", "2026-11-28"]).status == 0)
+        let page = try String(contentsOf: out.appendingPathComponent("shop.example.md"), encoding: .utf8)
+        #expect(page.contains("`p=none sp=none np=reject pct=100 adkim=r aspf=r`, as 2 reports saw it."), "\(page)")
+        #expect(page.contains("- **Policy**: p=none: monitoring only; receivers deliver failing mail as usual (non-existent subdomains np=reject)"))
+        #expect(!page.contains("changed during the period"))
+    }
+
+    @Test func drillDownsReadTheSameInEveryRun() throws {
+        // Forty groups of one message each that differ only in their envelope From: ties
+        // everywhere, and a limit that keeps twelve of them in the pack.
+        let records = (0..<40).map { index in
+            Record(ip: "198.51.100.\(index % 4 + 1)", count: 1, spf: "fail", spfDomain: "bounce.example", envelopeFrom: "b\(index).bounce.example")
+        }
+        let xml = Self.report(id: "ties", begin: Self.d0, end: Self.d0 + 86_399, records: records)
+        #expect(try mailtally(["ingest", "--db", db, try write(xml, "ties.xml").path]).status == 0)
+        var outputs: Set<String> = []
+        for run in 0..<4 {
+            let out = folder.appendingPathComponent("pack-\(run)")
+            #expect(try mailtally(["report", "--db", db, "--out", out.path, "--since", "2026-11-28", "--until", "2026-11-28"]).status == 0)
+            outputs.insert(try String(contentsOf: out.appendingPathComponent("shop.example-source-details.csv"), encoding: .utf8))
+            outputs.insert(try mailtally(["records", "--db", db, "--domain", "shop.example", "--source", "198.51.100.0/24", "--format", "csv"]).output)
+        }
+        #expect(outputs.count == 2, "the drill-down changed between runs")
     }
 
     @Test func recordsShowOneSourcesMail() throws {

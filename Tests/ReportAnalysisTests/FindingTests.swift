@@ -120,6 +120,12 @@ import Testing
         #expect(mailru?.evidence.last == "reporters itemised 3 failed sessions by result type, and reported 2 failed in total")
     }
 
+    @Test func failedSessionsWithoutDetailsAreAFindingToo() {
+        let finding = report(tls: TLSTotals(reports: 1, successfulSessions: 90, failedSessions: 4), policy: nil).findings.first
+        #expect(finding?.code == "tls-failures")
+        #expect(finding?.text == "4 TLS sessions to the MX hosts of example.com failed; reporters gave no details")
+    }
+
     @Test func readyForEnforcementOnlyWhenHealthy() {
         #expect(report(dmarc: totals(500, pass: 495)).findings.map(\.code) == ["ready-for-enforcement"])
         #expect(report(dmarc: totals(500, pass: 495), policy: .reject).findings.isEmpty)

@@ -98,10 +98,17 @@ import Testing
         relayed = totals(100, pass: 40, spf: 0, dkim: 40)
         relayed.relayed = 60
         #expect(verdict(relayed, network, .none) == .forwarder)
-        // A known service's relayed mail does not make it a forwarder.
-        relayed = totals(450, pass: 450, spf: 0, dkim: 450)
-        relayed.relayed = 450
-        #expect(verdict(relayed, google) == .authorised)
+        // A mailbox provider whose mail mostly shows a relay forwards its users' mail (Gmail
+        // forwarding): a forwarder, even when the relay broke DKIM; an ESP's or a mapped
+        // source's never makes it one.
+        relayed = totals(450, pass: 100, spf: 0, dkim: 100)
+        relayed.relayed = 400
+        #expect(verdict(relayed, google) == .forwarder)
+        let esp = SourceResolver.Source(key: "sendgrid.net", category: "esp", service: "SendGrid", origin: .catalogue)
+        #expect(verdict(relayed, esp) == .misconfigured)
+        #expect(verdict(relayed, mapped, .unknown) == .misconfigured)
+        relayed.relayed = 40
+        #expect(verdict(relayed, google) == .misconfigured)
         // A known ESP passing by DKIM alone signs for you: authorised.
         #expect(verdict(totals(450, pass: 450, spf: 0, dkim: 450), google) == .authorised)
         // A known forwarder is one, whatever its counts.

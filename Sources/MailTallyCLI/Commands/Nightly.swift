@@ -108,6 +108,7 @@ extension MailTally {
                     let configuration = dns.configuration
                     let outcome = try Enrich.enrich(database, configuration: configuration)
                     if verbose { Terminal.error(outcome.line) }
+                    database.checkpoint()
                     if outcome.asked > 0 && outcome.timedOut + outcome.failed == outcome.asked {
                         Terminal.error(
                             "mailtally: warning: enrich: no answer from \(Self.describe(configuration)) (\(outcome.timedOut) of \(outcome.asked) "
@@ -128,15 +129,19 @@ extension MailTally {
                 }
             } catch let failure as CommandFailure {
                 if !written.isEmpty {
-                    Terminal.error("mailtally: packs written before the failure: " + written.joined(separator: ", "))
+                    Terminal.error("mailtally: packs written (or up to date) before the failure: " + written.joined(separator: ", "))
                 }
                 throw failure
             }
-            if summary.newFailures > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
+            if summary.newFailures > 0 {
+                // Cron mails this: where the packs are, beside what failed.
+                Terminal.error("mailtally: the packs were written all the same: \(out)/\(DayPeriod.isoDate(ofDay: last)) (day, 7d, 30d)")
+                throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue)
+            }
         }
 
-        /// Writes (or keeps) the day, 7-day and 30-day packs ending with `lastDay`, adding to
-        /// `written` each folder whose files changed as soon as it is done.
+        /// Writes (or keeps) the day, 7-day and 30-day packs ending with `lastDay`, adding each
+        /// folder to `written` as soon as it is up to date.
         func writePacks(
             _ database: ReportStore, resolver: SourceResolver, lastDay: Int64, revisited: Bool, written: inout [String]
         ) throws {
@@ -158,7 +163,7 @@ extension MailTally {
                 } catch let error as StoreError {
                     throw CommandFailure(.database, "\(error)")
                 }
-                if !pack.changed.isEmpty { written.append(path.path) }
+                written.append(path.path)
                 if verbose {
                     if !pack.written {
                         Terminal.error("\(path.path) is up to date (\(pack.files.count) files)")

@@ -60,10 +60,11 @@ extension MailTally {
                 let aggregates = try database.dmarcSourceAggregates(domains: [domain], period: period)
                 let sources = builder.sources(of: aggregates)
                 let wanted = source.lowercased()
-                let matching = sources.filter { ip, named in
-                    ip.lowercased() == wanted || named.key.lowercased() == wanted || named.service?.lowercased() == wanted
-                }
-                guard let first = matching.values.first else {
+                // An address first, then a key, then a service name; among equals, the first key.
+                let byIP = sources[source] ?? sources.first { $0.key.lowercased() == wanted }?.value
+                let byKey = sources.values.filter { $0.key.lowercased() == wanted }.min { $0.key < $1.key }
+                let byService = sources.values.filter { $0.service?.lowercased() == wanted }.min { $0.key < $1.key }
+                guard let first = byIP ?? byKey ?? byService else {
                     var known = Set(sources.values.map { $0.service ?? $0.key }).sorted()
                     if known.count > 12 { known = Array(known.prefix(12)) + ["…"] }
                     throw ValidationError(

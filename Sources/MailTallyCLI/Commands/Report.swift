@@ -15,7 +15,7 @@ extension MailTally {
                 external resource) with the CSV files it links and index.html; --format all writes both.
                 With --since/--until the pack covers those UTC days; without them, the 30 days up to the \
                 newest day any report covers. It compares them with the period of the same length just \
-                before, says how complete the last day probably is, and (30 days or more) shows the last \
+                before, says how complete the last day probably is, and (28 days or more) shows the last \
                 90 days and 12 months beside them.
 
                 Examples:

@@ -23,6 +23,13 @@ extension MailTally {
         @OptionGroup var query: QueryOptions
         @OptionGroup var resolver: ResolverOptions
 
+        @Option(help: "For the JSON's findings: a source is new when it sent no mail in this many days before the period (as report).")
+        var newSourceDays: Int = 30
+
+        func validate() throws {
+            guard (0...3650).contains(newSourceDays) else { throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)") }
+        }
+
         func run() throws {
             let resolver = try self.resolver.makeResolver()
             let database = try store.open(mustExist: true)
@@ -52,7 +59,7 @@ extension MailTally {
                     var view = DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
                     if let assembler, let covered {
                         let options = ReportAssembler.Options(
-                            compare: period != nil, newSourceDays: 30, longTrends: false, completeness: false, findingsOnly: true)
+                            compare: period != nil, newSourceDays: newSourceDays, longTrends: false, completeness: false, findingsOnly: true)
                         view.findings = try assembler.report(domain: summary.domain, period: covered, options: options).findings
                     }
                     return view

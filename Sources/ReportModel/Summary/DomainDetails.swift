@@ -17,9 +17,11 @@ public struct PolicyObservation: Hashable, Sendable {
     public var firstSeen: Int64
     public var lastSeen: Int64
     public var reports: Int64
-    /// Whether a reporter gave `np` (RFC 9990); otherwise ``policy``'s `np` is the default
-    /// (`sp`) and is not shown.
-    public var npReported = false
+    /// The `np` (RFC 9990) the latest report that gave one saw; not part of ``policy``, which
+    /// is compared between reports, some of which leave `np` out.
+    public var reportedNP: Disposition?
+    /// The begin of the report that gave ``reportedNP``.
+    public var reportedNPSince: Int64 = .min
 
     public init(policy: PublishedPolicy, firstSeen: Int64, lastSeen: Int64, reports: Int64) {
         self.policy = policy
@@ -31,7 +33,7 @@ public struct PolicyObservation: Hashable, Sendable {
     /// `p=none sp=none pct=100 adkim=r aspf=r`, the tags that were published.
     public var tags: String {
         let pairs: [(String, String?)] = [
-            ("p", policy.p?.rawValue), ("sp", policy.sp?.rawValue), ("np", npReported ? policy.np?.rawValue : nil), ("pct", policy.pct),
+            ("p", policy.p?.rawValue), ("sp", policy.sp?.rawValue), ("np", (reportedNP ?? policy.np)?.rawValue), ("pct", policy.pct),
             ("adkim", policy.adkim?.rawValue), ("aspf", policy.aspf?.rawValue), ("t", policy.testing?.rawValue),
         ]
         return pairs.compactMap { key, value in value.map { "\(key)=\($0)" } }.joined(separator: " ")

@@ -141,7 +141,9 @@ struct HTMLPage {
     }
 
     /// The pack's index: a summary across domains, then one row per domain, linking to its page.
-    static func index(period: DayPeriod, rows: [(domain: String, stem: String, report: DomainReport)], quiet: [String]) -> String {
+    static func index(
+        period: DayPeriod, rows: [(domain: String, stem: String, report: DomainReport)], entries: [IndexSummary.Entry], quiet: [String]
+    ) -> String {
         var html = HTMLWriter()
         document(into: &html, title: "DMARC and TLS reports") { body in
             body.element("header") { header in
@@ -153,9 +155,16 @@ struct HTMLPage {
                 return
             }
             body.element("section", [("id", "summary"), ("class", "summary")]) { section in
+                let summary = IndexSummary.lines(entries)
                 section.element("h2", text: "Summary")
                 section.element("ul") { list in
-                    for line in IndexSummary.lines(rows.map(\.report)) { list.element("li", text: line) }
+                    for line in summary.lines { list.element("li", text: line) }
+                }
+                if !summary.actions.isEmpty {
+                    section.element("p", [("class", "actions-title")], text: "What to do first:")
+                    section.element("ol", [("class", "actions")]) { list in
+                        for action in summary.actions { list.element("li", text: action) }
+                    }
                 }
             }
             body.element("div", [("class", "table-wrap")]) { wrap in

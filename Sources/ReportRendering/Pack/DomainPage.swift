@@ -353,7 +353,9 @@ enum Change {
     /// The change in percent, one decimal: `12.5`, `-3.0` (empty from nothing).
     static func percent(from old: Int64, to new: Int64, signed: Bool = false) -> String {
         guard old > 0 else { return "" }
-        let tenths = Int((Double(new - old) / Double(old) * 1000).rounded())
+        // Counts come from strangers: a change of 2^53 against 1 must not trap the conversion.
+        let ratio = ((Double(new) - Double(old)) / Double(old) * 1000).rounded()
+        let tenths = Int(max(-1e15, min(1e15, ratio)))
         return "\(tenths >= 0 ? (signed ? "+" : "") : "-")\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 

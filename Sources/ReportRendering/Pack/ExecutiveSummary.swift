@@ -30,9 +30,14 @@ public struct ExecutiveSummary: Sendable {
         if tls.sessions > 0 {
             var text = "\(Percent.format(tls.successRate)) of \(Count.of(tls.sessions, "TLS session")) to the MX hosts succeeded"
             let top = tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
-            if tls.failedSessions > 0 {
+            let itemised = ReportCounts.sum(tls.failuresByResultType.values)
+            if tls.failedSessions > 0 || itemised > 0 {
                 text += "; \(Count.grouped(tls.failedSessions)) failed"
-                if !top.isEmpty { text += " (" + top.map { "\($0.key) \(Count.grouped($0.value))" }.joined(separator: ", ") + ")" }
+                if !top.isEmpty {
+                    text += " (" + top.map { "\($0.key) \(Count.grouped($0.value))" }.joined(separator: ", ")
+                    if itemised != tls.failedSessions { text += "; reporters itemised \(Count.grouped(itemised)) by type" }
+                    text += ")"
+                }
             }
             lines.append(("TLS to us", text))
         } else {
@@ -62,7 +67,7 @@ public struct ExecutiveSummary: Sendable {
         }
         var more: [String] = []
         if let sp = latest.policy.sp, sp != p { more.append("subdomains sp=\(sp.rawValue)") }
-        if latest.npReported, let np = latest.policy.np, np != (latest.policy.sp ?? p) { more.append("non-existent subdomains np=\(np.rawValue)") }
+        if let np = latest.reportedNP, np != (latest.policy.sp ?? p) { more.append("non-existent subdomains np=\(np.rawValue)") }
         if report.policies.count > 1 { more.append("changed during the period") }
         return text + (more.isEmpty ? "" : " (" + more.joined(separator: "; ") + ")")
     }

@@ -23,34 +23,86 @@ enum IndexSummary {
         ]
     }
 
-    /// "3 domains: 4,309 messages, 98.6% passed DMARC; …", then the findings that matter.
-    static func lines(_ reports: [DomainReport]) -> [String] {
-        var messages: Int64 = 0, pass: Int64 = 0, sessions: Int64 = 0, successful: Int64 = 0, delivered: Int64 = 0
-        for report in reports {
-            messages.add(saturating: report.summary.dmarc.messages)
-            pass.add(saturating: min(report.summary.dmarc.dmarcPass, report.summary.dmarc.messages))
-            delivered.add(saturating: report.summary.dmarc.failedDelivered)
-            sessions.add(saturating: report.summary.tls.sessions)
-            successful.add(saturating: report.summary.tls.successfulSessions)
+    /// What the index's summary needs of one domain, taken while its whole report is at hand.
+    struct Entry: Sendable {
+        var domain: String
+        var dmarc: DMARCTotals
+        var tls: TLSTotals
+        var policy: Disposition?
+        var spoofDelivered: Int64
+        var spoofBlocked: Int64
+        var findings: [Finding]
+
+        init(_ report: DomainReport) {
+            domain = report.domain
+            dmarc = report.summary.dmarc
+            tls = report.summary.tls
+            policy = report.policies.last?.policy.p
+            var delivered: Int64 = 0
+            var blocked: Int64 = 0
+            for row in report.sources where [.suspicious, .unknown].contains(row.verdict?.sourceClass) {
+                delivered.add(saturating: row.dmarc.failedDelivered)
+                blocked.add(saturating: row.dmarc.failedRejected.saturatingAdd(row.dmarc.failedQuarantined))
+            }
+            spoofDelivered = delivered
+            spoofBlocked = blocked
+            findings = report.findings
+        }
+    }
+
+    /// The summary across domains, in plain words: volume and authentication, policies and how
+    /// enforced they are, spoofing delivered and blocked, TLS, the findings that matter, and
+    /// the actions of the most severe ones.
+    static func lines(_ entries: [Entry]) -> (lines: [String], actions: [String]) {
+        var messages: Int64 = 0, pass: Int64 = 0, sessions: Int64 = 0, successful: Int64 = 0
+        var spoofDelivered: Int64 = 0, spoofBlocked: Int64 = 0
+        for entry in entries {
+            messages.add(saturating: entry.dmarc.messages)
+            pass.add(saturating: min(entry.dmarc.dmarcPass, entry.dmarc.messages))
+            spoofDelivered.add(saturating: entry.spoofDelivered)
+            spoofBlocked.add(saturating: entry.spoofBlocked)
+            sessions.add(saturating: entry.tls.sessions)
+            successful.add(saturating: entry.tls.successfulSessions)
         }
         var lines: [String] = []
-        var first = "\(Count.of(reports.count, "domain")) with reports: \(Count.messages(messages))"
-        if messages > 0 { first += ", \(Percent.format(Double(pass) / Double(messages))) passed DMARC, \(Count.grouped(delivered)) failed and were delivered" }
-        if sessions > 0 { first += "; \(Count.of(sessions, "TLS session")) to the MX hosts, \(Percent.format(Double(successful) / Double(sessions))) succeeded" }
+        var first = "\(Count.of(entries.count, "domain")) with reports: \(Count.messages(messages))"
+        if messages > 0 { first += ", \(Percent.format(Double(pass) / Double(messages))) passed DMARC" }
         lines.append(first + ".")
+        let policies = Dictionary(grouping: entries.compactMap(\.policy), by: { $0 })
+        if !policies.isEmpty {
+            let order: [Disposition] = [.reject, .quarantine, .monitor]
+            let known = order.compactMap { p in policies[p].map { "\($0.count) at p=\(p.rawValue)" } }
+            let other = policies.filter { !order.contains($0.key) }.values.reduce(0) { $0 + $1.count }
+            var line = "Policies: " + (known + (other > 0 ? ["\(other) with another value"] : [])).joined(separator: ", ")
+            if let monitoring = policies[.monitor]?.count, monitoring > 0 {
+                line += " (p=none is monitoring only: receivers deliver failing mail as usual)"
+            }
+            lines.append(line + ".")
+        }
+        if spoofDelivered > 0 || spoofBlocked > 0 {
+            lines.append("Spoofing: \(Count.messages(spoofDelivered)) from unauthorised sources delivered, \(Count.grouped(spoofBlocked)) stopped by receivers.")
+        }
+        if sessions > 0 {
+            lines.append("TLS: \(Percent.format(Double(successful) / Double(sessions))) of \(Count.of(sessions, "session")) to the MX hosts succeeded.")
+        }
         for severity in [Finding.Severity.critical, .warning] {
-            let affected = reports.filter { $0.findings.contains { $0.severity == severity } }
+            let affected = entries.filter { $0.findings.contains { $0.severity == severity } }
             guard !affected.isEmpty else { continue }
             let count = affected.reduce(0) { $0 + $1.findings.filter { $0.severity == severity }.count }
             let names = affected.prefix(5).map { DomainPage.name(of: $0.domain) }.joined(separator: ", ") + (affected.count > 5 ? ", …" : "")
             lines.append("\(Count.of(count, severity == .critical ? "critical finding" : "warning")) on \(Count.of(affected.count, "domain")): \(names).")
         }
-        if let worst = reports.flatMap({ report in report.findings.map { (report, $0) } }).min(by: { $0.1.severity < $1.1.severity }),
-            worst.1.severity != .notice
-        {
-            lines.append("Most urgent: \(DomainPage.name(of: worst.0.domain)): \(worst.1.text).")
+        if entries.allSatisfy({ $0.findings.allSatisfy { $0.severity == .notice } }) { lines.append("Nothing critical and no warnings.") }
+        // The actions of the most severe findings, across domains, each once.
+        var actions: [String] = []
+        let ranked = entries.flatMap { entry in entry.findings.map { (entry.domain, $0) } }.enumerated()
+            .sorted { $0.element.1.severity != $1.element.1.severity ? $0.element.1.severity < $1.element.1.severity : $0.offset < $1.offset }
+        for (_, (domain, finding)) in ranked where finding.severity != .notice {
+            guard let action = finding.action else { continue }
+            let line = "\(DomainPage.name(of: domain)): \(action)"
+            if !actions.contains(line) { actions.append(line) }
+            if actions.count == ExecutiveSummary.actionCount { break }
         }
-        if reports.allSatisfy({ $0.findings.allSatisfy { $0.severity == .notice } }) { lines.append("Nothing critical and no warnings.") }
-        return lines
+        return (lines, actions)
     }
 }

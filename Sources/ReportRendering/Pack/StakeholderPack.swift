@@ -34,7 +34,7 @@ public final class StakeholderPack {
     private var rows: [[String]] = []
     private var htmlRows: [(domain: String, stem: String, report: DomainReport)] = []
     private var quiet: [String] = []
-    private var indexReports: [DomainReport] = []
+    private var indexEntries: [IndexSummary.Entry] = []
 
     /// Creates `folder` if needed.
     public init(folder: URL, period: DayPeriod, format: PackFormat = .md) throws {
@@ -69,7 +69,7 @@ public final class StakeholderPack {
         var cells = IndexSummary.cells(report).map(Escape.markdown)
         cells[0] = "[\(cells[0])](\(stem).md)"
         rows.append(cells)
-        indexReports.append(report.indexEntry)
+        indexEntries.append(IndexSummary.Entry(report))
     }
 
     /// Writes the indexes.
@@ -80,7 +80,11 @@ public final class StakeholderPack {
         if rows.isEmpty {
             index += "No domain has reports in this period.\n"
         } else {
-            index += "## Summary\n\n" + IndexSummary.lines(indexReports).map { "- \(Escape.markdown($0))\n" }.joined() + "\n"
+            let summary = IndexSummary.lines(indexEntries)
+            index += "## Summary\n\n" + summary.lines.map { "- \(Escape.markdown($0))\n" }.joined() + "\n"
+            if !summary.actions.isEmpty {
+                index += "What to do first:\n\n" + summary.actions.enumerated().map { "\($0.offset + 1). \(Escape.markdown($0.element))\n" }.joined() + "\n"
+            }
             var table = "| " + IndexSummary.labels.joined(separator: " | ") + " |\n"
             table += "|" + IndexSummary.labels.indices.map { IndexSummary.textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
             for row in rows { table += "| " + row.joined(separator: " | ") + " |\n" }
@@ -92,7 +96,7 @@ public final class StakeholderPack {
             try write(index, to: "index.md")
         }
         if format.html {
-            try write(HTMLPage.index(period: period, rows: htmlRows, quiet: quiet), to: "index.html")
+            try write(HTMLPage.index(period: period, rows: htmlRows, entries: indexEntries, quiet: quiet), to: "index.html")
         }
         return written
     }

@@ -110,9 +110,11 @@ extension ReportStore {
                 let p = (row[4] as String?).map(Disposition.init(rawValue:))
                 let sp = (row[5] as String?).map(Disposition.init(rawValue:)) ?? p
                 let np = (row[6] as String?).map(Disposition.init(rawValue:))
+                // np is not part of what is compared: reporters that give it (RFC 9990) and
+                // those that do not would otherwise look like a change of policy.
                 let policy = PublishedPolicy(
                     domain: row[1], adkim: AlignmentMode(rawValue: (row[2] as String?) ?? "r"),
-                    aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p, sp: sp, np: np ?? sp,
+                    aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p, sp: sp, np: nil,
                     pct: (row[7] as String?) ?? "100", fo: nil, testing: (row[9] as String?).map(TestingFlag.init(rawValue:)),
                     discoveryMethod: nil)
                 let begin: Int64 = row[0]
@@ -120,10 +122,13 @@ extension ReportStore {
                 observation.firstSeen = min(observation.firstSeen, begin)
                 observation.lastSeen = max(observation.lastSeen, begin)
                 observation.reports += 1
-                if np != nil { observation.npReported = true }
+                if let np, begin >= observation.reportedNPSince {
+                    observation.reportedNP = np
+                    observation.reportedNPSince = begin
+                }
                 observations[policy] = observation
             }
-            return observations.values.sorted { ($0.firstSeen, $0.lastSeen) < ($1.firstSeen, $1.lastSeen) }
+            return observations.values.sorted { ($0.firstSeen, $0.lastSeen, $0.tags) < ($1.firstSeen, $1.lastSeen, $1.tags) }
         }
     }
 
@@ -235,7 +240,7 @@ extension ReportStore {
                 report.importedAt = row[9]
                 flagged.append(report)
             }
-            return flagged.sorted { ($0.counted.end, $0.reportID) > ($1.counted.end, $1.reportID) }
+            return flagged.sorted { ($0.counted.end, $0.reportID, $0.kind.rawValue, $0.reporter) > ($1.counted.end, $1.reportID, $1.kind.rawValue, $1.reporter) }
         }
     }
 
@@ -290,6 +295,8 @@ extension ReportStore {
                 var group: RecordGroup
                 var reports: Set<Int64>
                 var ips: Set<String>
+                /// Everything the group says, for an order that never depends on the run.
+                var key: String
             }
             var merged: [String: [String: Entry]] = [:]
             var arguments: StatementArguments = [domain]
@@ -328,20 +335,19 @@ extension ReportStore {
                         alignedSPF: (row[6] as String?).map(AlignedVerdict.init(rawValue:)),
                         disposition: (row[7] as String?).map(Disposition.init(rawValue:)),
                         reasons: (try? RecordResultsColumns.reasons(from: row[8])) ?? [], messages: count, reports: 0, sourceIPs: [])
-                    merged[source, default: [:]][key] = Entry(group: group, reports: [report], ips: [ip])
+                    merged[source, default: [:]][key] = Entry(group: group, reports: [report], ips: [ip], key: key)
                 }
             }
             return merged.mapValues { entries in
-                let groups = entries.values.map { entry in
+                let sorted = entries.values.sorted { a, b in
+                    a.group.messages != b.group.messages ? a.group.messages > b.group.messages : a.key < b.key
+                }
+                return sorted.prefix(limit).map { entry in
                     var group = entry.group
                     group.reports = Int64(entry.reports.count)
                     group.sourceIPs = entry.ips.sorted()
                     return group
-                }.sorted { a, b in
-                    a.messages != b.messages
-                        ? a.messages > b.messages : (a.headerFrom ?? "", a.dkimText, a.spfText) < (b.headerFrom ?? "", b.dkimText, b.spfText)
                 }
-                return Array(groups.prefix(limit))
             }
         }
     }
