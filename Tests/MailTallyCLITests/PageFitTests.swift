@@ -28,6 +28,8 @@ import TestSupport
         out.push({table:(t.getAttribute('data-table')||'table')+'#'+i,width:Math.ceil(t.getBoundingClientRect().width),
         container:Math.floor(w.clientWidth),scroll:w.scrollWidth,page:document.documentElement.clientWidth,
         right:Math.ceil(t.getBoundingClientRect().right)});});
+        var small=1e9;document.querySelectorAll('svg text').forEach(function(e){var h=e.getBoundingClientRect().height;if(h>0&&h<small)small=h;});
+        out.push({table:'svg-text',width:0,container:0,scroll:0,page:0,right:0,text:small});
         var pre=document.createElement('pre');pre.id='measured';pre.textContent=JSON.stringify(out);document.body.appendChild(pre);})();
         """
 
@@ -38,6 +40,8 @@ import TestSupport
         var scroll: Int
         var page: Int
         var right: Int
+        /// For the `svg-text` entry: the height of the smallest chart label, in pixels.
+        var text: Double?
     }
 
     /// The tables of `page` laid out at `width` pixels, as on screen or (with `print`) with the
@@ -73,7 +77,7 @@ import TestSupport
         for name in pages {
             let page = out.appendingPathComponent(name)
             for (width, print) in [(1280, false), (Self.a4ContentWidth, true)] {
-                let tables = try measure(page, width: width, print: print)
+                let tables = try measure(page, width: width, print: print).filter { $0.table != "svg-text" }
                 #expect(!tables.isEmpty || name == "index.html", "\(name): no table measured")
                 for table in tables {
                     let context = "\(name) at \(width) px\(print ? " (print)" : ""): \(table.table)"
@@ -83,6 +87,15 @@ import TestSupport
                 }
             }
         }
+    }
+
+    /// On a narrow screen (500 px, the narrowest headless Chromium lays out), the charts'
+    /// labels stay readable: their boxes at least 12 px high (13 px text in a chart scaled to
+    /// two thirds gave 10).
+    func checkPhoneLabels(_ page: URL) throws {
+        let labels = try #require(try measure(page, width: 500, print: false).first { $0.table == "svg-text" })
+        let height = try #require(labels.text)
+        #expect(height >= 12 && height < 1e8, "\(page.lastPathComponent): chart labels are \(height) px high on a phone")
     }
 
     /// Prints `page` to PDF and returns its text (pdftotext, layout kept).
@@ -107,6 +120,7 @@ import TestSupport
         let written = try mailtally(["report", "--db", db, "--out", out.path, "--format", "html", "--since", "2026-11-01", "--until", "2026-11-30"])
         #expect(written.status == 0, "\(written.stderr)")
         try checkPack(out)
+        try checkPhoneLabels(out.appendingPathComponent("example.com.html"))
         // Printed, the widest table keeps every column: Google's correlation row reads, left to
         // right, its DMARC side, its TLS side and the start of its top failure, on one line.
         let printedText = try printed(out.appendingPathComponent("example.com.html"))
