@@ -2,14 +2,14 @@
 import PackageDescription
 
 let settings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "MailTally",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "mailtally", targets: ["mailtally"]),
+        .executable(name: "mailtally", targets: ["mailtally"])
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -42,7 +42,8 @@ let package = Package(
         .target(
             name: "ReportStore",
             dependencies: [
-                "ReportModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "ReportModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: settings
         ),
@@ -51,7 +52,8 @@ let package = Package(
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
 
         // Reverse DNS with forward confirmation over c-ares, for `mailtally enrich`.
-        .target(name: "ReverseDNS", dependencies: ["ReportModel", "ReportAnalysis", "CCAres"], swiftSettings: settings),
+        .target(
+            name: "ReverseDNS", dependencies: ["ReportModel", "ReportAnalysis", "CCAres"], swiftSettings: settings),
 
         // Summaries, correlations and the stakeholder pack in text, Markdown, CSV and JSON.
         .target(name: "ReportRendering", dependencies: ["ReportModel", "ReportAnalysis"], swiftSettings: settings),
@@ -69,23 +71,32 @@ let package = Package(
         .executableTarget(name: "mailtally", dependencies: ["MailTallyCLI"], swiftSettings: settings),
 
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
-        .executableTarget(name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS"], swiftSettings: settings),
+        .executableTarget(
+            name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS"], swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(
-            name: "ReportIngestTests", dependencies: ["ReportIngest", "ReportModel", "TestSupport"], swiftSettings: settings),
-        .testTarget(
-            name: "ReportStoreTests",
-            dependencies: ["ReportStore", "ReportModel", "ReportIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "ReportIngestTests", dependencies: ["ReportIngest", "ReportModel", "TestSupport"],
             swiftSettings: settings),
         .testTarget(
-            name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"], swiftSettings: settings),
-        .testTarget(name: "ReverseDNSTests", dependencies: ["ReverseDNS", "ReportModel", "TestSupport"], swiftSettings: settings),
+            name: "ReportStoreTests",
+            dependencies: [
+                "ReportStore", "ReportModel", "ReportIngest", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: settings),
+        .testTarget(
+            name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"],
+            swiftSettings: settings),
+        .testTarget(
+            name: "ReverseDNSTests", dependencies: ["ReverseDNS", "ReportModel", "TestSupport"], swiftSettings: settings
+        ),
         .testTarget(
             name: "MailTallyCLITests",
             dependencies: [
-                "MailTallyCLI", "ReverseDNS", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis", "ReportRendering", "TestSupport",
+                "MailTallyCLI", "ReverseDNS", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis",
+                "ReportRendering", "TestSupport",
             ],
             exclude: ["Golden"],
             swiftSettings: settings

@@ -17,7 +17,8 @@ public struct MailTally: ParsableCommand {
             """,
         version: MailTallyVersion.current,
         subcommands: [
-            Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self, Errors.self, Reparse.self, Backup.self, Records.self,
+            Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self,
+            Errors.self, Reparse.self, Backup.self, Records.self,
         ])
 
     public init() {}

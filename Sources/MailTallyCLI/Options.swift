@@ -1,7 +1,7 @@
 import ArgumentParser
-import ReportIngest
 import Foundation
 import ReportAnalysis
+import ReportIngest
 import ReportModel
 import ReportRendering
 import ReportStore
@@ -24,10 +24,13 @@ struct StoreOptions: ParsableArguments {
             throw CommandFailure(.database, "no database at \(path): run `mailtally ingest` first, or pass --db")
         }
         do {
-            let writable = !FileManager.default.fileExists(atPath: path) || FileManager.default.isWritableFile(atPath: path)
+            let writable =
+                !FileManager.default.fileExists(atPath: path) || FileManager.default.isWritableFile(atPath: path)
             let store = try ReportStore(path: path, readOnly: !writable)
             // What a migration did (reports merged) is said once, by the command that ran it.
-            if writable { for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") } }
+            if writable {
+                for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") }
+            }
             return store
         } catch {
             throw CommandFailure(.database, "\(error)")
@@ -39,7 +42,8 @@ extension OutputFormat: ExpressibleByArgument {}
 
 /// The caps on what one input may cost (SECURITY.md lists them all).
 struct LimitOptions: ParsableArguments {
-    @Option(help: "The most bytes one report may decompress to, across every container layer and zip entry of an input.")
+    @Option(
+        help: "The most bytes one report may decompress to, across every container layer and zip entry of an input.")
     var maxReportBytes: Int = IngestLimits.standard.maxReportBytes
 
     @Option(help: "The most bytes one mail message may take (it is held whole while it is taken apart).")
@@ -49,7 +53,10 @@ struct LimitOptions: ParsableArguments {
     var maxJSONBytes: Int = IngestLimits.standard.maxJSONBytes
 
     func validate() throws {
-        for (name, value) in [("--max-report-bytes", maxReportBytes), ("--max-message-bytes", maxMessageBytes), ("--max-json-bytes", maxJSONBytes)] {
+        for (name, value) in [
+            ("--max-report-bytes", maxReportBytes), ("--max-message-bytes", maxMessageBytes),
+            ("--max-json-bytes", maxJSONBytes),
+        ] {
             guard value > 0 else { throw ValidationError("\(name) must be positive") }
         }
     }
@@ -145,7 +152,9 @@ struct ResolverOptions: ParsableArguments {
     /// What the resolver is made from, for a pack's manifest: the source map's bytes and the
     /// Public Suffix List file's identity.
     func fingerprint() -> String {
-        let map = sourceMap.flatMap { FileManager.default.contents(atPath: $0) }.map { PackManifest.sha256Hex([UInt8]($0)) } ?? "none"
+        let map =
+            sourceMap.flatMap { FileManager.default.contents(atPath: $0) }.map { PackManifest.sha256Hex([UInt8]($0)) }
+            ?? "none"
         return "source map \(map); psl \(pslPath) \(PackManifest.fileIdentity(pslPath))"
     }
 
@@ -170,7 +179,8 @@ struct ResolverOptions: ParsableArguments {
         let list = LazyPublicSuffixList {
             guard let list = PublicSuffixList.load(path: path) else {
                 if readable {
-                    MailTally.logger.warning("no rules in the Public Suffix List at \(path): organisational domains use the last two labels")
+                    MailTally.logger.warning(
+                        "no rules in the Public Suffix List at \(path): organisational domains use the last two labels")
                 }
                 return PublicSuffixList()
             }

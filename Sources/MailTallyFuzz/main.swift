@@ -12,7 +12,8 @@ import ReportStore
 import ReverseDNS
 
 nonisolated(unsafe) let target = ProcessInfo.processInfo.environment["MAILTALLY_FUZZ_TARGET"] ?? "dmarc"
-let limits = IngestLimits(maxReportBytes: 16 << 20, maxNestingDepth: 4, maxZipEntries: 100, maxFieldBytes: 64 << 10, maxRecords: 100_000)
+let limits = IngestLimits(
+    maxReportBytes: 16 << 20, maxNestingDepth: 4, maxZipEntries: 100, maxFieldBytes: 64 << 10, maxRecords: 100_000)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {

@@ -22,8 +22,10 @@ public struct CorrelationRow: Hashable, Sendable {
     public var verdict: SourceVerdict?
 
     public init(
-        domain: String, source: String, category: String? = nil, service: String? = nil, origin: SourceResolver.Origin = .network,
-        dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), sourceIPs: [String] = [], evidence: ReverseDNSEvidence = .unknown,
+        domain: String, source: String, category: String? = nil, service: String? = nil,
+        origin: SourceResolver.Origin = .network,
+        dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), sourceIPs: [String] = [],
+        evidence: ReverseDNSEvidence = .unknown,
         verdict: SourceVerdict? = nil
     ) {
         self.domain = domain
@@ -135,12 +137,16 @@ public struct CorrelationBuilder: Sendable {
                 if let known = sourceOfReporter[reporter] {
                     source = known
                 } else {
-                    source = named(resolver.dmarcReporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail))
+                    source = named(
+                        resolver.dmarcReporter(orgName: aggregate.reporterOrgName, email: aggregate.reporterEmail))
                     sourceOfReporter[reporter] = source
                 }
             }
             let index = slot(aggregate.domain, source, key: source.key)
-            if key == .source { accumulators[index].row.evidence = min(accumulators[index].row.evidence, evidence(forIP: aggregate.sourceIP)) }
+            if key == .source {
+                accumulators[index].row.evidence = min(
+                    accumulators[index].row.evidence, evidence(forIP: aggregate.sourceIP))
+            }
             accumulators[index].row.dmarc.merge(aggregate.totals)
             if !aggregate.reports.isEmpty { accumulators[index].dmarcReports.formUnion(aggregate.reports) }
             if !aggregate.sourceIP.isEmpty { accumulators[index].ips.insert(aggregate.sourceIP) }
@@ -156,7 +162,8 @@ public struct CorrelationBuilder: Sendable {
         var ownDomains: [String: String] = [:]
         for entry in accumulators {
             var row = entry.row
-            row.dmarc.reports = dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
+            row.dmarc.reports =
+                dmarcReportCounts.map { $0[row.domain]?[row.source] ?? 0 } ?? Int64(entry.dmarcReports.count)
             row.tls.reports = Int64(entry.tlsReports.count)
             row.sourceIPs = key == .source ? entry.ips.sorted() : []
             if key == .source {
@@ -166,7 +173,8 @@ public struct CorrelationBuilder: Sendable {
                     ownDomains[row.domain] = own
                     if row.source == own { row.category = SourceCategory.own.name }
                 }
-                let source = SourceResolver.Source(key: row.source, category: row.category, service: row.service, origin: row.origin)
+                let source = SourceResolver.Source(
+                    key: row.source, category: row.category, service: row.service, origin: row.origin)
                 row.verdict = SourceClassifier.classify(row.dmarc, source: source, evidence: row.evidence)
             }
             rows.append(row)
@@ -185,10 +193,14 @@ extension CorrelationBuilder {
     /// A reporter (or any key that is not an IP's source) with what the catalogue knows of it.
     func named(_ key: String) -> SourceResolver.Source {
         let entry = resolver.known(key)
-        return SourceResolver.Source(key: key, category: entry?.category.name, service: entry?.service, origin: entry == nil ? .reverseDNS : .catalogue)
+        return SourceResolver.Source(
+            key: key, category: entry?.category.name, service: entry?.service,
+            origin: entry == nil ? .reverseDNS : .catalogue)
     }
 
     func row(_ domain: String, _ source: SourceResolver.Source) -> CorrelationRow {
-        CorrelationRow(domain: domain, source: source.key, category: source.category, service: source.service, origin: source.origin)
+        CorrelationRow(
+            domain: domain, source: source.key, category: source.category, service: source.service,
+            origin: source.origin)
     }
 }

@@ -34,7 +34,8 @@ public struct DomainReport: Sendable {
 
     public init(
         domain: String, period: DayPeriod, previousPeriod: DayPeriod?, summary: DomainSummary, previous: DomainSummary?,
-        sources: [CorrelationRow], knownSources: Set<String> = [], knownSourcesWindow: Int? = nil, reporters: [CorrelationRow],
+        sources: [CorrelationRow], knownSources: Set<String> = [], knownSourcesWindow: Int? = nil,
+        reporters: [CorrelationRow],
         daily: [DailyFigures], policies: [PolicyObservation], authentication: AuthenticationBreakdown,
         tlsFailures: [TLSFailureGroup] = [], flaggedReports: [FlaggedReport] = [], completeness: Completeness? = nil,
         trends: [LongTrend] = [], thresholds: FindingThresholds = .init()
@@ -120,7 +121,9 @@ public struct Completeness: Hashable, Sendable {
     /// "3 of 4 usual reporters have reported for 2026-12-05 (still to come: yahoo! inc.)".
     public var sentence: String {
         let date = DayPeriod.isoDate(ofDay: day)
-        if usual.isEmpty { return "No reporter sends reports for this domain every day yet; nothing to wait for on \(date)." }
+        if usual.isEmpty {
+            return "No reporter sends reports for this domain every day yet; nothing to wait for on \(date)."
+        }
         if isComplete { return "All \(usual.count) usual reporters have reported for \(date)." }
         return "\(heard.count) of \(usual.count) usual reporters have reported for \(date) (still to come: "
             + missing.joined(separator: ", ") + "); late reports are added when the pack is written again."
@@ -146,7 +149,9 @@ public struct LongTrend: Hashable, Sendable {
 
     public static func == (a: LongTrend, b: LongTrend) -> Bool {
         a.title == b.title && a.bucket == b.bucket && a.points.count == b.points.count
-            && zip(a.points, b.points).allSatisfy { $0.firstDay == $1.firstDay && $0.dmarc == $1.dmarc && $0.tls == $1.tls }
+            && zip(a.points, b.points).allSatisfy {
+                $0.firstDay == $1.firstDay && $0.dmarc == $1.dmarc && $0.tls == $1.tls
+            }
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -40,11 +40,14 @@ public enum SourceClassifier {
         let pass = min(totals.dmarcPass, messages)
         let relayed = min(totals.relayed, messages)
         let category = source.category.map(SourceCategory.init)
-        let knownSender = source.origin == .sourceMap || (category.map { !$0.isAnyonesNetwork && $0 != .forwarder } ?? false)
+        let knownSender =
+            source.origin == .sourceMap || (category.map { !$0.isAnyonesNetwork && $0 != .forwarder } ?? false)
         let passing = "\(Count.grouped(pass)) of \(Count.grouped(messages)) pass DMARC"
         let failing = "fails DMARC: \(Count.grouped(messages - pass)) of \(Count.grouped(messages))"
 
-        if category == .forwarder { return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)") }
+        if category == .forwarder {
+            return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)")
+        }
         // Evidence of a relay, never DKIM-alone passes as such: an ESP passes SPF for its own
         // bounce domain, not ours, and is authorised (docs/counting.md, "Relayed mail").
         // Mailbox providers and gateways forward their users' mail (Gmail, Outlook, a security
@@ -52,7 +55,10 @@ public enum SourceClassifier {
         let mayRelay = !knownSender || (source.origin != .sourceMap && (category == .mailbox || category == .gateway))
         if mayRelay && relayed > 0 && relayed >= messages - relayed {
             return SourceVerdict(
-                sourceClass: .forwarder, reason: "\(Count.grouped(relayed)) of \(Count.grouped(messages)) relayed (our DKIM survived, SPF failed for our domain, or the receiver named a forwarder); \(passing)")
+                sourceClass: .forwarder,
+                reason:
+                    "\(Count.grouped(relayed)) of \(Count.grouped(messages)) relayed (our DKIM survived, SPF failed for our domain, or the receiver named a forwarder); \(passing)"
+            )
         }
         if pass >= messages - pass {  // half or more, without doubling a count
             return SourceVerdict(sourceClass: .authorised, reason: passing)
@@ -84,7 +90,9 @@ public struct SourceClassTally: Hashable, Sendable {
         var tallies: [SourceClass: SourceClassTally] = [:]
         for row in rows {
             guard let verdict = row.verdict else { continue }
-            var tally = tallies[verdict.sourceClass] ?? SourceClassTally(sourceClass: verdict.sourceClass, sources: 0, messages: 0, dmarcPass: 0)
+            var tally =
+                tallies[verdict.sourceClass]
+                ?? SourceClassTally(sourceClass: verdict.sourceClass, sources: 0, messages: 0, dmarcPass: 0)
             tally.sources += 1
             tally.messages.add(saturating: row.dmarc.messages)
             tally.dmarcPass.add(saturating: row.dmarc.dmarcPass)

@@ -15,7 +15,9 @@ public struct SourceListing: Hashable, Sendable {
     public var addresses: [Address]
 
     /// Whether neither the source map nor the catalogue names the source.
-    public var isUnnamed: Bool { row.service == nil && row.origin != .sourceMap && row.category != SourceCategory.own.name }
+    public var isUnnamed: Bool {
+        row.service == nil && row.origin != .sourceMap && row.category != SourceCategory.own.name
+    }
 
     /// A source map rule that would name this source: its PTR organisational domain as a suffix
     /// when reverse DNS named it, else its network.
@@ -36,17 +38,25 @@ public struct SourceListing: Hashable, Sendable {
         var addresses: [Key: [String: Address]] = [:]
         for aggregate in aggregates where !aggregate.sourceIP.isEmpty {
             let key = Key(domain: aggregate.domain, source: sources[aggregate.sourceIP]?.key ?? aggregate.sourceIP)
-            var address = addresses[key]?[aggregate.sourceIP]
-                ?? Address(ip: aggregate.sourceIP, messages: 0, dmarcPass: 0, reverseDNS: builder.reverseDNS[aggregate.sourceIP])
+            var address =
+                addresses[key]?[aggregate.sourceIP]
+                ?? Address(
+                    ip: aggregate.sourceIP, messages: 0, dmarcPass: 0,
+                    reverseDNS: builder.reverseDNS[aggregate.sourceIP])
             address.messages.add(saturating: aggregate.totals.messages)
             address.dmarcPass.add(saturating: aggregate.totals.dmarcPass)
             addresses[key, default: [:]][aggregate.sourceIP] = address
         }
         return rows.filter { $0.dmarc.messages > 0 }.map { row in
-            let list = addresses[Key(domain: row.domain, source: row.source)]?.values.sorted { ($0.messages, $1.ip) > ($1.messages, $0.ip) } ?? []
+            let list =
+                addresses[Key(domain: row.domain, source: row.source)]?.values.sorted {
+                    ($0.messages, $1.ip) > ($1.messages, $0.ip)
+                } ?? []
             return SourceListing(row: row, addresses: list)
         }.sorted { a, b in
-            a.row.domain != b.row.domain ? a.row.domain < b.row.domain : (a.row.dmarc.messages, b.row.source) > (b.row.dmarc.messages, a.row.source)
+            a.row.domain != b.row.domain
+                ? a.row.domain < b.row.domain
+                : (a.row.dmarc.messages, b.row.source) > (b.row.dmarc.messages, a.row.source)
         }
     }
 }

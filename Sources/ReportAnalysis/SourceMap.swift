@@ -34,7 +34,10 @@ public struct SourceMap: Sendable {
             if let network = IPNetwork(fields[0]) {
                 rules.append(Rule(network: network, ptrSuffix: nil, source: source, category: category, name: name))
             } else if fields[0].contains(where: { $0.isLetter }) && !fields[0].contains("/") {
-                rules.append(Rule(network: nil, ptrSuffix: fields[0].lowercased(), source: source, category: category, name: name))
+                rules.append(
+                    Rule(
+                        network: nil, ptrSuffix: fields[0].lowercased(), source: source, category: category, name: name)
+                )
             } else {
                 throw SourceMapError(line: line, reason: "'\(fields[0])' is neither a network nor a PTR suffix")
             }
@@ -47,11 +50,15 @@ public struct SourceMap: Sendable {
         // Split on bytes: faster than on Characters, and a CRLF line end (one Character) still
         // ends the line; the CR goes with the trimmed spaces.
         var lines: [(Int, [String])] = []
-        for (index, raw) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let line = String(decoding: raw.prefix { $0 != UInt8(ascii: "#") }, as: UTF8.self).trimmingSpaces()
             if line.isEmpty { continue }
-            let fields = line.utf8.split(separator: UInt8(ascii: ","), maxSplits: maxFields - 1, omittingEmptySubsequences: false)
-                .map { String(decoding: $0, as: UTF8.self).trimmingSpaces() }
+            let fields = line.utf8.split(
+                separator: UInt8(ascii: ","), maxSplits: maxFields - 1, omittingEmptySubsequences: false
+            )
+            .map { String(decoding: $0, as: UTF8.self).trimmingSpaces() }
             lines.append((index + 1, fields))
         }
         return lines
@@ -59,7 +66,9 @@ public struct SourceMap: Sendable {
 
     /// The most specific network rule that contains `ip`.
     public func rule(forIP ip: [UInt8]) -> Rule? {
-        rules.filter { $0.network?.contains(ip) == true }.max { ($0.network?.prefixLength ?? 0) < ($1.network?.prefixLength ?? 0) }
+        rules.filter { $0.network?.contains(ip) == true }.max {
+            ($0.network?.prefixLength ?? 0) < ($1.network?.prefixLength ?? 0)
+        }
     }
 
     /// The longest PTR suffix rule that matches `ptr` (a suffix `.x.com` matches `a.x.com`; `x.com`

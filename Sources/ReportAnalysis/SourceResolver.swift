@@ -12,11 +12,18 @@ public struct SourceResolver: Sendable {
     /// The Public Suffix List (parsed when first needed, if it was given lazily).
     public var publicSuffixList: PublicSuffixList { suffixes.list }
 
-    public init(sourceMap: SourceMap = SourceMap(), publicSuffixList: PublicSuffixList = PublicSuffixList(), catalogue: SourceCatalogue = .shipped) {
-        self.init(sourceMap: sourceMap, lazyPublicSuffixList: LazyPublicSuffixList(publicSuffixList), catalogue: catalogue)
+    public init(
+        sourceMap: SourceMap = SourceMap(), publicSuffixList: PublicSuffixList = PublicSuffixList(),
+        catalogue: SourceCatalogue = .shipped
+    ) {
+        self.init(
+            sourceMap: sourceMap, lazyPublicSuffixList: LazyPublicSuffixList(publicSuffixList), catalogue: catalogue)
     }
 
-    public init(sourceMap: SourceMap = SourceMap(), lazyPublicSuffixList: LazyPublicSuffixList, catalogue: SourceCatalogue = .shipped) {
+    public init(
+        sourceMap: SourceMap = SourceMap(), lazyPublicSuffixList: LazyPublicSuffixList,
+        catalogue: SourceCatalogue = .shipped
+    ) {
         self.sourceMap = sourceMap
         self.suffixes = lazyPublicSuffixList
         self.catalogue = catalogue
@@ -64,7 +71,8 @@ public struct SourceResolver: Sendable {
         if let ptr, !ptr.isEmpty {
             if let rule = sourceMap.rule(forPTR: ptr) { return source(of: rule) }
             if let entry = catalogue.entry(forHostName: ptr) {
-                return Source(key: entry.source, category: entry.category.name, service: entry.service, origin: .catalogue)
+                return Source(
+                    key: entry.source, category: entry.category.name, service: entry.service, origin: .catalogue)
             }
             let key = alias(publicSuffixList.organizationalDomain(of: ptr))
             let entry = catalogue.entry(forSource: key)
@@ -83,7 +91,9 @@ public struct SourceResolver: Sendable {
         let entry = known(rule.source)
         // The map's own spelling names the source unless the catalogue knows the service.
         let written = rule.name.isEmpty || rule.name == rule.source ? nil : rule.name
-        return Source(key: rule.source, category: rule.category ?? entry?.category.name, service: entry?.service ?? written, origin: .sourceMap)
+        return Source(
+            key: rule.source, category: rule.category ?? entry?.category.name, service: entry?.service ?? written,
+            origin: .sourceMap)
     }
 
     /// The reporter of a TLS report (and so the source of all its sessions): the organisational
@@ -125,8 +135,9 @@ public struct SourceResolver: Sendable {
 
     static func looksLikeDomain(_ text: String) -> Bool {
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { label in
-            !label.isEmpty && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-        } && labels.last?.allSatisfy(\.isLetter) == true
+        return labels.count >= 2
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+            } && labels.last?.allSatisfy(\.isLetter) == true
     }
 }

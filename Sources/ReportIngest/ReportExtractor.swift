@@ -39,15 +39,21 @@ public struct ReportExtractor: Sendable {
     ) -> [ExtractedDocument] {
         var documents: [ExtractedDocument] = []
         // What is plainly not a report, met as a file of its own: skipped with its kind.
-        if budget == nil, let kind = Self.otherKind(input) { return [.skipped(part: "", kind: kind.kind, reason: kind.reason)] }
+        if budget == nil, let kind = Self.otherKind(input) {
+            return [.skipped(part: "", kind: kind.kind, reason: kind.reason)]
+        }
         let budget = budget ?? DecompressionBudget(limit: limits.maxReportBytes)
         // A plain input (no container) of text that is neither XML nor JSON is not a report.
         let plainText = ContainerKind.sniff(Array(input.prefix(4))) == .plain && Self.isText(input.prefix(4096))
         do {
             try ContainerUnwrapper(limits: limits).walk(input, budget: budget, release: release) { document in
                 let parsed = parse(document)
-                if plainText, document.path.isEmpty, DocumentKind.sniff(document.head) == .junk, !document.head.isEmpty {
-                    documents.append(.skipped(part: "", kind: "text", reason: "not a report: text starting with \(Self.preview(document.head))"))
+                if plainText, document.path.isEmpty, DocumentKind.sniff(document.head) == .junk, !document.head.isEmpty
+                {
+                    documents.append(
+                        .skipped(
+                            part: "", kind: "text",
+                            reason: "not a report: text starting with \(Self.preview(document.head))"))
                 } else {
                     documents.append(parsed)
                 }
@@ -78,7 +84,8 @@ public struct ReportExtractor: Sendable {
                 return .failed(part: document.path, error: error)
             }
         case .junk:
-            let error = IngestError(.notAReport, "content is neither XML nor JSON (starts with \(Self.preview(document.head)))")
+            let error = IngestError(
+                .notAReport, "content is neither XML nor JSON (starts with \(Self.preview(document.head)))")
             return .failed(part: document.path, error: error)
         }
     }
@@ -101,13 +108,20 @@ public struct ReportExtractor: Sendable {
 
     /// Text that opens like markup or JSON (`<`, `{`, `[`) is a broken report, not a text file.
     static func isText(_ bytes: Slice<UnsafeRawBufferPointer>) -> Bool {
-        guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }),
+        guard
+            let first = bytes.first(where: {
+                $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF
+            }),
             first != UInt8(ascii: "<"), first != UInt8(ascii: "{"), first != UInt8(ascii: "[")
         else { return false }
-        if bytes.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0x0C || $0 == 0x7F }) { return false }
+        if bytes.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0x0C || $0 == 0x7F }) {
+            return false
+        }
         var trimmed = Array(bytes)
         // A multi-byte character cut by the prefix is not invalid.
-        for _ in 0..<3 where String(validating: trimmed, as: UTF8.self) == nil && !trimmed.isEmpty { trimmed.removeLast() }
+        for _ in 0..<3 where String(validating: trimmed, as: UTF8.self) == nil && !trimmed.isEmpty {
+            trimmed.removeLast()
+        }
         return !trimmed.isEmpty && String(validating: trimmed, as: UTF8.self) != nil
     }
 
@@ -120,10 +134,11 @@ public struct ReportExtractor: Sendable {
             let text = String(decoding: head, as: UTF8.self).replacingControlCharacters()
             return "'\(text)\(bytes.count > 16 ? "…" : "")'"
         }
-        return "bytes " + head.prefix(8).map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined(separator: " ")
+        return "bytes "
+            + head.prefix(8).map { byte in
+                let hex = String(byte, radix: 16, uppercase: true)
+                return hex.count == 1 ? "0" + hex : hex
+            }.joined(separator: " ")
     }
 
     /// The SHA-256 digest of `bytes`.
@@ -146,7 +161,9 @@ public struct ReportExtractor: Sendable {
     }
 
     /// The original bytes from their stored form.
-    public static func original(fromStored bytes: [UInt8], encoding: String, limit: Int = 1 << 31) throws(IngestError) -> [UInt8] {
+    public static func original(fromStored bytes: [UInt8], encoding: String, limit: Int = 1 << 31) throws(IngestError)
+        -> [UInt8]
+    {
         encoding == "zlib" ? try Inflater.inflate(bytes, format: .zlib, limit: limit) : bytes
     }
 }

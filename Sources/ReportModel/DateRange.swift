@@ -26,8 +26,11 @@ public struct RangeFlags: OptionSet, Hashable, Sendable {
 
     /// `begins-before-2012,too-long`: the form kept in the store and shown to people.
     public var names: String {
-        [(Self.beginsBefore2012, "begins-before-2012"), (.endsInTheFuture, "ends-in-the-future"), (.tooLong, "longer-than-31-days")]
-            .filter { contains($0.0) }.map(\.1).joined(separator: ",")
+        [
+            (Self.beginsBefore2012, "begins-before-2012"), (.endsInTheFuture, "ends-in-the-future"),
+            (.tooLong, "longer-than-31-days"),
+        ]
+        .filter { contains($0.0) }.map(\.1).joined(separator: ",")
     }
 }
 
@@ -56,7 +59,8 @@ extension DateRange {
         if end - begin > Self.longestPlausible { flags.insert(.tooLong) }
         if flags.isEmpty { return (self, []) }
         if flags.contains(.beginsBefore2012) || flags.contains(.endsInTheFuture) {
-            let lastEnd = Swift.min(Swift.max(end, Self.earliestPlausible + day), Swift.max(arrivalDayEnd, Self.earliestPlausible + day))
+            let lastEnd = Swift.min(
+                Swift.max(end, Self.earliestPlausible + day), Swift.max(arrivalDayEnd, Self.earliestPlausible + day))
             return (DateRange(begin: lastEnd - day, end: lastEnd), flags)
         }
         return (DateRange(begin: end - Self.longestPlausible, end: end), flags)

@@ -19,7 +19,11 @@ extension OpenValue {
     /// Returns `nil` for empty text, which reporters send for "no value" (`<result/>`).
     public init?(normalizing text: String) {
         // Most values arrive folded already (`pass`, `none`): no trimming, no lowercasing.
-        let isFolded = !text.isEmpty && text.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }
+        let isFolded =
+            !text.isEmpty
+            && text.utf8.allSatisfy {
+                (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F
+            }
         let folded = isFolded ? text : text.trimmedWhitespace().lowercased()
         guard !folded.isEmpty else { return nil }
         self.init(rawValue: Self.aliases[folded] ?? folded)
@@ -34,10 +38,11 @@ extension String {
         // The common case, checked on the bytes: starts and ends with a printable ASCII
         // character, so there is nothing to trim (any Unicode space starts with a byte >= 0x80).
         // Read from the contiguous UTF-8 of a native string: `utf8.last` alone walks indices.
-        let printableEnds = utf8.withContiguousStorageIfAvailable { bytes in
-            guard let head = bytes.first, let tail = bytes.last else { return false }
-            return (0x21...0x7E).contains(head) && (0x21...0x7E).contains(tail)
-        } ?? false
+        let printableEnds =
+            utf8.withContiguousStorageIfAvailable { bytes in
+                guard let head = bytes.first, let tail = bytes.last else { return false }
+                return (0x21...0x7E).contains(head) && (0x21...0x7E).contains(tail)
+            } ?? false
         if printableEnds { return self }
         guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
         guard let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }

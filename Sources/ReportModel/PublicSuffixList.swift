@@ -37,11 +37,14 @@ public struct PublicSuffixList: Sendable {
                 while stop < end && bytes[stop] != 0x20 && bytes[stop] != 0x09 && bytes[stop] != 0x0D { stop += 1 }
                 if stop > start && !(stop - start >= 2 && bytes[start] == 0x2F && bytes[start + 1] == 0x2F) {
                     if bytes[start] == 0x21 {  // "!"
-                        exceptions.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<stop]), as: UTF8.self))
+                        exceptions.insert(
+                            String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<stop]), as: UTF8.self))
                     } else if stop - start > 2 && bytes[start] == 0x2A && bytes[start + 1] == 0x2E {  // "*."
-                        wildcards.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 2)..<stop]), as: UTF8.self))
+                        wildcards.insert(
+                            String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 2)..<stop]), as: UTF8.self))
                     } else {
-                        rules.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self))
+                        rules.insert(
+                            String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self))
                     }
                 }
                 start = end + 1
@@ -55,7 +58,8 @@ public struct PublicSuffixList: Sendable {
 
     /// Loads the list from a file; `nil` when it cannot be read.
     public static func load(path: String = defaultPath) -> PublicSuffixList? {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             return nil
         }
         let list = PublicSuffixList(text: text)

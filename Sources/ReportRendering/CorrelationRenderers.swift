@@ -27,7 +27,8 @@ extension OutputFormat {
 /// service name where known, else the key (organisational domain or network); CSV adds the key.
 enum CorrelationTable {
     static let textColumnNames: Set<String> = [
-        "domain", "source", "reporter", "class", "source_key", "reporter_key", "service", "category", "to_mx_top_tls_failure",
+        "domain", "source", "reporter", "class", "source_key", "reporter_key", "service", "category",
+        "to_mx_top_tls_failure",
     ]
 
     /// The two sides are two directions (docs/correlation.md): DMARC counts mail sent *as* the
@@ -36,11 +37,18 @@ enum CorrelationTable {
     static func header(by key: CorrelationKey, percentages: Bool) -> [String] {
         var header = ["domain", key.rawValue]
         if key == .source { header.append("class") }
-        header += ["as_domain_messages", "as_domain_dmarc_pass", "as_domain_spf_aligned_pass", "as_domain_dkim_aligned_pass",
-            "as_domain_quarantined", "as_domain_rejected", "to_mx_tls_sessions", "to_mx_tls_failed", "to_mx_top_tls_failure"]
+        header += [
+            "as_domain_messages", "as_domain_dmarc_pass", "as_domain_spf_aligned_pass", "as_domain_dkim_aligned_pass",
+            "as_domain_quarantined", "as_domain_rejected", "to_mx_tls_sessions", "to_mx_tls_failed",
+            "to_mx_top_tls_failure",
+        ]
         if percentages {
-            if let pass = header.firstIndex(of: "as_domain_dmarc_pass") { header.insert("as_domain_dmarc_pass_rate", at: pass + 1) }
-            if let failed = header.firstIndex(of: "to_mx_tls_failed") { header.insert("to_mx_tls_success_rate", at: failed + 1) }
+            if let pass = header.firstIndex(of: "as_domain_dmarc_pass") {
+                header.insert("as_domain_dmarc_pass_rate", at: pass + 1)
+            }
+            if let failed = header.firstIndex(of: "to_mx_tls_failed") {
+                header.insert("to_mx_tls_success_rate", at: failed + 1)
+            }
         } else {
             header.insert(contentsOf: ["\(key.rawValue)_key", "service", "category"], at: 2)
             header.insert(contentsOf: ["as_domain_dmarc_reports", "to_mx_tls_reports"], at: key == .source ? 6 : 5)
@@ -74,9 +82,13 @@ enum CorrelationTable {
         if key == .source { cells.append(row.verdict?.sourceClass.rawValue ?? "") }
         // Text and Markdown (`percentages`) for people: counts with separators; CSV plain numbers.
         let count: (Int64) -> String = { percentages ? Count.grouped($0) : "\($0)" }
-        cells += [count(row.dmarc.messages), count(row.dmarc.dmarcPass), count(row.dmarc.spfAlignedPass),
-            count(row.dmarc.dkimAlignedPass), count(row.dmarc.disposition["quarantine"] ?? 0), count(row.dmarc.disposition["reject"] ?? 0),
-            count(row.tls.sessions), count(row.tls.failedSessions), topFailure.map { "\($0.key) \(count($0.value))" } ?? ""]
+        cells += [
+            count(row.dmarc.messages), count(row.dmarc.dmarcPass), count(row.dmarc.spfAlignedPass),
+            count(row.dmarc.dkimAlignedPass), count(row.dmarc.disposition["quarantine"] ?? 0),
+            count(row.dmarc.disposition["reject"] ?? 0),
+            count(row.tls.sessions), count(row.tls.failedSessions),
+            topFailure.map { "\($0.key) \(count($0.value))" } ?? "",
+        ]
         let pass = key == .source ? 4 : 3
         if percentages {
             cells.insert(Percent.format(row.dmarc.passRate), at: pass + 1)
@@ -123,9 +135,11 @@ public final class MarkdownCorrelationWriter: CorrelationWriter {
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         guard !rows.isEmpty else { return }
         if !started { output("_\(Escape.markdown(CorrelationTable.directions(by: key)))_\n\n") }
-        output(MarkdownTable.render(
-            header: started ? nil : header.map(CorrelationTable.label), rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) },
-            textColumns: CorrelationTable.textColumns(header)))
+        output(
+            MarkdownTable.render(
+                header: started ? nil : header.map(CorrelationTable.label),
+                rows: rows.map { CorrelationTable.cells($0, by: key, percentages: true) },
+                textColumns: CorrelationTable.textColumns(header)))
         started = true
     }
 
@@ -143,9 +157,10 @@ public final class CSVCorrelationWriter: CorrelationWriter {
     }
 
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
-        output(CSVTable.render(
-            header: started ? nil : CorrelationTable.header(by: key, percentages: false),
-            rows: rows.map { CorrelationTable.cells($0, by: key, percentages: false) }))
+        output(
+            CSVTable.render(
+                header: started ? nil : CorrelationTable.header(by: key, percentages: false),
+                rows: rows.map { CorrelationTable.cells($0, by: key, percentages: false) }))
         started = true
     }
 
@@ -187,14 +202,16 @@ public final class JSONCorrelationWriter: CorrelationWriter {
 
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         for start in stride(from: 0, to: rows.count, by: 1000) {
-            output(document.elements(rows[start..<min(start + 1000, rows.count)].map { row in
-                Row(
-                    domain: row.domain, source: row.source, category: row.category, service: row.service,
-                    class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,
-                    source_ips: key == .source ? row.sourceIPs : nil,
-                    dmarc: JSONSummaryRenderer.DMARC(row.dmarc, direction: Self.dmarcDirection),
-                    tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil, direction: Self.tlsDirection))
-            }))
+            output(
+                document.elements(
+                    rows[start..<min(start + 1000, rows.count)].map { row in
+                        Row(
+                            domain: row.domain, source: row.source, category: row.category, service: row.service,
+                            class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,
+                            source_ips: key == .source ? row.sourceIPs : nil,
+                            dmarc: JSONSummaryRenderer.DMARC(row.dmarc, direction: Self.dmarcDirection),
+                            tls: JSONSummaryRenderer.TLS(row.tls, breakdown: nil, direction: Self.tlsDirection))
+                    }))
         }
     }
 
@@ -210,7 +227,9 @@ public enum MarkdownTable {
         var out = ""
         if let header {
             out += "| " + header.map(Escape.markdown).joined(separator: " | ") + " |\n"
-            out += "|" + header.indices.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
+            out +=
+                "|" + header.indices.map { textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|")
+                + "|\n"
         }
         for row in rows { out += "| " + row.map(Escape.markdown).joined(separator: " | ") + " |\n" }
         return out

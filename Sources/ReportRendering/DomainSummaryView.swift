@@ -25,7 +25,9 @@ public struct DomainSummaryView: Sendable {
         self.dispositionColumns = dispositionColumns
         let sending = sources.filter { $0.dmarc.messages > 0 }
         classTallies = SourceClassTally.tally(sending)
-        self.sources = Array(sending.sorted { ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source) }.prefix(Self.topSourceCount))
+        self.sources = Array(
+            sending.sorted { ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source) }.prefix(
+                Self.topSourceCount))
     }
 
     /// Disposition names to show as columns for these summaries: `none`, `quarantine`,
@@ -65,9 +67,12 @@ public struct DomainSummaryView: Sendable {
     /// - Parameter classColumns: the CSV form: fixed columns whatever the data holds (every
     ///   standard disposition and `other`, every registered TLS result type and `other`, every
     ///   class), so a spreadsheet can read them by position.
-    static func table(_ views: [DomainSummaryView], percentages: Bool, classColumns: Bool = false) -> (header: [String], rows: [[String]]) {
+    static func table(_ views: [DomainSummaryView], percentages: Bool, classColumns: Bool = false) -> (
+        header: [String], rows: [[String]]
+    ) {
         let standard = Disposition.standard.map(\.rawValue)
-        let dispositions = classColumns ? standard + ["other"] : views.first?.dispositionColumns ?? ["none", "quarantine", "reject"]
+        let dispositions =
+            classColumns ? standard + ["other"] : views.first?.dispositionColumns ?? ["none", "quarantine", "reject"]
         var header = ["domain", "dmarc_reports", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass"]
         header += dispositions.map { "disposition_\($0)" }
         header += ["tls_reports", "successful_sessions", "failed_sessions"]
@@ -83,8 +88,11 @@ public struct DomainSummaryView: Sendable {
         let rows = views.map { view -> [String] in
             let s = view.summary
             let count: (Int64) -> String = { percentages ? Count.grouped($0) : "\($0)" }
-            var row = [s.domain.isEmpty ? "(no policy domain)" : s.domain, count(s.dmarc.reports), count(s.dmarc.messages), count(s.dmarc.dmarcPass),
-                count(s.dmarc.spfAlignedPass), count(s.dmarc.dkimAlignedPass)]
+            var row = [
+                s.domain.isEmpty ? "(no policy domain)" : s.domain, count(s.dmarc.reports), count(s.dmarc.messages),
+                count(s.dmarc.dmarcPass),
+                count(s.dmarc.spfAlignedPass), count(s.dmarc.dkimAlignedPass),
+            ]
             if classColumns {
                 let other = s.dmarc.disposition.filter { !standard.contains($0.key) }.values
                 row += standard.map { "\(s.dmarc.disposition[$0] ?? 0)" } + ["\(ReportCounts.sum(other))"]

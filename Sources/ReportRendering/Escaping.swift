@@ -8,7 +8,9 @@ public enum Escape {
     public static func csv(_ value: String) -> String {
         let utf8 = value.utf8
         if let first = utf8.first, !"=+-@\t\r".utf8.contains(first),
-            !utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 })
+            !utf8.contains(where: {
+                $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F || $0 == 0xC2
+            })
         {
             return value  // the common case: nothing to quote or neutralise
         }
@@ -28,7 +30,9 @@ public enum Escape {
     /// a CSV cell may carry as it is.
     static func isNumber(_ utf8: String.UTF8View) -> Bool {
         var index = utf8.startIndex
-        if index != utf8.endIndex, utf8[index] == UInt8(ascii: "+") || utf8[index] == UInt8(ascii: "-") { index = utf8.index(after: index) }
+        if index != utf8.endIndex, utf8[index] == UInt8(ascii: "+") || utf8[index] == UInt8(ascii: "-") {
+            index = utf8.index(after: index)
+        }
         var digits = 0
         var dot = false
         while index != utf8.endIndex {
@@ -52,8 +56,10 @@ public enum Escape {
         // Most values (numbers, domains, addresses) need nothing: check the bytes first.
         if !value.utf8.contains(where: { byte in
             switch byte {
-            case UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "["), UInt8(ascii: "]"),
-                UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "~"), UInt8(ascii: "&"), UInt8(ascii: "\n"),
+            case UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "["),
+                UInt8(ascii: "]"),
+                UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "~"), UInt8(ascii: "&"),
+                UInt8(ascii: "\n"),
                 UInt8(ascii: "\r"), UInt8(ascii: "\t"), 0x00..<0x20, 0x7F, 0xC2:
                 true
             default: false

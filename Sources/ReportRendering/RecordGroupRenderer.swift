@@ -5,7 +5,8 @@ import ReportModel
 /// output format. The pack's source details use the same columns.
 public enum RecordGroupTable {
     public static let header = [
-        "messages", "reports", "dmarc", "header_from", "envelope_from", "dkim_signatures", "spf_checks", "dkim_aligned", "spf_aligned",
+        "messages", "reports", "dmarc", "header_from", "envelope_from", "dkim_signatures", "spf_checks", "dkim_aligned",
+        "spf_aligned",
         "disposition", "overrides", "ips",
     ]
     /// Columns of text (the others hold numbers).
@@ -13,7 +14,8 @@ public enum RecordGroupTable {
 
     /// Column labels of text and Markdown.
     public static let labels = [
-        "messages", "reports", "DMARC", "header From", "envelope From", "DKIM signatures", "SPF checks", "DKIM aligned", "SPF aligned",
+        "messages", "reports", "DMARC", "header From", "envelope From", "DKIM signatures", "SPF checks", "DKIM aligned",
+        "SPF aligned",
         "disposition", "overrides", "addresses",
     ]
 
@@ -21,7 +23,8 @@ public enum RecordGroupTable {
     public static func cells(_ group: RecordGroup, grouped: Bool = false) -> [String] {
         let count: (Int64) -> String = { grouped ? Count.grouped($0) : "\($0)" }
         return [
-            count(group.messages), count(group.reports), group.passesDMARC ? "pass" : "fail", group.headerFrom ?? "", group.envelopeFrom ?? "",
+            count(group.messages), count(group.reports), group.passesDMARC ? "pass" : "fail", group.headerFrom ?? "",
+            group.envelopeFrom ?? "",
             group.dkimText, group.spfText, group.alignedDKIM?.rawValue ?? "", group.alignedSPF?.rawValue ?? "",
             group.disposition?.rawValue ?? "", group.reasonsText,
             group.sourceIPs.prefix(5).joined(separator: " ") + (group.sourceIPs.count > 5 ? " …" : ""),
@@ -58,15 +61,28 @@ public enum RecordGroupTable {
                     Group(
                         messages: group.messages, reports: group.reports, dmarc: group.passesDMARC ? "pass" : "fail",
                         header_from: group.headerFrom, envelope_from: group.envelopeFrom,
-                        dkim: group.dkimResults.map { ["domain": $0.domain ?? "", "selector": $0.selector ?? "", "result": $0.result?.rawValue ?? ""] },
-                        spf: group.spfResults.map { ["domain": $0.domain ?? "", "scope": $0.scope?.rawValue ?? "", "result": $0.result?.rawValue ?? ""] },
+                        dkim: group.dkimResults.map {
+                            [
+                                "domain": $0.domain ?? "", "selector": $0.selector ?? "",
+                                "result": $0.result?.rawValue ?? "",
+                            ]
+                        },
+                        spf: group.spfResults.map {
+                            [
+                                "domain": $0.domain ?? "", "scope": $0.scope?.rawValue ?? "",
+                                "result": $0.result?.rawValue ?? "",
+                            ]
+                        },
                         dkim_aligned: group.alignedDKIM?.rawValue, spf_aligned: group.alignedSPF?.rawValue,
                         disposition: group.disposition?.rawValue,
-                        overrides: group.reasons.map { ["type": $0.type?.rawValue ?? "", "comment": $0.comment ?? ""] }, ips: group.sourceIPs)
+                        overrides: group.reasons.map {
+                            ["type": $0.type?.rawValue ?? "", "comment": $0.comment ?? ""]
+                        }, ips: group.sourceIPs)
                 })
             return JSONOutput.encode(document)
         case .md:
-            let title = "**\(Escape.markdown(source))** sending as \(Escape.markdown(domain)), \(Escape.markdown(period))\n\n"
+            let title =
+                "**\(Escape.markdown(source))** sending as \(Escape.markdown(domain)), \(Escape.markdown(period))\n\n"
             guard !rows.isEmpty else { return title + "_No DMARC records._\n" }
             return title + MarkdownTable.render(header: labels, rows: shownRows, textColumns: textColumns)
         case .text:

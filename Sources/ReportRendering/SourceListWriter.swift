@@ -31,10 +31,15 @@ public final class SourceListWriter {
             while start < listings.endIndex {
                 let domain = listings[start].row.domain
                 let end = listings[start...].firstIndex { $0.row.domain != domain } ?? listings.endIndex
-                let header = ["source", "service", "category", "class", "messages", "DMARC pass rate", "ips", "addresses (PTR name)"]
+                let header = [
+                    "source", "service", "category", "class", "messages", "DMARC pass rate", "ips",
+                    "addresses (PTR name)",
+                ]
                 let rows = listings[start..<end].map(Self.cells)
                 if format == .md {
-                    output("## \(Escape.markdown(domain))\n\n" + MarkdownTable.render(header: header, rows: rows, textColumns: [0, 1, 2, 3, 7]) + "\n")
+                    output(
+                        "## \(Escape.markdown(domain))\n\n"
+                            + MarkdownTable.render(header: header, rows: rows, textColumns: [0, 1, 2, 3, 7]) + "\n")
                 } else {
                     let table = TextTable(header: header, rows: rows, maxWidth: width)
                     output("\(Escape.terminal(domain))\n" + table.render() + "\n")
@@ -57,17 +62,22 @@ public final class SourceListWriter {
     static func cells(_ listing: SourceListing) -> [String] {
         let row = listing.row
         let shown = listing.addresses.prefix(3).map { address in
-            address.ip + (address.reverseDNS?.name.map { " (\($0)\(address.reverseDNS?.isConfirmed == true ? "" : ", unconfirmed"))" } ?? "")
+            address.ip
+                + (address.reverseDNS?.name.map {
+                    " (\($0)\(address.reverseDNS?.isConfirmed == true ? "" : ", unconfirmed"))"
+                } ?? "")
         }
         return [
-            row.source, row.service ?? "", row.category ?? "", row.verdict?.sourceClass.rawValue ?? "", Count.grouped(row.dmarc.messages),
+            row.source, row.service ?? "", row.category ?? "", row.verdict?.sourceClass.rawValue ?? "",
+            Count.grouped(row.dmarc.messages),
             Percent.format(row.dmarc.passRate), Count.grouped(listing.addresses.count),
             shown.joined(separator: "; ") + (listing.addresses.count > 3 ? "; …" : ""),
         ]
     }
 
     static let csvHeader = [
-        "domain", "source", "service", "category", "class", "class_reason", "suggested_rule", "ip", "ptr", "ptr_confirmed", "ptr_status",
+        "domain", "source", "service", "category", "class", "class_reason", "suggested_rule", "ip", "ptr",
+        "ptr_confirmed", "ptr_status",
         "messages", "dmarc_pass",
     ]
 
@@ -76,8 +86,10 @@ public final class SourceListWriter {
         let row = listing.row
         return listing.addresses.map { address in
             [
-                row.domain, row.source, row.service ?? "", row.category ?? "", row.verdict?.sourceClass.rawValue ?? "", row.verdict?.reason ?? "",
-                listing.suggestedRule, address.ip, address.reverseDNS?.name ?? "", address.reverseDNS.map { $0.isConfirmed ? "yes" : "no" } ?? "",
+                row.domain, row.source, row.service ?? "", row.category ?? "", row.verdict?.sourceClass.rawValue ?? "",
+                row.verdict?.reason ?? "",
+                listing.suggestedRule, address.ip, address.reverseDNS?.name ?? "",
+                address.reverseDNS.map { $0.isConfirmed ? "yes" : "no" } ?? "",
                 address.reverseDNS?.status.rawValue ?? "not looked up", "\(address.messages)", "\(address.dmarcPass)",
             ]
         }
@@ -113,7 +125,8 @@ public final class SourceListWriter {
             suggested_rule: listing.suggestedRule, dmarc: JSONSummaryRenderer.DMARC(row.dmarc),
             ips: listing.addresses.map { address in
                 Address(
-                    ip: address.ip, messages: address.messages, dmarc_pass: address.dmarcPass, ptr: address.reverseDNS?.name,
+                    ip: address.ip, messages: address.messages, dmarc_pass: address.dmarcPass,
+                    ptr: address.reverseDNS?.name,
                     ptr_names: address.reverseDNS?.names, ptr_confirmed: address.reverseDNS?.isConfirmed,
                     ptr_status: address.reverseDNS?.status.rawValue)
             })

@@ -17,12 +17,16 @@ public struct TextSummaryRenderer: SummaryRenderer {
         var out = TextTable(header: header.map(DomainSummaryView.label), rows: rows, maxWidth: width).render()
         for view in summaries where !view.sources.isEmpty {
             let heading = "Sources for \(Escape.terminal(view.summary.domain)): "
-            out += "\n" + heading + Self.wrap(view.classLine, width: (self.width ?? Int.max) - heading.count, indent: heading.count) + "\n"
+            out +=
+                "\n" + heading
+                + Self.wrap(view.classLine, width: (self.width ?? Int.max) - heading.count, indent: heading.count)
+                + "\n"
             let lines = view.sourceLines()
             let width = lines.map(\.label.count).max() ?? 0
             for line in lines {
                 let prefix = "  " + line.label + String(repeating: " ", count: width - line.label.count) + "  "
-                out += "  " + Escape.terminal(line.label) + String(repeating: " ", count: width - line.label.count) + "  "
+                out +=
+                    "  " + Escape.terminal(line.label) + String(repeating: " ", count: width - line.label.count) + "  "
                     + Self.wrap(line.value, width: (self.width ?? Int.max) - prefix.count, indent: prefix.count) + "\n"
             }
         }
@@ -33,7 +37,11 @@ public struct TextSummaryRenderer: SummaryRenderer {
             let width = lines.map(\.label.count).max() ?? 0
             for line in lines {
                 let prefix = "  " + line.label + String(repeating: " ", count: width - line.label.count) + "  "
-                out += prefix + Self.wrap(Escape.terminal(line.value), width: (self.width ?? Int.max) - prefix.count, indent: prefix.count) + "\n"
+                out +=
+                    prefix
+                    + Self.wrap(
+                        Escape.terminal(line.value), width: (self.width ?? Int.max) - prefix.count, indent: prefix.count
+                    ) + "\n"
             }
         }
         return out
@@ -65,7 +73,8 @@ public struct MarkdownSummaryRenderer: SummaryRenderer {
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "_No reports in the database for this selection._\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
-        var out = MarkdownTable.render(header: header.map(DomainSummaryView.label), rows: rows, textColumns: [0, header.count - 1])
+        var out = MarkdownTable.render(
+            header: header.map(DomainSummaryView.label), rows: rows, textColumns: [0, header.count - 1])
         for view in summaries where !view.sources.isEmpty {
             out += "\n**Sources for \(Escape.markdown(view.summary.domain))**: \(view.classLine)\n\n"
             for line in view.sourceLines() { out += "- \(Escape.markdown(line.label)): \(line.value)\n" }
@@ -89,15 +98,18 @@ enum TLSSection {
         let tls = summary.tls
         guard tls.reports > 0 else { return [] }
         var lines: [(String, String)] = []
-        lines.append((
-            "sessions",
-            "\(Count.grouped(tls.sessions)) (\(Count.grouped(tls.successfulSessions)) successful, \(Count.grouped(tls.failedSessions)) failed, "
-                + "\(Percent.format(tls.successRate)) success)"
-        ))
+        lines.append(
+            (
+                "sessions",
+                "\(Count.grouped(tls.sessions)) (\(Count.grouped(tls.successfulSessions)) successful, \(Count.grouped(tls.failedSessions)) failed, "
+                    + "\(Percent.format(tls.successRate)) success)"
+            ))
         let breakdown = summary.tlsBreakdown
         if let mode = breakdown?.stsMode {
             var value = mode + (breakdown?.stsMaxAge.map { ", max_age \($0)" } ?? "")
-            if let seen = breakdown?.stsModesSeen, seen.count > 1 { value += " (modes seen: \(seen.joined(separator: ", ")))" }
+            if let seen = breakdown?.stsModesSeen, seen.count > 1 {
+                value += " (modes seen: \(seen.joined(separator: ", ")))"
+            }
             if mode == "testing" && tls.failedSessions > 0 {
                 value += "; \(tls.failedSessions) failed sessions in testing mode: fix them before moving to enforce"
             }
@@ -108,11 +120,12 @@ enum TLSSection {
         }
         let detailed = ReportCounts.sum(tls.failuresByResultType.values)
         if detailed != tls.failedSessions {
-            lines.append((
-                "note",
-                "reporters itemised \(Count.grouped(detailed)) failed sessions by result type, and reported \(Count.grouped(tls.failedSessions)) "
-                    + "failed in total (a reporter need not itemise every failure); both are shown as reported"
-            ))
+            lines.append(
+                (
+                    "note",
+                    "reporters itemised \(Count.grouped(detailed)) failed sessions by result type, and reported \(Count.grouped(tls.failedSessions)) "
+                        + "failed in total (a reporter need not itemise every failure); both are shown as reported"
+                ))
         }
         if let byMX = breakdown?.failuresByReceivingMX, !byMX.isEmpty {
             var named = byMX
@@ -137,10 +150,14 @@ enum TLSSection {
 
     static func sessions(_ table: [String: TLSBreakdown.Sessions]) -> String {
         table.sorted {
-            ($0.value.successful.saturatingAdd($0.value.failed), $1.key) > ($1.value.successful.saturatingAdd($1.value.failed), $0.key)
+            ($0.value.successful.saturatingAdd($0.value.failed), $1.key) > (
+                $1.value.successful.saturatingAdd($1.value.failed), $0.key
+            )
         }
-            .map { "\($0.key) \(Count.grouped($0.value.successful)) ok / \(Count.grouped($0.value.failed)) failed in \(Count.of($0.value.reports, "report"))" }
-            .joined(separator: "; ")
+        .map {
+            "\($0.key) \(Count.grouped($0.value.successful)) ok / \(Count.grouped($0.value.failed)) failed in \(Count.of($0.value.reports, "report"))"
+        }
+        .joined(separator: "; ")
     }
 }
 
@@ -254,19 +271,26 @@ public struct JSONSummaryRenderer: SummaryRenderer {
     }
 
     public func render(_ summaries: [DomainSummaryView]) -> String {
-        let document = Document(domains: summaries.map { view in
-            let s = view.summary
-            return Domain(
-                domain: s.domain, dmarc: DMARC(s.dmarc), tls: TLS(s.tls, breakdown: s.tlsBreakdown),
-                source_classes: Dictionary(uniqueKeysWithValues: view.classTallies.map {
-                    ($0.sourceClass.rawValue, ClassTally(sources: $0.sources, messages: $0.messages, dmarc_pass: $0.dmarcPass))
-                }),
-                top_sources: view.sources.prefix(10).map {
-                    Source(source: $0.source, service: $0.service, category: $0.category, class: $0.verdict?.sourceClass.rawValue,
-                        messages: $0.dmarc.messages, dmarc_pass: $0.dmarc.dmarcPass)
-                },
-                findings: view.findings.map(FindingEntry.init))
-        })
+        let document = Document(
+            domains: summaries.map { view in
+                let s = view.summary
+                return Domain(
+                    domain: s.domain, dmarc: DMARC(s.dmarc), tls: TLS(s.tls, breakdown: s.tlsBreakdown),
+                    source_classes: Dictionary(
+                        uniqueKeysWithValues: view.classTallies.map {
+                            (
+                                $0.sourceClass.rawValue,
+                                ClassTally(sources: $0.sources, messages: $0.messages, dmarc_pass: $0.dmarcPass)
+                            )
+                        }),
+                    top_sources: view.sources.prefix(10).map {
+                        Source(
+                            source: $0.source, service: $0.service, category: $0.category,
+                            class: $0.verdict?.sourceClass.rawValue,
+                            messages: $0.dmarc.messages, dmarc_pass: $0.dmarc.dmarcPass)
+                    },
+                    findings: view.findings.map(FindingEntry.init))
+            })
         return JSONOutput.encode(document)
     }
 }

@@ -89,7 +89,8 @@ struct TextTable {
             if rowIndex > 0 { output.append("\n") }
             output.append((row.first ?? "") + "\n")
             for (index, label) in header.enumerated().dropFirst() where index < row.count {
-                output.append("  " + label + String(repeating: " ", count: labelWidth - label.count) + "  " + row[index] + "\n")
+                output.append(
+                    "  " + label + String(repeating: " ", count: labelWidth - label.count) + "  " + row[index] + "\n")
             }
         }
     }

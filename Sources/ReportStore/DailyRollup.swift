@@ -10,7 +10,8 @@ struct DailyRollup {
     /// - Parameter relayedColumn: false for migrations that run before v15 added `relayed`.
     init(_ db: Database, relayedColumn: Bool = true) throws {
         let relayed: (column: String, value: String, update: String) =
-            relayedColumn ? (", relayed", ", ?", ",\n relayed = min(relayed + excluded.relayed, \(Int64.max))") : ("", "", "")
+            relayedColumn
+            ? (", relayed", ", ?", ",\n relayed = min(relayed + excluded.relayed, \(Int64.max))") : ("", "", "")
         self.relayedColumn = relayedColumn
         upsert = try FastInsert(
             db,

@@ -70,10 +70,13 @@ struct FastInsert {
                     sqlite3_bind_int64(handle, index, number)
                 case .text(let text?):
                     let count = text.utf8.count
-                    sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes(count)).assumingMemoryBound(to: CChar.self), Int32(count), nil)
+                    sqlite3_bind_text(
+                        handle, index, UnsafeRawPointer(bytes(count)).assumingMemoryBound(to: CChar.self), Int32(count),
+                        nil)
                 case .utf8(let utf8?):
                     sqlite3_bind_text(
-                        handle, index, UnsafeRawPointer(bytes(utf8.count)).assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
+                        handle, index, UnsafeRawPointer(bytes(utf8.count)).assumingMemoryBound(to: CChar.self),
+                        Int32(utf8.count), nil)
                 case .blob(let blob):
                     sqlite3_bind_blob(handle, index, bytes(blob.count), Int32(blob.count), nil)
                 case .integer(nil), .text(nil), .utf8(nil):
@@ -82,7 +85,9 @@ struct FastInsert {
             }
             let code = sqlite3_step(handle)
             guard code == SQLITE_DONE else {
-                let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(code)"
+                let message =
+                    sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+                    ?? "error \(code)"
                 sqlite3_reset(handle)
                 sqlite3_clear_bindings(handle)
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
@@ -90,7 +95,9 @@ struct FastInsert {
             // No pointer into the buffer outlives the step.
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
-            guard returning, let connection = sqlite3_db_handle(handle), sqlite3_changes(connection) > 0 else { return nil }
+            guard returning, let connection = sqlite3_db_handle(handle), sqlite3_changes(connection) > 0 else {
+                return nil
+            }
             return sqlite3_last_insert_rowid(connection)
         }
     }
@@ -112,7 +119,9 @@ struct RawRows {
         func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
         /// A text column's bytes, valid until the next row; empty for NULL.
         func bytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
-            guard let text = sqlite3_column_text(handle, index) else { return UnsafeBufferPointer(start: nil, count: 0) }
+            guard let text = sqlite3_column_text(handle, index) else {
+                return UnsafeBufferPointer(start: nil, count: 0)
+            }
             return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index)))
         }
     }
@@ -130,7 +139,9 @@ struct RawRows {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
-                let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(code)"
+                let message =
+                    sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+                    ?? "error \(code)"
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
             }
             try body(Columns(handle: handle))

@@ -55,7 +55,9 @@ enum RecordResultsColumns {
     }
 
     static func reasons(from text: String?) throws -> [OverrideReason] {
-        try decode(text).map { OverrideReason(type: $0["type"].map(OverrideReasonType.init(rawValue:)), comment: $0["comment"]) }
+        try decode(text).map {
+            OverrideReason(type: $0["type"].map(OverrideReasonType.init(rawValue:)), comment: $0["comment"])
+        }
     }
 
     // MARK: - Writing
@@ -103,7 +105,9 @@ enum RecordResultsColumns {
         }
     }
 
-    private static func array<Element>(_ elements: [Element], _ write: (inout ObjectWriter, Element) -> Void) -> [UInt8]? {
+    private static func array<Element>(_ elements: [Element], _ write: (inout ObjectWriter, Element) -> Void)
+        -> [UInt8]?
+    {
         guard !elements.isEmpty else { return nil }
         var writer = ObjectWriter(bytes: [UInt8(ascii: "[")])
         writer.bytes.reserveCapacity(96 * elements.count)
@@ -122,7 +126,9 @@ enum RecordResultsColumns {
         guard var text, !text.isEmpty else { return [] }
         if let objects = text.withUTF8({ Self.objects(in: $0) }) { return objects }
         // Not the shape written here (an array of flat objects of strings and nulls): the general decoder.
-        return try JSONDecoder().decode([[String: String?]].self, from: Data(text.utf8)).map { $0.compactMapValues { $0 } }
+        return try JSONDecoder().decode([[String: String?]].self, from: Data(text.utf8)).map {
+            $0.compactMapValues { $0 }
+        }
     }
 
     // MARK: - Reading
@@ -133,10 +139,12 @@ enum RecordResultsColumns {
     static func objects(in bytes: UnsafeBufferPointer<UInt8>) -> [[String: String]]? {
         var objects: [[String: String]] = []
         var object: [String: String] = [:]
-        let read = walk(bytes, member: { object[$0] = $1 }, end: {
-            objects.append(object)
-            object = [:]
-        })
+        let read = walk(
+            bytes, member: { object[$0] = $1 },
+            end: {
+                objects.append(object)
+                object = [:]
+            })
         return read ? objects : nil
     }
 
@@ -144,16 +152,21 @@ enum RecordResultsColumns {
     /// null), read straight from the bytes, with no dictionary per object; false, with `body`
     /// never called, when the text is not of the shape written here (the caller then falls back
     /// to ``decode(_:)``).
-    static func forEachObject(in bytes: UnsafeBufferPointer<UInt8>, names: [String], _ body: ([String?]) -> Void) -> Bool {
+    static func forEachObject(in bytes: UnsafeBufferPointer<UInt8>, names: [String], _ body: ([String?]) -> Void)
+        -> Bool
+    {
         // Every object's values, in order: handed out only once the whole text has been read.
         var values: [String?] = []
         var object = [String?](repeating: nil, count: names.count)
-        let read = walk(bytes, member: { key, value in
-            if let slot = names.firstIndex(of: key) { object[slot] = value }
-        }, end: {
-            values += object
-            for index in object.indices { object[index] = nil }
-        })
+        let read = walk(
+            bytes,
+            member: { key, value in
+                if let slot = names.firstIndex(of: key) { object[slot] = value }
+            },
+            end: {
+                values += object
+                for index in object.indices { object[index] = nil }
+            })
         guard read else { return false }
         for start in stride(from: 0, to: values.count, by: names.count) {
             body(Array(values[start..<start + names.count]))
@@ -226,7 +239,9 @@ enum RecordResultsColumns {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
             // The common case: no escape, the bytes are the text.
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
+                index += 1
+            }
             guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: "\"") {
                 defer { index += 1 }
@@ -264,7 +279,9 @@ enum RecordResultsColumns {
                     var scalarValue = UInt32(unit)
                     if (0xD800..<0xDC00).contains(unit) {
                         // A high surrogate must be followed by an escaped low one.
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else { return nil }
                         index += 2
                         guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
                         scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)

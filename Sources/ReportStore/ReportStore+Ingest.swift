@@ -32,9 +32,13 @@ extension ReportStore {
         guard !digests.isEmpty else { return [:] }
         return try read("looking up inputs") { db in
             var states: [[UInt8]: KnownInputState] = [:]
-            for chunk in stride(from: 0, to: digests.count, by: 500).map({ Array(digests[$0..<min($0 + 500, digests.count)]) }) {
+            for chunk in stride(from: 0, to: digests.count, by: 500).map({
+                Array(digests[$0..<min($0 + 500, digests.count)])
+            }) {
                 let rows = try Row.fetchCursor(
-                    db, sql: "SELECT sha256, state FROM raw_input WHERE sha256 IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    db,
+                    sql:
+                        "SELECT sha256, state FROM raw_input WHERE sha256 IN (\(databaseQuestionMarks(count: chunk.count)))",
                     arguments: StatementArguments(chunk.map { Data($0) }))
                 while let row = try rows.next() {
                     states[[UInt8](row[0] as Data)] = KnownInputState(rawValue: row[1])
@@ -51,24 +55,29 @@ extension ReportStore {
     /// - Parameter replacing: the inputs were stored before and are parsed again (`reparse`):
     ///   the reports each gave are removed, with their part of the rollups, before it is
     ///   recorded again (with foreign keys on, for the cascades).
-    public func recordBatches(runID: Int64?, replacing: Bool = false, next: () -> StoreBatch?) throws(StoreError) -> [LoggedOutcome] {
+    public func recordBatches(runID: Int64?, replacing: Bool = false, next: () -> StoreBatch?) throws(StoreError)
+        -> [LoggedOutcome]
+    {
         do {
-            return try inTurn { try queue.writeWithoutTransaction { db in
-                // Every row written here refers to rows written just before, by the ids SQLite
-                // returned: checking each reference costs a lookup per row and proves nothing.
-                // (`PRAGMA foreign_key_check` finds no orphan after ingest; the tests check.)
-                if !replacing { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
-                defer { if !replacing { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
-                var logged: [LoggedOutcome] = []
-                let suffixes = publicSuffixes.list
-                try db.inTransaction(.immediate) {
-                    while let batch = next() {
-                        logged += try Self.record(batch, runID: runID, replacing: replacing, suffixes: suffixes, in: db)
+            return try inTurn {
+                try queue.writeWithoutTransaction { db in
+                    // Every row written here refers to rows written just before, by the ids SQLite
+                    // returned: checking each reference costs a lookup per row and proves nothing.
+                    // (`PRAGMA foreign_key_check` finds no orphan after ingest; the tests check.)
+                    if !replacing { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                    defer { if !replacing { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
+                    var logged: [LoggedOutcome] = []
+                    let suffixes = publicSuffixes.list
+                    try db.inTransaction(.immediate) {
+                        while let batch = next() {
+                            logged += try Self.record(
+                                batch, runID: runID, replacing: replacing, suffixes: suffixes, in: db)
+                        }
+                        return .commit
                     }
-                    return .commit
+                    return logged
                 }
-                return logged
-            } }
+            }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -92,17 +101,19 @@ extension ReportStore {
             case .seen(let input, let part, let sha256):
                 let rawID = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
-                let outcome = LoggedOutcome(input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
+                let outcome = LoggedOutcome(
+                    input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
                 try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
                 logged.append(outcome)
             case .unreadable(var outcome):
-                outcome.known = try Bool.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT EXISTS (SELECT 1 FROM ingest_log WHERE input = ? AND part = ? AND status = 'failed'
-                                AND code IS ? AND reason IS ?)
-                            """),
-                    arguments: [outcome.input, outcome.part, outcome.code, outcome.reason]) ?? false
+                outcome.known =
+                    try Bool.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT EXISTS (SELECT 1 FROM ingest_log WHERE input = ? AND part = ? AND status = 'failed'
+                                    AND code IS ? AND reason IS ?)
+                                """),
+                        arguments: [outcome.input, outcome.part, outcome.code, outcome.reason]) ?? false
                 try Self.log(outcome, rawInputID: nil, reportID: nil, runID: runID, in: db)
                 logged.append(outcome)
             }
@@ -117,7 +128,9 @@ extension ReportStore {
     /// Stores an input, every report found in it and the ingest log, in one transaction; each
     /// report is all in or all out (a savepoint each), and a duplicate changes nothing.
     /// - Returns: one log row per part, in order.
-    public func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
+    public func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
+        -> [LoggedOutcome]
+    {
         try write("storing \(input.input)") { db in
             try Self.record(input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, in: db)
         }
@@ -151,7 +164,9 @@ extension ReportStore {
 
     /// Parses a stored input again: its reports are replaced by `outcomes`, all in one
     /// transaction (rollups included), so a failure leaves the old reports in place.
-    public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError) -> [LoggedOutcome] {
+    public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
+        -> [LoggedOutcome]
+    {
         try write("parsing \(input.input) again") { db in
             try Self.removeReports(of: input, in: db)
             return try Self.record(input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, in: db)
@@ -161,8 +176,9 @@ extension ReportStore {
     /// Removes the reports a stored input gave, with their part of the rollups, before it is
     /// recorded again.
     static func removeReports(of input: StoredInput, in db: Database) throws {
-        guard let rawID = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
+        guard
+            let rawID = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
         else { return }
         let records = try Row.fetchCursor(
             db.cachedStatement(
@@ -175,7 +191,8 @@ extension ReportStore {
         while let row = try records.next() {
             try Self.addToDailyRollup(
                 domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
-                sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], relayed: row[10], removing: true, in: db)
+                sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], relayed: row[10],
+                removing: true, in: db)
         }
         // No foreign key ties the source lists to their reports: deleted by key.
         try db.cachedStatement(
@@ -214,9 +231,10 @@ extension ReportStore {
                 let chunks: Int = row[4]
                 // A chunked input is written back whole to a temporary file: it counts at its size.
                 bytes += chunks > 0 ? (row[5] as Int) : data.count
-                inputs.append(StoredRawInput(
-                    id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, chunks: chunks,
-                    input: (row[6] as String?) ?? "", messageNumber: row[7]))
+                inputs.append(
+                    StoredRawInput(
+                        id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, chunks: chunks,
+                        input: (row[6] as String?) ?? "", messageNumber: row[7]))
             }
             return inputs
         }
@@ -240,19 +258,23 @@ extension ReportStore {
         // the same on every reparse.
         var arrival = Self.now()
         if let inserted = try insertRaw.runInsertingRowID(
-            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding), .blob(input.bytes), .text(state.rawValue),
+            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding), .blob(input.bytes),
+            .text(state.rawValue),
             .integer(arrival))
         {
             rawID = inserted
             if let chunks = input.chunks { try storeChunks(chunks, of: rawID, in: db) }
         } else {
-            wasFailed = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT state FROM raw_input WHERE sha256 = ?"), arguments: [Data(input.sha256)])
+            wasFailed =
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT state FROM raw_input WHERE sha256 = ?"),
+                    arguments: [Data(input.sha256)])
                 == KnownInputState.failed.rawValue
             // Stored before (it failed then, or it is parsed again): its state is this run's.
-            guard let existing = try Row.fetchOne(
-                db, sql: "UPDATE raw_input SET state = ? WHERE sha256 = ? RETURNING id, first_seen",
-                arguments: [state.rawValue, Data(input.sha256)])
+            guard
+                let existing = try Row.fetchOne(
+                    db, sql: "UPDATE raw_input SET state = ? WHERE sha256 = ? RETURNING id, first_seen",
+                    arguments: [state.rawValue, Data(input.sha256)])
             else { throw StoreError(DatabaseError(message: "raw input vanished"), while: "storing \(input.input)") }
             rawID = existing[0]
             arrival = existing[1]
@@ -279,25 +301,34 @@ extension ReportStore {
                 // The one constraint a DMARC report's content can break is checked first: the
                 // report needs no savepoint.
                 let row = try Self.storeReport(
-                    kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db,
+                    kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID,
+                    runID: runID, in: db,
                     problem: Self.schemaProblem(of: report), savepoint: false
                 ) {
                     try Self.insert(
-                        report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, arrival: arrival,
+                        report, rawInputID: rawID, messageID: messageID, input: input.input, part: part,
+                        arrival: arrival,
                         suffixes: suffixes, in: db)
                 }
                 logged.append(row)
             case .tls(let report, let part):
-                let row = try Self.storeReport(kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID, runID: runID, in: db) {
-                    try Self.insert(report, rawInputID: rawID, messageID: messageID, input: input.input, part: part, arrival: arrival, in: db)
+                let row = try Self.storeReport(
+                    kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID,
+                    runID: runID, in: db
+                ) {
+                    try Self.insert(
+                        report, rawInputID: rawID, messageID: messageID, input: input.input, part: part,
+                        arrival: arrival, in: db)
                 }
                 logged.append(row)
             case .skipped(let part, let kind, let reason):
-                let row = LoggedOutcome(input: input.input, part: part, status: .skipped, kind: kind, code: nil, reason: reason)
+                let row = LoggedOutcome(
+                    input: input.input, part: part, status: .skipped, kind: kind, code: nil, reason: reason)
                 try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
                 logged.append(row)
             case .failed(let part, let code, let reason):
-                var row = LoggedOutcome(input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
+                var row = LoggedOutcome(
+                    input: input.input, part: part, status: .failed, kind: nil, code: code, reason: reason)
                 row.known = wasFailed
                 try Self.log(row, rawInputID: rawID, messageID: messageID, reportID: nil, runID: runID, in: db)
                 logged.append(row)
@@ -312,7 +343,8 @@ extension ReportStore {
     /// Stores a large input's bytes a chunk per row (one value may not exceed SQLite's 1 GB,
     /// and binding it would need it whole in memory).
     static func storeChunks(_ chunks: any RawInputChunks, of rawID: Int64, in db: Database) throws {
-        let insert = try FastInsert(db, sql: "INSERT OR FAIL INTO raw_input_chunk(raw_input_id, seq, data) VALUES (?, ?, ?)")
+        let insert = try FastInsert(
+            db, sql: "INSERT OR FAIL INTO raw_input_chunk(raw_input_id, seq, data) VALUES (?, ?, ?)")
         var sequence: Int64 = 0
         try chunks.forEachChunk { chunk in
             try insert.run(.integer(rawID), .integer(sequence), .blob(Array(chunk)))
@@ -324,7 +356,8 @@ extension ReportStore {
     /// Calls `body` with each stored chunk of a large input, in order, in its stored encoding.
     public func rawInputChunks(of id: Int64, _ body: ([UInt8]) throws -> Void) throws(StoreError) {
         try read("reading a stored input") { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT data FROM raw_input_chunk WHERE raw_input_id = ? ORDER BY seq", arguments: [id])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT data FROM raw_input_chunk WHERE raw_input_id = ? ORDER BY seq", arguments: [id])
             while let row = try rows.next() { try body([UInt8](row[0] as Data)) }
         }
     }
@@ -386,7 +419,8 @@ extension ReportStore {
         }
         let row = LoggedOutcome(
             input: input, part: part, status: status, kind: kind, code: failure == nil ? nil : "store", reason: failure)
-        try log(row, rawInputID: rawInputID, messageID: messageID, reportID: kind == "dmarc" ? reportRowID : nil,
+        try log(
+            row, rawInputID: rawInputID, messageID: messageID, reportID: kind == "dmarc" ? reportRowID : nil,
             tlsReportID: kind == "tlsrpt" ? reportRowID : nil, runID: runID, in: db)
         return row
     }
@@ -399,7 +433,8 @@ extension ReportStore {
     }
 
     static func log(
-        _ outcome: LoggedOutcome, rawInputID: Int64?, messageID: Int64? = nil, reportID: Int64?, tlsReportID: Int64? = nil,
+        _ outcome: LoggedOutcome, rawInputID: Int64?, messageID: Int64? = nil, reportID: Int64?,
+        tlsReportID: Int64? = nil,
         runID: Int64?, in db: Database
     ) throws {
         try FastInsert(
@@ -411,7 +446,8 @@ extension ReportStore {
                 """
         ).run(
             .integer(runID), .integer(now()), .text(outcome.input), .text(outcome.part), .integer(rawInputID),
-            .text(outcome.status.rawValue), .text(outcome.kind), .text(outcome.code), .text(outcome.reason), .integer(reportID),
+            .text(outcome.status.rawValue), .text(outcome.kind), .text(outcome.code), .text(outcome.reason),
+            .integer(reportID),
             .integer(tlsReportID), .integer(messageID))
     }
 
@@ -433,13 +469,18 @@ extension ReportStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (reporter, report_id, policy_domain, begin, end) DO NOTHING
                 """)
-        guard let reportID = try insertReport.runInsertingRowID(
-            .text(reporter), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo), .text(meta.reportID),
-            .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end), .text(report.version),
-            .text(report.namespace), .text(meta.generator), .text(errors), .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
-            .integer(Int64(report.recordCount)), .integer(report.messageCount), .integer(rawInputID), .text(input), .text(part),
-            .integer(now()), .integer(messageID), .integer(counted.begin), .integer(counted.end),
-            .text(flags.isEmpty ? nil : flags.names))
+        guard
+            let reportID = try insertReport.runInsertingRowID(
+                .text(reporter), .text(meta.orgName), .text(meta.email), .text(meta.extraContactInfo),
+                .text(meta.reportID),
+                .text(report.policy.domain), .integer(meta.dateRange.begin), .integer(meta.dateRange.end),
+                .text(report.version),
+                .text(report.namespace), .text(meta.generator), .text(errors),
+                .text(report.isRFC9990 ? "rfc9990" : "rfc7489"),
+                .integer(Int64(report.recordCount)), .integer(report.messageCount), .integer(rawInputID), .text(input),
+                .text(part),
+                .integer(now()), .integer(messageID), .integer(counted.begin), .integer(counted.end),
+                .text(flags.isEmpty ? nil : flags.names))
         else {
             let existing = try Int64.fetchOne(
                 db,
@@ -459,7 +500,8 @@ extension ReportStore {
                 """
         ).run(
             .integer(reportID), .text(policy.domain), .text(policy.adkim?.rawValue), .text(policy.aspf?.rawValue),
-            .text(policy.p?.rawValue), .text(policy.sp?.rawValue), .text(policy.np?.rawValue), .text(policy.pct), .text(policy.fo),
+            .text(policy.p?.rawValue), .text(policy.sp?.rawValue), .text(policy.np?.rawValue), .text(policy.pct),
+            .text(policy.fo),
             .text(policy.testing?.rawValue), .text(policy.discoveryMethod?.rawValue))
         let insertRecord = try FastInsert(
             db,
@@ -478,11 +520,14 @@ extension ReportStore {
         var part = 0
         let insertIPs = try FastInsert(
             db,
-            sql: "INSERT OR FAIL INTO dmarc_report_ips(policy_domain, end, report_id, part, begin, source_ips) VALUES (?, ?, ?, ?, ?, ?)")
+            sql:
+                "INSERT OR FAIL INTO dmarc_report_ips(policy_domain, end, report_id, part, begin, source_ips) VALUES (?, ?, ?, ?, ?, ?)"
+        )
         func writeSources() throws {
             guard sources.count > 0 else { return }
             try insertIPs.run(
-                .text(domain), .integer(counted.end), .integer(reportID), .integer(Int64(part)), .integer(counted.begin), .utf8(sources.packed))
+                .text(domain), .integer(counted.end), .integer(reportID), .integer(Int64(part)),
+                .integer(counted.begin), .utf8(sources.packed))
             part += 1
             sources = SourceIPList()
             sourcesSeen.removeAll(keepingCapacity: true)
@@ -493,11 +538,13 @@ extension ReportStore {
             let relayed = RelayEvidence.shows(record, policyDomain: domain, suffixes: suffixes)
             try rollup.add(
                 domain: domain, range: counted, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
-                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue, spf: record.spf?.rawValue,
+                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue,
+                spf: record.spf?.rawValue,
                 relayed: relayed)
             try insertRecord.run(
                 .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
-                .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom), .text(record.envelopeFrom),
+                .text(record.dkim?.rawValue), .text(record.spf?.rawValue), .text(record.headerFrom),
+                .text(record.envelopeFrom),
                 .text(record.envelopeTo), .utf8(RecordResultsColumns.dkim(record.dkimResults)),
                 .utf8(RecordResultsColumns.spf(record.spfResults)), .utf8(RecordResultsColumns.reasons(record.reasons)),
                 .integer(relayed ? 1 : 0))
@@ -517,11 +564,13 @@ extension ReportStore {
     /// Adds (or, when `removing`, takes away) one record's messages in the per-day rollup.
     static func addToDailyRollup(
         domain: String, range: DateRange, orgName: String, email: String?, sourceIP: String, count: Int64,
-        disposition: String?, dkim: String?, spf: String?, relayed: Bool, removing: Bool = false, relayedColumn: Bool = true,
+        disposition: String?, dkim: String?, spf: String?, relayed: Bool, removing: Bool = false,
+        relayedColumn: Bool = true,
         in db: Database
     ) throws {
         try DailyRollup(db, relayedColumn: relayedColumn).add(
-            domain: domain, range: range, reporterOrg: orgName.trimmedWhitespace().lowercased(), email: email, sourceIP: sourceIP,
+            domain: domain, range: range, reporterOrg: orgName.trimmedWhitespace().lowercased(), email: email,
+            sourceIP: sourceIP,
             count: count, disposition: disposition, dkim: dkim, spf: spf, relayed: relayed, removing: removing)
     }
 

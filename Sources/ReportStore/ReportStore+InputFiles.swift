@@ -34,7 +34,8 @@ public struct FileStampIndex: Sendable {
     }
 
     mutating func insert(path: UnsafeRawBufferPointer, size: Int64, modifiedNanoseconds: Int64, inode: Int64) {
-        stats[Self.key(path), default: []].append(Stat(size: size, modifiedNanoseconds: modifiedNanoseconds, inode: inode))
+        stats[Self.key(path), default: []].append(
+            Stat(size: size, modifiedNanoseconds: modifiedNanoseconds, inode: inode))
     }
 
     /// Whether a file with this path and stamp was read whole before.
@@ -51,9 +52,11 @@ extension ReportStore {
     public func fileStamps() throws(StoreError) -> FileStampIndex {
         try read("reading input file stamps") { db in
             var index = FileStampIndex()
-            try RawRows(try db.makeStatement(sql: "SELECT path, size, mtime_ns, inode FROM input_file")).forEach { row in
+            try RawRows(try db.makeStatement(sql: "SELECT path, size, mtime_ns, inode FROM input_file")).forEach {
+                row in
                 index.insert(
-                    path: UnsafeRawBufferPointer(row.bytes(0)), size: row.integer(1), modifiedNanoseconds: row.integer(2),
+                    path: UnsafeRawBufferPointer(row.bytes(0)), size: row.integer(1),
+                    modifiedNanoseconds: row.integer(2),
                     inode: row.integer(3))
             }
             return index
@@ -76,7 +79,8 @@ extension ReportStore {
                 ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode
                 """)
         for stamp in stamps {
-            try insert.run(.text(stamp.path), .integer(stamp.size), .integer(stamp.modifiedNanoseconds), .integer(stamp.inode))
+            try insert.run(
+                .text(stamp.path), .integer(stamp.size), .integer(stamp.modifiedNanoseconds), .integer(stamp.inode))
         }
     }
 }

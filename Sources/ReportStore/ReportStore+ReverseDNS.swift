@@ -40,7 +40,9 @@ extension ReportStore {
     public func reverseDNS() throws(StoreError) -> [String: ReverseDNSEntry] {
         try read("reading reverse DNS") { db in
             var entries: [String: ReverseDNSEntry] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT ip, status, names, confirmed_name, ttl, resolved_at, expires_at, detail FROM reverse_dns")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT ip, status, names, confirmed_name, ttl, resolved_at, expires_at, detail FROM reverse_dns")
             while let row = try rows.next() {
                 let ip: String = row[0]
                 entries[ip] = ReverseDNSEntry(

@@ -6,7 +6,8 @@ extension ReportStore {
     /// Inserts a TLS report and its policies and failure details. Returns its row id and whether
     /// it was new; a duplicate (same organisation, report id and range) changes nothing.
     static func insert(
-        _ report: TLSReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64, in db: Database
+        _ report: TLSReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64,
+        in db: Database
     ) throws -> (Int64, Bool) {
         let (counted, flags) = report.dateRange.countedSpan(arrival: arrival)
         try db.cachedStatement(
@@ -23,7 +24,8 @@ extension ReportStore {
         ])
         guard db.changesCount > 0 else {
             let existing = try Int64.fetchOne(
-                db, sql: "SELECT id FROM tls_report WHERE organization_key = ? AND report_id = ? AND begin = ? AND end = ?",
+                db,
+                sql: "SELECT id FROM tls_report WHERE organization_key = ? AND report_id = ? AND begin = ? AND end = ?",
                 arguments: [report.organizationKey, report.reportID, report.dateRange.begin, report.dateRange.end])
             return (existing ?? 0, false)
         }
@@ -45,7 +47,8 @@ extension ReportStore {
         for (position, result) in report.policies.enumerated() {
             let policy = result.policy
             try insertPolicy.execute(arguments: [
-                reportID, position, policy.type.rawValue, policy.type.category.rawValue, policy.domain ?? fallbackDomain,
+                reportID, position, policy.type.rawValue, policy.type.category.rawValue,
+                policy.domain ?? fallbackDomain,
                 policy.domain != nil, try Self.json(policy.strings), policy.stsMode, policy.stsMaxAge,
                 try Self.json(policy.mxHosts), result.successfulSessions, result.failedSessions,
             ])
@@ -79,7 +82,9 @@ extension ReportStore {
     /// The part of `count` that falls in `period`, for a row with `begin` and `end` columns.
     static func share(of count: Int64, in row: Row, period: DayPeriod?) -> Int64 {
         guard let period else { return count }
-        return DaySpread.share(of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay, toDay: period.lastDay)
+        return DaySpread.share(
+            of: count, over: DateRange(begin: row["begin"], end: row["end"]), fromDay: period.firstDay,
+            toDay: period.lastDay)
     }
 
     static func json(_ strings: [String]) throws -> String {
@@ -95,17 +100,21 @@ extension ReportStore {
             var totals: [String: TLSTotals] = [:]
             let reports = try Row.fetchCursor(
                 db,
-                sql: "SELECT p.policy_domain, COUNT(DISTINCT r.id) FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter) GROUP BY p.policy_domain",
+                sql:
+                    "SELECT p.policy_domain, COUNT(DISTINCT r.id) FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter) GROUP BY p.policy_domain",
                 arguments: arguments)
             while let row = try reports.next() { totals[row[0], default: TLSTotals()].reports = row[1] }
             let policies = try Row.fetchCursor(
                 db,
-                sql: "SELECT p.policy_domain, r.counted_begin AS begin, r.counted_end AS end, p.successful_sessions, p.failed_sessions FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)",
+                sql:
+                    "SELECT p.policy_domain, r.counted_begin AS begin, r.counted_end AS end, p.successful_sessions, p.failed_sessions FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)",
                 arguments: arguments)
             while let row = try policies.next() {
                 let domain: String = row[0]
-                totals[domain, default: TLSTotals()].successfulSessions = totals[domain, default: TLSTotals()].successfulSessions.saturatingAdd(share(row[3], row))
-                totals[domain, default: TLSTotals()].failedSessions = totals[domain, default: TLSTotals()].failedSessions.saturatingAdd(share(row[4], row))
+                totals[domain, default: TLSTotals()].successfulSessions = totals[domain, default: TLSTotals()]
+                    .successfulSessions.saturatingAdd(share(row[3], row))
+                totals[domain, default: TLSTotals()].failedSessions = totals[domain, default: TLSTotals()]
+                    .failedSessions.saturatingAdd(share(row[4], row))
             }
             let failures = try Row.fetchCursor(
                 db,
@@ -119,7 +128,8 @@ extension ReportStore {
                 let domain: String = row[0]
                 let type: String = row[3]
                 let current = totals[domain, default: TLSTotals()].failuresByResultType[type, default: 0]
-                totals[domain, default: TLSTotals()].failuresByResultType[type] = current.saturatingAdd(share(row[4], row))
+                totals[domain, default: TLSTotals()].failuresByResultType[type] = current.saturatingAdd(
+                    share(row[4], row))
             }
             return totals
         }
@@ -129,7 +139,9 @@ extension ReportStore {
 extension ReportStore {
     /// TLS breakdowns per policy domain: by policy type, receiving MX and reporter, and the
     /// MTA-STS mode in force. Counts follow the same day-spread rule as ``tlsTotals(domains:period:)``.
-    public func tlsBreakdowns(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSBreakdown] {
+    public func tlsBreakdowns(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String:
+        TLSBreakdown]
+    {
         try read("breaking down TLS-RPT") { db in
             let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
             func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
@@ -214,10 +226,13 @@ extension ReportStore {
             }
             return sums.filter { $0.value > 0 }.map { key, count in
                 TLSFailureGroup(
-                    sendingMTAIP: key.ip, resultType: key.type ?? "", receivingMX: key.mx, reporter: key.reporter, failedSessions: count)
+                    sendingMTAIP: key.ip, resultType: key.type ?? "", receivingMX: key.mx, reporter: key.reporter,
+                    failedSessions: count)
             }.sorted { a, b in
                 if a.failedSessions != b.failedSessions { return a.failedSessions > b.failedSessions }
-                return (a.sendingMTAIP ?? "", a.resultType, a.receivingMX ?? "") < (b.sendingMTAIP ?? "", b.resultType, b.receivingMX ?? "")
+                return (a.sendingMTAIP ?? "", a.resultType, a.receivingMX ?? "") < (
+                    b.sendingMTAIP ?? "", b.resultType, b.receivingMX ?? ""
+                )
             }
         }
     }
@@ -234,27 +249,32 @@ extension ReportStore {
                 arguments: [domain])
             return try reports.map { report in
                 let policies = try Row.fetchAll(
-                    db, sql: "SELECT * FROM tls_policy WHERE report_id = ? ORDER BY position", arguments: [report["id"] as Int64]
+                    db, sql: "SELECT * FROM tls_policy WHERE report_id = ? ORDER BY position",
+                    arguments: [report["id"] as Int64]
                 ).map { row in
                     let failures = try Row.fetchAll(
-                        db, sql: "SELECT * FROM tls_failure WHERE policy_id = ? ORDER BY rowid", arguments: [row["id"] as Int64]
+                        db, sql: "SELECT * FROM tls_failure WHERE policy_id = ? ORDER BY rowid",
+                        arguments: [row["id"] as Int64]
                     ).map { f in
                         TLSFailureDetail(
                             resultType: TLSResultType(rawValue: f["result_type"]), sendingMTAIP: f["sending_mta_ip"],
                             receivingMXHostname: f["receiving_mx_hostname"], receivingMXHelo: f["receiving_mx_helo"],
                             receivingIP: f["receiving_ip"], failedSessionCount: f["failed_session_count"],
-                            additionalInformation: f["additional_information"], failureReasonCode: f["failure_reason_code"])
+                            additionalInformation: f["additional_information"],
+                            failureReasonCode: f["failure_reason_code"])
                     }
                     let given: Bool = row["domain_given"]
                     return TLSPolicyResult(
                         policy: TLSPolicy(
-                            type: TLSPolicyType(rawValue: row["policy_type"]), strings: Self.strings(row["policy_strings"]),
+                            type: TLSPolicyType(rawValue: row["policy_type"]),
+                            strings: Self.strings(row["policy_strings"]),
                             domain: given ? row["policy_domain"] : nil, mxHosts: Self.strings(row["mx_hosts"])),
                         successfulSessions: row["successful_sessions"], failedSessions: row["failed_sessions"],
                         failureDetails: failures)
                 }
                 return TLSReport(
-                    organizationName: report["organization"], dateRange: DateRange(begin: report["begin"], end: report["end"]),
+                    organizationName: report["organization"],
+                    dateRange: DateRange(begin: report["begin"], end: report["end"]),
                     contactInfo: report["contact_info"], reportID: report["report_id"], policies: policies)
             }
         }
@@ -268,7 +288,9 @@ extension ReportStore {
 extension ReportStore {
     /// TLS sessions per (policy domain, reporting organisation) for the correlation, spread over
     /// days like every other period query.
-    public func tlsReporterAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [TLSReporterAggregate] {
+    public func tlsReporterAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError)
+        -> [TLSReporterAggregate]
+    {
         try read("aggregating TLS-RPT by reporter") { db in
             struct Key: Hashable { var domain, organization, contact: String }
             var result: [Key: TLSReporterAggregate] = [:]
@@ -286,12 +308,17 @@ extension ReportStore {
             while let row = try policies.next() {
                 let key = Key(domain: row["policy_domain"], organization: row["organization"], contact: row["contact"])
                 keyOfPolicy[row["policy_id"]] = key
-                var entry = result[key] ?? TLSReporterAggregate(
-                    domain: key.domain, organization: key.organization, contactInfo: key.contact.isEmpty ? nil : key.contact,
-                    reports: [], totals: TLSTotals())
+                var entry =
+                    result[key]
+                    ?? TLSReporterAggregate(
+                        domain: key.domain, organization: key.organization,
+                        contactInfo: key.contact.isEmpty ? nil : key.contact,
+                        reports: [], totals: TLSTotals())
                 entry.reports.insert(row["id"])
-                entry.totals.successfulSessions = entry.totals.successfulSessions.saturatingAdd(share(row["successful_sessions"], row))
-                entry.totals.failedSessions = entry.totals.failedSessions.saturatingAdd(share(row["failed_sessions"], row))
+                entry.totals.successfulSessions = entry.totals.successfulSessions.saturatingAdd(
+                    share(row["successful_sessions"], row))
+                entry.totals.failedSessions = entry.totals.failedSessions.saturatingAdd(
+                    share(row["failed_sessions"], row))
                 result[key] = entry
             }
             let failures = try Row.fetchCursor(

@@ -24,7 +24,9 @@ public final class ReportStore: Sendable {
     /// - Throws: ``StoreError`` when the file cannot be opened or migrated.
     /// - Parameter publicSuffixes: the Public Suffix List of the duplicate key (the system's, or
     ///   `$MAILTALLY_PSL`, by default).
-    public init(path: String, readOnly: Bool = false, publicSuffixes: LazyPublicSuffixList = .system()) throws(StoreError) {
+    public init(path: String, readOnly: Bool = false, publicSuffixes: LazyPublicSuffixList = .system())
+        throws(StoreError)
+    {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -42,7 +44,8 @@ public final class ReportStore: Sendable {
         turns = readOnly ? nil : WriterTurns(databasePath: path)
         self.publicSuffixes = publicSuffixes
         do {
-            let (pool, migrated) = try Self.openPool(path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
+            let (pool, migrated) = try Self.openPool(
+                path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
             queue = pool
             // A migration may rewrite much of the file: it ends in the file, not in the -wal.
             if migrated { checkpoint() }
@@ -67,7 +70,9 @@ public final class ReportStore: Sendable {
                 if migrating { return (pool, try migrate(pool, path: path, suffixes: suffixes)) }
                 try pool.read { db in try refuseNewerSchema(db, migrator: migrator(suffixes: suffixes), path: path) }
                 return (pool, false)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date().timeIntervalSince(started) < busyTimeout {
+            } catch let error as DatabaseError
+                where error.resultCode == .SQLITE_BUSY && Date().timeIntervalSince(started) < busyTimeout
+            {
                 usleep(50_000)
             }
         }
@@ -106,7 +111,8 @@ public final class ReportStore: Sendable {
         try migrator.migrate(pool)
         try pool.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('schema_written_by', ?)", arguments: [MailTallyVersion.current])
+                sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('schema_written_by', ?)",
+                arguments: [MailTallyVersion.current])
         }
     }
 
@@ -121,7 +127,8 @@ public final class ReportStore: Sendable {
             madeBy = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'schema_written_by'")
         }
         throw StoreError(
-            message: "\(path) was made by \(madeBy.map { "mailtally \($0)" } ?? "a newer mailtally") (schema \(unknown.joined(separator: ", "))), "
+            message:
+                "\(path) was made by \(madeBy.map { "mailtally \($0)" } ?? "a newer mailtally") (schema \(unknown.joined(separator: ", "))), "
                 + "newer than this mailtally \(MailTallyVersion.current): use that version or a later one",
             while: "opening \(path)")
     }
@@ -232,7 +239,9 @@ extension ReportStore {
     /// writing command checkpoints again.
     public func checkpoint() {
         guard turns != nil else { return }
-        try? inTurn { try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
+        try? inTurn {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
     }
 
     /// Writes a consistent copy of the database to `destination` (`VACUUM INTO`) while other
@@ -241,7 +250,9 @@ extension ReportStore {
     /// - Returns: the copy's page check (`PRAGMA quick_check`, "ok" when sound) and its size.
     public func backup(to destination: String) throws(StoreError) -> (check: String, bytes: Int64) {
         if FileManager.default.fileExists(atPath: destination) {
-            throw StoreError(message: "\(destination) exists: a backup never overwrites a file", while: "backing up to \(destination)")
+            throw StoreError(
+                message: "\(destination) exists: a backup never overwrites a file",
+                while: "backing up to \(destination)")
         }
         // VACUUM runs outside a transaction; it reads one snapshot, and writers go on.
         do {
@@ -250,9 +261,17 @@ extension ReportStore {
             throw StoreError(error, while: "backing up to \(destination)")
         }
         do {
-            let copy = try DatabaseQueue(path: destination, configuration: { var c = Configuration(); c.readonly = true; return c }())
-            let check = try copy.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").joined(separator: "\n") }
-            let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value ?? 0
+            let copy = try DatabaseQueue(
+                path: destination,
+                configuration: {
+                    var c = Configuration()
+                    c.readonly = true
+                    return c
+                }())
+            let check = try copy.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").joined(separator: "\n")
+            }
+            let size =
+                (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value ?? 0
             return (check, size)
         } catch {
             throw StoreError(error, while: "checking the backup \(destination)")

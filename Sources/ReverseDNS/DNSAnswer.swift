@@ -2,16 +2,18 @@ import CCAres
 import ReportAnalysis
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reading DNS answers with c-ares' own parsers; the only hand-written part is the walk over
 /// the answer records for their TTL, which c-ares does not expose for PTR answers.
 enum DNSAnswer {
     /// The valid host names of a PTR answer, lowercased, without the trailing dot, at most 16.
-    static func ptrNames(_ answer: UnsafeMutablePointer<UInt8>, _ length: Int, address: [UInt8], family: Int32) -> [String] {
+    static func ptrNames(_ answer: UnsafeMutablePointer<UInt8>, _ length: Int, address: [UInt8], family: Int32)
+        -> [String]
+    {
         var host: UnsafeMutablePointer<hostent>?
         let status = address.withUnsafeBytes { bytes in
             ares_parse_ptr_reply(answer, Int32(length), bytes.baseAddress, Int32(bytes.count), family, &host)
@@ -50,7 +52,9 @@ enum DNSAnswer {
         func skipName(_ offset: inout Int) -> Bool {
             var name: UnsafeMutablePointer<CChar>?
             var encoded = 0
-            guard offset < length, ares_expand_name(answer + offset, answer, Int32(length), &name, &encoded) == ARES_SUCCESS else { return false }
+            guard offset < length,
+                ares_expand_name(answer + offset, answer, Int32(length), &name, &encoded) == ARES_SUCCESS
+            else { return false }
             ares_free_string(name)
             offset += encoded
             return true
@@ -79,7 +83,9 @@ enum HostName {
         guard !name.isEmpty, name.utf8.count <= 253 else { return nil }
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
             guard (1...63).contains(label.utf8.count),
-                label.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F })
+                label.utf8.allSatisfy({
+                    ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
+                })
             else { return nil }
         }
         return name

@@ -2,9 +2,9 @@ import CCAres
 import ReportModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How `mailtally enrich` asks DNS.
@@ -62,7 +62,8 @@ public final class ReverseResolver {
     private var now: Int64 = 0
 
     /// - Throws: ``ReverseDNSError`` when c-ares cannot start or the server address is not valid.
-    public init(_ configuration: ResolverConfiguration, policy: ReverseDNSCachePolicy = .init()) throws(ReverseDNSError) {
+    public init(_ configuration: ResolverConfiguration, policy: ReverseDNSCachePolicy = .init()) throws(ReverseDNSError)
+    {
         self.configuration = configuration
         self.policy = policy
         var status = ares_library_init(ARES_LIB_INIT_ALL)
@@ -72,12 +73,15 @@ public final class ReverseResolver {
         options.tries = max(1, configuration.tries)
         var channel: ares_channel?
         status = ares_init_options(&channel, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES)
-        guard status == ARES_SUCCESS, let channel else { throw ReverseDNSError(description: "c-ares: \(Self.message(status))") }
+        guard status == ARES_SUCCESS, let channel else {
+            throw ReverseDNSError(description: "c-ares: \(Self.message(status))")
+        }
         self.channel = channel
         if let server = configuration.server {
             status = ares_set_servers_ports_csv(channel, server)
             guard status == ARES_SUCCESS else {
-                throw ReverseDNSError(description: "resolver '\(server)' is not an address (expected host:port, e.g. 127.0.0.1:5353)")
+                throw ReverseDNSError(
+                    description: "resolver '\(server)' is not an address (expected host:port, e.g. 127.0.0.1:5353)")
             }
         }
     }
@@ -137,7 +141,9 @@ public final class ReverseResolver {
             let readable = bits & (1 << UInt32(index)) != 0
             let writable = bits & (1 << UInt32(index + Int(ARES_GETSOCK_MAXNUM))) != 0
             guard readable || writable else { continue }
-            fds.append(pollfd(fd: sockets[index], events: Int16((readable ? POLLIN : 0) | (writable ? POLLOUT : 0)), revents: 0))
+            fds.append(
+                pollfd(
+                    fd: sockets[index], events: Int16((readable ? POLLIN : 0) | (writable ? POLLOUT : 0)), revents: 0))
         }
         var maximum = timeval(tv_sec: 1, tv_usec: 0)
         var remaining = timeval()
@@ -159,11 +165,13 @@ public final class ReverseResolver {
         guard let channel else { return }
         tag.resolver = self
         let context = Unmanaged.passRetained(tag).toOpaque()
-        ares_query(channel, name, DNSType.internetClass, type, { context, status, _, answer, length in
-            guard let context else { return }
-            let tag = Unmanaged<QueryTag>.fromOpaque(context).takeRetainedValue()
-            tag.resolver?.answered(tag, status: status, answer: answer, length: length)
-        }, context)
+        ares_query(
+            channel, name, DNSType.internetClass, type,
+            { context, status, _, answer, length in
+                guard let context else { return }
+                let tag = Unmanaged<QueryTag>.fromOpaque(context).takeRetainedValue()
+                tag.resolver?.answered(tag, status: status, answer: answer, length: length)
+            }, context)
     }
 
     // MARK: Answers
@@ -194,7 +202,9 @@ public final class ReverseResolver {
         let toConfirm = names.prefix(max(1, configuration.namesToConfirm))
         lookup.pendingForward = toConfirm.count
         for name in toConfirm {
-            send(name: name, type: lookup.family == AF_INET ? DNSType.a : DNSType.aaaa, tag: QueryTag(lookup: lookup, forwardName: name))
+            send(
+                name: name, type: lookup.family == AF_INET ? DNSType.a : DNSType.aaaa,
+                tag: QueryTag(lookup: lookup, forwardName: name))
         }
     }
 
@@ -202,7 +212,8 @@ public final class ReverseResolver {
         inFlight -= 1
         finished.append(
             ReverseDNSEntry(
-                ip: lookup.ip, status: status, names: lookup.names, confirmedName: lookup.confirmedName, ttl: lookup.ttl,
+                ip: lookup.ip, status: status, names: lookup.names, confirmedName: lookup.confirmedName,
+                ttl: lookup.ttl,
                 resolvedAt: now, expiresAt: now + policy.lifetime(status: status, ttl: lookup.ttl), detail: detail))
     }
 

@@ -4,8 +4,8 @@ import MailTallyCLI
 // back to the system when freed. glibc otherwise raises this threshold as large blocks are
 // freed, serves them from its arenas, and keeps the freed pages: peak RSS grew with the size of
 // an import (54 MB for 10,000 reports, 91 MB for 100,000; with the threshold 44 MB and 67 MB,
-// and no slower).
-_ = mallopt(-3 /* M_MMAP_THRESHOLD */, 256 << 10)
+// and no slower). -3 is M_MMAP_THRESHOLD.
+_ = mallopt(-3, 256 << 10)
 
 MailTally.runAndExit()
 

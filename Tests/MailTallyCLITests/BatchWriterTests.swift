@@ -1,7 +1,8 @@
 import Foundation
 import ReportStore
-import Testing
 import TestSupport
+import Testing
+
 @testable import MailTallyCLI
 
 /// The writer keeps a transaction open for batches arriving within its commit interval, then
@@ -14,7 +15,8 @@ import TestSupport
         let writer = BatchWriter(store: store, runID: runID, commitInterval: 0.01)
         var seen: [LoggedOutcome] = []
         for index in 0..<5 {
-            let outcome = LoggedOutcome(input: "input-\(index)", part: "", status: .failed, kind: nil, code: "input", reason: "unreadable")
+            let outcome = LoggedOutcome(
+                input: "input-\(index)", part: "", status: .failed, kind: nil, code: "input", reason: "unreadable")
             try writer.submit(StoreBatch(inputs: [.unreadable(outcome)]))
             // Longer than the commit interval: the writer commits and waits for the next batch.
             Thread.sleep(forTimeInterval: 0.05)
@@ -24,7 +26,11 @@ import TestSupport
         #expect(seen.map(\.input) == (0..<5).map { "input-\($0)" })
         #expect(try store.failedInputs().map(\.input) == (0..<5).map { "input-\($0)" })
         // The writer starts again after finishing.
-        try writer.submit(StoreBatch(inputs: [.unreadable(LoggedOutcome(input: "late", part: "", status: .failed, kind: nil, code: "input", reason: "x"))]))
+        try writer.submit(
+            StoreBatch(inputs: [
+                .unreadable(
+                    LoggedOutcome(input: "late", part: "", status: .failed, kind: nil, code: "input", reason: "x"))
+            ]))
         #expect(try writer.finish().map(\.input) == ["late"])
     }
 
@@ -34,7 +40,8 @@ import TestSupport
         let writer = BatchWriter(store: store, runID: try store.startRun(command: "test"), commitInterval: 0.01)
         let failed = FileStamp(path: "/in/failed.xml", size: 10, modifiedNanoseconds: 1, inode: 7)
         let read = FileStamp(path: "/in/read.xml", size: 20, modifiedNanoseconds: 2, inode: 8)
-        let outcome = LoggedOutcome(input: failed.path, part: "", status: .failed, kind: nil, code: "input", reason: "unreadable")
+        let outcome = LoggedOutcome(
+            input: failed.path, part: "", status: .failed, kind: nil, code: "input", reason: "unreadable")
         try writer.submit(StoreBatch(inputs: [.unreadable(outcome)], stamps: [failed, read]))
         _ = try writer.finish()
         let stamps = try store.fileStamps()
@@ -59,6 +66,7 @@ import TestSupport
         paths.append(name: Array("b-1".utf8), folder: inbox)
         paths.sort(from: start)
         // "in/b.c/…" before "in/b/…": "." sorts before "/"; "in/b" before "in/b-1" before both.
-        #expect((0..<paths.count).map { paths[$0] } == ["-", "in/a.xml", "in/b", "in/b-1", "in/b.c/y.xml", "in/b/z.xml"])
+        #expect(
+            (0..<paths.count).map { paths[$0] } == ["-", "in/a.xml", "in/b", "in/b-1", "in/b.c/y.xml", "in/b/z.xml"])
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import ReportIngest
 import ReportModel
-import Testing
 import TestSupport
+import Testing
 
 /// Every DMARC file of the real-report corpus: imported with the totals an independent reader
 /// (Python's ElementTree) finds, or rejected with a reason when that reader finds it malformed.
@@ -23,11 +23,15 @@ import TestSupport
     func everyDMARCFileIsImportedWithExactTotalsOrRejectedWithAReason() throws {
         let corpus = try #require(TestSupport.corpus)
         let folder = corpus.appendingPathComponent("dmarc")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map {
+            folder.appendingPathComponent($0).path
+        }
         #expect(files.count > 100)
         let script = TestSupport.packageRoot.appendingPathComponent("Tests/Support/independent_dmarc_totals.py").path
         let output = try TestSupport.shell("python3", [script] + files)
-        let readings = try output.output.split(separator: "\n").map { try JSONDecoder().decode(Reading.self, from: Data($0.utf8)) }
+        let readings = try output.output.split(separator: "\n").map {
+            try JSONDecoder().decode(Reading.self, from: Data($0.utf8))
+        }
         #expect(readings.count == files.count)
 
         var imported = 0
@@ -38,7 +42,9 @@ import TestSupport
             let name = (reading.file as NSString).lastPathComponent
             if let expected = reading.reports {
                 let reports = documents.compactMap { if case .dmarc(let report, _) = $0 { report } else { nil } }
-                let failures = documents.compactMap { if case .failed(let part, let error) = $0 { "\(part) \(error)" } else { nil } }
+                let failures = documents.compactMap {
+                    if case .failed(let part, let error) = $0 { "\(part) \(error)" } else { nil }
+                }
                 #expect(failures.isEmpty, "\(name): well-formed but rejected: \(failures)")
                 #expect(reports.count == expected.count, "\(name)")
                 for (report, truth) in zip(reports, expected) {
@@ -50,7 +56,9 @@ import TestSupport
                 imported += 1
             } else {
                 let failures = documents.compactMap { if case .failed(_, let error) = $0 { error } else { nil } }
-                #expect(!failures.isEmpty, "\(name): the independent reader rejects it (\(reading.error ?? "")), but it was imported")
+                #expect(
+                    !failures.isEmpty,
+                    "\(name): the independent reader rejects it (\(reading.error ?? "")), but it was imported")
                 #expect(failures.allSatisfy { !$0.detail.isEmpty }, "\(name): rejected without a reason")
                 rejected.append("\(name): \(failures.first.map(String.init(describing:)) ?? "")")
             }
@@ -69,8 +77,10 @@ import TestSupport
         let db = folder.appendingPathComponent("pair.sqlite").path
         let result = try TestSupport.run(
             TestSupport.mailtally,
-            ["ingest", "--db", db, "--json", corpus.appendingPathComponent("nice-input.xml").path,
-             corpus.appendingPathComponent("changed-input.xml").path])
+            [
+                "ingest", "--db", db, "--json", corpus.appendingPathComponent("nice-input.xml").path,
+                corpus.appendingPathComponent("changed-input.xml").path,
+            ])
         let outcome = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         #expect((outcome["imported"] as? [String: Int])?["dmarc"] == 1)
         #expect(outcome["duplicates"] as? Int == 1)
@@ -113,17 +123,23 @@ import TestSupport
     func everyTLSReportGivesTheIndependentTotals() throws {
         let corpus = try #require(TestSupport.corpus)
         let folder = corpus.appendingPathComponent("tlsrpt")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map {
+            folder.appendingPathComponent($0).path
+        }
         #expect(!files.isEmpty)
         let output = try TestSupport.shell("python3", ["-c", Self.script] + files)
-        let readings = try output.output.split(separator: "\n").map { try JSONDecoder().decode(Reading.self, from: Data($0.utf8)) }
+        let readings = try output.output.split(separator: "\n").map {
+            try JSONDecoder().decode(Reading.self, from: Data($0.utf8))
+        }
         #expect(readings.count == files.count)
         var imported = 0
         for reading in readings {
             let name = (reading.file as NSString).lastPathComponent
             let documents = ReportExtractor().extract([UInt8](try Data(contentsOf: URL(fileURLWithPath: reading.file))))
             guard reading.error == nil else {
-                #expect(documents.allSatisfy { if case .failed = $0 { true } else { false } }, "\(name): imported, but Python rejects it")
+                #expect(
+                    documents.allSatisfy { if case .failed = $0 { true } else { false } },
+                    "\(name): imported, but Python rejects it")
                 continue
             }
             guard case .tls(let report, _)? = documents.first, documents.count == 1 else {
@@ -135,7 +151,9 @@ import TestSupport
             #expect(report.policies.reduce(0) { $0 + $1.successfulSessions } == reading.successful, "\(name)")
             #expect(report.policies.reduce(0) { $0 + $1.failedSessions } == reading.failed, "\(name)")
             var detailed: [String: Int64] = [:]
-            for detail in report.policies.flatMap(\.failureDetails) { detailed[detail.resultType.rawValue, default: 0] += detail.failedSessionCount }
+            for detail in report.policies.flatMap(\.failureDetails) {
+                detailed[detail.resultType.rawValue, default: 0] += detail.failedSessionCount
+            }
             #expect(detailed == reading.detailed, "\(name)")
         }
         print("TLSCorpusTests: \(imported) of \(files.count) TLS-RPT files imported with the independent totals.")
@@ -168,20 +186,26 @@ import TestSupport
         }
         let script = TestSupport.packageRoot.appendingPathComponent("Tests/Support/independent_mail_reports.py").path
         let output = try TestSupport.shell("python3", [script] + files)
-        let readings = try output.output.split(separator: "\n").map { try JSONDecoder().decode(Reading.self, from: Data($0.utf8)) }
+        let readings = try output.output.split(separator: "\n").map {
+            try JSONDecoder().decode(Reading.self, from: Data($0.utf8))
+        }
         #expect(readings.count == files.count)
         var reports = 0
         for reading in readings {
             let name = (reading.file as NSString).lastPathComponent
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: reading.file)))
-            if bytes.starts(with: Array("From ".utf8)), let newline = bytes.firstIndex(of: 0x0A) { bytes.removeFirst(newline + 1) }
+            if bytes.starts(with: Array("From ".utf8)), let newline = bytes.firstIndex(of: 0x0A) {
+                bytes.removeFirst(newline + 1)
+            }
             let extracted = MailExtractor().extract(message: bytes[...], number: nil)
             #expect(extracted.error == nil, "\(name)")
             #expect((extracted.skipped?.kind == "arf") == reading.arf, "\(name): ARF")
             let found: [Reading.Report] = extracted.documents.compactMap { document in
                 switch document {
                 case .dmarc(let report, _):
-                    Reading.Report(kind: "dmarc", records: report.records.count, messages: report.messageCount, domain: report.policy.domain)
+                    Reading.Report(
+                        kind: "dmarc", records: report.records.count, messages: report.messageCount,
+                        domain: report.policy.domain)
                 case .tls(let report, _):
                     Reading.Report(
                         kind: "tlsrpt", successful: report.policies.reduce(0) { $0 + $1.successfulSessions },
@@ -192,6 +216,7 @@ import TestSupport
             #expect(found == reading.reports, "\(name)")
             reports += found.count
         }
-        print("MailCorpusTests: \(readings.count) mails, \(reports) reports, each as Python's email package finds them.")
+        print(
+            "MailCorpusTests: \(readings.count) mails, \(reports) reports, each as Python's email package finds them.")
     }
 }

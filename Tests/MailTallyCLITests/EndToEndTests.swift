@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs the real `mailtally` executable on SampleReports and on files made in the test.
 @Suite struct EndToEndTests {
@@ -17,7 +17,9 @@ import TestSupport
     }
 
     func json(_ result: TestSupport.ProcessResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.output) \(result.stderr)")
+        try #require(
+            try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.output) \(result.stderr)"
+        )
     }
 
     var samples: String { TestSupport.packageRoot.appendingPathComponent("SampleReports").path }
@@ -52,7 +54,8 @@ import TestSupport
 
         // A file that changes is read again (and its report, already stored, is a duplicate).
         let copy = folder.appendingPathComponent("copy.xml")
-        let original = URL(fileURLWithPath: samples).appendingPathComponent("yahoo.com!example.com!1795824000!1795910399.xml")
+        let original = URL(fileURLWithPath: samples).appendingPathComponent(
+            "yahoo.com!example.com!1795824000!1795910399.xml")
         try FileManager.default.copyItem(at: original, to: copy)
         #expect(try json(try mailtally(["ingest", "--db", db, "--json", copy.path]))["duplicates"] as? Int == 1)
         #expect(try json(try mailtally(["ingest", "--db", db, "--json", copy.path]))["unchanged"] as? Int == 1)
@@ -82,32 +85,45 @@ import TestSupport
         #expect(dmarc(2)["dmarc_pass"] as? Int == 220)
         #expect(dmarc(2)["dkim_aligned_pass"] as? Int == 150)
         let tls = try #require(domains[0]["tls"] as? [String: Any])
-        #expect(tls["reports"] as? Int == 1 && tls["successful_sessions"] as? Int == 1840 && tls["failed_sessions"] as? Int == 26)
-        #expect(tls["failures_by_result_type"] as? [String: Int] == [
-            "certificate-expired": 20, "starttls-not-supported": 4, "sts-policy-fetch-error": 2,
-        ])
+        #expect(
+            tls["reports"] as? Int == 1 && tls["successful_sessions"] as? Int == 1840
+                && tls["failed_sessions"] as? Int == 26)
+        #expect(
+            tls["failures_by_result_type"] as? [String: Int] == [
+                "certificate-expired": 20, "starttls-not-supported": 4, "sts-policy-fetch-error": 2,
+            ])
         #expect(tls["detailed_failed_sessions"] as? Int == 26)
         #expect(tls["mta_sts_mode"] as? String == "testing" && tls["mta_sts_max_age"] as? Int == 604_800)
-        #expect(tls["failures_by_receiving_mx"] as? [String: Int] == ["mx2.example.com": 20, "mx1.example.com": 4, "": 2])
-        #expect((tls["by_policy_type"] as? [String: [String: Int]])?["sts"] == ["reports": 1, "successful_sessions": 1840, "failed_sessions": 26])
+        #expect(
+            tls["failures_by_receiving_mx"] as? [String: Int] == ["mx2.example.com": 20, "mx1.example.com": 4, "": 2])
+        #expect(
+            (tls["by_policy_type"] as? [String: [String: Int]])?["sts"] == [
+                "reports": 1, "successful_sessions": 1840, "failed_sessions": 26,
+            ])
         #expect((tls["reporters"] as? [String: [String: Int]])?["Google Inc."]?["successful_sessions"] == 1840)
         let netTLS = try #require(domains[1]["tls"] as? [String: Any])
-        #expect(netTLS["reports"] as? Int == 1 && netTLS["successful_sessions"] as? Int == 57 && netTLS["failed_sessions"] as? Int == 0)
+        #expect(
+            netTLS["reports"] as? Int == 1 && netTLS["successful_sessions"] as? Int == 57
+                && netTLS["failed_sessions"] as? Int == 0)
         // Mail.ru's failure details (3) do not add up to its failure total (2): both are kept.
         let orgTLS = try #require(domains[2]["tls"] as? [String: Any])
-        #expect(orgTLS["reports"] as? Int == 1 && orgTLS["successful_sessions"] as? Int == 310 && orgTLS["failed_sessions"] as? Int == 2)
+        #expect(
+            orgTLS["reports"] as? Int == 1 && orgTLS["successful_sessions"] as? Int == 310
+                && orgTLS["failed_sessions"] as? Int == 2)
         #expect(orgTLS["failures_by_result_type"] as? [String: Int] == ["sts-policy-fetch-error": 3])
         #expect(orgTLS["detailed_failed_sessions"] as? Int == 3)
 
         // example.org: a weekly report of 70 messages over 2026-11-22..28 (10 a day), and on
         // 2026-11-28 a Google report of 109 messages and an Amazon SES one of 41 (from the mbox).
         func orgMessages(_ extra: [String]) throws -> Int? {
-            let document = try json(try mailtally(["summary", "--db", db, "--format", "json", "--domain", "EXAMPLE.org"] + extra))
+            let document = try json(
+                try mailtally(["summary", "--db", db, "--format", "json", "--domain", "EXAMPLE.org"] + extra))
             let org = (document["domains"] as? [[String: Any]])?.first
             return (org?["dmarc"] as? [String: Any])?["messages"] as? Int
         }
         #expect(try orgMessages(["--since", "2026-11-22", "--until", "2026-11-22"]) == 10)
-        #expect(try orgMessages(["--since", "2026-11-28", "--until", "2026-11-28"]) == 160)  // until takes the whole day
+        // until takes the whole day
+        #expect(try orgMessages(["--since", "2026-11-28", "--until", "2026-11-28"]) == 160)
         #expect(try orgMessages(["--until", "2026-11-27"]) == 60)
         #expect(try orgMessages(["--since", "2026-11-29"]) == nil)
     }
@@ -117,15 +133,19 @@ import TestSupport
         let text = try mailtally(["summary", "--db", db])
         #expect(text.status == 0)
         #expect(text.output.contains("example.com") && text.output.contains("98.9%"))
-        let narrow = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db], environment: ["COLUMNS": "80"]).output
+        let narrow = try TestSupport.run(
+            TestSupport.mailtally, ["summary", "--db", db], environment: ["COLUMNS": "80"]
+        ).output
         #expect(narrow.hasPrefix("example.com\n  dmarc reports            6\n  messages                 4,039\n"))
         #expect(narrow.split(separator: "\n").allSatisfy { $0.count <= 80 })
-        let wide = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db], environment: ["COLUMNS": "400"]).output
+        let wide = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db], environment: ["COLUMNS": "400"])
+            .output
         #expect(wide.hasPrefix("domain       dmarc reports  messages"))
         let markdown = try mailtally(["summary", "--db", db, "--format", "md"]).output
         #expect(markdown.hasPrefix("| domain |"))
         #expect(markdown.contains("| example.com | 6 | 4,039 | 3,995 | 98.9% |"))
-        #expect(markdown.contains("| disposition: none | disposition: quarantine |"))  // marked as dispositions, no `\_`
+        // marked as dispositions, no `\_`
+        #expect(markdown.contains("| disposition: none | disposition: quarantine |"))
         let csv = try mailtally(["summary", "--db", db, "--format", "csv"]).output
         #expect(csv.hasPrefix("domain,dmarc_reports,messages,dmarc_pass,spf_aligned_pass,dkim_aligned_pass,"))
         // Fixed columns whatever the data: every standard disposition and `other`, every class,
@@ -146,11 +166,16 @@ import TestSupport
         #expect(only.split(separator: "\r\n").first.map(String.init) == expectedHeader)
         // Without reverse DNS, SES's network passes by DKIM alone while SPF passes for SES's own
         // bounce domain: authorised, not a forwarder (no relay shows); the failing networks are unknown.
-        #expect(csv.contains("\r\nexample.com,6,4039,3995,3545,3995,4032,7,0,0,0,1,1840,26,testing,3,3995,0,0,0,0,0,0,2,44,4,0,20,0,0,0,0,0,2,0,0,0\r\n"))
+        #expect(
+            csv.contains(
+                "\r\nexample.com,6,4039,3995,3545,3995,4032,7,0,0,0,1,1840,26,testing,3,3995,0,0,0,0,0,0,2,44,4,0,20,0,0,0,0,0,2,0,0,0\r\n"
+            ))
     }
 
     @Test func oneReportAsXMLGzipAndZipCountsOnce() throws {
-        let xml = try Data(contentsOf: URL(fileURLWithPath: samples).appendingPathComponent("yahoo.com!example.com!1795824000!1795910399.xml"))
+        let xml = try Data(
+            contentsOf: URL(fileURLWithPath: samples).appendingPathComponent(
+                "yahoo.com!example.com!1795824000!1795910399.xml"))
         let inputs = folder.appendingPathComponent("inputs")
         try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
         try xml.write(to: inputs.appendingPathComponent("r.xml"))
@@ -165,7 +190,9 @@ import TestSupport
     }
 
     @Test func oneTLSReportAsJSONAndGzipCountsOnce() throws {
-        let gz = try Data(contentsOf: URL(fileURLWithPath: samples).appendingPathComponent("google.com!example.com!1795824000!1795910399!001.json.gz"))
+        let gz = try Data(
+            contentsOf: URL(fileURLWithPath: samples).appendingPathComponent(
+                "google.com!example.com!1795824000!1795910399!001.json.gz"))
         let inputs = folder.appendingPathComponent("tls")
         try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
         try gz.write(to: inputs.appendingPathComponent("r.json.gz"))
@@ -180,7 +207,9 @@ import TestSupport
     }
 
     @Test func standardInputAndErrorsCommand() throws {
-        let gz = try Data(contentsOf: URL(fileURLWithPath: samples).appendingPathComponent("google.com!example.org!1795824000!1795910399.xml.gz"))
+        let gz = try Data(
+            contentsOf: URL(fileURLWithPath: samples).appendingPathComponent(
+                "google.com!example.org!1795824000!1795910399.xml.gz"))
         let fromStdin = try json(try mailtally(["ingest", "--db", db, "--json", "-"], stdin: gz))
         #expect(fromStdin["imported"] as? [String: Int] == ["dmarc": 1, "tlsrpt": 0])
         let junk = folder.appendingPathComponent("junk.xml")
@@ -212,8 +241,12 @@ import TestSupport
     @Test func reparseRecoversInputsThatFailedAndChangesNothingElse() throws {
         let folder = try TestSupport.temporaryDirectory()
         let samples = TestSupport.packageRoot.appendingPathComponent("SampleReports").path
-        let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { !$0.hasSuffix(".mbox") }.map { "\(samples)/\($0)" }
-        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult { try TestSupport.run(TestSupport.mailtally, arguments) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { !$0.hasSuffix(".mbox") }.map {
+            "\(samples)/\($0)"
+        }
+        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult {
+            try TestSupport.run(TestSupport.mailtally, arguments)
+        }
         let fresh = folder.appendingPathComponent("fresh.sqlite").path
         _ = try run(["ingest", "--db", fresh] + files)
         let expected = try run(["summary", "--db", fresh, "--format", "json"]).output
@@ -221,7 +254,8 @@ import TestSupport
         // An "old version" with a tiny decompression cap rejects most reports; their bytes are kept.
         let old = folder.appendingPathComponent("old.sqlite").path
         let first = try run(["ingest", "--db", old, "--json", "--max-report-bytes", "1000"] + files)
-        let failedBefore = (try JSONSerialization.jsonObject(with: first.stdout) as? [String: Any])?["failed"] as? Int ?? 0
+        let failedBefore =
+            (try JSONSerialization.jsonObject(with: first.stdout) as? [String: Any])?["failed"] as? Int ?? 0
         #expect(failedBefore > 3)
         #expect(try run(["summary", "--db", old, "--format", "json"]).output != expected)
 
@@ -233,7 +267,9 @@ import TestSupport
         // A second reparse replaces every report by itself: the totals do not move.
         _ = try run(["reparse", "--db", old])
         #expect(try run(["summary", "--db", old, "--format", "json"]).output == expected)
-        let errors = try JSONSerialization.jsonObject(with: try run(["errors", "--db", old, "--format", "json"]).stdout) as? [String: Any]
+        let errors =
+            try JSONSerialization.jsonObject(with: try run(["errors", "--db", old, "--format", "json"]).stdout)
+            as? [String: Any]
         #expect((errors?["errors"] as? [Any])?.count == 1)
         // Every stored row of a report was replaced, none added beside the old ones, none orphaned.
         func rows(_ db: String) throws -> String {
@@ -248,10 +284,13 @@ import TestSupport
         #expect(try rows(old) == (try rows(fresh)))
         #expect(try rows(old).hasSuffix(" 0\n"))
         // The indexes only a reparse needs are gone again: ingest does not pay for them.
-        let indexes = try TestSupport.shell("python3", [
-            "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM sqlite_master WHERE name LIKE 'reparse%'\").fetchone()[0])",
-            old,
-        ])
+        let indexes = try TestSupport.shell(
+            "python3",
+            [
+                "-c",
+                "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM sqlite_master WHERE name LIKE 'reparse%'\").fetchone()[0])",
+                old,
+            ])
         #expect(indexes.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(indexes.stderr)")
     }
 }

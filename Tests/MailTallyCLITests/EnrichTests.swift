@@ -1,8 +1,8 @@
 import Foundation
 import ReportModel
 import ReportStore
-import Testing
 import TestSupport
+import Testing
 
 /// `mailtally enrich`, `sources` and the named, classed sources of summary and correlate, on
 /// SampleReports, against a real dnsmasq on loopback serving scripts/sample-dns-records.txt
@@ -21,13 +21,17 @@ import TestSupport
     }
 
     func json(_ result: TestSupport.ProcessResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.output) \(result.stderr)")
+        try #require(
+            try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.output) \(result.stderr)"
+        )
     }
 
     var samples: String { TestSupport.packageRoot.appendingPathComponent("SampleReports").path }
 
     func sampleZone() throws -> DNSFixture {
-        let records = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("scripts/sample-dns-records.txt"), encoding: .utf8)
+        let records = try String(
+            contentsOf: TestSupport.packageRoot.appendingPathComponent("scripts/sample-dns-records.txt"),
+            encoding: .utf8)
         return try DNSFixture(records: records)
     }
 
@@ -62,7 +66,8 @@ import TestSupport
         let all = try json(try mailtally(["enrich", "--db", db, "--resolver", dns.address, "--json", "--all"]))
         #expect(all["asked"] as? Int == 12)
         // --limit bounds one run's lookups; the rest wait for the next run.
-        let limited = try json(try mailtally(["enrich", "--db", db, "--resolver", dns.address, "--json", "--all", "--limit", "5"]))
+        let limited = try json(
+            try mailtally(["enrich", "--db", db, "--resolver", dns.address, "--json", "--all", "--limit", "5"]))
         #expect(limited["asked"] as? Int == 5)
         #expect(try mailtally(["enrich", "--db", db, "--limit", "0"]).status == 2)
     }
@@ -75,7 +80,9 @@ import TestSupport
 
         let summary = try json(try mailtally(["summary", "--db", db, "--format", "json"]))
         let domains = try #require(summary["domains"] as? [[String: Any]])
-        func classes(_ index: Int) -> [String: [String: Int]] { domains[index]["source_classes"] as? [String: [String: Int]] ?? [:] }
+        func classes(_ index: Int) -> [String: [String: Int]] {
+            domains[index]["source_classes"] as? [String: [String: Int]] ?? [:]
+        }
         // example.com: Google, Microsoft and Amazon SES pass; 203.0.113.0/24 (no PTR) and
         // 192.0.2.0/24 (a PTR claiming Google that does not resolve back) fail.
         #expect(classes(0)["authorised"] == ["sources": 3, "messages": 3995, "dmarc_pass": 3995])
@@ -92,10 +99,13 @@ import TestSupport
         #expect(top.first?["class"] as? String == "authorised")
 
         let text = try mailtally(["summary", "--db", db, "--domain", "example.com"]).output
-        #expect(text.contains("Sources for example.com: authorised 3 sources, 3,995 messages; suspicious 2 sources, 44 messages"))
+        #expect(
+            text.contains(
+                "Sources for example.com: authorised 3 sources, 3,995 messages; suspicious 2 sources, 44 messages"))
         #expect(text.contains("Amazon SES (amazonses.com)"))
 
-        let correlation = try json(try mailtally(["correlate", "--db", db, "--format", "json", "--domain", "example.com"]))
+        let correlation = try json(
+            try mailtally(["correlate", "--db", db, "--format", "json", "--domain", "example.com"]))
         let rows = try #require(correlation["rows"] as? [[String: Any]])
         let google = try #require(rows.first { $0["source"] as? String == "google.com" })
         #expect(google["service"] as? String == "Google")
@@ -107,8 +117,13 @@ import TestSupport
         #expect(spoofed["class_reason"] as? String == "fails DMARC: 7 of 7; PTR name not confirmed")
 
         let csv = try mailtally(["correlate", "--db", db, "--format", "csv", "--domain", "example.org"]).output
-        #expect(csv.hasPrefix("domain,source,source_key,service,category,class,as_domain_dmarc_reports,to_mx_tls_reports,as_domain_messages,"))
-        #expect(csv.contains("\r\nexample.org,Forward Email,forwardemail.net,Forward Email,forwarder,forwarder,1,0,14,14,0,14,"))
+        #expect(
+            csv.hasPrefix(
+                "domain,source,source_key,service,category,class,as_domain_dmarc_reports,to_mx_tls_reports,as_domain_messages,"
+            ))
+        #expect(
+            csv.contains(
+                "\r\nexample.org,Forward Email,forwardemail.net,Forward Email,forwarder,forwarder,1,0,14,14,0,14,"))
 
         // --unknown: only what neither the map nor the catalogue names (the domain's own server is known).
         let unknown = try json(try mailtally(["sources", "--db", db, "--format", "json", "--unknown"]))
@@ -122,9 +137,13 @@ import TestSupport
         // A source map rule names a source and overrides the catalogue.
         let map = folder.appendingPathComponent("map.csv")
         try "203.0.113.0/24,legacy-crm.example,saas\n".write(to: map, atomically: true, encoding: .utf8)
-        let mapped = try json(try mailtally(["sources", "--db", db, "--format", "json", "--unknown", "--source-map", map.path]))
+        let mapped = try json(
+            try mailtally(["sources", "--db", db, "--format", "json", "--unknown", "--source-map", map.path]))
         #expect((mapped["sources"] as? [[String: Any]])?.map { $0["source"] as? String } == ["192.0.2.0/24"])
-        let named = try json(try mailtally(["correlate", "--db", db, "--format", "json", "--domain", "example.com", "--source-map", map.path]))
+        let named = try json(
+            try mailtally([
+                "correlate", "--db", db, "--format", "json", "--domain", "example.com", "--source-map", map.path,
+            ]))
         let crm = (named["rows"] as? [[String: Any]])?.first { $0["source"] as? String == "legacy-crm.example" }
         #expect(crm?["class"] as? String == "misconfigured")
     }
@@ -132,7 +151,12 @@ import TestSupport
     @Test func ingestNeverAsksDNS() throws {
         // strace lists every socket the import opens: none may be an internet socket.
         let log = folder.appendingPathComponent("strace.log").path
-        let result = try TestSupport.shell("strace", ["-f", "-qq", "-e", "trace=socket,connect", "-o", log, TestSupport.mailtally.path, "ingest", "--db", db, samples])
+        let result = try TestSupport.shell(
+            "strace",
+            [
+                "-f", "-qq", "-e", "trace=socket,connect", "-o", log, TestSupport.mailtally.path, "ingest", "--db", db,
+                samples,
+            ])
         #expect(result.status == 1)  // the broken sample, as always
         let calls = try String(contentsOfFile: log, encoding: .utf8)
         #expect(!calls.contains("AF_INET"), "ingest opened an internet socket:\n\(calls)")
@@ -148,14 +172,21 @@ import TestSupport
         #expect(quiet.status == 1)  // the broken sample
         #expect(try ReportStore(path: db).reverseDNS().isEmpty)
         // ...and --offline wins over a named resolver.
-        let offline = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--offline", "--resolver", dns.address])
+        let offline = try mailtally([
+            "nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--offline", "--resolver",
+            dns.address,
+        ])
         // The broken sample failed in the first run: known now, said once, status 0.
         #expect(offline.status == 0)
-        #expect(offline.stderr.contains("mailtally: 1 known failure (logged before for the same bytes; see `mailtally errors`)"))
+        #expect(
+            offline.stderr.contains(
+                "mailtally: 1 known failure (logged before for the same bytes; see `mailtally errors`)"))
         #expect(!offline.stderr.contains("broken.xml.gz"))
         #expect(try ReportStore(path: db).reverseDNS().isEmpty)
 
-        let online = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--resolver", dns.address])
+        let online = try mailtally([
+            "nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--resolver", dns.address,
+        ])
         #expect(online.status == 0)
         #expect(try ReportStore(path: db).reverseDNS().count == 12)
         let page = try String(contentsOfFile: out + "/2026-11-28/30d/example.com.md", encoding: .utf8)
@@ -163,13 +194,16 @@ import TestSupport
         #expect(page.contains("Sources by class: **authorised** 3 (3,995 messages), **suspicious** 2 (44 messages)."))
         // TLS-RPT sending-MTA addresses are named too, for the failure detail view.
         let senders = try String(contentsOfFile: out + "/2026-11-28/30d/example.com-tls-failures.csv", encoding: .utf8)
-        #expect(senders.contains("209.85.220.41,Google,mail-sor-f41.google.com,certificate-expired,mx2.example.com,Google Inc.,20"))
+        #expect(
+            senders.contains(
+                "209.85.220.41,Google,mail-sor-f41.google.com,certificate-expired,mx2.example.com,Google Inc.,20"))
         #expect(FileManager.default.fileExists(atPath: out + "/2026-11-28/30d/example.com.html"))
 
         // A resolver that never answers costs its timeout, then the packs are written as usual.
         let silent = try UDPBlackHole()
         let again = try mailtally([
-            "nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--resolver", silent.address, "--timeout", "0.2",
+            "nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--resolver",
+            silent.address, "--timeout", "0.2",
             "--tries", "1",
         ])
         #expect(again.status == 0)
@@ -191,9 +225,13 @@ final class UDPBlackHole {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard bound == 0 else { throw DNSFixtureError(description: "cannot bind a UDP socket") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         descriptor = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The HTML pack, loaded in a real browser: headless Chromium from Debian (scripts/setup test
 /// installs it) renders the pages, dumps the DOM and logs the console.
@@ -9,7 +9,8 @@ import TestSupport
     let db: String
     static let samples = TestSupport.packageRoot.appendingPathComponent("SampleReports").path
     static let sourceMap = TestSupport.packageRoot.appendingPathComponent("scripts/sample-source-map.csv").path
-    static let goldenScreenshot = TestSupport.packageRoot.appendingPathComponent("Tests/MailTallyCLITests/Golden/html/example.com.png")
+    static let goldenScreenshot = TestSupport.packageRoot.appendingPathComponent(
+        "Tests/MailTallyCLITests/Golden/html/example.com.png")
 
     init() throws {
         folder = try TestSupport.temporaryDirectory()
@@ -17,11 +18,15 @@ import TestSupport
     }
 
     func mailtally(_ arguments: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(TestSupport.mailtally, arguments, environment: ["MAILTALLY_PSL": "/usr/share/publicsuffix/public_suffix_list.dat"])
+        try TestSupport.run(
+            TestSupport.mailtally, arguments,
+            environment: ["MAILTALLY_PSL": "/usr/share/publicsuffix/public_suffix_list.dat"])
     }
 
     static var chromium: URL? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(URL.init(fileURLWithPath:)).first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(URL.init(fileURLWithPath:)).first {
+            FileManager.default.isExecutableFile(atPath: $0.path)
+        }
     }
 
     struct BrowserRun {
@@ -37,10 +42,13 @@ import TestSupport
 
     /// Loads `page` in headless Chromium and returns the DOM after load and the browser's log.
     func browse(_ page: URL, screenshot: URL? = nil) throws -> BrowserRun {
-        let chromium = try #require(Self.chromium, "chromium is not installed: run `scripts/setup test` (as root) or `apt-get install chromium`")
+        let chromium = try #require(
+            Self.chromium, "chromium is not installed: run `scripts/setup test` (as root) or `apt-get install chromium`"
+        )
         let profile = folder.appendingPathComponent("profile-\(UUID().uuidString)").path
         var arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)", "--enable-logging=stderr",
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)",
+            "--enable-logging=stderr",
             "--v=0", "--window-size=1200,2600",
         ]
         if let screenshot {
@@ -68,16 +76,22 @@ import TestSupport
         _ = try mailtally(["ingest", "--db", db, Self.samples])
         let out = folder.appendingPathComponent("pack")
         let written = try mailtally([
-            "report", "--db", db, "--out", out.path, "--format", "html", "--since", "2026-11-22", "--until", "2026-11-28", "--source-map", Self.sourceMap,
+            "report", "--db", db, "--out", out.path, "--format", "html", "--since", "2026-11-22", "--until",
+            "2026-11-28", "--source-map", Self.sourceMap,
         ])
         #expect(written.status == 0, "\(written.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
-        #expect(files.contains("index.html") && files.contains("example.com.html") && files.contains("example.com-daily.csv"))
+        #expect(
+            files.contains("index.html") && files.contains("example.com.html")
+                && files.contains("example.com-daily.csv"))
         #expect(!files.contains("example.com.md"))
 
         let page = out.appendingPathComponent("example.com.html")
         let html = try String(contentsOf: page, encoding: .utf8)
-        #expect(html.contains(#"<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;;"#))
+        #expect(
+            html.contains(
+                #"<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;;"#
+            ))
         // Self-contained: no script, no external resource.
         #expect(!html.contains("<script"))
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("url("))
@@ -88,7 +102,9 @@ import TestSupport
 
         // The expected points, from the pack's own daily CSV (7 days, 2026-11-22 to 28).
         let daily = try String(contentsOf: out.appendingPathComponent("example.com-daily.csv"), encoding: .utf8)
-            .split(separator: "\r\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            .split(separator: "\r\n").dropFirst().map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
         let daysWithMail = daily.filter { Int($0[1]) ?? 0 > 0 }.count
         let daysWithTLS = daily.filter { (Int($0[5]) ?? 0) + (Int($0[6]) ?? 0) > 0 }.count
         #expect(daysWithMail == 3 && daysWithTLS == 1)
@@ -96,12 +112,17 @@ import TestSupport
         #expect(points["chart-volume"] == 7 * 4)  // a bar per day and outcome
         #expect(points["chart-pass-rate"] == 3 * daysWithMail)  // DMARC, SPF and DKIM, on days with mail
         #expect(points["chart-tls"] == 7 * 2 + daysWithTLS)  // successful and failed bars, and the rate
-        #expect(points["chart-tls-failures"] == 7 * 3)  // certificate-expired, starttls-not-supported, sts-policy-fetch-error
+        // certificate-expired, starttls-not-supported, sts-policy-fetch-error
+        #expect(points["chart-tls-failures"] == 7 * 3)
         #expect(points["chart-sources"] == 5)
-        for (id, count) in points { #expect(run.dom.contains("id=\"\(id)\" data-points=\"\(count)\""), "\(id) says another count") }
+        for (id, count) in points {
+            #expect(run.dom.contains("id=\"\(id)\" data-points=\"\(count)\""), "\(id) says another count")
+        }
         // The plotted values are the daily figures: the passed bars are the daily dmarc_pass.
         for row in daily {
-            #expect(run.dom.contains("data-series=\"passed\" data-day=\"\(row[0])\" data-value=\"\(row[2])\""), "passed on \(row[0])")
+            #expect(
+                run.dom.contains("data-series=\"passed\" data-day=\"\(row[0])\" data-value=\"\(row[2])\""),
+                "passed on \(row[0])")
         }
         #expect(run.dom.contains("data-series=\"certificate-expired\" data-day=\"2026-11-28\" data-value=\"20\""))
 
@@ -115,7 +136,8 @@ import TestSupport
         let png = try Data(contentsOf: shot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)
         if ProcessInfo.processInfo.environment["MAILTALLY_UPDATE_GOLDEN"] != nil {
-            try FileManager.default.createDirectory(at: Self.goldenScreenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: Self.goldenScreenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: Self.goldenScreenshot)
             try FileManager.default.copyItem(at: shot, to: Self.goldenScreenshot)
         }
@@ -125,9 +147,9 @@ import TestSupport
         // The control for the check above: the same policy, a script it must refuse.
         let page = folder.appendingPathComponent("control.html")
         try """
-            <!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-            </head><body><p id="x">before</p><script>document.getElementById('x').textContent = 'ran';</script></body></html>
-            """.write(to: page, atomically: true, encoding: .utf8)
+        <!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+        </head><body><p id="x">before</p><script>document.getElementById('x').textContent = 'ran';</script></body></html>
+        """.write(to: page, atomically: true, encoding: .utf8)
         let run = try browse(page)
         #expect(run.dom.contains("<p id=\"x\">before</p>"))  // the script did not run
         #expect(!run.pageErrors.isEmpty, "a refused script must show in the log")
@@ -137,7 +159,8 @@ import TestSupport
         let script = "<script>alert(1)</script>"
         let svg = "</text><svg onload=alert(2)><text>"
         func xml(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
         }
         let report = """
             <feedback><report_metadata><org_name>\(xml(script))</org_name><email>x@evil.example</email><report_id>1</report_id>

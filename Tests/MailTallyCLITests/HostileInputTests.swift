@@ -1,7 +1,7 @@
 import Foundation
 import ReportStore
-import Testing
 import TestSupport
+import Testing
 
 /// Hostile inputs of the second round: each case reproduces a way a stranger's bytes once
 /// crashed a run (on every rerun), stalled it, or took its memory.
@@ -21,7 +21,9 @@ import TestSupport
         // Eight messages of 300 KB each: the reader takes 1 MiB a read, so the third read fails
         // after the first messages were handed over.
         var text = ""
-        let report = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("SampleReports/gmx.net!example.net!1795824000!1795910399.xml"), encoding: .utf8)
+        let report = try String(
+            contentsOf: TestSupport.packageRoot.appendingPathComponent(
+                "SampleReports/gmx.net!example.net!1795824000!1795910399.xml"), encoding: .utf8)
         for index in 1...8 {
             let padded = report.replacingOccurrences(of: "<report_id>", with: "<report_id>eio-\(index)-")
             text += "From sender Mon Jan 01 00:00:00 2024\nMessage-ID: <m\(index)@example>\nContent-Type: text/xml\n\n"
@@ -30,10 +32,16 @@ import TestSupport
         try Data(text.utf8).write(to: mbox)
         let db = folder.appendingPathComponent("eio.sqlite").path
         let failing = try TestSupport.shell(
-            "strace", ["-f", "-qq", "-o", "/dev/null", "-P", mbox.path, "-e", "trace=read", "-e", "inject=read:error=EIO:when=3+",
-                       TestSupport.mailtally.path, "ingest", "--db", db, "--json", mbox.path])
+            "strace",
+            [
+                "-f", "-qq", "-o", "/dev/null", "-P", mbox.path, "-e", "trace=read", "-e",
+                "inject=read:error=EIO:when=3+",
+                TestSupport.mailtally.path, "ingest", "--db", db, "--json", mbox.path,
+            ])
         #expect(failing.status == 1, "\(failing.status): \(failing.stderr)")
-        #expect(failing.stderr.contains("box.mbox") && failing.stderr.contains("read error: Input/output error"), "\(failing.stderr)")
+        #expect(
+            failing.stderr.contains("box.mbox") && failing.stderr.contains("read error: Input/output error"),
+            "\(failing.stderr)")
         let first = try Self.outcome(failing)
         let importedFirst = (first["imported"] as? [String: Int])?["dmarc"] ?? -1
         #expect(importedFirst < 8)
@@ -85,20 +93,26 @@ import TestSupport
         let period = ["--since", "2026-11-27", "--until", "2026-11-29"]
         var commands: [[String]] = []
         for format in ["text", "json", "csv", "md"] {
-            commands += [["summary", "--format", format], ["summary", "--format", format] + period,
-                         ["correlate", "--format", format], ["correlate", "--by", "reporter", "--format", format] + period,
-                         ["sources", "--format", format]]
+            commands += [
+                ["summary", "--format", format], ["summary", "--format", format] + period,
+                ["correlate", "--format", format], ["correlate", "--by", "reporter", "--format", format] + period,
+                ["sources", "--format", format],
+            ]
         }
-        commands += [["errors"], ["report", "--out", folder.appendingPathComponent("pack").path] + period,
-                     ["report", "--format", "html", "--out", folder.appendingPathComponent("html").path] + period,
-                     ["nightly", "--offline", "--date", "2026-11-28", "--out", folder.appendingPathComponent("nightly").path]]
+        commands += [
+            ["errors"], ["report", "--out", folder.appendingPathComponent("pack").path] + period,
+            ["report", "--format", "html", "--out", folder.appendingPathComponent("html").path] + period,
+            ["nightly", "--offline", "--date", "2026-11-28", "--out", folder.appendingPathComponent("nightly").path],
+        ]
         for command in commands {
             let result = try TestSupport.run(TestSupport.mailtally, [command[0], "--db", db] + command.dropFirst())
-            #expect(result.status == 0, "\(command.joined(separator: " ")): \(result.status) \(result.stderr.prefix(300))")
+            #expect(
+                result.status == 0, "\(command.joined(separator: " ")): \(result.status) \(result.stderr.prefix(300))")
         }
         // The sums are held at 2^63-1, never wrapped to a negative number.
         let summary = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"] + period)
-        let domains = (try JSONSerialization.jsonObject(with: summary.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+        let domains =
+            (try JSONSerialization.jsonObject(with: summary.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
         let dmarc = domains?.first?["dmarc"] as? [String: Any]
         #expect((dmarc?["messages"] as? NSNumber)?.int64Value == Int64.max, "\(String(describing: dmarc))")
     }
@@ -115,13 +129,23 @@ import TestSupport
         let tls: [String: Any] = [
             "organization-name": "org\(evil)", "report-id": "ctl", "contact-info": "tls@ctl.example",
             "date-range": ["start-datetime": "2026-11-28T00:00:00Z", "end-datetime": "2026-11-28T23:59:59Z"],
-            "policies": [[
-                "policy": ["policy-type": "sts", "policy-domain": "ctl.example", "policy-string": ["version: STSv1", "mode: testing\(evil)"],
-                           "mx-host": ["mx\(evil).ctl.example"]],
-                "summary": ["total-successful-session-count": 5, "total-failure-session-count": 3],
-                "failure-details": [["result-type": "certificate-expired\(evil)", "failed-session-count": 3, "sending-mta-ip": "192.0.2.9",
-                                     "receiving-mx-hostname": "mx\(evil).ctl.example", "additional-information": "see \(evil)"]],
-            ]],
+            "policies": [
+                [
+                    "policy": [
+                        "policy-type": "sts", "policy-domain": "ctl.example",
+                        "policy-string": ["version: STSv1", "mode: testing\(evil)"],
+                        "mx-host": ["mx\(evil).ctl.example"],
+                    ],
+                    "summary": ["total-successful-session-count": 5, "total-failure-session-count": 3],
+                    "failure-details": [
+                        [
+                            "result-type": "certificate-expired\(evil)", "failed-session-count": 3,
+                            "sending-mta-ip": "192.0.2.9",
+                            "receiving-mx-hostname": "mx\(evil).ctl.example", "additional-information": "see \(evil)",
+                        ]
+                    ],
+                ]
+            ],
         ]
         try JSONSerialization.data(withJSONObject: tls).write(to: inputs.appendingPathComponent("tls.json"))
         let xml = """
@@ -136,7 +160,8 @@ import TestSupport
         try Data(xml.utf8).write(to: inputs.appendingPathComponent("dmarc.xml"))
         // A message whose Message-ID decodes to escape sequences, with a broken attachment.
         let messageID = "=?utf-8?B?" + Data("<\(evil)@x>".utf8).base64EncodedString() + "?="
-        let mail = "Message-ID: \(messageID)\nSubject: =?utf-8?Q?=1B]0;s=07?=\nContent-Type: application/gzip\nContent-Transfer-Encoding: base64\n\nH4sIAAAAAAAAA0tMTgYAfoVPVAQAAAA\n"
+        let mail =
+            "Message-ID: \(messageID)\nSubject: =?utf-8?Q?=1B]0;s=07?=\nContent-Type: application/gzip\nContent-Transfer-Encoding: base64\n\nH4sIAAAAAAAAA0tMTgYAfoVPVAQAAAA\n"
         try Data(mail.utf8).write(to: inputs.appendingPathComponent("mail.eml"))
         let db = folder.appendingPathComponent("ctl.sqlite").path
         let ingest = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, inputs.path])
@@ -144,7 +169,10 @@ import TestSupport
         func clean(_ bytes: [UInt8]) -> Bool {
             for (index, byte) in bytes.enumerated() {
                 if byte < 0x20 && byte != 0x0A && byte != 0x09 && byte != 0x0D { return false }
-                if byte == 0x7F || (byte == 0xC2 && index + 1 < bytes.count && (0x80...0x9F).contains(bytes[index + 1])) { return false }
+                if byte == 0x7F || (byte == 0xC2 && index + 1 < bytes.count && (0x80...0x9F).contains(bytes[index + 1]))
+                {
+                    return false
+                }
             }
             return true
         }
@@ -154,9 +182,11 @@ import TestSupport
             for format in ["text", "md", "csv", "json"] {
                 for columns in ["40", "400"] {
                     let result = try TestSupport.run(
-                        TestSupport.mailtally, [command, "--db", db, "--format", format], environment: ["COLUMNS": columns])
+                        TestSupport.mailtally, [command, "--db", db, "--format", format],
+                        environment: ["COLUMNS": columns])
                     #expect(result.status == 0, "\(command) \(format): \(result.stderr)")
-                    let cleanOutput = clean(Array(result.stdout)), cleanError = clean(Array(result.stderr.utf8))
+                    let cleanOutput = clean(Array(result.stdout))
+                    let cleanError = clean(Array(result.stderr.utf8))
                     #expect(cleanOutput, "\(command) --format \(format) at \(columns) columns")
                     #expect(cleanError, "\(command) --format \(format): standard error")
                 }
@@ -189,7 +219,11 @@ import TestSupport
         #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, inputs.path]).status == 0)
         let pack = folder.appendingPathComponent("pack")
         let result = try TestSupport.run(
-            TestSupport.mailtally, ["report", "--db", db, "--format", "all", "--out", pack.path, "--since", "2026-11-28", "--until", "2026-11-28"])
+            TestSupport.mailtally,
+            [
+                "report", "--db", db, "--format", "all", "--out", pack.path, "--since", "2026-11-28", "--until",
+                "2026-11-28",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: pack.path)
         #expect(!files.contains { $0.hasPrefix("-") }, "\(files.sorted())")
@@ -217,15 +251,19 @@ import TestSupport
                 "<record><row><source_ip>192.0.2.\(index)</source_ip><count>\(index)</count><policy_evaluated><disposition>none</disposition>"
                     + "<dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>x</header_from></identifiers></record>"
             }.joined()
-            return "<feedback><report_metadata><org_name>r.example</org_name><report_id>\(id)</report_id><date_range><begin>\(begin)</begin>"
+            return
+                "<feedback><report_metadata><org_name>r.example</org_name><report_id>\(id)</report_id><date_range><begin>\(begin)</begin>"
                 + "<end>\(end)</end></date_range></report_metadata><policy_published><domain>dates.example</domain><p>none</p>"
                 + "</policy_published>\(records)</feedback>"
         }
         let day: Int64 = 86_400
         let lastDay: Int64 = 1_795_910_400  // 2026-11-29T00:00:00Z
-        try Data(dmarc("forever", begin: 0, end: 253_402_300_799).utf8).write(to: inputs.appendingPathComponent("forever.xml"))
-        try Data(dmarc("begin100", begin: 100, end: lastDay).utf8).write(to: inputs.appendingPathComponent("begin100.xml"))
-        try Data(dmarc("forty", begin: lastDay - 40 * day, end: lastDay).utf8).write(to: inputs.appendingPathComponent("forty.xml"))
+        try Data(dmarc("forever", begin: 0, end: 253_402_300_799).utf8).write(
+            to: inputs.appendingPathComponent("forever.xml"))
+        try Data(dmarc("begin100", begin: 100, end: lastDay).utf8).write(
+            to: inputs.appendingPathComponent("begin100.xml"))
+        try Data(dmarc("forty", begin: lastDay - 40 * day, end: lastDay).utf8).write(
+            to: inputs.appendingPathComponent("forty.xml"))
         let tls = """
             {"organization-name":"t.example","report-id":"forever","date-range":{"start-datetime":"1970-01-01T00:00:00Z",\
             "end-datetime":"9999-12-31T23:59:59Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"dates.example"},\
@@ -254,7 +292,8 @@ import TestSupport
         // Every message is still counted, and the forty-day report falls within its last 31 days.
         func messages(_ period: [String]) throws -> Int? {
             let json = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"] + period)
-            let domains = (try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+            let domains =
+                (try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
             return (domains?.first?["dmarc"] as? [String: Any])?["messages"] as? Int ?? 0
         }
         #expect(try messages([]) == 18)
@@ -262,10 +301,13 @@ import TestSupport
         #expect(try messages(["--until", "2026-10-28"]) == 0)
         // A pack over everything stays small: the covered days are bounded too.
         let pack = folder.appendingPathComponent("pack")
-        let report = try TestSupport.run(TestSupport.mailtally, ["report", "--db", db, "--format", "all", "--out", pack.path])
+        let report = try TestSupport.run(
+            TestSupport.mailtally, ["report", "--db", db, "--format", "all", "--out", pack.path])
         #expect(report.status == 0, "\(report.stderr)")
         let size = try FileManager.default.contentsOfDirectory(atPath: pack.path).reduce(0) { total, name in
-            total + ((try? FileManager.default.attributesOfItem(atPath: pack.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+            total
+                + ((try? FileManager.default.attributesOfItem(atPath: pack.appendingPathComponent(name).path)[.size]
+                    as? Int) ?? 0)
         }
         #expect(size < 5_000_000, "pack of \(size) bytes")
     }
@@ -290,20 +332,24 @@ import TestSupport
         try Data(report(org: "fred.com", email: "noreply-dmarc-support@google.com").utf8).write(to: resent)
         func messages(_ db: String) throws -> Int? {
             let json = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"])
-            let domains = (try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+            let domains =
+                (try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
             return (domains?.first?["dmarc"] as? [String: Any])?["messages"] as? Int
         }
         let db = folder.appendingPathComponent("new.sqlite").path
-        let ingest = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", first.path, resent.path])
+        let ingest = try TestSupport.run(
+            TestSupport.mailtally, ["ingest", "--db", db, "--json", first.path, resent.path])
         let outcome = try Self.outcome(ingest)
-        #expect((outcome["imported"] as? [String: Int])?["dmarc"] == 1 && outcome["duplicates"] as? Int == 1, "\(outcome)")
+        #expect(
+            (outcome["imported"] as? [String: Int])?["dmarc"] == 1 && outcome["duplicates"] as? Int == 1, "\(outcome)")
         #expect(try messages(db) == 42)
 
         // A store as version 11 left it: both copies stored, keyed by their organisation names.
         let old = folder.appendingPathComponent("old.sqlite").path
         let other = folder.appendingPathComponent("other.xml")
         try Data(report(org: "fred.com", email: "dmarc@fred.example").utf8).write(to: other)
-        #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, first.path, other.path]).status == 0)
+        #expect(
+            try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, first.path, other.path]).status == 0)
         #expect(try messages(old) == 84)
         let rewind = """
             import sqlite3, sys
@@ -315,13 +361,16 @@ import TestSupport
             """
         try TestSupport.shell("python3", ["-c", rewind, old])
         let migrated = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", old, "--format", "json"])
-        #expect(migrated.stderr.contains("1 report was stored twice under another organisation name and merged"), "\(migrated.stderr)")
+        #expect(
+            migrated.stderr.contains("1 report was stored twice under another organisation name and merged"),
+            "\(migrated.stderr)")
         #expect(try messages(old) == 42)
         let again = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", old])
         #expect(!again.stderr.contains("merged"), "the notice is said once")
         #expect(try ReportStore(path: old).integrityCheck() == "ok")
         // Sending the copy once more changes nothing: it is a duplicate under the new key.
-        let resend = try Self.outcome(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, "--json", "--rehash", resent.path]))
+        let resend = try Self.outcome(
+            try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, "--json", "--rehash", resent.path]))
         #expect(resend["duplicates"] as? Int == 1)
         #expect(try messages(old) == 42)
     }
@@ -372,12 +421,17 @@ import TestSupport
                   db.execute("SELECT max(chunks) FROM raw_input").fetchone()[0])
             """
         let stored = try TestSupport.shell("python3", ["-c", rows, db]).output
-        #expect(stored == "(\(2 * records), \(2 * expected)) 4 \(records),\(records) 4\n", "\(stored)")  // the 26 MB file in 4 chunks
-        func summary() throws -> String { try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"]).output }
+        // the 26 MB file in 4 chunks
+        #expect(stored == "(\(2 * records), \(2 * expected)) 4 \(records),\(records) 4\n", "\(stored)")
+        func summary() throws -> String {
+            try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"]).output
+        }
         let before = try summary()
         #expect(before.contains("\"messages\" : \(2 * expected)"))
         let correlate = try TestSupport.run(TestSupport.mailtally, ["correlate", "--db", db, "--format", "csv"])
-        #expect(correlate.status == 0 && correlate.output.contains(",2,"), "every source in both reports: \(correlate.output.prefix(400))")
+        #expect(
+            correlate.status == 0 && correlate.output.contains(",2,"),
+            "every source in both reports: \(correlate.output.prefix(400))")
         // Parsed again from its stored chunks, the large file gives the same.
         #expect(try TestSupport.run(TestSupport.mailtally, ["reparse", "--db", db]).status == 0)
         #expect(try summary() == before)

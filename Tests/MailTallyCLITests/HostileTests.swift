@@ -1,7 +1,7 @@
 import Foundation
 import ReportStore
-import Testing
 import TestSupport
+import Testing
 
 /// The hostile corpus (`Tests/Hostile/make_hostile.py`): every case answered in bounded time and
 /// memory, with the expected outcome, a reason naming the input, the rest of the batch imported,
@@ -23,18 +23,30 @@ import TestSupport
         let db = folder.appendingPathComponent("h.sqlite").path
         let samples = TestSupport.packageRoot.appendingPathComponent("SampleReports").path
         _ = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, samples])
-        let before = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json", "--domain", "example.com", "--domain", "example.net", "--domain", "example.org"]).output
+        let before = try TestSupport.run(
+            TestSupport.mailtally,
+            [
+                "summary", "--db", db, "--format", "json", "--domain", "example.com", "--domain", "example.net",
+                "--domain", "example.org",
+            ]
+        ).output
 
         // 64 MiB per report keeps this test light; the caps work the same at the 1 GiB default.
         let started = Date()
         let result = try TestSupport.run(
             URL(fileURLWithPath: "/usr/bin/time"),
-            ["-f", "peak-rss-kb %M", TestSupport.mailtally.path, "ingest", "--db", db, "--json", "--max-report-bytes", "67108864",
-             folder.appendingPathComponent("cases").path])
+            [
+                "-f", "peak-rss-kb %M", TestSupport.mailtally.path, "ingest", "--db", db, "--json",
+                "--max-report-bytes", "67108864",
+                folder.appendingPathComponent("cases").path,
+            ])
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 1)
         #expect(elapsed < 120, "took \(elapsed) s")
-        let peak = result.stderr.split(separator: "\n").last { $0.hasPrefix("peak-rss-kb") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        let peak =
+            result.stderr.split(separator: "\n").last { $0.hasPrefix("peak-rss-kb") }.flatMap {
+                Int($0.split(separator: " ").last ?? "")
+            } ?? 0
         #expect(peak > 0 && peak < 1_000_000, "peak RSS \(peak) KB")
 
         let outcome = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
@@ -56,12 +68,20 @@ import TestSupport
         #expect(outcome["skipped"] as? Int == expected.values.filter { $0.outcome == "skipped" }.count)
 
         // The valid-but-odd inputs were imported intact...
-        let victim = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json", "--domain", "victim.example"])
-        let domains = (try JSONSerialization.jsonObject(with: victim.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
+        let victim = try TestSupport.run(
+            TestSupport.mailtally, ["summary", "--db", db, "--format", "json", "--domain", "victim.example"])
+        let domains =
+            (try JSONSerialization.jsonObject(with: victim.stdout) as? [String: Any])?["domains"] as? [[String: Any]]
         let messages = (domains?.first?["dmarc"] as? [String: Any])?["messages"] as? Int
         #expect(messages == expected.values.compactMap(\.messages).reduce(0, +))
         // ...nothing already stored changed, the file is sound, and nothing escaped the zip.
-        let after = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json", "--domain", "example.com", "--domain", "example.net", "--domain", "example.org"]).output
+        let after = try TestSupport.run(
+            TestSupport.mailtally,
+            [
+                "summary", "--db", db, "--format", "json", "--domain", "example.com", "--domain", "example.net",
+                "--domain", "example.org",
+            ]
+        ).output
         #expect(after == before)
         #expect(try ReportStore(path: db).integrityCheck() == "ok")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/mailtally-zip-slip.xml"))

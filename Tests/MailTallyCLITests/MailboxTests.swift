@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Mailboxes built by Python's mailbox and email packages, in every variant, imported by the
 /// real executable: each gives the same reports as the .eml files it was built from.
@@ -32,10 +32,12 @@ import TestSupport
     }
 
     /// Ingests into a fresh database; returns the ingest outcome and the summary, both as JSON.
-    func outcome(of arguments: [String], stdin: Data? = nil) throws -> (ingest: [String: AnyHashable], summary: String) {
+    func outcome(of arguments: [String], stdin: Data? = nil) throws -> (ingest: [String: AnyHashable], summary: String)
+    {
         let db = folder.appendingPathComponent("\(UUID().uuidString).sqlite").path
         let result = try mailtally(["ingest", "--db", db, "--json"] + arguments, stdin: stdin)
-        let ingest = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderr)")
+        let ingest = try #require(
+            try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderr)")
         var counts: [String: AnyHashable] = [:]
         for key in ["duplicates", "skipped", "failed"] { counts[key] = ingest[key] as? Int }
         counts["imported"] = ingest["imported"] as? [String: Int]
@@ -46,7 +48,9 @@ import TestSupport
     func checkEveryVariant(_ emls: [String]) throws {
         let baseline = try outcome(of: emls)
         #expect(!baseline.summary.contains("\"domains\" : [\n\n  ]"))
-        for variant in ["mboxo", "mboxrd", "mboxcl", "mboxcl2", "mboxo-crlf", "mboxrd-crlf", "mboxcl-crlf", "mboxcl2-crlf"] {
+        for variant in [
+            "mboxo", "mboxrd", "mboxcl", "mboxcl2", "mboxo-crlf", "mboxrd-crlf", "mboxcl-crlf", "mboxcl2-crlf",
+        ] {
             let box = folder.appendingPathComponent("\(variant).mbox").path
             try TestSupport.shell("python3", [Self.builder, variant, box] + emls)
             let result = try outcome(of: [box])
@@ -79,8 +83,10 @@ import TestSupport
             let dir = corpus.appendingPathComponent(name).path
             // The CRLF copy of the LinkedIn report becomes byte-identical to the LF one once a mail
             // library writes both into one mailbox, and then counts as a duplicate: leave it out.
-            emls += try FileManager.default.contentsOfDirectory(atPath: dir).sorted().filter { !$0.hasSuffix(".crlf.eml") }
-                .map { "\(dir)/\($0)" }
+            emls += try FileManager.default.contentsOfDirectory(atPath: dir).sorted().filter {
+                !$0.hasSuffix(".crlf.eml")
+            }
+            .map { "\(dir)/\($0)" }
         }
         try checkEveryVariant(emls)
     }
@@ -94,10 +100,14 @@ import TestSupport
         #expect(ingest["duplicates"] as? Int == 1)  // the same report via two relays
         #expect(ingest["skipped"] as? Int == 2)  // the ARF report and the note without a report
         #expect(ingest["failed"] as? Int == 0)
-        let again = try JSONSerialization.jsonObject(with: try mailtally(["ingest", "--db", db, "--json", Self.sampleBox]).stdout) as? [String: Any]
+        let again =
+            try JSONSerialization.jsonObject(
+                with: try mailtally(["ingest", "--db", db, "--json", Self.sampleBox]).stdout) as? [String: Any]
         #expect(again?["unchanged"] as? Int == 1)  // the mailbox has not changed: not read again
-        let rehashed = try JSONSerialization.jsonObject(
-            with: try mailtally(["ingest", "--db", db, "--json", "--rehash", Self.sampleBox]).stdout) as? [String: Any]
+        let rehashed =
+            try JSONSerialization.jsonObject(
+                with: try mailtally(["ingest", "--db", db, "--json", "--rehash", Self.sampleBox]).stdout)
+            as? [String: Any]
         #expect(rehashed?["duplicates"] as? Int == 6)  // every message recognised by its hash
     }
 
@@ -186,7 +196,8 @@ import TestSupport
     @Test func aMailboxOverManyBatchesIsSkippedNextTimeOnlyWithoutFailures() throws {
         func ingest(_ box: String, _ db: String) throws -> [String: Any] {
             let result = try mailtally(["ingest", "--db", db, "--json", box])
-            return try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderr)")
+            return try #require(
+                try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderr)")
         }
         let good = try largeMailbox("good.mbox", count: 300, broken: false)
         let goodDB = folder.appendingPathComponent("good.sqlite").path

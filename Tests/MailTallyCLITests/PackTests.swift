@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The stakeholder pack and the nightly job, run as a user runs them.
 @Suite struct PackTests {
@@ -16,21 +16,30 @@ import TestSupport
     }
 
     func mailtally(_ arguments: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(TestSupport.mailtally, arguments, environment: ["MAILTALLY_PSL": "/usr/share/publicsuffix/public_suffix_list.dat"])
+        try TestSupport.run(
+            TestSupport.mailtally, arguments,
+            environment: ["MAILTALLY_PSL": "/usr/share/publicsuffix/public_suffix_list.dat"])
     }
 
     /// Golden files, reviewed by eye once; `MAILTALLY_UPDATE_GOLDEN=1 scripts/test` writes them anew.
     @Test func packOfSampleReportsMatchesTheGoldenFiles() throws {
         _ = try mailtally(["ingest", "--db", db, Self.samples])
         let out = folder.appendingPathComponent("pack")
-        let result = try mailtally(["report", "--db", db, "--out", out.path, "--since", "2026-11-22", "--until", "2026-11-28", "--source-map", Self.sourceMap])
+        let result = try mailtally([
+            "report", "--db", db, "--out", out.path, "--since", "2026-11-22", "--until", "2026-11-28", "--source-map",
+            Self.sourceMap,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files.contains("index.md") && files.contains("example.com.md") && files.contains("example.com-sources.csv"))
+        #expect(
+            files.contains("index.md") && files.contains("example.com.md") && files.contains("example.com-sources.csv"))
         if ProcessInfo.processInfo.environment["MAILTALLY_UPDATE_GOLDEN"] != nil {
             try? FileManager.default.removeItem(at: Self.golden)
             try FileManager.default.createDirectory(at: Self.golden, withIntermediateDirectories: true)
-            for file in files { try FileManager.default.copyItem(at: out.appendingPathComponent(file), to: Self.golden.appendingPathComponent(file)) }
+            for file in files {
+                try FileManager.default.copyItem(
+                    at: out.appendingPathComponent(file), to: Self.golden.appendingPathComponent(file))
+            }
             print("PackTests: golden files written to \(Self.golden.path)")
             return
         }
@@ -44,8 +53,10 @@ import TestSupport
     }
 
     @Test func hostileValuesAreEscapedForEachFormat() throws {
-        let evil = #"=HYPERLINK("http://x.example","click")|<script>alert(1)</script> *bold* [link](http://x.example) &amp;"#
-        let escapedXML = evil.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        let evil =
+            #"=HYPERLINK("http://x.example","click")|<script>alert(1)</script> *bold* [link](http://x.example) &amp;"#
+        let escapedXML = evil.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
         let xml = """
             <feedback><report_metadata><org_name>\(escapedXML)</org_name><email>x@evil.example</email><report_id>1</report_id>
             <date_range><begin>1795824000</begin><end>1795910399</end></date_range></report_metadata>
@@ -84,8 +95,11 @@ import TestSupport
         let inbox = folder.appendingPathComponent("inbox")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         let sample = "google.com!example.com!1795824000!1795910399.zip"
-        try FileManager.default.copyItem(atPath: "\(Self.samples)/\(sample)", toPath: inbox.appendingPathComponent(sample).path)
-        let arguments = ["nightly", "--db", db, "--inbox", inbox.path, "--out", out.path, "--date", "2026-11-28", "--verbose"]
+        try FileManager.default.copyItem(
+            atPath: "\(Self.samples)/\(sample)", toPath: inbox.appendingPathComponent(sample).path)
+        let arguments = [
+            "nightly", "--db", db, "--inbox", inbox.path, "--out", out.path, "--date", "2026-11-28", "--verbose",
+        ]
         func run(_ extra: [String] = []) throws -> [String] {
             let result = try mailtally(arguments + extra)
             #expect(result.status == 0, "\(result.stderr)")
@@ -108,7 +122,8 @@ import TestSupport
 
         // A new report in the inbox changes what every pack shows.
         let other = "yahoo.com!example.com!1795824000!1795910399.xml"
-        try FileManager.default.copyItem(atPath: "\(Self.samples)/\(other)", toPath: inbox.appendingPathComponent(other).path)
+        try FileManager.default.copyItem(
+            atPath: "\(Self.samples)/\(other)", toPath: inbox.appendingPathComponent(other).path)
         #expect(kept(try run()) == [false, false, false])
         #expect(try String(contentsOf: page, encoding: .utf8) != written)
 
@@ -145,7 +160,9 @@ import TestSupport
         for name in ["day", "7d", "30d"] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/2026-11-28/\(name)/index.md"))
         }
-        let summary = try JSONSerialization.jsonObject(with: try mailtally(["summary", "--db", db, "--format", "json"]).stdout) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: try mailtally(["summary", "--db", db, "--format", "json"]).stdout)
+            as? [String: Any]
         let domains = summary?["domains"] as? [[String: Any]] ?? []
         #expect((domains.first?["dmarc"] as? [String: Any])?["reports"] as? Int == 6)
         #expect((domains.first?["dmarc"] as? [String: Any])?["messages"] as? Int == 4039)
@@ -153,7 +170,11 @@ import TestSupport
         // While another process holds the lock, a run with --wait 0 gives up with status 4.
         let holder = try Process.run(
             URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: ["python3", "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)", db + ".lock"])
+            arguments: [
+                "python3", "-c",
+                "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)",
+                db + ".lock",
+            ])
         defer { holder.terminate() }
         var waited = 0
         while waited < 50 {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every table of every HTML page fits its container on a 1280-pixel screen and on an A4 page,
 /// measured by headless Chromium: a copy of each page gets a measuring script (the pages
@@ -20,7 +20,9 @@ import TestSupport
     }
 
     func mailtally(_ arguments: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(TestSupport.mailtally, arguments, environment: ["MAILTALLY_PSL": "/usr/share/publicsuffix/public_suffix_list.dat"])
+        try TestSupport.run(
+            TestSupport.mailtally, arguments,
+            environment: ["MAILTALLY_PSL": "/usr/share/publicsuffix/public_suffix_list.dat"])
     }
 
     static let measuringScript = """
@@ -47,9 +49,11 @@ import TestSupport
     /// The tables of `page` laid out at `width` pixels, as on screen or (with `print`) with the
     /// print stylesheet in force.
     func measure(_ page: URL, width: Int, print: Bool) throws -> [Measure] {
-        let chromium = try #require(HTMLReportTests.chromium, "chromium is not installed: run `scripts/setup test` (as root)")
+        let chromium = try #require(
+            HTMLReportTests.chromium, "chromium is not installed: run `scripts/setup test` (as root)")
         var html = try String(contentsOf: page, encoding: .utf8)
-        let policy = try #require(html.range(of: #"<meta http-equiv="Content-Security-Policy"[^>]*>"#, options: .regularExpression))
+        let policy = try #require(
+            html.range(of: #"<meta http-equiv="Content-Security-Policy"[^>]*>"#, options: .regularExpression))
         html.removeSubrange(policy)
         if print {
             #expect(html.contains("@media print{"))
@@ -59,12 +63,16 @@ import TestSupport
         let copy = folder.appendingPathComponent("measure-\(UUID().uuidString).html")
         try html.write(to: copy, atomically: true, encoding: .utf8)
         let profile = folder.appendingPathComponent("profile-\(UUID().uuidString)").path
-        let result = try TestSupport.run(chromium, [
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)", "--window-size=\(width),3000",
-            "--dump-dom", copy.path,
-        ])
+        let result = try TestSupport.run(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)",
+                "--window-size=\(width),3000",
+                "--dump-dom", copy.path,
+            ])
         #expect(result.status == 0, "chromium failed: \(result.stderr.suffix(2000))")
-        let pattern = try #require(result.output.range(of: #"<pre id="measured">[^<]*</pre>"#, options: .regularExpression))
+        let pattern = try #require(
+            result.output.range(of: #"<pre id="measured">[^<]*</pre>"#, options: .regularExpression))
         let json = result.output[pattern].dropFirst(#"<pre id="measured">"#.count).dropLast("</pre>".count)
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
         return try JSONDecoder().decode([Measure].self, from: Data(json.utf8))
@@ -72,7 +80,8 @@ import TestSupport
 
     /// Checks every page of the pack in `out` at 1280 px and on A4, and prints one to PDF.
     func checkPack(_ out: URL) throws {
-        let pages = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".html") }.sorted()
+        let pages = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".html") }
+            .sorted()
         #expect(pages.count >= 2)
         for name in pages {
             let page = out.appendingPathComponent(name)
@@ -81,9 +90,14 @@ import TestSupport
                 #expect(!tables.isEmpty || name == "index.html", "\(name): no table measured")
                 for table in tables {
                     let context = "\(name) at \(width) px\(print ? " (print)" : ""): \(table.table)"
-                    #expect(table.width <= table.container, "\(context) is \(table.width) px wide in a container of \(table.container)")
-                    #expect(table.scroll <= table.container, "\(context) scrolls: \(table.scroll) px in \(table.container)")
-                    #expect(table.right <= table.page, "\(context) ends at \(table.right) px, past the page's \(table.page)")
+                    #expect(
+                        table.width <= table.container,
+                        "\(context) is \(table.width) px wide in a container of \(table.container)")
+                    #expect(
+                        table.scroll <= table.container, "\(context) scrolls: \(table.scroll) px in \(table.container)")
+                    #expect(
+                        table.right <= table.page, "\(context) ends at \(table.right) px, past the page's \(table.page)"
+                    )
                 }
             }
         }
@@ -95,7 +109,8 @@ import TestSupport
     func checkPhoneLabels(_ page: URL) throws {
         let labels = try #require(try measure(page, width: 500, print: false).first { $0.table == "svg-text" })
         let height = try #require(labels.text)
-        #expect(height >= 12 && height < 1e8, "\(page.lastPathComponent): chart labels are \(height) px high on a phone")
+        #expect(
+            height >= 12 && height < 1e8, "\(page.lastPathComponent): chart labels are \(height) px high on a phone")
     }
 
     /// Prints `page` to PDF and returns its text (pdftotext, layout kept).
@@ -103,10 +118,13 @@ import TestSupport
         let chromium = try #require(HTMLReportTests.chromium)
         let pdf = folder.appendingPathComponent("\(page.deletingPathExtension().lastPathComponent).pdf")
         let profile = folder.appendingPathComponent("profile-\(UUID().uuidString)").path
-        let result = try TestSupport.run(chromium, [
-            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)",
-            page.path,
-        ])
+        let result = try TestSupport.run(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--no-pdf-header-footer",
+                "--print-to-pdf=\(pdf.path)",
+                page.path,
+            ])
         #expect(result.status == 0, "chromium failed: \(result.stderr.suffix(2000))")
         let bytes = try Data(contentsOf: pdf)
         #expect(bytes.starts(with: Array("%PDF".utf8)))
@@ -117,21 +135,27 @@ import TestSupport
     func sampleReportsPagesFitAScreenAndAnA4Page() throws {
         _ = try mailtally(["ingest", "--db", db, Self.samples])
         let out = folder.appendingPathComponent("pack")
-        let written = try mailtally(["report", "--db", db, "--out", out.path, "--format", "html", "--since", "2026-11-01", "--until", "2026-11-30"])
+        let written = try mailtally([
+            "report", "--db", db, "--out", out.path, "--format", "html", "--since", "2026-11-01", "--until",
+            "2026-11-30",
+        ])
         #expect(written.status == 0, "\(written.stderr)")
         try checkPack(out)
         try checkPhoneLabels(out.appendingPathComponent("example.com.html"))
         // Printed, the widest table keeps every column: Google's correlation row reads, left to
         // right, its DMARC side, its TLS side and the start of its top failure, on one line.
         let printedText = try printed(out.appendingPathComponent("example.com.html"))
-        #expect(printedText.range(of: #"Google +0 +– +0 +0 +1,866 +26 +98\.6% +certificate-"#, options: .regularExpression) != nil, "\(printedText)")
+        #expect(
+            printedText.range(of: #"Google +0 +– +0 +0 +1,866 +26 +98\.6% +certificate-"#, options: .regularExpression)
+                != nil, "\(printedText)")
         let text = printedText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for expected in ["Summary", "What to do:", "1. Renew or fix the certificate of MX mx2.example.com"] {
             #expect(text.contains(expected), "the printed page lacks '\(expected)'")
         }
     }
 
-    @Test(.enabled(if: HTMLReportTests.chromium != nil && TestSupport.hasProgram("pdftotext"))) func longValuesWrapInsteadOfWidening() throws {
+    @Test(.enabled(if: HTMLReportTests.chromium != nil && TestSupport.hasProgram("pdftotext")))
+    func longValuesWrapInsteadOfWidening() throws {
         // A reporter's 300-character organisation name and source address with no space to
         // break at, and a DKIM selector as long: the page still fits.
         let long = String(repeating: "x", count: 300)
@@ -153,7 +177,10 @@ import TestSupport
         try checkPack(out)
     }
 
-    @Test(.enabled(if: HTMLReportTests.chromium != nil && TestSupport.corpus != nil, "MAILTALLY_CORPUS is unset: the real-report corpus was not read"))
+    @Test(
+        .enabled(
+            if: HTMLReportTests.chromium != nil && TestSupport.corpus != nil,
+            "MAILTALLY_CORPUS is unset: the real-report corpus was not read"))
     func corpusPagesFitAScreenAndAnA4Page() throws {
         let corpus = try #require(TestSupport.corpus)
         _ = try mailtally(["ingest", "--db", db, corpus.path])
@@ -162,7 +189,8 @@ import TestSupport
         #expect(written.status == 0, "\(written.stderr)")
         try checkPack(out)
         // Printed, each domain page keeps its summary and its sources table.
-        for name in try FileManager.default.contentsOfDirectory(atPath: out.path) where name.hasSuffix(".html") && name != "index.html" {
+        for name in try FileManager.default.contentsOfDirectory(atPath: out.path)
+        where name.hasSuffix(".html") && name != "index.html" {
             let text = try printed(out.appendingPathComponent(name))
             #expect(text.contains("Summary") && text.contains("Findings"), "\(name) printed without its summary")
         }

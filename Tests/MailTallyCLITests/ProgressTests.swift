@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import ReportStore
-import Testing
 import TestSupport
+import Testing
+
 @testable import MailTallyCLI
 
 /// Progress on one large mailbox counts its messages and bytes, not files (`1/1`).
@@ -11,21 +12,28 @@ import TestSupport
         let folder = try TestSupport.temporaryDirectory()
         let mbox = folder.appendingPathComponent("big.mbox").path
         // 600 small messages (Python's mailbox writes them): more than two batches of 256.
-        try TestSupport.shell("python3", ["-c", """
-            import mailbox, sys
-            from email.message import EmailMessage
-            box = mailbox.mbox(sys.argv[1])
-            for i in range(600):
-                m = EmailMessage()
-                m["From"] = "reports@example.net"; m["To"] = "dmarc@example.com"; m["Subject"] = f"note {i}"
-                m["Message-ID"] = f"<{i}@example.net>"
-                m.set_content("no report in this one\\n" * 20)
-                box.add(m)
-            box.flush()
-            """, mbox])
+        try TestSupport.shell(
+            "python3",
+            [
+                "-c",
+                """
+                import mailbox, sys
+                from email.message import EmailMessage
+                box = mailbox.mbox(sys.argv[1])
+                for i in range(600):
+                    m = EmailMessage()
+                    m["From"] = "reports@example.net"; m["To"] = "dmarc@example.com"; m["Subject"] = f"note {i}"
+                    m["Message-ID"] = f"<{i}@example.net>"
+                    m.set_content("no report in this one\\n" * 20)
+                    box.add(m)
+                box.flush()
+                """, mbox,
+            ])
         let store = try ReportStore(path: folder.appendingPathComponent("progress.sqlite").path)
         var seen: [IngestPipeline.IngestProgress] = []
-        let summary = try IngestPipeline(store: store, logger: Logger(label: "test")).run(paths: [mbox]) { seen.append($0) }
+        let summary = try IngestPipeline(store: store, logger: Logger(label: "test")).run(paths: [mbox]) {
+            seen.append($0)
+        }
         #expect(summary.skipped == 600)
         let during = try #require(seen.first)
         #expect(during.files == 0 && during.totalFiles == 1)
@@ -44,7 +52,8 @@ import TestSupport
         let blocker = folder.appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)
         do {
-            try FileManager.default.createDirectory(at: blocker.appendingPathComponent("sub"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: blocker.appendingPathComponent("sub"), withIntermediateDirectories: true)
             Issue.record("a folder was made under a file")
         } catch {
             #expect(FileProblem.reason(error) == "not a directory")

@@ -1,7 +1,7 @@
 import Foundation
 import ReportStore
-import Testing
 import TestSupport
+import Testing
 
 /// Crash safety, concurrent runs and a full disk, with the real executable on a generated corpus.
 @Suite(.serialized) struct ReliabilityTests {
@@ -14,7 +14,9 @@ import TestSupport
     init() throws {
         folder = try TestSupport.temporaryDirectory()
         let generator = TestSupport.packageRoot.appendingPathComponent("scripts/bench-support/make_corpus.py").path
-        try TestSupport.shell("python3", [generator, folder.appendingPathComponent("corpus").path, "--reports", "600", "--no-mbox", "--seed", "7"])
+        try TestSupport.shell(
+            "python3",
+            [generator, folder.appendingPathComponent("corpus").path, "--reports", "600", "--no-mbox", "--seed", "7"])
         files = folder.appendingPathComponent("corpus/files")
         let db = folder.appendingPathComponent("reference.sqlite").path
         let started = Date()
@@ -27,7 +29,9 @@ import TestSupport
     /// What a database says, for comparing two: the summary and the row counts.
     static func state(of db: String) throws -> String {
         let summary = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"]).output
-        let counts = try ReportStore(path: db).tableCounts().filter { $0.key != "ingest_log" }.sorted { $0.key < $1.key }
+        let counts = try ReportStore(path: db).tableCounts().filter { $0.key != "ingest_log" }.sorted {
+            $0.key < $1.key
+        }
         return summary + counts.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
 
@@ -64,11 +68,15 @@ import TestSupport
         #expect(try ReportStore(path: db).integrityCheck() == "ok")
         #expect(try Self.state(of: db) == reference, "after \(kills) kills")
         let errors = try TestSupport.run(TestSupport.mailtally, ["errors", "--db", db, "--format", "json"])
-        #expect(((try JSONSerialization.jsonObject(with: errors.stdout) as? [String: Any])?["errors"] as? [Any])?.isEmpty == true)
+        #expect(
+            ((try JSONSerialization.jsonObject(with: errors.stdout) as? [String: Any])?["errors"] as? [Any])?.isEmpty
+                == true)
     }
 
     @Test func overlappingImportsAtOnceCountEverythingOnce() throws {
-        let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map { files.appendingPathComponent($0).path }
+        let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map {
+            files.appendingPathComponent($0).path
+        }
         let halves = [Array(all.prefix(400)), Array(all.suffix(400))]  // 200 inputs in both
         // Several rounds, each on a new file: both processes also race to create the schema.
         for round in 0..<4 {
@@ -88,10 +96,14 @@ import TestSupport
                 }
             }
             group.wait()
-            #expect(results.count == 2 && results.allSatisfy { $0.status == 0 }, "round \(round): \(results.map(\.stderr))")
+            #expect(
+                results.count == 2 && results.allSatisfy { $0.status == 0 }, "round \(round): \(results.map(\.stderr))")
             #expect(results.allSatisfy { !$0.stderr.localizedCaseInsensitiveContains("locked") })
             let state = try Self.state(of: db)
-            #expect(state == reference, "round \(round): counts \(state.suffix(160)) against \(reference.suffix(160)); \(results.map(\.stderr))")
+            #expect(
+                state == reference,
+                "round \(round): counts \(state.suffix(160)) against \(reference.suffix(160)); \(results.map(\.stderr))"
+            )
         }
     }
 
@@ -100,7 +112,10 @@ import TestSupport
         // A file-size limit stands in for a full disk: writes past it fail with EFBIG.
         let limited = try TestSupport.run(
             URL(fileURLWithPath: "/bin/bash"),
-            ["-c", "trap '' XFSZ; ulimit -f 1024; exec \"$0\" ingest --db \"$1\" \"$2\"", TestSupport.mailtally.path, db, files.path])
+            [
+                "-c", "trap '' XFSZ; ulimit -f 1024; exec \"$0\" ingest --db \"$1\" \"$2\"", TestSupport.mailtally.path,
+                db, files.path,
+            ])
         #expect(limited.status == 3, "\(limited.status): \(limited.stderr)")
         #expect(limited.stderr.contains("database error"), "\(limited.stderr)")
         #expect(try ReportStore(path: db).integrityCheck() == "ok")
@@ -110,19 +125,26 @@ import TestSupport
     }
 
     /// Root may write anything: run as nobody, against a database file nobody may write.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") && getuid() == 0, "needs root and setpriv"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") && getuid() == 0,
+            "needs root and setpriv"))
     func aReadOnlyDatabaseIsAClearErrorAndTheNextRunRecovers() throws {
         let dir = folder.appendingPathComponent("readonly")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let db = dir.appendingPathComponent("ro.sqlite").path
-        let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map { files.appendingPathComponent($0).path }
-        #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db] + Array(all.prefix(100))).status == 0)
+        let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map {
+            files.appendingPathComponent($0).path
+        }
+        #expect(
+            try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db] + Array(all.prefix(100))).status == 0)
         let before = try Self.state(of: db)
         for path in [folder.path, dir.path] { chmod(path, 0o755) }
         chmod(db, 0o444)
         let denied = try TestSupport.run(
             URL(fileURLWithPath: "/usr/bin/setpriv"),
-            ["--reuid=65534", "--regid=65534", "--clear-groups", TestSupport.mailtally.path, "ingest", "--db", db] + all)
+            ["--reuid=65534", "--regid=65534", "--clear-groups", TestSupport.mailtally.path, "ingest", "--db", db] + all
+        )
         #expect(denied.status == 3, "\(denied.status): \(denied.stderr)")
         #expect(denied.stderr.contains("database"), "\(denied.stderr)")
         chmod(db, 0o644)

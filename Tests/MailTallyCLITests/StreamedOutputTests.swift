@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportRendering
 
 /// Output written a piece at a time is the output written at once: the same bytes.
@@ -39,17 +40,19 @@ import TestSupport
     @Test func textTablesAlignNumbersRightAndEscapeAndFallBackToBlocks() {
         let header = ["source", "messages", "note"]
         let rows = [["mail.example", "1,204", "ok"], ["ünï\u{1B}[31m", "7", ""], ["x", "12", "two words"]]
-        #expect(TextTable(header: header, rows: rows, maxWidth: nil).render() == """
-            source        messages  note
-            ------------  --------  ---------
-            mail.example     1,204  ok
-            ünï?[31m             7
-            x                   12  two words
+        #expect(
+            TextTable(header: header, rows: rows, maxWidth: nil).render() == """
+                source        messages  note
+                ------------  --------  ---------
+                mail.example     1,204  ok
+                ünï?[31m             7
+                x                   12  two words
 
-            """)
+                """)
         // Wider than 20 columns: a block per row.
-        #expect(TextTable(header: header, rows: Array(rows.prefix(2)), maxWidth: 20).render()
-            == "mail.example\n  messages  1,204\n  note      ok\n\nünï?[31m\n  messages  7\n  note      \n")
+        #expect(
+            TextTable(header: header, rows: Array(rows.prefix(2)), maxWidth: 20).render()
+                == "mail.example\n  messages  1,204\n  note      ok\n\nünï?[31m\n  messages  7\n  note      \n")
         // A column with one non-number is left-aligned all along.
         #expect(TextTable(header: ["n"], rows: [["10"], ["–"], ["a"]], maxWidth: nil).render() == "n\n--\n10\n–\na\n")
     }
@@ -67,23 +70,34 @@ import TestSupport
             return result.output
         }
         // The broken sample fails (exit status 1); the rest is stored.
-        _ = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, TestSupport.packageRoot.appendingPathComponent("SampleReports").path])
+        _ = try TestSupport.run(
+            TestSupport.mailtally,
+            ["ingest", "--db", db, TestSupport.packageRoot.appendingPathComponent("SampleReports").path])
         let domains = ["example.com", "example.net", "example.org"]
         for command in [["correlate"], ["correlate", "--by", "reporter"], ["sources"]] {
             let csv = try run(command + ["--db", db, "--format", "csv"])
             let lines = csv.components(separatedBy: "\r\n")
             var expected = [lines[0]]
             for domain in domains {
-                expected += try run(command + ["--db", db, "--format", "csv", "--domain", domain]).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+                expected += try run(command + ["--db", db, "--format", "csv", "--domain", domain]).components(
+                    separatedBy: "\r\n"
+                ).dropFirst().filter { !$0.isEmpty }
             }
             #expect(lines.filter { !$0.isEmpty } == expected, "\(command)")
-            #expect(Set(lines.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }) == Set(domains), "\(command)")
+            #expect(
+                Set(lines.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }) == Set(domains),
+                "\(command)")
 
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(try run(command + ["--db", db, "--format", "json"]).utf8)) as? [String: Any])
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(try run(command + ["--db", db, "--format", "json"]).utf8))
+                    as? [String: Any])
             let key = command[0] == "correlate" ? "rows" : "sources"
             var perDomain: [[String: Any]] = []
             for domain in domains {
-                let one = try #require(try JSONSerialization.jsonObject(with: Data(try run(command + ["--db", db, "--format", "json", "--domain", domain]).utf8)) as? [String: Any])
+                let one = try #require(
+                    try JSONSerialization.jsonObject(
+                        with: Data(try run(command + ["--db", db, "--format", "json", "--domain", domain]).utf8))
+                        as? [String: Any])
                 perDomain += try #require(one[key] as? [[String: Any]])
             }
             let all = try #require(json[key] as? [[String: Any]])
@@ -91,8 +105,12 @@ import TestSupport
             #expect(NSArray(array: all).isEqual(to: perDomain), "\(command)")
         }
         // No domain with reports: the message, not an empty table.
-        #expect(try run(["correlate", "--db", db, "--domain", "nothing.example"]) == "No reports in the database for this selection.\n")
-        #expect(try run(["sources", "--db", db, "--format", "md", "--domain", "nothing.example"]) == "_No DMARC sources in the database for this selection._\n")
+        #expect(
+            try run(["correlate", "--db", db, "--domain", "nothing.example"])
+                == "No reports in the database for this selection.\n")
+        #expect(
+            try run(["sources", "--db", db, "--format", "md", "--domain", "nothing.example"])
+                == "_No DMARC sources in the database for this selection._\n")
     }
 }
 

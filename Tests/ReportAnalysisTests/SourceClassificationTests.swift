@@ -1,6 +1,7 @@
 import Foundation
 import ReportModel
 import Testing
+
 @testable import ReportAnalysis
 
 /// The catalogue, naming by confirmed reverse DNS only, and the classes (worked by hand).
@@ -16,7 +17,9 @@ import Testing
         return totals
     }
 
-    func entry(_ ip: String, _ names: [String], confirmed: String?, status: ReverseDNSEntry.Status = .found) -> ReverseDNSEntry {
+    func entry(_ ip: String, _ names: [String], confirmed: String?, status: ReverseDNSEntry.Status = .found)
+        -> ReverseDNSEntry
+    {
         ReverseDNSEntry(ip: ip, status: status, names: names, confirmedName: confirmed, resolvedAt: 0, expiresAt: 1)
     }
 
@@ -27,7 +30,8 @@ import Testing
         let bySource = Dictionary(grouping: catalogue.entries, by: \.source)
         for (source, entries) in bySource {
             #expect(Set(entries.map(\.service)).count == 1, "source \(source) has several service names")
-            #expect(Set(entries.map(\.category)).count == 1 || source == "salesforce.com" || source == "oracle.com",
+            #expect(
+                Set(entries.map(\.category)).count == 1 || source == "salesforce.com" || source == "oracle.com",
                 "source \(source) has several categories")
             #expect(catalogue.entry(forSource: source) != nil)
         }
@@ -37,7 +41,9 @@ import Testing
             #expect(catalogue.entry(forHostName: "host-1.\(entry.domain).")?.domain == entry.domain)
         }
         // The longest listed domain wins; names only match on label boundaries.
-        #expect(catalogue.entry(forHostName: "mail-db8eur05on2051.outbound.protection.outlook.com")?.domain == "protection.outlook.com")
+        #expect(
+            catalogue.entry(forHostName: "mail-db8eur05on2051.outbound.protection.outlook.com")?.domain
+                == "protection.outlook.com")
         #expect(catalogue.entry(forHostName: "notgoogle.com") == nil)
         #expect(catalogue.aliases["outlook.com"] == "microsoft.com")
         #expect(catalogue.aliases["mcsv.net"] == "mailchimp.com")
@@ -46,12 +52,14 @@ import Testing
 
     @Test func namesComeFromConfirmedReverseDNSOnly() {
         let resolver = SourceResolver(publicSuffixList: psl)
-        let builder = CorrelationBuilder(resolver: resolver, reverseDNS: [
-            "192.0.2.1": entry("192.0.2.1", ["mail-sor-f41.google.com"], confirmed: "mail-sor-f41.google.com"),
-            "192.0.2.2": entry("192.0.2.2", ["mail-fake.google.com"], confirmed: nil),
-            "192.0.2.3": entry("192.0.2.3", ["smtp.smallshop.example"], confirmed: "smtp.smallshop.example"),
-            "192.0.2.4": entry("192.0.2.4", [], confirmed: nil, status: .notFound),
-        ])
+        let builder = CorrelationBuilder(
+            resolver: resolver,
+            reverseDNS: [
+                "192.0.2.1": entry("192.0.2.1", ["mail-sor-f41.google.com"], confirmed: "mail-sor-f41.google.com"),
+                "192.0.2.2": entry("192.0.2.2", ["mail-fake.google.com"], confirmed: nil),
+                "192.0.2.3": entry("192.0.2.3", ["smtp.smallshop.example"], confirmed: "smtp.smallshop.example"),
+                "192.0.2.4": entry("192.0.2.4", [], confirmed: nil, status: .notFound),
+            ])
         let google = builder.source(forIP: "192.0.2.1")
         #expect(google == .init(key: "google.com", category: "mailbox", service: "Google", origin: .catalogue))
         #expect(google.displayName == "Google")
@@ -66,19 +74,27 @@ import Testing
     @Test func sourceMapOverridesTheCatalogue() throws {
         let map = try SourceMap(text: ".smtp-out.amazonses.com,our-ses-account,esp\n198.51.100.0/24,google.com,saas\n")
         let resolver = SourceResolver(sourceMap: map, publicSuffixList: psl)
-        #expect(resolver.source(forIP: "192.0.2.9", ptr: "a8-21.smtp-out.amazonses.com") == .init(key: "our-ses-account", category: "esp", origin: .sourceMap))
+        #expect(
+            resolver.source(forIP: "192.0.2.9", ptr: "a8-21.smtp-out.amazonses.com")
+                == .init(key: "our-ses-account", category: "esp", origin: .sourceMap))
         // The map's source keeps the catalogue's service name; the map's category wins.
-        #expect(resolver.source(forIP: "198.51.100.7") == .init(key: "google.com", category: "saas", service: "Google", origin: .sourceMap))
+        #expect(
+            resolver.source(forIP: "198.51.100.7")
+                == .init(key: "google.com", category: "saas", service: "Google", origin: .sourceMap))
     }
 
     @Test func classesFromCountsWorkedByHand() {
-        func verdict(_ t: DMARCTotals, _ source: SourceResolver.Source, _ evidence: ReverseDNSEvidence = .confirmed) -> SourceClass? {
+        func verdict(_ t: DMARCTotals, _ source: SourceResolver.Source, _ evidence: ReverseDNSEvidence = .confirmed)
+            -> SourceClass?
+        {
             SourceClassifier.classify(t, source: source, evidence: evidence)?.sourceClass
         }
-        let google = SourceResolver.Source(key: "google.com", category: "mailbox", service: "Google", origin: .catalogue)
+        let google = SourceResolver.Source(
+            key: "google.com", category: "mailbox", service: "Google", origin: .catalogue)
         let unknownOrg = SourceResolver.Source(key: "smallshop.example", origin: .reverseDNS)
         let network = SourceResolver.Source(key: "192.0.2.0/24", origin: .network)
-        let forwarder = SourceResolver.Source(key: "pobox.com", category: "forwarder", service: "Pobox", origin: .catalogue)
+        let forwarder = SourceResolver.Source(
+            key: "pobox.com", category: "forwarder", service: "Pobox", origin: .catalogue)
         let isp = SourceResolver.Source(key: "comcast.net", category: "isp", service: "Comcast", origin: .catalogue)
         let mapped = SourceResolver.Source(key: "our-crm", origin: .sourceMap)
 
@@ -126,26 +142,34 @@ import Testing
         // No DMARC mail (a TLS-only reporter): no class.
         #expect(verdict(totals(0, pass: 0, spf: 0, dkim: 0), google) == nil)
         // The reason carries the counts.
-        #expect(SourceClassifier.classify(totals(34, pass: 0, spf: 0, dkim: 0), source: network, evidence: .none)?.reason == "fails DMARC: 34 of 34; no PTR name")
+        #expect(
+            SourceClassifier.classify(totals(34, pass: 0, spf: 0, dkim: 0), source: network, evidence: .none)?.reason
+                == "fails DMARC: 34 of 34; no PTR name")
     }
 
     @Test func correlationRowsCarryClassesAndTheirTallies() {
         let resolver = SourceResolver(publicSuffixList: psl)
-        let builder = CorrelationBuilder(resolver: resolver, reverseDNS: [
-            "192.0.2.1": entry("192.0.2.1", ["mail.example.org"], confirmed: "mail.example.org"),
-            "192.0.2.2": entry("192.0.2.2", ["mail-fake.google.com"], confirmed: nil),
-            "192.0.2.3": entry("192.0.2.3", [], confirmed: nil, status: .notFound),
-            "198.51.100.1": entry("198.51.100.1", ["o1.ptr1.sendgrid.net"], confirmed: "o1.ptr1.sendgrid.net"),
-        ])
+        let builder = CorrelationBuilder(
+            resolver: resolver,
+            reverseDNS: [
+                "192.0.2.1": entry("192.0.2.1", ["mail.example.org"], confirmed: "mail.example.org"),
+                "192.0.2.2": entry("192.0.2.2", ["mail-fake.google.com"], confirmed: nil),
+                "192.0.2.3": entry("192.0.2.3", [], confirmed: nil, status: .notFound),
+                "198.51.100.1": entry("198.51.100.1", ["o1.ptr1.sendgrid.net"], confirmed: "o1.ptr1.sendgrid.net"),
+            ])
         func aggregate(_ ip: String, _ t: DMARCTotals) -> DMARCSourceAggregate {
-            DMARCSourceAggregate(domain: "example.org", sourceIP: ip, reporterOrgName: "google.com", reporterEmail: nil, reports: [1], totals: t)
+            DMARCSourceAggregate(
+                domain: "example.org", sourceIP: ip, reporterOrgName: "google.com", reporterEmail: nil, reports: [1],
+                totals: t)
         }
-        let rows = builder.rows(by: .source, dmarc: [
-            aggregate("192.0.2.1", totals(70, pass: 70, spf: 70, dkim: 0)),
-            aggregate("192.0.2.2", totals(7, pass: 0, spf: 0, dkim: 0)),
-            aggregate("192.0.2.3", totals(3, pass: 0, spf: 0, dkim: 0)),
-            aggregate("198.51.100.1", totals(20, pass: 2, spf: 2, dkim: 0)),
-        ], tls: [])
+        let rows = builder.rows(
+            by: .source,
+            dmarc: [
+                aggregate("192.0.2.1", totals(70, pass: 70, spf: 70, dkim: 0)),
+                aggregate("192.0.2.2", totals(7, pass: 0, spf: 0, dkim: 0)),
+                aggregate("192.0.2.3", totals(3, pass: 0, spf: 0, dkim: 0)),
+                aggregate("198.51.100.1", totals(20, pass: 2, spf: 2, dkim: 0)),
+            ], tls: [])
         let byKey = Dictionary(uniqueKeysWithValues: rows.map { ($0.source, $0) })
         // The domain's own servers are known senders.
         #expect(byKey["example.org"]?.category == "own")
@@ -153,13 +177,16 @@ import Testing
         // One network, two addresses: the strongest evidence (an unconfirmed name) decides.
         #expect(byKey["192.0.2.0/24"]?.evidence == .unconfirmed)
         #expect(byKey["192.0.2.0/24"]?.dmarc.messages == 10)
-        #expect(byKey["192.0.2.0/24"]?.verdict == SourceVerdict(sourceClass: .suspicious, reason: "fails DMARC: 10 of 10; PTR name not confirmed"))
+        #expect(
+            byKey["192.0.2.0/24"]?.verdict
+                == SourceVerdict(sourceClass: .suspicious, reason: "fails DMARC: 10 of 10; PTR name not confirmed"))
         #expect(byKey["sendgrid.net"]?.displayName == "SendGrid")
         #expect(byKey["sendgrid.net"]?.verdict?.sourceClass == .misconfigured)
-        #expect(SourceClassTally.tally(rows) == [
-            SourceClassTally(sourceClass: .authorised, sources: 1, messages: 70, dmarcPass: 70),
-            SourceClassTally(sourceClass: .misconfigured, sources: 1, messages: 20, dmarcPass: 2),
-            SourceClassTally(sourceClass: .suspicious, sources: 1, messages: 10, dmarcPass: 0),
-        ])
+        #expect(
+            SourceClassTally.tally(rows) == [
+                SourceClassTally(sourceClass: .authorised, sources: 1, messages: 70, dmarcPass: 70),
+                SourceClassTally(sourceClass: .misconfigured, sources: 1, messages: 20, dmarcPass: 2),
+                SourceClassTally(sourceClass: .suspicious, sources: 1, messages: 10, dmarcPass: 0),
+            ])
     }
 }

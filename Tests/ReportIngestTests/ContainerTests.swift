@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 
 @Suite struct ContainerTests {
@@ -29,7 +30,9 @@ import TestSupport
 
     @Test func truncatedGzipIsRejected() throws {
         let bytes = try TestSupport.gzip(Array(repeating: report, count: 50).flatMap { $0 })
-        #expect(throws: IngestError(.gzip, "")) { try ContainerUnwrapper().unwrap(Array(bytes.prefix(bytes.count - 12))) }
+        #expect(throws: IngestError(.gzip, "")) {
+            try ContainerUnwrapper().unwrap(Array(bytes.prefix(bytes.count - 12)))
+        }
     }
 
     @Test func corruptGzipCRCIsRejected() throws {
@@ -56,7 +59,9 @@ import TestSupport
         let big = [UInt8](utf8: "<feedback>") + [UInt8](repeating: UInt8(ascii: "a"), count: 200_000)
         var limits = IngestLimits()
         limits.maxReportBytes = 100_000
-        #expect(throws: IngestError(.tooLarge, "")) { try ContainerUnwrapper(limits: limits).unwrap(try TestSupport.gzip(big)) }
+        #expect(throws: IngestError(.tooLarge, "")) {
+            try ContainerUnwrapper(limits: limits).unwrap(try TestSupport.gzip(big))
+        }
         let zipped = try TestSupport.zip([("big.xml", big)])
         #expect(throws: IngestError(.tooLarge, "")) { try ContainerUnwrapper(limits: limits).unwrap(zipped) }
     }
@@ -68,9 +73,10 @@ import TestSupport
             ("empty.xml", []), ("tls.json", second),
         ])
         let payloads = try ContainerUnwrapper().unwrap(bytes)
-        #expect(payloads == [
-            Payload(bytes: report, path: "zip:var/log/report.xml"), Payload(bytes: second, path: "zip:tls.json"),
-        ])
+        #expect(
+            payloads == [
+                Payload(bytes: report, path: "zip:var/log/report.xml"), Payload(bytes: second, path: "zip:tls.json"),
+            ])
     }
 
     /// Streamed inflation: zlib may hold output back when the buffer is full (a match cut at
@@ -89,9 +95,14 @@ import TestSupport
         }
         for document in documents {
             let zipped = try TestSupport.zip([("r.xml", document)])
-            #expect(try ContainerUnwrapper().unwrap(zipped).map(\.bytes) == [document], "zip of \(document.count) bytes")
-            #expect(try ContainerUnwrapper().unwrap(try TestSupport.gzip(document)).map(\.bytes) == [document], "gzip of \(document.count)")
-            #expect(try ContainerUnwrapper().unwrap(try TestSupport.zlib(document)).map(\.bytes) == [document], "zlib of \(document.count)")
+            #expect(
+                try ContainerUnwrapper().unwrap(zipped).map(\.bytes) == [document], "zip of \(document.count) bytes")
+            #expect(
+                try ContainerUnwrapper().unwrap(try TestSupport.gzip(document)).map(\.bytes) == [document],
+                "gzip of \(document.count)")
+            #expect(
+                try ContainerUnwrapper().unwrap(try TestSupport.zlib(document)).map(\.bytes) == [document],
+                "zlib of \(document.count)")
         }
         // A gzip member and trailing bytes in a zip entry whose CRC-32 is wrong: refused.
         let good = try TestSupport.zip([("r.xml.gz", try TestSupport.gzip(report) + [UInt8](utf8: "\r\njunk"))])
@@ -107,14 +118,21 @@ import TestSupport
     /// every record still comes back, in order.
     @Test func manyReportsShareOneBoundOnRecordsInMemory() throws {
         func report(_ id: Int, records: Int) -> [UInt8] {
-            var xml = "<feedback><report_metadata><org_name>o</org_name><report_id>\(id)</report_id><date_range><begin>1795824000</begin>"
-            xml += "<end>1795910399</end></date_range></report_metadata><policy_published><domain>d.example</domain></policy_published>"
-            for index in 0..<records { xml += "<record><row><source_ip>10.0.\(index / 256).\(index % 256)</source_ip><count>\(index + 1)</count></row></record>" }
+            var xml =
+                "<feedback><report_metadata><org_name>o</org_name><report_id>\(id)</report_id><date_range><begin>1795824000</begin>"
+            xml +=
+                "<end>1795910399</end></date_range></report_metadata><policy_published><domain>d.example</domain></policy_published>"
+            for index in 0..<records {
+                xml +=
+                    "<record><row><source_ip>10.0.\(index / 256).\(index % 256)</source_ip><count>\(index + 1)</count></row></record>"
+            }
             return [UInt8](utf8: xml + "</feedback>")
         }
         let zipped = try TestSupport.zip((0..<6).map { ("r\($0).xml", report($0, records: 2_000)) })
         let area = RecordSpillArea(inMemoryLimit: 1_000)
-        let reports = ReportExtractor(spillArea: area).extract(zipped).compactMap { if case .dmarc(let report, _) = $0 { report } else { nil } }
+        let reports = ReportExtractor(spillArea: area).extract(zipped).compactMap {
+            if case .dmarc(let report, _) = $0 { report } else { nil }
+        }
         #expect(reports.count == 6)
         var heldInMemory = 0
         for report in reports {

@@ -1,7 +1,8 @@
 import Foundation
 import ReportModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 
 /// One fixture per real-world quirk (docs/formats.md), each asserting the parsed values.
@@ -10,20 +11,25 @@ import TestSupport
         declaration: String = #"<?xml version="1.0" encoding="UTF-8"?>"#, root: String = "<feedback>",
         version: String = "", metadata: String? = nil, policy: String? = nil, records: String? = nil
     ) -> String {
-        let metadata = metadata ?? """
-            <org_name>google.com</org_name><email>noreply-dmarc-support@google.com</email>
-            <report_id>123456789</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range>
-            """
-        let policy = policy ?? "<domain>Example.COM.</domain><adkim>r</adkim><aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct>"
+        let metadata =
+            metadata ?? """
+                <org_name>google.com</org_name><email>noreply-dmarc-support@google.com</email>
+                <report_id>123456789</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range>
+                """
+        let policy =
+            policy
+            ?? "<domain>Example.COM.</domain><adkim>r</adkim><aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct>"
         let records = records ?? record()
         return "\(declaration)\n\(root)\(version)<report_metadata>\(metadata)</report_metadata>"
             + "<policy_published>\(policy)</policy_published>\(records)</feedback>"
     }
 
     static func record(
-        ip: String = "192.0.2.1", count: String = "3", evaluated: String = "<disposition>none</disposition><dkim>pass</dkim><spf>fail</spf>",
+        ip: String = "192.0.2.1", count: String = "3",
+        evaluated: String = "<disposition>none</disposition><dkim>pass</dkim><spf>fail</spf>",
         identifiers: String = "<header_from>example.com</header_from>",
-        auth: String = "<dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim><spf><domain>example.com</domain><scope>mfrom</scope><result>fail</result></spf>"
+        auth: String =
+            "<dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim><spf><domain>example.com</domain><scope>mfrom</scope><result>fail</result></spf>"
     ) -> String {
         "<record><row><source_ip>\(ip)</source_ip><count>\(count)</count><policy_evaluated>\(evaluated)</policy_evaluated></row>"
             + "<identifiers>\(identifiers)</identifiers><auth_results>\(auth)</auth_results></record>"
@@ -64,11 +70,19 @@ import TestSupport
 
     // D2
     @Test func namespacesAreIgnoredForMatching() throws {
-        let microsoft = try parse(Self.document(root: #"<feedback xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#))
+        let microsoft = try parse(
+            Self.document(
+                root:
+                    #"<feedback xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#
+            ))
         #expect(microsoft.records.count == 1)
         let broken = try parse(Self.document(root: #"<feedback xmlns="http//dmarc.org/dmarc-xml/0.1">"#))
         #expect(broken.records.count == 1 && broken.namespace == "http//dmarc.org/dmarc-xml/0.1")
-        let prefixed = try parse(Self.document(root: #"<feedback xmlns:ns1='http://dmarc.org/dmarc-xml/0.1' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:schemaLocation='x y'>"#))
+        let prefixed = try parse(
+            Self.document(
+                root:
+                    #"<feedback xmlns:ns1='http://dmarc.org/dmarc-xml/0.1' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:schemaLocation='x y'>"#
+            ))
         #expect(prefixed.records.count == 1)
     }
 
@@ -80,12 +94,16 @@ import TestSupport
                 <report_id>abc@example.net</report_id><org_name>GMX</org_name><email>dmarc@gmx.net</email>
                 <generator>reporter 3.2</generator><error lang="en">one error</error>
                 """,
-            policy: "<domain>example.net</domain><discovery_method>treewalk</discovery_method><p>reject</p><np>quarantine</np><testing>n</testing>",
+            policy:
+                "<domain>example.net</domain><discovery_method>treewalk</discovery_method><p>reject</p><np>quarantine</np><testing>n</testing>",
             records: Self.record(
-                evaluated: "<disposition>pass</disposition><dkim>pass</dkim><spf>pass</spf><reason><type>policy_test_mode</type><comment lang=\"en\">t=y</comment></reason>",
+                evaluated:
+                    "<disposition>pass</disposition><dkim>pass</dkim><spf>pass</spf><reason><type>policy_test_mode</type><comment lang=\"en\">t=y</comment></reason>",
                 identifiers: "<header_from>example.net</header_from><envelope_from></envelope_from>",
-                auth: "<dkim><domain>example.net</domain><selector>k</selector><result>pass</result><human_result lang=\"en\">good</human_result></dkim><spf><domain>example.net</domain><result>policy</result><human_result>sender policy</human_result></spf>"
-            ) + "<extension><x:data xmlns:x='urn:x'><record><row><count>999</count></row></record></x:data></extension>")
+                auth:
+                    "<dkim><domain>example.net</domain><selector>k</selector><result>pass</result><human_result lang=\"en\">good</human_result></dkim><spf><domain>example.net</domain><result>policy</result><human_result>sender policy</human_result></spf>"
+            ) + "<extension><x:data xmlns:x='urn:x'><record><row><count>999</count></row></record></x:data></extension>"
+        )
         let report = try parse(text)
         #expect(report.isRFC9990)
         #expect(report.namespace == AggregateReport.rfc9990Namespace)
@@ -108,16 +126,21 @@ import TestSupport
     @Test func declarationsAndEncodingsAreHonoured() throws {
         let noDeclaration = try parse(Self.document(declaration: ""))
         #expect(noDeclaration.records.count == 1)
-        let singleQuotes = try parse(Self.document(declaration: "<?xml version='1.0' encoding='utf-8' standalone='yes'?>"))
+        let singleQuotes = try parse(
+            Self.document(declaration: "<?xml version='1.0' encoding='utf-8' standalone='yes'?>"))
         #expect(singleQuotes.records.count == 1)
         let bom = try parse(bytes: [0xEF, 0xBB, 0xBF] + Array(Self.document().utf8))
         #expect(bom.records.count == 1)
 
         let latin = Self.document(
             declaration: #"<?xml version="1.0" encoding="windows-1252"?>"#,
-            metadata: "<org_name>Soci\u{E9}t\u{E9} \u{201C}G\u{E9}n\u{E9}rale\u{201D}</org_name><email>a@b.fr</email><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>")
+            metadata:
+                "<org_name>Soci\u{E9}t\u{E9} \u{201C}G\u{E9}n\u{E9}rale\u{201D}</org_name><email>a@b.fr</email><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+        )
         let cp1252 = try #require(latin.data(using: .windowsCP1252))
-        #expect(try parse(bytes: [UInt8](cp1252)).metadata.orgName == "Soci\u{E9}t\u{E9} \u{201C}G\u{E9}n\u{E9}rale\u{201D}")
+        #expect(
+            try parse(bytes: [UInt8](cp1252)).metadata.orgName == "Soci\u{E9}t\u{E9} \u{201C}G\u{E9}n\u{E9}rale\u{201D}"
+        )
 
         let utf16 = Self.document(declaration: #"<?xml version="1.0" encoding="UTF-16"?>"#)
         let withBOM = try #require(utf16.data(using: .utf16))  // Foundation writes a BOM
@@ -129,8 +152,13 @@ import TestSupport
     @Test func invalidUTF8FallsBackToWindows1252() throws {
         // No declaration, and raw windows-1252 bytes (0x93 “, 0xE9 é, 0x94 ”) in the org name.
         let head = Array("<feedback><report_metadata><org_name>".utf8)
-        let tail = Array(Self.document(declaration: "", root: "", metadata: "</org_name><report_id>r</report_id><date_range><begin>1</begin><end>2</end></date_range>").utf8)
-        let bytes = head + [0x93, 0x4D, 0x61, 0xE9, 0x94] + tail.drop { $0 == 0x0A }.dropFirst("<report_metadata>".utf8.count)
+        let tail = Array(
+            Self.document(
+                declaration: "", root: "",
+                metadata: "</org_name><report_id>r</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+            ).utf8)
+        let bytes =
+            head + [0x93, 0x4D, 0x61, 0xE9, 0x94] + tail.drop { $0 == 0x0A }.dropFirst("<report_metadata>".utf8.count)
         let report = try parse(bytes: Array(bytes))
         #expect(report.metadata.orgName == "\u{201C}Ma\u{E9}\u{201D}")
         #expect(report.records.count == 1)
@@ -138,9 +166,15 @@ import TestSupport
 
     // D4
     @Test func malformedXMLRejectsTheWholeReport() throws {
-        let unescaped = Self.document(metadata: "<org_name>x</org_name><email><bad-xml@bad-xml.net></email><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>")
+        let unescaped = Self.document(
+            metadata:
+                "<org_name>x</org_name><email><bad-xml@bad-xml.net></email><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+        )
         #expect(throws: IngestError(.malformedXML, "")) { try parse(unescaped) }
-        let kddi = Self.document(metadata: "<org_name>kddi</org_name><report_id>1700/report_id><date_range><begin>1</begin><end>2</end></date_range>")
+        let kddi = Self.document(
+            metadata:
+                "<org_name>kddi</org_name><report_id>1700/report_id><date_range><begin>1</begin><end>2</end></date_range>"
+        )
         #expect(throws: IngestError(.malformedXML, "")) { try parse(kddi) }
         let truncated = String(Self.document().dropLast(40))
         #expect(throws: IngestError(.malformedXML, "")) { try parse(truncated) }
@@ -148,7 +182,10 @@ import TestSupport
     }
 
     @Test func strayWrapperAroundTheRootIsTolerated() throws {
-        let ikea = Self.document(declaration: #"<?xml version="1.0"?> <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://dmarc.org/dmarc-xml/0.1">"#)
+        let ikea = Self.document(
+            declaration:
+                #"<?xml version="1.0"?> <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://dmarc.org/dmarc-xml/0.1">"#
+        )
         let report = try parse(ikea)
         #expect(report.records.count == 1 && report.metadata.reportID == "123456789")
         let closed = Self.document(declaration: "<wrapper>") + "</wrapper>"
@@ -160,41 +197,65 @@ import TestSupport
         try Data("TOP-SECRET".utf8).write(to: secret)
         let xxe = """
             <?xml version="1.0"?><!DOCTYPE feedback [<!ENTITY x SYSTEM "file://\(secret.path)">]>
-            """ + Self.document(declaration: "", metadata: "<org_name>&x;</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>")
+            """
+            + Self.document(
+                declaration: "",
+                metadata:
+                    "<org_name>&x;</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+            )
         #expect(throws: IngestError(.forbiddenXML, "")) { try parse(xxe) }
-        let laughs = #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>"#
-            + Self.document(declaration: "", metadata: "<org_name>&lol3;</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>")
+        let laughs =
+            #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>"#
+            + Self.document(
+                declaration: "",
+                metadata:
+                    "<org_name>&lol3;</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+            )
         #expect(throws: IngestError(.forbiddenXML, "")) { try parse(laughs) }
         // Predefined entities and character references are ordinary text.
-        let escaped = try parse(Self.document(metadata: "<org_name>A &amp; B &#x263A; <![CDATA[<C>]]></org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"))
+        let escaped = try parse(
+            Self.document(
+                metadata:
+                    "<org_name>A &amp; B &#x263A; <![CDATA[<C>]]></org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+            ))
         #expect(escaped.metadata.orgName == "A & B \u{263A} <C>")
     }
 
     // D5 and D6
     @Test func enumerationsAreTrimmedLowercasedAndAliased() throws {
-        let report = try parse(Self.document(records: Self.record(
-            evaluated: "<disposition> Quarantine </disposition><dkim>Pass</dkim><spf>FAIL</spf>",
-            auth: "<dkim><domain>a.com</domain><result>unknown</result></dkim><dkim><domain>b.com</domain><result>hardfail</result></dkim><dkim><domain>c.com</domain><result>invalid</result></dkim><dkim><domain>d.com</domain><result></result></dkim><spf><domain>a.com</domain><result>Error</result></spf>")))
+        let report = try parse(
+            Self.document(
+                records: Self.record(
+                    evaluated: "<disposition> Quarantine </disposition><dkim>Pass</dkim><spf>FAIL</spf>",
+                    auth:
+                        "<dkim><domain>a.com</domain><result>unknown</result></dkim><dkim><domain>b.com</domain><result>hardfail</result></dkim><dkim><domain>c.com</domain><result>invalid</result></dkim><dkim><domain>d.com</domain><result></result></dkim><spf><domain>a.com</domain><result>Error</result></spf>"
+                )))
         let record = try #require(report.records.first)
         #expect(record.disposition == .quarantine && record.dkim == .pass && record.spf == .fail)
         #expect(record.dkimResults.map(\.result) == [.temperror, .fail, AuthResult(rawValue: "invalid"), nil])
         #expect(record.dkimResults.map(\.receivedResult) == ["unknown", "hardfail", nil, nil])
         #expect(record.spfResults.first?.result == .permerror && record.spfResults.first?.receivedResult == "Error")
-        let softfail = try parse(Self.document(records: Self.record(evaluated: "<disposition>softfail</disposition><dkim>fail</dkim><spf>fail</spf>")))
+        let softfail = try parse(
+            Self.document(
+                records: Self.record(evaluated: "<disposition>softfail</disposition><dkim>fail</dkim><spf>fail</spf>")))
         #expect(softfail.records.first?.disposition?.rawValue == "softfail")
     }
 
     // D7
     @Test func overrideReasonsInEveryShape() throws {
-        let report = try parse(Self.document(records: Self.record(evaluated: """
-            <disposition>none</disposition><dkim>fail</dkim><spf>fail</spf>
-            <reason><type></type></reason><reason>sampled_out</reason>
-            <reason><type>forwarded</type></reason><reason><type>local_policy</type><comment>arc=pass</comment></reason>
-            """)))
-        #expect(report.records.first?.reasons == [
-            OverrideReason(type: .sampledOut), OverrideReason(type: .forwarded),
-            OverrideReason(type: .localPolicy, comment: "arc=pass"),
-        ])
+        let report = try parse(
+            Self.document(
+                records: Self.record(
+                    evaluated: """
+                        <disposition>none</disposition><dkim>fail</dkim><spf>fail</spf>
+                        <reason><type></type></reason><reason>sampled_out</reason>
+                        <reason><type>forwarded</type></reason><reason><type>local_policy</type><comment>arc=pass</comment></reason>
+                        """)))
+        #expect(
+            report.records.first?.reasons == [
+                OverrideReason(type: .sampledOut), OverrideReason(type: .forwarded),
+                OverrideReason(type: .localPolicy, comment: "arc=pass"),
+            ])
     }
 
     // D8
@@ -205,15 +266,24 @@ import TestSupport
         #expect(empty.policy.sp == nil && empty.policy.np == .monitor)
         let mailru = try parse(Self.document(policy: "<domain>example.com</domain><p>none</p><sp>nil</sp>"))
         #expect(mailru.policy.sp?.rawValue == "nil")
-        let aol = try parse(Self.document(records: Self.record(evaluated: "<disposition>none</disposition><spf>pass</spf>", auth: "<dkim><domain>not.evaluated</domain><result>none</result></dkim>")))
+        let aol = try parse(
+            Self.document(
+                records: Self.record(
+                    evaluated: "<disposition>none</disposition><spf>pass</spf>",
+                    auth: "<dkim><domain>not.evaluated</domain><result>none</result></dkim>")))
         #expect(aol.records.first?.dkim == nil && aol.records.first?.passesDMARC == true)
     }
 
     // D9
     @Test func emptyAndSelfClosingElements() throws {
-        let report = try parse(Self.document(
-            metadata: "<org_name></org_name><email>noreply@mimecast.example</email><extra_contact_info /><report_id>9</report_id><date_range><begin>1</begin><end>2</end></date_range>",
-            records: Self.record(auth: "<dkim><domain/><result/><human_result/></dkim><spf><domain>x.org</domain><result>none</result></spf>")))
+        let report = try parse(
+            Self.document(
+                metadata:
+                    "<org_name></org_name><email>noreply@mimecast.example</email><extra_contact_info /><report_id>9</report_id><date_range><begin>1</begin><end>2</end></date_range>",
+                records: Self.record(
+                    auth:
+                        "<dkim><domain/><result/><human_result/></dkim><spf><domain>x.org</domain><result>none</result></spf>"
+                )))
         #expect(report.metadata.orgName == "mimecast.example")  // falls back to the e-mail domain
         #expect(report.metadata.extraContactInfo == nil)
         #expect(report.records.first?.dkimResults.isEmpty == true)
@@ -240,11 +310,16 @@ import TestSupport
 
     // D11
     @Test func missingOptionalFieldsAreNil() throws {
-        let report = try parse(Self.document(records: Self.record(identifiers: "<header_from>example.com</header_from>", auth: "<dkim><domain>example.com</domain><result>pass</result></dkim>")))
+        let report = try parse(
+            Self.document(
+                records: Self.record(
+                    identifiers: "<header_from>example.com</header_from>",
+                    auth: "<dkim><domain>example.com</domain><result>pass</result></dkim>")))
         let record = try #require(report.records.first)
         #expect(record.envelopeFrom == nil && record.dkimResults.first?.selector == nil && record.spfResults.isEmpty)
         #expect(throws: IngestError(.missingField, "")) {
-            try parse(Self.document(metadata: "<org_name>x</org_name><date_range><begin>1</begin><end>2</end></date_range>"))
+            try parse(
+                Self.document(metadata: "<org_name>x</org_name><date_range><begin>1</begin><end>2</end></date_range>"))
         }
         #expect(throws: IngestError(.missingField, "")) { try parse(Self.document(policy: "<p>none</p>")) }
         #expect(throws: IngestError(.missingField, "")) { try parse(Self.document(records: Self.record(count: ""))) }
@@ -252,9 +327,11 @@ import TestSupport
 
     // D12
     @Test func numbersAndAddressesAreNormalised() throws {
-        let report = try parse(Self.document(
-            metadata: "<org_name>o</org_name><report_id>1</report_id><date_range><begin> 1524182400.25</begin><end>1524268799 </end></date_range>",
-            records: Self.record(ip: " 2001:DB8:0:0::1 ", count: " 12 ") + Self.record(ip: "X.X.X.X", count: "+4")))
+        let report = try parse(
+            Self.document(
+                metadata:
+                    "<org_name>o</org_name><report_id>1</report_id><date_range><begin> 1524182400.25</begin><end>1524268799 </end></date_range>",
+                records: Self.record(ip: " 2001:DB8:0:0::1 ", count: " 12 ") + Self.record(ip: "X.X.X.X", count: "+4")))
         #expect(report.metadata.dateRange == DateRange(begin: 1_524_182_400, end: 1_524_268_799))
         #expect(report.records.map(\.sourceIP) == ["2001:db8::1", "X.X.X.X"])
         #expect(report.records.map(\.count) == [12, 4])
@@ -265,11 +342,15 @@ import TestSupport
         let big = try parse(Self.document(records: Self.record(count: "9000000000")))
         #expect(big.records.first?.count == 9_000_000_000)
         for bad in ["-1", "18446744073709551616", "3.5", "many"] {
-            #expect(throws: IngestError(.invalidValue, ""), "count \(bad)") { try parse(Self.document(records: Self.record(count: bad))) }
+            #expect(throws: IngestError(.invalidValue, ""), "count \(bad)") {
+                try parse(Self.document(records: Self.record(count: bad)))
+            }
         }
-        let backwards = "<org_name>o</org_name><report_id>1</report_id><date_range><begin>200</begin><end>100</end></date_range>"
+        let backwards =
+            "<org_name>o</org_name><report_id>1</report_id><date_range><begin>200</begin><end>100</end></date_range>"
         #expect(throws: IngestError(.invalidValue, "")) { try parse(Self.document(metadata: backwards)) }
-        let year10000 = "<org_name>o</org_name><report_id>1</report_id><date_range><begin>1</begin><end>253402300800</end></date_range>"
+        let year10000 =
+            "<org_name>o</org_name><report_id>1</report_id><date_range><begin>1</begin><end>253402300800</end></date_range>"
         #expect(throws: IngestError(.invalidValue, "")) { try parse(Self.document(metadata: year10000)) }
     }
 
@@ -277,7 +358,11 @@ import TestSupport
     @Test func reportIDsAreKeptAsWritten() throws {
         let id = "<fd6daa$d35db00=89b18a@splunk.com>"
         let escaped = id.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        let report = try parse(Self.document(metadata: "<org_name>Cisco</org_name><report_id>\(escaped)</report_id><date_range><begin>1</begin><end>2</end></date_range>"))
+        let report = try parse(
+            Self.document(
+                metadata:
+                    "<org_name>Cisco</org_name><report_id>\(escaped)</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+            ))
         #expect(report.metadata.reportID == id)
         #expect(report.metadata.reporterKey(PublicSuffixList()) == "cisco")  // no address: the organisation name
     }
@@ -287,9 +372,12 @@ import TestSupport
     @Test func theReporterOfTheDuplicateKeyIsTheAddressesOrganisationalDomain() {
         let list = PublicSuffixList(text: "com\nco.uk\n")
         func key(_ org: String, _ email: String?) -> String {
-            ReportMetadata(orgName: org, email: email, reportID: "1", dateRange: DateRange(begin: 0, end: 1)).reporterKey(list)
+            ReportMetadata(orgName: org, email: email, reportID: "1", dateRange: DateRange(begin: 0, end: 1))
+                .reporterKey(list)
         }
-        #expect(key("google.com", "noreply-dmarc-support@google.com") == key("fred.com", "noreply-dmarc-support@google.com"))
+        #expect(
+            key("google.com", "noreply-dmarc-support@google.com") == key("fred.com", "noreply-dmarc-support@google.com")
+        )
         #expect(key("google.com", "noreply-dmarc-support@google.com") == "google.com")
         #expect(key("Mail", "mailto:dmarc@reports.mail.example.co.uk") == "example.co.uk")
         #expect(key(" Yahoo ", nil) == "yahoo")
@@ -313,7 +401,8 @@ import TestSupport
             // The record's source_ip text starts a few bytes before the seam.
             let prefix = "<record><row><source_ip>"
             let padding = seam - 4 - head - "<!---->".utf8.count - prefix.utf8.count
-            let records = "<!--\(String(repeating: "~", count: padding))-->"
+            let records =
+                "<!--\(String(repeating: "~", count: padding))-->"
                 + Self.record(ip: "2001:db8::77", count: "12345")
                 + "<extension><x>\(String(repeating: "é", count: 300 << 10))</x></extension>"
                 + Self.record(ip: "192.0.2.9", count: "1")
@@ -324,7 +413,9 @@ import TestSupport
             #expect(report.records.map(\.sourceIP) == ["2001:db8::77", "192.0.2.9"])
             #expect(report.messageCount == 12346)
             // Invalid UTF-8 past the seam: read again as windows-1252, values still whole.
-            let latin = Array(text.replacingOccurrences(of: "é", with: "e").utf8).map { $0 == UInt8(ascii: "~") ? 0xE9 : $0 }
+            let latin = Array(text.replacingOccurrences(of: "é", with: "e").utf8).map {
+                $0 == UInt8(ascii: "~") ? 0xE9 : $0
+            }
             let fallback = try DMARCParser().parse(latin)
             #expect(fallback.records.map(\.sourceIP) == ["2001:db8::77", "192.0.2.9"])
         }
@@ -333,19 +424,25 @@ import TestSupport
     @Test func capsAreClearErrors() throws {
         var limits = IngestLimits()
         limits.maxFieldBytes = 100
-        let long = Self.document(metadata: "<org_name>\(String(repeating: "x", count: 500))</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>")
+        let long = Self.document(
+            metadata:
+                "<org_name>\(String(repeating: "x", count: 500))</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range>"
+        )
         #expect(throws: IngestError(.tooLarge, "")) { try DMARCParser(limits: limits).parse(Array(long.utf8)) }
         limits = IngestLimits()
         limits.maxRecords = 2
         let three = Self.document(records: Self.record() + Self.record() + Self.record())
         #expect(throws: IngestError(.tooLarge, "")) { try DMARCParser(limits: limits).parse(Array(three.utf8)) }
-        let deep = Self.document(records: String(repeating: "<record>", count: 1000) + String(repeating: "</record>", count: 1000))
+        let deep = Self.document(
+            records: String(repeating: "<record>", count: 1000) + String(repeating: "</record>", count: 1000))
         #expect(throws: IngestError.self) { try parse(deep) }
         // Deep or long content that the report does not use is refused too, as libxml2's tree
         // builder would.
-        let nested = Self.document(records: Self.record() + String(repeating: "<x>", count: 300) + String(repeating: "</x>", count: 300))
+        let nested = Self.document(
+            records: Self.record() + String(repeating: "<x>", count: 300) + String(repeating: "</x>", count: 300))
         #expect(throws: IngestError(.malformedXML, "")) { try parse(nested) }
-        let shallow = Self.document(records: Self.record() + String(repeating: "<x>", count: 200) + String(repeating: "</x>", count: 200))
+        let shallow = Self.document(
+            records: Self.record() + String(repeating: "<x>", count: 200) + String(repeating: "</x>", count: 200))
         #expect(try parse(shallow).records.count == 1)
         let longText = Self.document(records: Self.record() + "<x>\(String(repeating: "a", count: 10_000_001))</x>")
         #expect(throws: IngestError(.malformedXML, "")) { try parse(longText) }

@@ -1,7 +1,8 @@
 import Foundation
 import ReportModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 
 /// Our own fixture for each MIME point the mailbox issue lists, asserting names and bytes.
@@ -12,7 +13,8 @@ import TestSupport
     var base64Report: String { Data(report).base64EncodedString() }
 
     @Test func unfoldsHeadersAndDecodesEncodedWords() throws {
-        let message = try parse("""
+        let message = try parse(
+            """
             Subject: =?utf-8?B?UmVwb3J0IERvbWFpbjog?=
              =?utf-8?Q?example.com_Submitter:_caf=C3=A9?=\r
             X-Folded: one\r
@@ -27,12 +29,14 @@ import TestSupport
     }
 
     @Test func rfc2231ParametersWithContinuationsAndCharsets() {
-        let split = HeaderParameters(parsing: #"attachment; filename*1="l.gz"; filename*0="amazonses.com!x!1745884800!1745971200.xm""#)
+        let split = HeaderParameters(
+            parsing: #"attachment; filename*1="l.gz"; filename*0="amazonses.com!x!1745884800!1745971200.xm""#)
         #expect(split.value == "attachment")
         #expect(split["filename"] == "amazonses.com!x!1745884800!1745971200.xml.gz")
         let encoded = HeaderParameters(parsing: "attachment; filename*=utf-8''%E2%82%AC%20report.xml.gz")
         #expect(encoded["filename"] == "€ report.xml.gz")
-        let mixed = HeaderParameters(parsing: #"attachment; filename*0*=utf-8''caf%C3%A9; filename*1*=%20r; filename*2="eport.zip""#)
+        let mixed = HeaderParameters(
+            parsing: #"attachment; filename*0*=utf-8''caf%C3%A9; filename*1*=%20r; filename*2="eport.zip""#)
         #expect(mixed["filename"] == "café report.zip")
         let quotedWord = HeaderParameters(parsing: #"application/zip; name="=?UTF-8?B?cmVwb3J0LnppcA==?=""#)
         #expect(quotedWord["name"] == "report.zip")
@@ -42,27 +46,38 @@ import TestSupport
 
     @Test func base64AndQuotedPrintableAreLenient() {
         let encoded = Array(base64Report.utf8)
-        let messy = Array(encoded.prefix(10)) + Array(" \r\n\t".utf8) + Array(encoded.dropFirst(10)).filter { $0 != UInt8(ascii: "=") }
+        let messy =
+            Array(encoded.prefix(10)) + Array(" \r\n\t".utf8)
+            + Array(encoded.dropFirst(10)).filter { $0 != UInt8(ascii: "=") }
         #expect(TransferDecoding.base64(messy[...]) == report)
         #expect(TransferDecoding.base64(Array((base64Report + "\r\n--junk after padding").utf8)[...]) == report)
         let qp = Array("<feedback attr=3D\"x\">soft=\r\nbreak=\nlf =C3=A9 =ZZ</feedback>".utf8)
-        #expect(String(decoding: TransferDecoding.quotedPrintable(qp[...]), as: UTF8.self) == "<feedback attr=\"x\">softbreaklf é =ZZ</feedback>")
+        #expect(
+            String(decoding: TransferDecoding.quotedPrintable(qp[...]), as: UTF8.self)
+                == "<feedback attr=\"x\">softbreaklf é =ZZ</feedback>")
     }
 
     @Test func singlePartBodyIsTheReport() throws {
         // Google: the whole message is the zip.
-        let message = try parse("""
+        let message = try parse(
+            """
             From: noreply-dmarc-support@google.com
             Content-Type: application/zip; name="google.com!example.com!1!2.zip"
             Content-Transfer-Encoding: base64
 
             \(base64Report)
             """)
-        #expect(message.parts == [MailPart(path: "1", contentType: "application/zip", filename: "google.com!example.com!1!2.zip", bytes: report)])
+        #expect(
+            message.parts == [
+                MailPart(
+                    path: "1", contentType: "application/zip", filename: "google.com!example.com!1!2.zip", bytes: report
+                )
+            ])
     }
 
     @Test func nestedMultipartsAndForwardedMessages() throws {
-        let message = try parse("""
+        let message = try parse(
+            """
             Content-Type: multipart/mixed; boundary="outer"
 
             preamble
@@ -110,13 +125,15 @@ import TestSupport
     }
 
     @Test func missingCloseDelimiterAndCRLF() throws {
-        let text = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/xml\r\n\r\n<feedback>hello</feedback>\r\n--b\r\nContent-Type: text/plain\r\n\r\nlast part, no close"
+        let text =
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/xml\r\n\r\n<feedback>hello</feedback>\r\n--b\r\nContent-Type: text/plain\r\n\r\nlast part, no close"
         let message = try parse(text)
         #expect(message.parts.map(\.bytes) == [report, Array("last part, no close".utf8)])
     }
 
     @Test func failureReportsAreRecognised() throws {
-        let arf = try parse("""
+        let arf = try parse(
+            """
             Content-Type: multipart/report; report-type=feedback-report; boundary=x
 
             --x
@@ -126,19 +143,24 @@ import TestSupport
             --x--
             """)
         #expect(arf.isFailureReport)
-        let tlsrpt = try parse("Content-Type: multipart/report; report-type=tlsrpt; boundary=x\n\n--x\nContent-Type: application/tlsrpt+json\n\n{}\n--x--\n")
+        let tlsrpt = try parse(
+            "Content-Type: multipart/report; report-type=tlsrpt; boundary=x\n\n--x\nContent-Type: application/tlsrpt+json\n\n{}\n--x--\n"
+        )
         #expect(!tlsrpt.isFailureReport && tlsrpt.parts.first?.contentType == "application/tlsrpt+json")
     }
 
     @Test func capsAreEnforced() throws {
-        let many = "Content-Type: multipart/mixed; boundary=b\n\n" + String(repeating: "--b\nContent-Type: text/plain\n\nx\n", count: 100_001) + "--b--\n"
+        let many =
+            "Content-Type: multipart/mixed; boundary=b\n\n"
+            + String(repeating: "--b\nContent-Type: text/plain\n\nx\n", count: 100_001) + "--b--\n"
         #expect(throws: IngestError(.tooLarge, "")) { try parse(many) }
         let longHeader = "Subject: " + String(repeating: "a", count: 2 << 20) + "\n\nbody"
         #expect(throws: IngestError(.tooLarge, "")) { try parse(longHeader) }
         // With no blank line after it, one endless header line once escaped the cap.
         let noBody = "Subject: " + String(repeating: "S", count: 5 << 20)
         #expect(throws: IngestError(.tooLarge, "")) { try parse(noBody) }
-        let noBodyLines = "Subject: a\n" + String(repeating: "X-Pad: " + String(repeating: "p", count: 1000) + "\n", count: 2000)
+        let noBodyLines =
+            "Subject: a\n" + String(repeating: "X-Pad: " + String(repeating: "p", count: 1000) + "\n", count: 2000)
         #expect(throws: IngestError(.tooLarge, "")) { try parse(noBodyLines) }
     }
 
@@ -150,7 +172,8 @@ import TestSupport
             ("=?utf-8?B?Y2Fmw6k=?= =?utf-8?Q?_au_lait?=", "café au lait"),
             ("a =?utf-8?q?b?= c", "a b c"),
             ("=?utf-8?B?YQ==?=\r\n\t=?utf-8?B?Yg==?= x", "ab x"),
-            ("=?bad", "=?bad"), ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="), ("=?utf-8?Q?has space?=", "=?utf-8?Q?has space?="),
+            ("=?bad", "=?bad"), ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="),
+            ("=?utf-8?Q?has space?=", "=?utf-8?Q?has space?="),
             ("=?=?utf-8?Q?ok?=", "=?ok"), ("=?utf-8*en?Q?lang?=", "lang"), ("=?iso-8859-1?Q?caf=E9?= !", "café !"),
             ("plain text", "plain text"), ("=?", "=?"), ("x=?utf-8?B??=y", "xy"),
         ]
@@ -200,7 +223,8 @@ import TestSupport
             return
         }
         #expect(part == "part 2 gzip" && report.records.count == 1)
-        let none = MailExtractor().extract(message: Array("Subject: hi\n\nFrom now on, hello.\n".utf8)[...], number: nil)
+        let none = MailExtractor().extract(
+            message: Array("Subject: hi\n\nFrom now on, hello.\n".utf8)[...], number: nil)
         #expect(none.skipped?.kind == "no-report" && none.documents.isEmpty)
     }
 }

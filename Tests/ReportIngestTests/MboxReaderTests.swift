@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 
 @Suite struct MboxReaderTests {
@@ -47,7 +48,8 @@ import TestSupport
             """
         let all = try messages(box)
         #expect(all.count == 3)
-        #expect(text(all[0]) == "Subject: one\n\nFrom now on, a body line.\nFrom the quoted kind.\n>From twice quoted.\n")
+        #expect(
+            text(all[0]) == "Subject: one\n\nFrom now on, a body line.\nFrom the quoted kind.\n>From twice quoted.\n")
         #expect(text(all[1]).hasSuffix("still body two (no blank line before it)\n"))
         #expect(text(all[2]) == "Subject: three\n\nbody three\n")
         #expect(all.map(\.number) == [1, 2, 3])
@@ -55,8 +57,10 @@ import TestSupport
     }
 
     @Test func trustsContentLengthWhenItEndsTheMessage() throws {
-        let body = "From Mon here, a body line that looks like a separator\n\nFrom someone Mon Jan 01 00:00:00 2024\nmore body\n"
-        let box = "From a Mon Jan 01 00:00:00 2024\nSubject: cl2\nContent-Length: \(body.utf8.count)\n\n\(body)\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
+        let body =
+            "From Mon here, a body line that looks like a separator\n\nFrom someone Mon Jan 01 00:00:00 2024\nmore body\n"
+        let box =
+            "From a Mon Jan 01 00:00:00 2024\nSubject: cl2\nContent-Length: \(body.utf8.count)\n\n\(body)\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
         let all = try messages(box)
         #expect(all.count == 2)
         #expect(text(all[0]).hasSuffix("more body\n"))
@@ -64,11 +68,13 @@ import TestSupport
     }
 
     @Test func wrongContentLengthFallsBackToSeparators() throws {
-        let box = "From a Mon Jan 01 00:00:00 2024\nContent-Length: 5000\n\nshort\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
+        let box =
+            "From a Mon Jan 01 00:00:00 2024\nContent-Length: 5000\n\nshort\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
         let all = try messages(box)
         #expect(all.count == 2)
         #expect(text(all[0]) == "Content-Length: 5000\n\nshort\n")
-        let tooShort = "From a Mon Jan 01 00:00:00 2024\nContent-Length: 2\n\nlonger body\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
+        let tooShort =
+            "From a Mon Jan 01 00:00:00 2024\nContent-Length: 2\n\nlonger body\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
         #expect(try messages(tooShort).map(text) == ["Content-Length: 2\n\nlonger body\n", "Subject: next\n\nx\n"])
     }
 
@@ -76,8 +82,11 @@ import TestSupport
     /// trapped, on every run over that mailbox. It is a lie like any other now.
     @Test func contentLengthNearTwoToTheSixtyThreeIsALie() throws {
         for length in ["9223372036854775807", "9223372036854775800", "99999999999999999999999", "-5", "0x10"] {
-            let box = "From a Mon Jan 01 00:00:00 2024\nContent-Length: \(length)\n\nbody\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
-            #expect(try messages(box).map(text) == ["Content-Length: \(length)\n\nbody\n", "Subject: next\n\nx\n"], "\(length)")
+            let box =
+                "From a Mon Jan 01 00:00:00 2024\nContent-Length: \(length)\n\nbody\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: next\n\nx\n"
+            #expect(
+                try messages(box).map(text) == ["Content-Length: \(length)\n\nbody\n", "Subject: next\n\nx\n"],
+                "\(length)")
         }
     }
 
@@ -85,7 +94,8 @@ import TestSupport
     /// whole (with a `From ` inside it untouched) when under it.
     @Test func longLinesComeInPieces() throws {
         let line = String(repeating: "y", count: 3 << 20) + " From x Mon Jan 01 00:00:00 2024"
-        let box = "From a Mon Jan 01 00:00:00 2024\nSubject: long\n\n\(line)\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: small\n\nx\n"
+        let box =
+            "From a Mon Jan 01 00:00:00 2024\nSubject: long\n\n\(line)\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: small\n\nx\n"
         let capped = try messages(box, maxMessageBytes: 2 << 20)
         #expect(capped.count == 2)
         #expect(capped[0].error == IngestError(.tooLarge, ""))
@@ -99,13 +109,15 @@ import TestSupport
     }
 
     @Test func crlfLineEnds() throws {
-        let box = "From a Mon Jan 01 00:00:00 2024\r\nSubject: one\r\n\r\nbody\r\n\r\nFrom b Mon Jan 01 00:00:00 2024\r\nSubject: two\r\n\r\nbody\r\n"
+        let box =
+            "From a Mon Jan 01 00:00:00 2024\r\nSubject: one\r\n\r\nbody\r\n\r\nFrom b Mon Jan 01 00:00:00 2024\r\nSubject: two\r\n\r\nbody\r\n"
         #expect(try messages(box).map(text) == ["Subject: one\r\n\r\nbody\r\n", "Subject: two\r\n\r\nbody\r\n"])
     }
 
     @Test func oversizedMessagesAreReportedAndSkipped() throws {
         let big = String(repeating: "x", count: 5000)
-        let box = "From a Mon Jan 01 00:00:00 2024\nSubject: big\n\n\(big)\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: small\n\nx\n"
+        let box =
+            "From a Mon Jan 01 00:00:00 2024\nSubject: big\n\n\(big)\n\nFrom b Mon Jan 01 00:00:00 2024\nSubject: small\n\nx\n"
         let all = try messages(box, maxMessageBytes: 1000)
         #expect(all.count == 2)
         #expect(all[0].error == IngestError(.tooLarge, "") && all[0].bytes.isEmpty)

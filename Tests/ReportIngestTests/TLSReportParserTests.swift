@@ -1,6 +1,7 @@
 import Foundation
 import ReportModel
 import Testing
+
 @testable import ReportIngest
 
 /// One fixture per TLS-RPT quirk (docs/formats.md), asserting the parsed values.
@@ -24,17 +25,21 @@ import Testing
         #expect(report.organizationName == "Google Inc.")
         #expect(report.contactInfo == "smtp-tls-reporting@google.com")
         #expect(report.reportID == "2026-11-28T00:00:00Z_example.com")
-        #expect(report.dateRange == DateRange(begin: 1_795_824_000, end: 1_795_910_400))  // 23:59:59 reads as the day's end
+        // 23:59:59 reads as the day's end
+        #expect(report.dateRange == DateRange(begin: 1_795_824_000, end: 1_795_910_400))
         let result = try #require(report.policies.first)
         #expect(result.policy.type == .sts && result.policy.type.category == .sts)
         #expect(result.policy.domain == "example.com")
         #expect(result.policy.mxHosts == ["*.example.com"])
         #expect(result.policy.stsMode == "testing" && result.policy.stsMaxAge == 86400)
         #expect(result.successfulSessions == 120 && result.failedSessions == 4)
-        #expect(result.failureDetails.first == TLSFailureDetail(
-            resultType: .certificateExpired, sendingMTAIP: "2001:db8::25", receivingMXHostname: "mx1.example.com",
-            receivingMXHelo: "mx1.example.com", receivingIP: "192.0.2.10", failedSessionCount: 3,
-            additionalInformation: "https://example.com/tls", failureReasonCode: "X509_V_ERR_CERT_HAS_EXPIRED"))
+        #expect(
+            result.failureDetails.first
+                == TLSFailureDetail(
+                    resultType: .certificateExpired, sendingMTAIP: "2001:db8::25",
+                    receivingMXHostname: "mx1.example.com",
+                    receivingMXHelo: "mx1.example.com", receivingIP: "192.0.2.10", failedSessionCount: 3,
+                    additionalInformation: "https://example.com/tls", failureReasonCode: "X509_V_ERR_CERT_HAS_EXPIRED"))
         #expect(result.failureDetails.first?.resultType.category == .transport)
         #expect(result.failureDetails.last?.resultType.rawValue == "testing")  // unknown, kept
         #expect(result.failureDetails.last?.resultType.category == .other)
@@ -43,7 +48,8 @@ import Testing
     }
 
     @Test func microsoftShapes() throws {
-        let report = try parse("""
+        let report = try parse(
+            """
             \u{FEFF}{"organization-name":"Microsoft Corporation","date-range":{"start-datetime":"2026-11-28T00:00:00","end-datetime":"2026-11-28T23:59:59"},
              "contact-info":"tlsrpt-noreply@microsoft.com","report-id":"133944884956529435+example.com",
              "policies":[{"policy":{"policy-type":"tlsa","policy-string":["[\\"3 1 1 6007EE\\",\\"3 1 1 837C77\\"]"],"policy-domain":"example.com"},
@@ -54,12 +60,14 @@ import Testing
         let policy = try #require(report.policies.first)
         #expect(policy.policy.type.category == .dane)
         #expect(policy.policy.strings == ["3 1 1 6007EE", "3 1 1 837C77"])
-        #expect(policy.failureDetails.first?.sendingMTAIP == nil && policy.failureDetails.first?.receivingMXHostname == nil)
+        #expect(
+            policy.failureDetails.first?.sendingMTAIP == nil && policy.failureDetails.first?.receivingMXHostname == nil)
         #expect(policy.failureDetails.first?.resultType.category == .sts)
     }
 
     @Test func tolerantFieldsAndMissingValues() throws {
-        let report = try parse("""
+        let report = try parse(
+            """
             {"organization-name":"refluxstop.de","date-range":{"start-datetime":"2026-11-28T00:00:00.000+01:00","end-datetime":"2026-11-29T00:00:00+01:00"},
              "contact-info":null,"report-id":"2026-11-28T00:00:00Z_idx1_example.com",
              "policies":[{"policy":{"policy-type":"no-policy-found","mx-host-pattern":"mx.example.com"},
@@ -81,11 +89,23 @@ import Testing
         #expect(throws: IngestError(.notAReport, "")) { try parse(#"{"hello": "world"}"#) }
         #expect(throws: IngestError(.notAReport, "")) { try parse("[1, 2, 3]") }
         let base = Self.google
-        #expect(throws: IngestError(.invalidValue, "")) { try parse(base.replacingOccurrences(of: "\"failed-session-count\":3", with: "\"failed-session-count\":-3")) }
-        #expect(throws: IngestError(.invalidValue, "")) { try parse(base.replacingOccurrences(of: "\"failed-session-count\":3", with: "\"failed-session-count\":99999999999999999999")) }
-        #expect(throws: IngestError(.invalidValue, "")) { try parse(base.replacingOccurrences(of: "2026-11-28T23:59:59Z", with: "10000-01-01T00:00:00Z")) }
-        #expect(throws: IngestError(.invalidValue, "")) { try parse(base.replacingOccurrences(of: "2026-11-28T23:59:59Z", with: "2026-11-27T00:00:00Z")) }
-        #expect(throws: IngestError(.missingField, "")) { try parse(base.replacingOccurrences(of: "\"report-id\"", with: "\"report\"")) }
+        #expect(throws: IngestError(.invalidValue, "")) {
+            try parse(base.replacingOccurrences(of: "\"failed-session-count\":3", with: "\"failed-session-count\":-3"))
+        }
+        #expect(throws: IngestError(.invalidValue, "")) {
+            try parse(
+                base.replacingOccurrences(
+                    of: "\"failed-session-count\":3", with: "\"failed-session-count\":99999999999999999999"))
+        }
+        #expect(throws: IngestError(.invalidValue, "")) {
+            try parse(base.replacingOccurrences(of: "2026-11-28T23:59:59Z", with: "10000-01-01T00:00:00Z"))
+        }
+        #expect(throws: IngestError(.invalidValue, "")) {
+            try parse(base.replacingOccurrences(of: "2026-11-28T23:59:59Z", with: "2026-11-27T00:00:00Z"))
+        }
+        #expect(throws: IngestError(.missingField, "")) {
+            try parse(base.replacingOccurrences(of: "\"report-id\"", with: "\"report\""))
+        }
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: IngestError(.malformedJSON, "")) { try parse(#"{"a": "# + deep + "}") }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import ReportModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 @testable import ReportStore
 
@@ -18,14 +19,18 @@ import TestSupport
             ips.forEach { list.append($0) }
             #expect(list.count == ips.count)
             var read: [String] = []
-            list.packed.withUnsafeBufferPointer { SourceIPList.forEachAddress(in: $0) { read.append(String(decoding: $0, as: UTF8.self)) } }
+            list.packed.withUnsafeBufferPointer {
+                SourceIPList.forEachAddress(in: $0) { read.append(String(decoding: $0, as: UTF8.self)) }
+            }
             #expect(read == ips)
         }
     }
 
     func report(_ id: String, ips: [String]) -> AggregateReport {
         AggregateReport(
-            metadata: ReportMetadata(orgName: "Org", email: nil, reportID: id, dateRange: DateRange(begin: 1_700_000_000, end: 1_700_086_399)),
+            metadata: ReportMetadata(
+                orgName: "Org", email: nil, reportID: id, dateRange: DateRange(begin: 1_700_000_000, end: 1_700_086_399)
+            ),
             policy: PublishedPolicy(domain: "example.com", p: .reject),
             records: ips.map { AggregateRecord(sourceIP: $0, count: 2) })
     }
@@ -33,7 +38,9 @@ import TestSupport
     @Test func reportsPerSourceAreCountedOnceEachAndSurviveAReparse() throws {
         let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("s.sqlite").path)
         let bytes = Array("<feedback/>".utf8)
-        let input = StoredInput(input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        let input = StoredInput(
+            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes
+        )
         let outcomes: [PartOutcome] = [
             .dmarc(report("r1", ips: ["192.0.2.1", Self.hostile, "192.0.2.1", ""]), part: "1"),
             .dmarc(report("r2", ips: ["192.0.2.1", "192.0.2.2"]), part: "2"),
@@ -42,7 +49,8 @@ import TestSupport
         let expected: [String: Int64] = ["192.0.2.1": 2, "192.0.2.2": 1, Self.hostile: 1, "": 1]
         #expect(try store.dmarcReportCounts(keyOfIP: [:]) == ["example.com": expected])
         // Two addresses under one key: a report naming both still counts once.
-        #expect(try store.dmarcReportCounts(keyOfIP: ["192.0.2.1": "net", "192.0.2.2": "net"])["example.com"]?["net"] == 2)
+        #expect(
+            try store.dmarcReportCounts(keyOfIP: ["192.0.2.1": "net", "192.0.2.2": "net"])["example.com"]?["net"] == 2)
 
         _ = try store.replaceReports(of: input, outcomes: outcomes, runID: nil)
         #expect(try store.dmarcReportCounts(keyOfIP: [:]) == ["example.com": expected])
@@ -85,10 +93,11 @@ import TestSupport
     @Test func keysAreWholeColumnsCompared() throws {
         let queue = try DatabaseQueue()
         let slots = try queue.read { db in
-            let statement = try db.makeStatement(sql: """
-                SELECT 'ab', 'c' UNION ALL SELECT 'a', 'bc' UNION ALL SELECT 'ab', 'c' UNION ALL SELECT '', NULL
-                UNION ALL SELECT NULL, '' UNION ALL SELECT 'é', 'c' UNION ALL SELECT 'a', 'bc'
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    SELECT 'ab', 'c' UNION ALL SELECT 'a', 'bc' UNION ALL SELECT 'ab', 'c' UNION ALL SELECT '', NULL
+                    UNION ALL SELECT NULL, '' UNION ALL SELECT 'é', 'c' UNION ALL SELECT 'a', 'bc'
+                    """)
             var index = ByteKeyIndex()
             var slots: [Int] = []
             var fresh: [Bool] = []
@@ -111,7 +120,9 @@ import TestSupport
         let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("g.sqlite").path)
         let start = try store.contentGeneration()
         let bytes = Array("<feedback/>".utf8)
-        let input = StoredInput(input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        let input = StoredInput(
+            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes
+        )
         let report = StoreTests.report()
         _ = try store.record(input, outcomes: [.dmarc(report, part: "")], runID: nil)
         let stored = try store.contentGeneration()
@@ -122,7 +133,9 @@ import TestSupport
         _ = try store.replaceReports(of: input, outcomes: [.dmarc(report, part: "")], runID: nil)
         let replaced = try store.contentGeneration()
         #expect(replaced > stored)
-        let entry = ReverseDNSEntry(ip: "192.0.2.0", status: .found, names: ["mx.example.com"], confirmedName: "mx.example.com", resolvedAt: 1, expiresAt: 2)
+        let entry = ReverseDNSEntry(
+            ip: "192.0.2.0", status: .found, names: ["mx.example.com"], confirmedName: "mx.example.com", resolvedAt: 1,
+            expiresAt: 2)
         try store.saveReverseDNS([entry])
         let named = try store.contentGeneration()
         #expect(named > replaced)

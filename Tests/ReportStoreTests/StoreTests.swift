@@ -1,7 +1,8 @@
 import Foundation
 import ReportModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 @testable import ReportStore
 
@@ -14,13 +15,18 @@ import TestSupport
         store = try ReportStore(path: folder.appendingPathComponent("test.sqlite").path)
     }
 
-    static func report(id: String = "r1", domain: String = "example.com", counts: [Int64] = [5, 3], range: DateRange = DateRange(begin: 1_700_000_000, end: 1_700_086_400)) -> AggregateReport {
+    static func report(
+        id: String = "r1", domain: String = "example.com", counts: [Int64] = [5, 3],
+        range: DateRange = DateRange(begin: 1_700_000_000, end: 1_700_086_400)
+    ) -> AggregateReport {
         AggregateReport(
-            metadata: ReportMetadata(orgName: "Google.com", email: "noreply@google.com", reportID: id, dateRange: range),
+            metadata: ReportMetadata(
+                orgName: "Google.com", email: "noreply@google.com", reportID: id, dateRange: range),
             policy: PublishedPolicy(domain: domain, p: Disposition(rawValue: "weird-policy")),
             records: counts.enumerated().map { index, count in
                 AggregateRecord(
-                    sourceIP: "192.0.2.\(index)", count: count, disposition: index == 0 ? .monitor : Disposition(rawValue: "softfail"),
+                    sourceIP: "192.0.2.\(index)", count: count,
+                    disposition: index == 0 ? .monitor : Disposition(rawValue: "softfail"),
                     dkim: index == 0 ? .pass : .fail, spf: .fail,
                     reasons: [OverrideReason(type: OverrideReasonType(rawValue: "brand_new_reason"), comment: "c")],
                     dkimResults: [DKIMAuthResult(domain: "example.com", result: .fail, receivedResult: "hardfail")],
@@ -30,7 +36,8 @@ import TestSupport
 
     func input(_ name: String, _ text: String = UUID().uuidString) -> StoredInput {
         let bytes = Array(text.utf8)
-        return StoredInput(input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        return StoredInput(
+            input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
     }
 
     @Test func duplicateReportChangesNothing() throws {
@@ -46,9 +53,11 @@ import TestSupport
     @Test func failedReportLeavesNoRowsBehind() throws {
         // A negative count violates the schema on the second record: the savepoint rolls back.
         let bad = Self.report(id: "bad", counts: [5, -1])
-        let outcomes = try store.record(input("mixed.zip"), outcomes: [
-            .dmarc(Self.report(id: "good"), part: "zip:good.xml"), .dmarc(bad, part: "zip:bad.xml"),
-        ], runID: nil)
+        let outcomes = try store.record(
+            input("mixed.zip"),
+            outcomes: [
+                .dmarc(Self.report(id: "good"), part: "zip:good.xml"), .dmarc(bad, part: "zip:bad.xml"),
+            ], runID: nil)
         #expect(outcomes.map(\.status) == [.imported, .failed])
         #expect(try store.dmarcTotals()["example.com"]?.reports == 1)
         #expect(try store.dmarcTotals()["example.com"]?.messages == 8)
@@ -71,17 +80,23 @@ import TestSupport
         let text = "<feedback>raw bytes</feedback>"
         let packed = ReportExtractor.storedForm(of: Array(String(repeating: text, count: 20).utf8))
         #expect(packed.encoding == "zlib")
-        let stored = StoredInput(input: "r.xml", sha256: [1, 2, 3], size: text.count * 20, encoding: packed.encoding, bytes: packed.bytes)
+        let stored = StoredInput(
+            input: "r.xml", sha256: [1, 2, 3], size: text.count * 20, encoding: packed.encoding, bytes: packed.bytes)
         _ = try store.record(stored, outcomes: [.dmarc(Self.report(), part: "")], runID: nil)
         #expect(try store.knownInput(sha256: [1, 2, 3]) == .done)
         let raw = try #require(try store.rawInput(sha256: [1, 2, 3]))
-        #expect(try ReportExtractor.original(fromStored: raw.bytes, encoding: raw.encoding) == Array(String(repeating: text, count: 20).utf8))
+        #expect(
+            try ReportExtractor.original(fromStored: raw.bytes, encoding: raw.encoding)
+                == Array(String(repeating: text, count: 20).utf8))
     }
 
     @Test func periodSpreadsCountsOverDays() throws {
         // 22:00 to 22:00 the next day: 2 of 24 hours on the first day.
-        let range = DateRange(begin: 1_700_000_000 - 1_700_000_000 % 86_400 + 79_200, end: 1_700_000_000 - 1_700_000_000 % 86_400 + 79_200 + 86_400)
-        _ = try store.record(input("a.xml"), outcomes: [.dmarc(Self.report(counts: [24], range: range), part: "")], runID: nil)
+        let range = DateRange(
+            begin: 1_700_000_000 - 1_700_000_000 % 86_400 + 79_200,
+            end: 1_700_000_000 - 1_700_000_000 % 86_400 + 79_200 + 86_400)
+        _ = try store.record(
+            input("a.xml"), outcomes: [.dmarc(Self.report(counts: [24], range: range), part: "")], runID: nil)
         let firstDay = DaySpread.day(of: range.begin)
         let first = try store.dmarcTotals(period: DayPeriod(firstDay: firstDay, lastDay: firstDay))
         let second = try store.dmarcTotals(period: DayPeriod(firstDay: firstDay + 1, lastDay: firstDay + 1))
@@ -111,7 +126,8 @@ import TestSupport
     @Test func edgeCases() {
         #expect(DaySpread.spread(count: 5, over: DateRange(begin: 100, end: 100)).map(\.count) == [5])
         #expect(DaySpread.spread(count: 5, over: DateRange(begin: 0, end: day)).map(\.day) == [0])  // end is exclusive
-        #expect(DaySpread.spread(count: 5, over: DateRange(begin: 0, end: day - 1)).map(\.count) == [5])  // 23:59:59 end
+        // 23:59:59 end
+        #expect(DaySpread.spread(count: 5, over: DateRange(begin: 0, end: day - 1)).map(\.count) == [5])
         let huge = DaySpread.spread(count: .max, over: DateRange(begin: 0, end: 3 * day))
         #expect(huge.reduce(Int64(0)) { $0 &+ $1.count } == .max)
         #expect(DaySpread.share(of: 10, over: DateRange(begin: 0, end: 7 * day), fromDay: 6, toDay: 6) == 1)

@@ -1,7 +1,8 @@
 import Foundation
 import ReportModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReportIngest
 @testable import ReportStore
 
@@ -21,12 +22,17 @@ import TestSupport
             policies: [
                 TLSPolicyResult(
                     policy: TLSPolicy(
-                        type: .sts, strings: ["version: STSv1", "mode: enforce", "max_age: 86400"], domain: "example.com",
+                        type: .sts, strings: ["version: STSv1", "mode: enforce", "max_age: 86400"],
+                        domain: "example.com",
                         mxHosts: ["mx.example.com"]),
                     successfulSessions: 10, failedSessions: 1,
                     failureDetails: [
-                        TLSFailureDetail(resultType: .stsPolicyFetchError, failedSessionCount: 1, failureReasonCode: "bad https response code: 404"),
-                        TLSFailureDetail(resultType: .stsPolicyFetchError, failedSessionCount: 1, failureReasonCode: "bad https response code: 500"),
+                        TLSFailureDetail(
+                            resultType: .stsPolicyFetchError, failedSessionCount: 1,
+                            failureReasonCode: "bad https response code: 404"),
+                        TLSFailureDetail(
+                            resultType: .stsPolicyFetchError, failedSessionCount: 1,
+                            failureReasonCode: "bad https response code: 500"),
                     ]),
                 TLSPolicyResult(
                     policy: TLSPolicy(type: TLSPolicyType(rawValue: "brand-new-policy"), domain: nil),
@@ -34,14 +40,15 @@ import TestSupport
                     failureDetails: [
                         TLSFailureDetail(
                             resultType: TLSResultType(rawValue: "quantum-failure"), sendingMTAIP: "192.0.2.1",
-                            receivingMXHostname: "mx.example.com", failedSessionCount: 2),
+                            receivingMXHostname: "mx.example.com", failedSessionCount: 2)
                     ]),
             ])
     }
 
     func store(_ report: TLSReport, as name: String) throws -> [LoggedOutcome] {
         let bytes = Array(name.utf8)
-        let input = StoredInput(input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+        let input = StoredInput(
+            input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
         return try store.record(input, outcomes: [.tls(report, part: "")], runID: nil)
     }
 
@@ -59,7 +66,8 @@ import TestSupport
         #expect(totals.reports == 2)
         #expect(totals.successfulSessions == 28 && totals.failedSessions == 6)
         #expect(totals.failuresByResultType == ["sts-policy-fetch-error": 4, "quantum-failure": 4])
-        let day2 = try #require(try store.tlsTotals(period: DayPeriod(firstDay: 20_786, lastDay: 20_786))["example.com"])
+        let day2 = try #require(
+            try store.tlsTotals(period: DayPeriod(firstDay: 20_786, lastDay: 20_786))["example.com"])
         #expect(day2.reports == 1 && day2.successfulSessions == 14)
     }
 
@@ -68,7 +76,8 @@ import TestSupport
         _ = try store(Self.report(id: "g", organization: "Google Inc."), as: "b.json")
         let breakdown = try #require(try store.tlsBreakdowns(domains: ["example.com"])["example.com"])
         #expect(breakdown.byPolicyType["sts"] == TLSBreakdown.Sessions(reports: 2, successful: 20, failed: 2))
-        #expect(breakdown.byPolicyType["brand-new-policy"] == TLSBreakdown.Sessions(reports: 2, successful: 8, failed: 4))
+        #expect(
+            breakdown.byPolicyType["brand-new-policy"] == TLSBreakdown.Sessions(reports: 2, successful: 8, failed: 4))
         #expect(breakdown.byReporter["Mail.ru"] == TLSBreakdown.Sessions(reports: 1, successful: 14, failed: 3))
         #expect(breakdown.failuresByReceivingMX == ["": 4, "mx.example.com": 4])
         #expect(breakdown.stsMode == "enforce" && breakdown.stsMaxAge == 86400)

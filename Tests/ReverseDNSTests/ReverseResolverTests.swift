@@ -2,6 +2,7 @@ import Foundation
 import ReportModel
 import TestSupport
 import Testing
+
 @testable import ReverseDNS
 
 /// c-ares against a real dnsmasq on loopback (Tests/Support/dns_fixture.py).
@@ -19,7 +20,9 @@ import Testing
         address second.example.net 192.0.2.12
         """
 
-    func resolver(_ fixture: DNSFixture, timeout: Int32 = 2000, tries: Int32 = 2, concurrency: Int = 64) throws -> ReverseResolver {
+    func resolver(_ fixture: DNSFixture, timeout: Int32 = 2000, tries: Int32 = 2, concurrency: Int = 64) throws
+        -> ReverseResolver
+    {
         var configuration = ResolverConfiguration(server: fixture.address)
         configuration.timeoutMilliseconds = timeout
         configuration.tries = tries
@@ -32,7 +35,10 @@ import Testing
         defer { fixture.stop() }
         let now: Int64 = 1_800_000_000
         let entries = try resolver(fixture).lookUp(
-            ["192.0.2.10", "2001:db8::25", "192.0.2.11", "192.0.2.12", "192.0.2.13", "::ffff:192.0.2.10", "not an address"], now: now)
+            [
+                "192.0.2.10", "2001:db8::25", "192.0.2.11", "192.0.2.12", "192.0.2.13", "::ffff:192.0.2.10",
+                "not an address",
+            ], now: now)
         let byIP = Dictionary(uniqueKeysWithValues: entries.map { ($0.ip, $0) })
         #expect(entries.count == 6)  // the non-address is left out
 
@@ -85,7 +91,8 @@ import Testing
         let stats = folder.appendingPathComponent("stats.txt")
         let slow = (1...12).map { "host host\($0).slow.test 198.18.0.\($0)" }.joined(separator: "\n")
         let fixture = try DNSFixture(
-            records: Self.records, slowRecords: slow, slowZones: ["0.18.198.in-addr.arpa", "slow.test"], delay: 0.2, stats: stats)
+            records: Self.records, slowRecords: slow, slowZones: ["0.18.198.in-addr.arpa", "slow.test"], delay: 0.2,
+            stats: stats)
         defer { fixture.stop() }
         let entries = try resolver(fixture, concurrency: 3).lookUp((1...12).map { "198.18.0.\($0)" }, now: 0)
         #expect(entries.filter(\.isConfirmed).count == 12)
@@ -99,7 +106,9 @@ import Testing
 
     @Test func reverseNamesAndHostNames() throws {
         let v6 = try #require(IPAddress.parse("2001:db8::567:89ab"))
-        #expect(IPAddress.reverseName(v6.bytes) == "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa")
+        #expect(
+            IPAddress.reverseName(v6.bytes)
+                == "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa")
         let v4 = try #require(IPAddress.parse(" 192.0.2.1 "))
         #expect(IPAddress.reverseName(v4.bytes) == "1.2.0.192.in-addr.arpa")
         #expect(IPAddress.parse("192.0.2.256") == nil)

@@ -67,7 +67,8 @@ public enum TestSupport {
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
         group.wait()
-        return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs a command found on PATH (`python3`, `gzip`).
@@ -142,14 +143,16 @@ public final class DNSFixture: @unchecked Sendable {
     public var address: String { "127.0.0.1:\(port)" }
 
     public init(
-        records: String, slowRecords: String? = nil, slowZones: [String] = [], delay: Double = 0.3, deadZones: [String] = [],
+        records: String, slowRecords: String? = nil, slowZones: [String] = [], delay: Double = 0.3,
+        deadZones: [String] = [],
         stats: URL? = nil
     ) throws {
         let folder = try TestSupport.temporaryDirectory()
         let recordsFile = folder.appendingPathComponent("records.txt")
         try records.write(to: recordsFile, atomically: true, encoding: .utf8)
         var arguments = [
-            TestSupport.packageRoot.appendingPathComponent("Tests/Support/dns_fixture.py").path, "--records", recordsFile.path,
+            TestSupport.packageRoot.appendingPathComponent("Tests/Support/dns_fixture.py").path, "--records",
+            recordsFile.path,
             "--delay", "\(delay)",
         ]
         if let slowRecords {
@@ -176,7 +179,8 @@ public final class DNSFixture: @unchecked Sendable {
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("port "), let port = Int(text.dropFirst(5)) else {
             process.terminate()
-            throw DNSFixtureError(description: "the DNS fixture did not start (printed '\(text)'); is dnsmasq-base installed?")
+            throw DNSFixtureError(
+                description: "the DNS fixture did not start (printed '\(text)'); is dnsmasq-base installed?")
         }
         self.port = port
     }

@@ -38,8 +38,10 @@ extension MailTally {
             let writer = query.format.correlationWriter(by: by, width: Terminal.width)
             do {
                 let builder = try CorrelationQuery.builder(database, resolver: resolver)
-                try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) { domains throws(StoreError) in
-                    let rows = try CorrelationQuery.rows(database, by: by, builder: builder, domains: domains, period: period)
+                try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) {
+                    domains throws(StoreError) in
+                    let rows = try CorrelationQuery.rows(
+                        database, by: by, builder: builder, domains: domains, period: period)
                     writer.write(rows, to: Terminal.write)
                     return rows.count
                 }

@@ -69,7 +69,8 @@ extension MailTally {
         func run() throws {
             let database = try store.open(mustExist: true)
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-            let outcome = try Self.enrich(database, configuration: dns.configuration, all: all, limit: limit, progress: true)
+            let outcome = try Self.enrich(
+                database, configuration: dns.configuration, all: all, limit: limit, progress: true)
             database.checkpoint()
             if json {
                 Terminal.write(outcome.json)
@@ -150,7 +151,8 @@ struct EnrichOutcome: Encodable {
 
     var line: String {
         guard asked > 0 || notAddresses > 0 else { return "enrich: every address is already known" }
-        var line = "enrich: \(asked) address\(asked == 1 ? "" : "es") looked up in \(String(format: "%.1f", seconds)) s: "
+        var line =
+            "enrich: \(asked) address\(asked == 1 ? "" : "es") looked up in \(String(format: "%.1f", seconds)) s: "
         line += "\(named) named (\(confirmed) confirmed), \(noPTR) without PTR, \(timedOut) timed out, \(failed) failed"
         if notAddresses > 0 { line += "; \(notAddresses) not IP addresses" }
         return line

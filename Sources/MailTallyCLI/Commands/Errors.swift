@@ -7,7 +7,8 @@ import ReportStore
 extension MailTally {
     struct Errors: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the inputs whose last import failed, and the reports kept with a warning (a date range that cannot be right).",
+            abstract:
+                "List the inputs whose last import failed, and the reports kept with a warning (a date range that cannot be right).",
             discussion: """
                 Errors are inputs whose last import failed, with the reason (they are read again when \
                 met again). Warnings are reports that were stored but whose date range cannot be \
@@ -47,12 +48,14 @@ extension MailTally {
             }
             let errors = failures.map { failure in
                 Row(
-                    at: Self.timestamp(failure.at), input: failure.input, part: failure.part, code: failure.code, reason: failure.reason,
+                    at: Self.timestamp(failure.at), input: failure.input, part: failure.part, code: failure.code,
+                    reason: failure.reason,
                     severity: "error")
             }
             let warnings = flagged.map { report in
                 Row(
-                    at: Self.timestamp(report.importedAt), input: report.input, part: "", code: "implausible-date-range",
+                    at: Self.timestamp(report.importedAt), input: report.input, part: "",
+                    code: "implausible-date-range",
                     reason: "\(report.description) (kept and counted on a bounded span)", severity: "warning")
             }
             let rows = errors + warnings
@@ -64,7 +67,9 @@ extension MailTally {
                     var at, input, part, code, reason: String
                 }
                 struct Document: Encodable { var errors, warnings: [Entry] }
-                let entry = { (row: Row) in Entry(at: row.at, input: row.input, part: row.part, code: row.code, reason: row.reason) }
+                let entry = { (row: Row) in
+                    Entry(at: row.at, input: row.input, part: row.part, code: row.code, reason: row.reason)
+                }
                 Terminal.write(JSONOutput.encode(Document(errors: errors.map(entry), warnings: warnings.map(entry))))
             case .csv:
                 Terminal.write(CSVTable.render(header: header, rows: cells))
@@ -75,7 +80,8 @@ extension MailTally {
                 for row in rows {
                     let part = row.part.isEmpty ? "" : " \(row.part)"
                     let level = row.severity == "warning" ? "warning: " : ""
-                    Terminal.write(Escape.terminal("\(row.at)  \(level)\(row.input)\(part): \(row.code): \(row.reason)") + "\n")
+                    Terminal.write(
+                        Escape.terminal("\(row.at)  \(level)\(row.input)\(part): \(row.code): \(row.reason)") + "\n")
                 }
             }
         }

@@ -8,7 +8,8 @@ import ReportStore
 extension MailTally {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import DMARC and TLS-RPT reports from files, folders, mboxes, Maildirs, .eml messages or standard input.",
+            abstract:
+                "Import DMARC and TLS-RPT reports from files, folders, mboxes, Maildirs, .eml messages or standard input.",
             discussion: """
                 Inputs are recognised by content: DMARC XML and TLS-RPT JSON, plain or in gzip, zip or \
                 zlib, mailboxes (mbox, Maildir) and single messages (.eml). Folders are \

@@ -39,7 +39,10 @@ extension MailTally {
         @OptionGroup var resolver: ResolverOptions
         @OptionGroup var dns: DNSOptions
 
-        @Flag(help: "Do not ask DNS for the names of new sender addresses (no `enrich` step; also $MAILTALLY_OFFLINE=1 unless --resolver is given).")
+        @Flag(
+            help:
+                "Do not ask DNS for the names of new sender addresses (no `enrich` step; also $MAILTALLY_OFFLINE=1 unless --resolver is given)."
+        )
         var offline = false
 
         /// `--offline`, or `MAILTALLY_OFFLINE=1` without a resolver named on the command line.
@@ -68,17 +71,27 @@ extension MailTally {
         @Flag(help: "Say what was ingested and written.")
         var verbose = false
 
-        @Option(help: "Also bring up to date the packs of this many days before the last one (reports arrive 1 to 3 days late).")
+        @Option(
+            help:
+                "Also bring up to date the packs of this many days before the last one (reports arrive 1 to 3 days late)."
+        )
         var revisit: Int = 3
 
-        @Option(help: "A source is new when it sent no mail in this many days before the pack's period (0: never say so).")
+        @Option(
+            help: "A source is new when it sent no mail in this many days before the pack's period (0: never say so).")
         var newSourceDays: Int = 30
 
         func validate() throws {
-            if let date, DayPeriod.day(fromISODate: date) == nil { throw ValidationError("--date takes YYYY-MM-DD, not '\(date)'") }
+            if let date, DayPeriod.day(fromISODate: date) == nil {
+                throw ValidationError("--date takes YYYY-MM-DD, not '\(date)'")
+            }
             guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
-            guard (0...60).contains(revisit) else { throw ValidationError("--revisit takes 0 to 60 days, not \(revisit)") }
-            guard (0...3650).contains(newSourceDays) else { throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)") }
+            guard (0...60).contains(revisit) else {
+                throw ValidationError("--revisit takes 0 to 60 days, not \(revisit)")
+            }
+            guard (0...3650).contains(newSourceDays) else {
+                throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)")
+            }
             // A missing inbox is a mistake in the cron line, not an input that failed.
             for inbox in inboxes where inbox != "-" && !FileManager.default.fileExists(atPath: inbox) {
                 throw ValidationError("--inbox \(inbox): no such file or folder")
@@ -112,7 +125,8 @@ extension MailTally {
                     if outcome.asked > 0 && outcome.timedOut + outcome.failed == outcome.asked {
                         Terminal.error(
                             "mailtally: warning: enrich: no answer from \(Self.describe(configuration)) (\(outcome.timedOut) of \(outcome.asked) "
-                                + "lookups timed out, \(outcome.failed) failed); the packs name sources by what is cached")
+                                + "lookups timed out, \(outcome.failed) failed); the packs name sources by what is cached"
+                        )
                     }
                 } catch {
                     Terminal.error("mailtally: warning: enrich: \(error); the packs name sources by what is cached")
@@ -125,17 +139,22 @@ extension MailTally {
             do {
                 // The last day first, then the days before it that late reports may have changed.
                 for day in stride(from: last, through: last - Int64(revisit), by: -1) {
-                    try writePacks(database, resolver: resolver, lastDay: day, revisited: day != last, written: &written)
+                    try writePacks(
+                        database, resolver: resolver, lastDay: day, revisited: day != last, written: &written)
                 }
             } catch let failure as CommandFailure {
                 if !written.isEmpty {
-                    Terminal.error("mailtally: packs written (or up to date) before the failure: " + written.joined(separator: ", "))
+                    Terminal.error(
+                        "mailtally: packs written (or up to date) before the failure: "
+                            + written.joined(separator: ", "))
                 }
                 throw failure
             }
             if summary.newFailures > 0 {
                 // Cron mails this: where the packs are, beside what failed.
-                Terminal.error("mailtally: the packs were written all the same: \(out)/\(DayPeriod.isoDate(ofDay: last)) (day, 7d, 30d)")
+                Terminal.error(
+                    "mailtally: the packs were written all the same: \(out)/\(DayPeriod.isoDate(ofDay: last)) (day, 7d, 30d)"
+                )
                 throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue)
             }
         }
@@ -158,7 +177,8 @@ extension MailTally {
                     let options = ReportAssembler.Options(
                         compare: true, newSourceDays: newSourceDays, longTrends: days >= 30, completeness: true)
                     pack = try Report.writePack(
-                        database, resolver: resolver, domains: [], period: period, options: options, format: .all, to: path,
+                        database, resolver: resolver, domains: [], period: period, options: options, format: .all,
+                        to: path,
                         manifest: manifest, rewrite: rewrite)
                 } catch let error as StoreError {
                     throw CommandFailure(.database, "\(error)")
@@ -186,7 +206,9 @@ extension MailTally {
                 let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 return fields.count >= 2 && fields[0] == "nameserver" ? String(fields[1]) : nil
             }
-            return servers.isEmpty ? "the system's resolvers (none in /etc/resolv.conf)" : "the system's resolvers (\(servers.joined(separator: ", ")))"
+            return servers.isEmpty
+                ? "the system's resolvers (none in /etc/resolv.conf)"
+                : "the system's resolvers (\(servers.joined(separator: ", ")))"
         }
     }
 }

@@ -7,7 +7,8 @@ import ReportStore
 extension MailTally {
     struct Records: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "What one source's mail looked like: header and envelope From, DKIM and SPF, dispositions, overrides.",
+            abstract:
+                "What one source's mail looked like: header and envelope From, DKIM and SPF, dispositions, overrides.",
             discussion: """
                 The DMARC records of one source sending as one domain, grouped by everything they \
                 say but their IP: the header From (subdomains included), the envelope From, every \
@@ -78,7 +79,8 @@ extension MailTally {
                 let described = period.map(DomainPage.describe) ?? "all time"
                 Terminal.write(
                     RecordGroupTable.render(
-                        groups, source: first.service.map { "\($0) (\(key))" } ?? key, domain: domain, period: described, format: format,
+                        groups, source: first.service.map { "\($0) (\(key))" } ?? key, domain: domain,
+                        period: described, format: format,
                         width: Terminal.width))
             } catch let error as StoreError {
                 throw CommandFailure(.database, "\(error)")

@@ -37,7 +37,11 @@ extension MailTally {
             progress.finish()
             database.checkpoint()
             summary.reportErrors(all: true)
-            if json { Terminal.write(JSONOutput.encode(summary)) } else if summary.interrupted == nil { Terminal.error(summary.line) }
+            if json {
+                Terminal.write(JSONOutput.encode(summary))
+            } else if summary.interrupted == nil {
+                Terminal.error(summary.line)
+            }
             summary.exitIfInterrupted("reparse")
             if summary.failed > 0 { throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue) }
         }

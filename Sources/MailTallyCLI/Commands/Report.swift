@@ -8,7 +8,8 @@ import ReportStore
 extension MailTally {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the stakeholder pack: per domain a Markdown page, one CSV per table and an HTML page with charts.",
+            abstract:
+                "Write the stakeholder pack: per domain a Markdown page, one CSV per table and an HTML page with charts.",
             discussion: """
                 --format md writes the Markdown pages, the CSV files and index.md; --format html \
                 writes one self-contained HTML page per domain (inline SVG charts, no script, no \
@@ -38,7 +39,9 @@ extension MailTally {
         var newSourceDays: Int = 30
 
         func validate() throws {
-            guard (0...3650).contains(newSourceDays) else { throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)") }
+            guard (0...3650).contains(newSourceDays) else {
+                throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)")
+            }
         }
 
         func run() throws {
@@ -53,7 +56,8 @@ extension MailTally {
                 let options = ReportAssembler.Options(
                     compare: true, newSourceDays: newSourceDays, longTrends: period.length >= 28, completeness: true)
                 let written = try Self.writePack(
-                    database, resolver: resolver, domains: selection.normalizedDomains, period: period, options: options, format: format,
+                    database, resolver: resolver, domains: selection.normalizedDomains, period: period,
+                    options: options, format: format,
                     to: URL(fileURLWithPath: out))
                 Terminal.error("wrote \(written.files.count) files to \(out) (\(DomainPage.describe(period)))")
             } catch let error as StoreError {
@@ -74,7 +78,8 @@ extension MailTally {
         /// - Returns: the files of the pack, whether the pack was written (false: kept), and
         ///   the files whose bytes changed.
         static func writePack(
-            _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod, options: ReportAssembler.Options,
+            _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod,
+            options: ReportAssembler.Options,
             format: PackFormat = .md, to folder: URL, manifest: PackManifest? = nil, rewrite: Bool = false
         ) throws -> (files: [String], written: Bool, changed: [String]) {
             if let manifest {
@@ -87,7 +92,8 @@ extension MailTally {
                 do {
                     return try body()
                 } catch {
-                    throw CommandFailure(.output, "cannot write the pack to \(folder.path): \(FileProblem.reason(error))")
+                    throw CommandFailure(
+                        .output, "cannot write the pack to \(folder.path): \(FileProblem.reason(error))")
                 }
             }
             let pack = try writing { try StakeholderPack(folder: folder, period: period, format: format) }

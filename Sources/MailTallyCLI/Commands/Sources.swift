@@ -34,10 +34,12 @@ extension MailTally {
             let renderer = SourceListWriter(format: query.format, width: Terminal.width)
             do {
                 let builder = try CorrelationQuery.builder(database, resolver: resolver)
-                try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) { domains throws(StoreError) in
+                try CorrelationQuery.forEachDomainGroup(database, domains: query.normalizedDomains) {
+                    domains throws(StoreError) in
                     let aggregates = try database.dmarcSourceAggregates(domains: domains, period: period)
                     let rows = try CorrelationQuery.rows(
-                        database, by: .source, builder: builder, domains: domains, period: period, aggregates: aggregates)
+                        database, by: .source, builder: builder, domains: domains, period: period,
+                        aggregates: aggregates)
                     var listings = SourceListing.listings(rows: rows, aggregates: aggregates, builder: builder)
                     if unknown { listings = listings.filter(\.isUnnamed) }
                     renderer.write(listings, to: Terminal.write)

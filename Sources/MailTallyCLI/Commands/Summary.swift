@@ -23,11 +23,16 @@ extension MailTally {
         @OptionGroup var query: QueryOptions
         @OptionGroup var resolver: ResolverOptions
 
-        @Option(help: "For the JSON's findings: a source is new when it sent no mail in this many days before the period (as report).")
+        @Option(
+            help:
+                "For the JSON's findings: a source is new when it sent no mail in this many days before the period (as report)."
+        )
         var newSourceDays: Int = 30
 
         func validate() throws {
-            guard (0...3650).contains(newSourceDays) else { throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)") }
+            guard (0...3650).contains(newSourceDays) else {
+                throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)")
+            }
         }
 
         func run() throws {
@@ -55,12 +60,15 @@ extension MailTally {
                 let covered = assembler == nil ? nil : try period ?? database.coveredDays()
                 views = try summaries.map { summary throws(StoreError) in
                     let sources = try CorrelationQuery.rows(
-                        database, by: .source, builder: builder, domains: [summary.domain], period: period, countReports: false)
+                        database, by: .source, builder: builder, domains: [summary.domain], period: period,
+                        countReports: false)
                     var view = DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
                     if let assembler, let covered {
                         let options = ReportAssembler.Options(
-                            compare: period != nil, newSourceDays: newSourceDays, longTrends: false, completeness: false, findingsOnly: true)
-                        view.findings = try assembler.report(domain: summary.domain, period: covered, options: options).findings
+                            compare: period != nil, newSourceDays: newSourceDays, longTrends: false,
+                            completeness: false, findingsOnly: true)
+                        view.findings = try assembler.report(domain: summary.domain, period: covered, options: options)
+                            .findings
                     }
                     return view
                 }

@@ -24,7 +24,9 @@ final class BatchWriter: @unchecked Sendable {
 
     /// - Parameter replacing: batches of stored inputs parsed again (`reparse`), whose earlier
     ///   reports each give way to the new ones.
-    init(store: ReportStore, runID: Int64, replacing: Bool = false, commitInterval: TimeInterval = defaultCommitInterval) {
+    init(
+        store: ReportStore, runID: Int64, replacing: Bool = false, commitInterval: TimeInterval = defaultCommitInterval
+    ) {
         self.store = store
         self.runID = runID
         self.replacing = replacing

@@ -39,11 +39,16 @@ enum CorrelationQuery {
     ///     say 0 reports (the summary's classes need only the message counts).
     ///   - aggregates: the DMARC aggregates of this selection, when the caller has them already.
     static func rows(
-        _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String], period: DayPeriod?,
+        _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String],
+        period: DayPeriod?,
         countReports: Bool = true, aggregates: [DMARCSourceAggregate]? = nil
     ) throws(StoreError) -> [CorrelationRow] {
         let dmarc: [DMARCSourceAggregate]
-        if let aggregates { dmarc = aggregates } else { dmarc = try store.dmarcSourceAggregates(domains: domains, period: period) }
+        if let aggregates {
+            dmarc = aggregates
+        } else {
+            dmarc = try store.dmarcSourceAggregates(domains: domains, period: period)
+        }
         let tls = try store.tlsReporterAggregates(domains: domains, period: period)
         guard countReports else { return builder.rows(by: key, dmarc: dmarc, tls: tls, dmarcReportCounts: [:]) }
         let counts: [String: [String: Int64]]
@@ -56,7 +61,9 @@ enum CorrelationQuery {
             // Each report has one reporter: per-reporter counts add up without overlap.
             var merged: [String: [String: Int64]] = [:]
             for row in try store.dmarcReportsByReporter(domains: domains, period: period) {
-                merged[row.domain, default: [:]][builder.reporterKey(orgName: row.orgName, email: row.email), default: 0].add(saturating: row.reports)
+                merged[row.domain, default: [:]][
+                    builder.reporterKey(orgName: row.orgName, email: row.email), default: 0
+                ].add(saturating: row.reports)
             }
             counts = merged
         }

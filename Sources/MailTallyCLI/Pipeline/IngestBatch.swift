@@ -85,7 +85,8 @@ final class IngestBatch {
             nonisolated(unsafe) let slots = buffer
             ParsingPriority.concurrentPerform(iterations: work.count) { index in
                 let unit = work[index]
-                slots[index] = known[unit.digest] == .done
+                slots[index] =
+                    known[unit.digest] == .done
                     ? .seen(input: unit.input, part: IngestPipeline.seenLabel(unit), sha256: unit.digest)
                     : IngestPipeline.parse(unit, limits: limits, spillArea: spillArea)
             }

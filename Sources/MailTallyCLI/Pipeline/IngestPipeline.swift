@@ -43,12 +43,17 @@ public struct IngestPipeline {
         var filesDone = 0
         if let progress {
             batch.onFlush = { [unowned batch] in
-                progress(IngestProgress(files: filesDone, totalFiles: files.count, messages: batch.messagesRead, bytes: batch.bytesRead))
+                progress(
+                    IngestProgress(
+                        files: filesDone, totalFiles: files.count, messages: batch.messagesRead, bytes: batch.bytesRead)
+                )
             }
         }
         for (path, reason) in problems {
             batch.summary.inputs += 1
-            batch.add(.unreadable(LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
+            batch.add(
+                .unreadable(
+                    LoggedOutcome(input: path, part: "", status: .failed, kind: nil, code: "input", reason: reason)))
         }
         let known = rehash ? FileStampIndex() : try store.fileStamps()
         // Files whose inputs went to more than one batch (a large mbox): their stamps wait
@@ -87,7 +92,9 @@ public struct IngestPipeline {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        return FileStamp(path: path, size: Int64(info.st_size), modifiedNanoseconds: nanoseconds, inode: Int64(bitPattern: UInt64(info.st_ino)))
+        return FileStamp(
+            path: path, size: Int64(info.st_size), modifiedNanoseconds: nanoseconds,
+            inode: Int64(bitPattern: UInt64(info.st_ino)))
     }
 
     /// What a run has read so far.
@@ -136,7 +143,9 @@ public struct IngestPipeline {
         func fail(_ part: String, _ code: String, _ reason: String) {
             // Stopped by a signal: the input is not a failure, it is read again next time.
             guard !Interruption.requested else { return }
-            batch.add(.unreadable(LoggedOutcome(input: file, part: part, status: .failed, kind: nil, code: code, reason: reason)))
+            batch.add(
+                .unreadable(
+                    LoggedOutcome(input: file, part: part, status: .failed, kind: nil, code: code, reason: reason)))
         }
         let descriptor: Int32
         do {
@@ -156,7 +165,8 @@ public struct IngestPipeline {
         }
 
         if prefix.starts(with: MboxReader.fromPrefix) {
-            let mbox = MboxReader(reader: InputReader(descriptor: descriptor, prefix: prefix), maxMessageBytes: limits.maxMessageBytes)
+            let mbox = MboxReader(
+                reader: InputReader(descriptor: descriptor, prefix: prefix), maxMessageBytes: limits.maxMessageBytes)
             var read = 0
             while true {
                 // Stopped half-way: the file was not read whole, so it gets no stamp.
@@ -188,7 +198,9 @@ public struct IngestPipeline {
                 // A message is held whole while it is taken apart: the message cap applies.
                 let bytes = try reader.readAll(limit: limits.maxMessageBytes)
                 batch.add(Unit(input: file, bytes: bytes, kind: .message(number: nil)))
-            } else if let (mapped, digest) = try Self.mapIfLarge(descriptor: descriptor, reader: reader, limit: limits.maxInputBytes) {
+            } else if let (mapped, digest) = try Self.mapIfLarge(
+                descriptor: descriptor, reader: reader, limit: limits.maxInputBytes)
+            {
                 try batch.flush()  // a large input goes alone, in a batch of its own
                 batch.add(Unit(input: file, bytes: [], kind: .report, digest: digest, mapped: mapped))
                 try batch.flush()
@@ -213,7 +225,9 @@ public struct IngestPipeline {
     /// whose bytes are then read by `reader` as usual. Never the file itself: one truncated or
     /// rewritten while it is read would kill the process (SIGBUS) or store bytes that are not
     /// the ones parsed; a read error of the copy is an error of this input, with errno's text.
-    static func mapIfLarge(descriptor: Int32, reader: InputReader, limit: Int) throws(IngestError) -> (MappedInput, [UInt8])? {
+    static func mapIfLarge(descriptor: Int32, reader: InputReader, limit: Int) throws(IngestError) -> (
+        MappedInput, [UInt8]
+    )? {
         var info = stat()
         if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
             let size = Int(info.st_size)
@@ -262,12 +276,15 @@ public struct IngestPipeline {
     /// - Parameter spillArea: the batch's, for the records of large reports.
     static func parse(_ unit: Unit, limits: IngestLimits, spillArea: RecordSpillArea) -> PendingInput {
         if let mapped = unit.mapped {
-            let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(mapped.bytes, release: mapped.release).map(outcome)
+            let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(
+                mapped.bytes, release: mapped.release
+            ).map(outcome)
             let plain = ContainerKind.sniff(mapped.bytes.prefix(4)) == .plain
             let chunks = StoredChunks(mapped: mapped, compressed: plain)
             return .parsed(
                 StoredInput(
-                    input: unit.input, sha256: unit.digest, size: unit.size, encoding: plain ? "zlib" : "identity", bytes: [],
+                    input: unit.input, sha256: unit.digest, size: unit.size, encoding: plain ? "zlib" : "identity",
+                    bytes: [],
                     chunks: chunks),
                 outcomes)
         }
@@ -276,13 +293,17 @@ public struct IngestPipeline {
         case .report:
             let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(unit.bytes).map(outcome)
             return .parsed(
-                StoredInput(input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes),
+                StoredInput(
+                    input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding,
+                    bytes: stored.bytes),
                 outcomes)
         case .message(let number):
-            let extracted = MailExtractor(limits: limits, spillArea: spillArea).extract(message: unit.bytes[...], number: number)
+            let extracted = MailExtractor(limits: limits, spillArea: spillArea).extract(
+                message: unit.bytes[...], number: number)
             return .parsed(
                 StoredInput(
-                    input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding, bytes: stored.bytes,
+                    input: unit.input, sha256: unit.digest, size: unit.bytes.count, encoding: stored.encoding,
+                    bytes: stored.bytes,
                     message: extracted.provenance),
                 outcomes(of: extracted))
         }
@@ -341,7 +362,9 @@ public struct IngestPipeline {
 
     /// One stored input parsed again, as it was first read: a message (with its number in an
     /// mbox) or a bare report.
-    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits, store: ReportStore, spillArea: RecordSpillArea) -> PendingInput {
+    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits, store: ReportStore, spillArea: RecordSpillArea)
+        -> PendingInput
+    {
         if raw.chunks > 0 {
             // A large input: its chunks go back into a file, mapped and parsed as at first.
             do {
@@ -360,25 +383,37 @@ public struct IngestPipeline {
                 }
                 if let failure { throw failure }
                 let mapped = try MappedInput(descriptor: spool.descriptor, size: size)
-                let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(mapped.bytes, release: mapped.release).map(outcome)
-                return .parsed(StoredInput(input: raw.input, sha256: raw.sha256, size: size, encoding: raw.encoding, bytes: []), outcomes)
+                let outcomes = ReportExtractor(limits: limits, spillArea: spillArea).extract(
+                    mapped.bytes, release: mapped.release
+                ).map(outcome)
+                return .parsed(
+                    StoredInput(input: raw.input, sha256: raw.sha256, size: size, encoding: raw.encoding, bytes: []),
+                    outcomes)
             } catch let error as IngestError {
-                return .unreadable(LoggedOutcome(
-                    input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name, reason: "stored bytes: \(error.detail)"))
+                return .unreadable(
+                    LoggedOutcome(
+                        input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name,
+                        reason: "stored bytes: \(error.detail)"))
             } catch {
-                return .unreadable(LoggedOutcome(input: raw.input, part: "", status: .failed, kind: nil, code: "store", reason: "\(error)"))
+                return .unreadable(
+                    LoggedOutcome(
+                        input: raw.input, part: "", status: .failed, kind: nil, code: "store", reason: "\(error)"))
             }
         }
         let bytes: [UInt8]
         do {
             bytes = try ReportExtractor.original(fromStored: raw.bytes, encoding: raw.encoding)
         } catch {
-            return .unreadable(LoggedOutcome(
-                input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name, reason: "stored bytes: \(error.detail)"))
+            return .unreadable(
+                LoggedOutcome(
+                    input: raw.input, part: "", status: .failed, kind: nil, code: error.code.name,
+                    reason: "stored bytes: \(error.detail)"))
         }
-        let input = StoredInput(input: raw.input, sha256: raw.sha256, size: bytes.count, encoding: raw.encoding, bytes: raw.bytes)
+        let input = StoredInput(
+            input: raw.input, sha256: raw.sha256, size: bytes.count, encoding: raw.encoding, bytes: raw.bytes)
         if MailHeaders.looksLikeMessage(bytes[...]) {
-            let extracted = MailExtractor(limits: limits, spillArea: spillArea).extract(message: bytes[...], number: raw.messageNumber)
+            let extracted = MailExtractor(limits: limits, spillArea: spillArea).extract(
+                message: bytes[...], number: raw.messageNumber)
             var message = input
             message.message = extracted.provenance
             return .parsed(message, outcomes(of: extracted))
@@ -390,13 +425,16 @@ public struct IngestPipeline {
     static func outcomes(of extracted: ExtractedMessage) -> [PartOutcome] {
         let label = extracted.provenance.label
         if let error = extracted.error { return [.failed(part: label, code: error.code.name, reason: error.detail)] }
-        if let skipped = extracted.skipped { return [.skipped(part: label, kind: skipped.kind, reason: skipped.reason)] }
+        if let skipped = extracted.skipped {
+            return [.skipped(part: label, kind: skipped.kind, reason: skipped.reason)]
+        }
         return extracted.documents.map { document in
             switch outcome(document) {
             case .dmarc(let report, let part): .dmarc(report, part: "\(label) \(part)")
             case .tls(let report, let part): .tls(report, part: "\(label) \(part)")
             case .failed(let part, let code, let reason): .failed(part: "\(label) \(part)", code: code, reason: reason)
-            case .skipped(let part, let kind, let reason): .skipped(part: "\(label) \(part)", kind: kind, reason: reason)
+            case .skipped(let part, let kind, let reason):
+                .skipped(part: "\(label) \(part)", kind: kind, reason: reason)
             }
         }
     }

@@ -60,7 +60,8 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     /// the colon are of those.
     public var line: String {
         let total = imported.dmarc + imported.tlsrpt
-        var text = "\(Self.count(inputs, "file")) read: \(Self.count(total, "report")) imported (\(imported.dmarc) DMARC, "
+        var text =
+            "\(Self.count(inputs, "file")) read: \(Self.count(total, "report")) imported (\(imported.dmarc) DMARC, "
             + "\(imported.tlsrpt) TLS-RPT), \(Self.count(duplicates, "duplicate")), \(skipped) skipped (no report), \(newFailures) failed"
         if knownFailures > 0 { text += ", \(Self.count(knownFailures, "known failure"))" }
         return text
@@ -69,7 +70,9 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     static func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
 
     private enum CodingKeys: String, CodingKey {
-        case inputs, imported, duplicates, unchanged, skipped, failed, knownFailures = "known_failures", errors, interrupted
+        case inputs, imported, duplicates, unchanged, skipped, failed
+        case knownFailures = "known_failures"
+        case errors, interrupted
     }
 }
 
@@ -93,7 +96,9 @@ extension IngestSummary {
             Terminal.error(Escape.terminal("\(place): \(failure.reason)"))
         }
         if knownFailures > 0 && !all {
-            Terminal.error("mailtally: \(Self.count(knownFailures, "known failure")) (logged before for the same bytes; see `mailtally errors`)")
+            Terminal.error(
+                "mailtally: \(Self.count(knownFailures, "known failure")) (logged before for the same bytes; see `mailtally errors`)"
+            )
         }
     }
 }

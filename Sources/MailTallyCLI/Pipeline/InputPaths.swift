@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The input files of a run, held as bytes: each folder's path once, and every file's name in
@@ -64,8 +64,9 @@ struct InputPaths {
         names.withUnsafeBufferPointer { names in
             entries[start...].sort { a, b in
                 if a.folder == b.folder {
-                    return Self.precedes(UnsafeBufferPointer(rebasing: names[a.start..<a.start + Int(a.length)]),
-                                         UnsafeBufferPointer(rebasing: names[b.start..<b.start + Int(b.length)]))
+                    return Self.precedes(
+                        UnsafeBufferPointer(rebasing: names[a.start..<a.start + Int(a.length)]),
+                        UnsafeBufferPointer(rebasing: names[b.start..<b.start + Int(b.length)]))
                 }
                 // Different folders: compare folder and name as one run of bytes each.
                 let left = folders[Int(a.folder)].lazy.concatenated(names[a.start..<a.start + Int(a.length)])

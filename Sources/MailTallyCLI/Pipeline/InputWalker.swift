@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Expands the paths given on the command line into input files.
@@ -57,7 +57,9 @@ enum InputWalker {
         while let entry = readdir(directory) {
             let (name, hidden, dots) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 let name = raw.prefix { $0 != 0 }
-                let dots = name.elementsEqual([UInt8(ascii: ".")]) || name.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
+                let dots =
+                    name.elementsEqual([UInt8(ascii: ".")])
+                    || name.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
                 return (Array(name), name.first == UInt8(ascii: "."), dots)
             }
             if dots { continue }
@@ -110,6 +112,7 @@ enum InputWalker {
 
     /// A folder holding `cur` and `new` folders.
     static func isMaildir(_ path: String) -> Bool {
-        kind(of: path + "/cur", followingLinks: true) == .directory && kind(of: path + "/new", followingLinks: true) == .directory
+        kind(of: path + "/cur", followingLinks: true) == .directory
+            && kind(of: path + "/new", followingLinks: true) == .directory
     }
 }

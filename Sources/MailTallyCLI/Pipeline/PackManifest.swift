@@ -26,14 +26,18 @@ struct PackManifest {
     /// The files of the pack in `folder` when it was written from the same digest and every
     /// file is still there with its size; nil otherwise.
     func upToDate(in folder: URL) -> [String]? {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(Self.fileName).path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(Self.fileName).path) else {
+            return nil
+        }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.first.map(String.init) == digest else { return nil }
         var names: [String] = []
         for line in lines.dropFirst() {
             guard let space = line.firstIndex(of: " "), let size = Int64(line[..<space]) else { return nil }
             let name = String(line[line.index(after: space)...])
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path),
+            guard
+                let attributes = try? FileManager.default.attributesOfItem(
+                    atPath: folder.appendingPathComponent(name).path),
                 (attributes[.size] as? NSNumber)?.int64Value == size
             else { return nil }
             names.append(name)
@@ -57,7 +61,12 @@ struct PackManifest {
         let temporary = folder.appendingPathComponent(Self.fileName + ".tmp")
         try Data(text.utf8).write(to: temporary)
         guard rename(temporary.path, folder.appendingPathComponent(Self.fileName).path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path, NSUnderlyingErrorKey: POSIXError(.init(rawValue: errno) ?? .EIO)])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSFilePathErrorKey: temporary.path,
+                    NSUnderlyingErrorKey: POSIXError(.init(rawValue: errno) ?? .EIO),
+                ])
         }
     }
 

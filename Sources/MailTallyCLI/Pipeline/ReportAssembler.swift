@@ -36,34 +36,48 @@ struct ReportAssembler {
     func report(domain: String, period: DayPeriod, options: Options) throws(StoreError) -> DomainReport {
         let selected = [domain]
         let length = period.lastDay - period.firstDay + 1
-        let previousPeriod = options.compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
+        let previousPeriod =
+            options.compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
         let current = try summary(domain: domain, period: period)
-        let previous = try previousPeriod.map { period throws(StoreError) in try summary(domain: domain, period: period) }
+        let previous = try previousPeriod.map { period throws(StoreError) in try summary(domain: domain, period: period)
+        }
         let bySource = try CorrelationQuery.rows(
-            store, by: .source, builder: builder, domains: selected, period: period, countReports: !options.findingsOnly)
-        let byReporter = options.findingsOnly ? [] : try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
+            store, by: .source, builder: builder, domains: selected, period: period, countReports: !options.findingsOnly
+        )
+        let byReporter =
+            options.findingsOnly
+            ? [] : try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
         var knownSources: Set<String> = []
         if options.newSourceDays > 0 {
-            let window = DayPeriod(firstDay: period.firstDay - Int64(options.newSourceDays), lastDay: period.firstDay - 1)
-            let rows = builder.rows(by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: window), tls: [])
+            let window = DayPeriod(
+                firstDay: period.firstDay - Int64(options.newSourceDays), lastDay: period.firstDay - 1)
+            let rows = builder.rows(
+                by: .source, dmarc: try store.dmarcSourceAggregates(domains: selected, period: window), tls: [])
             for row in rows where row.dmarc.messages > 0 { knownSources.insert(row.source) }
         }
         var completeness: Completeness?
         if options.completeness {
             let days = try store.reporterDays(
-                domain: domain, period: DayPeriod(firstDay: period.lastDay - Completeness.baselineDays, lastDay: period.lastDay))
+                domain: domain,
+                period: DayPeriod(firstDay: period.lastDay - Completeness.baselineDays, lastDay: period.lastDay))
             completeness = Completeness.estimate(day: period.lastDay, reporterDays: days)
         }
         var report = DomainReport(
             domain: domain, period: period, previousPeriod: previousPeriod, summary: current, previous: previous,
-            sources: bySource, knownSources: knownSources, knownSourcesWindow: options.newSourceDays > 0 ? options.newSourceDays : nil,
-            reporters: byReporter, daily: options.findingsOnly ? [] : try store.dailyFigures(domain: domain, period: period),
+            sources: bySource, knownSources: knownSources,
+            knownSourcesWindow: options.newSourceDays > 0 ? options.newSourceDays : nil,
+            reporters: byReporter,
+            daily: options.findingsOnly ? [] : try store.dailyFigures(domain: domain, period: period),
             policies: try store.policyObservations(domain: domain, period: period),
-            authentication: try store.authenticationBreakdown(domain: domain, period: period, overridesOnly: options.findingsOnly),
-            tlsFailures: options.findingsOnly ? [] : try store.tlsFailureDetails(domain: domain, period: period).map(named),
+            authentication: try store.authenticationBreakdown(
+                domain: domain, period: period, overridesOnly: options.findingsOnly),
+            tlsFailures: options.findingsOnly
+                ? [] : try store.tlsFailureDetails(domain: domain, period: period).map(named),
             flaggedReports: try store.flaggedReports(domains: selected, period: period), completeness: completeness,
             trends: options.longTrends ? try trends(domain: domain, endingWith: period.lastDay) : [])
-        if !options.findingsOnly { report.sourceDetails = try sourceDetails(domain: domain, period: period, sources: bySource) }
+        if !options.findingsOnly {
+            report.sourceDetails = try sourceDetails(domain: domain, period: period, sources: bySource)
+        }
         return report
     }
 
@@ -71,16 +85,24 @@ struct ReportAssembler {
     static let detailedSources = (biggest: 8, failing: 5, groups: 12)
 
     /// The record groups of the biggest sources and of the biggest failing ones.
-    func sourceDetails(domain: String, period: DayPeriod, sources: [CorrelationRow]) throws(StoreError) -> [SourceDetail] {
+    func sourceDetails(domain: String, period: DayPeriod, sources: [CorrelationRow]) throws(StoreError)
+        -> [SourceDetail]
+    {
         let sending = sources.filter { $0.dmarc.messages > 0 && !$0.sourceIPs.isEmpty }
         var chosen = Array(sending.prefix(Self.detailedSources.biggest))
-        let failing = sending.filter { $0.dmarc.failed > 0 }.sorted { ($0.dmarc.failed, $1.source) > ($1.dmarc.failed, $0.source) }
-        for row in failing.prefix(Self.detailedSources.failing) where !chosen.contains(where: { $0.source == row.source }) { chosen.append(row) }
+        let failing = sending.filter { $0.dmarc.failed > 0 }.sorted {
+            ($0.dmarc.failed, $1.source) > ($1.dmarc.failed, $0.source)
+        }
+        for row in failing.prefix(Self.detailedSources.failing)
+        where !chosen.contains(where: { $0.source == row.source }) { chosen.append(row) }
         var sourceOfIP: [String: String] = [:]
         for row in chosen { for ip in row.sourceIPs { sourceOfIP[ip] = row.source } }
-        let groups = try store.recordGroups(domain: domain, sourceOfIP: sourceOfIP, period: period, limit: Self.detailedSources.groups)
+        let groups = try store.recordGroups(
+            domain: domain, sourceOfIP: sourceOfIP, period: period, limit: Self.detailedSources.groups)
         return chosen.map { row in
-            SourceDetail(name: row.displayName, key: row.source, sourceClass: row.verdict?.sourceClass, groups: groups[row.source] ?? [])
+            SourceDetail(
+                name: row.displayName, key: row.source, sourceClass: row.verdict?.sourceClass,
+                groups: groups[row.source] ?? [])
         }
     }
 
@@ -90,7 +112,9 @@ struct ReportAssembler {
         let byDay = Dictionary(uniqueKeysWithValues: daily.map { ($0.day, $0) })
         let days = LongTrend(
             title: "Last 90 days", bucket: .day,
-            points: ((last - 89)...last).map { day in (day, byDay[day]?.dmarc ?? DMARCTotals(), byDay[day]?.tls ?? TLSTotals()) })
+            points: ((last - 89)...last).map { day in
+                (day, byDay[day]?.dmarc ?? DMARCTotals(), byDay[day]?.tls ?? TLSTotals())
+            })
         // Twelve calendar months, the last one holding `last`.
         var starts: [Int64] = []
         var (year, month, _) = DayPeriod.civil(fromDays: last)
@@ -123,6 +147,7 @@ struct ReportAssembler {
         let tls = try store.tlsTotals(domains: [domain], period: period)
         let breakdowns = try store.tlsBreakdowns(domains: [domain], period: period)
         return DomainSummary(
-            domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals(), tlsBreakdown: breakdowns[domain])
+            domain: domain, dmarc: dmarc[domain] ?? DMARCTotals(), tls: tls[domain] ?? TLSTotals(),
+            tlsBreakdown: breakdowns[domain])
     }
 }

@@ -21,11 +21,14 @@ final class RunLock {
                 throw CommandFailure(.database, "cannot lock \(path): \(String(cString: strerror(errno)))")
             }
             guard Date() < deadline else {
-                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let holder =
+                    (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(
+                        in: .whitespacesAndNewlines) ?? ""
                 close(descriptor)
                 throw CommandFailure(
                     .locked,
-                    "another run holds \(path)\(holder.isEmpty ? "" : " (process \(holder))"); gave up after \(Int(timeout)) s")
+                    "another run holds \(path)\(holder.isEmpty ? "" : " (process \(holder))"); gave up after \(Int(timeout)) s"
+                )
             }
             usleep(200_000)
         }

@@ -14,7 +14,9 @@ extension ChunkSource {
         while true {
             let chunk = try next()
             if chunk.isEmpty { return bytes }
-            guard chunk.count <= limit - bytes.count else { throw IngestError(.tooLarge, "\(what) exceeds \(limit) bytes") }
+            guard chunk.count <= limit - bytes.count else {
+                throw IngestError(.tooLarge, "\(what) exceeds \(limit) bytes")
+            }
             bytes.append(contentsOf: chunk)
         }
     }
@@ -239,7 +241,8 @@ final class CRCCheckedSource: ChunkSource {
 
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes`, keeping the body's typed error.
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws(IngestError) -> Result) throws(IngestError) -> Result {
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws(IngestError) -> Result) throws(IngestError) -> Result
+    {
         let outcome: Swift.Result<Result, IngestError> = withUnsafeBytes { buffer in
             Swift.Result { () throws(IngestError) -> Result in try body(buffer) }
         }

@@ -49,14 +49,17 @@ public struct ContainerUnwrapper: Sendable {
     }
 
     private func walk(
-        _ layer: Layer, path: [String], depth: Int, budget: DecompressionBudget, visit: (FoundDocument) throws(IngestError) -> Void
+        _ layer: Layer, path: [String], depth: Int, budget: DecompressionBudget,
+        visit: (FoundDocument) throws(IngestError) -> Void
     ) throws(IngestError) {
         let mark = budget.used
         let head = try layer.open().head(Self.headBytes)
         budget.rewind(to: mark)
         let kind = ContainerKind.sniff(head)
         if kind != .plain && depth >= limits.maxNestingDepth {
-            throw IngestError(.nestedTooDeep, "containers nested more than \(limits.maxNestingDepth) deep (\(path.joined(separator: "/")))")
+            throw IngestError(
+                .nestedTooDeep,
+                "containers nested more than \(limits.maxNestingDepth) deep (\(path.joined(separator: "/")))")
         }
         switch kind {
         case .plain:
@@ -64,20 +67,26 @@ public struct ContainerUnwrapper: Sendable {
                 throw IngestError(.tooLarge, "document of \(memory.count) bytes exceeds \(limits.maxReportBytes) bytes")
             }
             let open = layer.open
-            try visit(FoundDocument(path: path.joined(separator: "/"), head: head) { () throws(IngestError) -> any ChunkSource in
-                budget.rewind(to: mark)
-                return try open()
-            })
+            try visit(
+                FoundDocument(path: path.joined(separator: "/"), head: head) {
+                    () throws(IngestError) -> any ChunkSource in
+                    budget.rewind(to: mark)
+                    return try open()
+                })
         case .gzip, .zlib:
             let format: Inflater.Format = kind == .gzip ? .gzip : .zlib
             let open = layer.open
-            let inner = Layer(open: { () throws(IngestError) -> any ChunkSource in try InflateSource(try open(), format: format, budget: budget) }, memory: nil)
+            let inner = Layer(
+                open: { () throws(IngestError) -> any ChunkSource in
+                    try InflateSource(try open(), format: format, budget: budget)
+                }, memory: nil)
             try walk(inner, path: path + [kind.rawValue], depth: depth + 1, budget: budget, visit: visit)
         case .zip:
             if let memory = layer.memory {
                 try unzip(memory, path: path, depth: depth, budget: budget, release: layer.release, visit: visit)
             } else {
-                let bytes = try layer.open().readAll(limit: limits.maxNestedArchiveBytes, what: "a zip archive inside another container")
+                let bytes = try layer.open().readAll(
+                    limit: limits.maxNestedArchiveBytes, what: "a zip archive inside another container")
                 try bytes.withBytes { (buffer) throws(IngestError) in
                     try unzip(buffer, path: path, depth: depth, budget: budget, release: nil, visit: visit)
                 }
@@ -86,7 +95,8 @@ public struct ContainerUnwrapper: Sendable {
     }
 
     private func unzip(
-        _ bytes: UnsafeRawBufferPointer, path: [String], depth: Int, budget: DecompressionBudget, release: ((Range<Int>) -> Void)?,
+        _ bytes: UnsafeRawBufferPointer, path: [String], depth: Int, budget: DecompressionBudget,
+        release: ((Range<Int>) -> Void)?,
         visit: (FoundDocument) throws(IngestError) -> Void
     ) throws(IngestError) {
         let archive = try ZipReader(bytes, maxEntries: limits.maxZipEntries)
@@ -95,7 +105,9 @@ public struct ContainerUnwrapper: Sendable {
         for entry in archive.entries where !entry.isDirectory {
             let name = Self.label(for: entry.name)
             let layer = Layer(
-                open: { () throws(IngestError) -> any ChunkSource in try archive.contents(of: entry, budget: budget, release: release) },
+                open: { () throws(IngestError) -> any ChunkSource in
+                    try archive.contents(of: entry, budget: budget, release: release)
+                },
                 memory: nil)
             let mark = budget.used
             // Enough to see past white space and a byte-order mark to the first character.
@@ -109,7 +121,9 @@ public struct ContainerUnwrapper: Sendable {
             try walk(layer, path: path + ["zip:\(name)"], depth: depth + 1, budget: budget, visit: visit)
         }
         if found == 0 {
-            let detail = skipped.isEmpty ? "archive holds no file" : "no entry holds a report (\(skipped.prefix(5).joined(separator: ", ")))"
+            let detail =
+                skipped.isEmpty
+                ? "archive holds no file" : "no entry holds a report (\(skipped.prefix(5).joined(separator: ", ")))"
             throw IngestError(.zip, detail)
         }
     }

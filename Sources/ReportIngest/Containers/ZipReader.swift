@@ -30,7 +30,9 @@ struct ZipReader {
         let count = Int(Self.u16(bytes, end + 10))
         let directorySize = Int(Self.u32(bytes, end + 12))
         let directoryOffset = Int(Self.u32(bytes, end + 16))
-        guard count != 0xFFFF, directoryOffset != 0xFFFF_FFFF else { throw IngestError(.zip, "zip64 archives are not supported") }
+        guard count != 0xFFFF, directoryOffset != 0xFFFF_FFFF else {
+            throw IngestError(.zip, "zip64 archives are not supported")
+        }
         guard count <= maxEntries else { throw IngestError(.zip, "more than \(maxEntries) entries") }
         guard directoryOffset <= bytes.count, directorySize <= bytes.count - directoryOffset else {
             throw IngestError(.zip, "central directory lies outside the archive")
@@ -45,12 +47,17 @@ struct ZipReader {
             let extraLength = Int(Self.u16(bytes, position + 30))
             let commentLength = Int(Self.u16(bytes, position + 32))
             let next = position + 46 + nameLength + extraLength + commentLength
-            guard next <= bytes.count else { throw IngestError(.zip, "central directory entry \(index + 1) runs past the archive") }
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(position + 46)..<(position + 46 + nameLength)]), as: UTF8.self)
-            entries.append(Entry(
-                name: name, method: Self.u16(bytes, position + 10), flags: Self.u16(bytes, position + 8),
-                crc: Self.u32(bytes, position + 16), compressedSize: Int(Self.u32(bytes, position + 20)),
-                localHeaderOffset: Int(Self.u32(bytes, position + 42))))
+            guard next <= bytes.count else {
+                throw IngestError(.zip, "central directory entry \(index + 1) runs past the archive")
+            }
+            let name = String(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[(position + 46)..<(position + 46 + nameLength)]),
+                as: UTF8.self)
+            entries.append(
+                Entry(
+                    name: name, method: Self.u16(bytes, position + 10), flags: Self.u16(bytes, position + 8),
+                    crc: Self.u32(bytes, position + 16), compressedSize: Int(Self.u32(bytes, position + 20)),
+                    localHeaderOffset: Int(Self.u32(bytes, position + 42))))
             position = next
         }
         self.entries = entries
@@ -59,7 +66,9 @@ struct ZipReader {
     /// A source of an entry's contents, inflated as it is read and charged to `budget`; its
     /// CRC-32 is checked at its end.
     /// - Parameter release: told each range of the archive read (a mapped file gives back its pages).
-    func contents(of entry: Entry, budget: DecompressionBudget, release: ((Range<Int>) -> Void)? = nil) throws(IngestError) -> any ChunkSource {
+    func contents(of entry: Entry, budget: DecompressionBudget, release: ((Range<Int>) -> Void)? = nil)
+        throws(IngestError) -> any ChunkSource
+    {
         guard entry.flags & 1 == 0 else { throw IngestError(.zip, "entry \(entry.name) is encrypted") }
         let header = entry.localHeaderOffset
         guard header <= bytes.count - 30, Self.u32(bytes, header) == 0x0403_4B50 else {
@@ -71,7 +80,9 @@ struct ZipReader {
         }
         let data = BufferSource(
             UnsafeRawBufferPointer(rebasing: bytes[start..<(start + entry.compressedSize)]),
-            release: release.map { release in { range in release((start + range.lowerBound)..<(start + range.upperBound)) } })
+            release: release.map { release in
+                { range in release((start + range.lowerBound)..<(start + range.upperBound)) }
+            })
         let inner: any ChunkSource
         switch entry.method {
         case 0:
@@ -85,7 +96,8 @@ struct ZipReader {
         return CRCCheckedSource(inner, expected: entry.crc, name: entry.name)
     }
 
-    static func findEndOfCentralDirectory<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Int? where Bytes.Index == Int {
+    static func findEndOfCentralDirectory<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Int?
+    where Bytes.Index == Int {
         guard bytes.count >= 22 else { return nil }
         let lowest = max(0, bytes.count - 22 - 65_535)
         var position = bytes.count - 22
@@ -96,11 +108,14 @@ struct ZipReader {
         return nil
     }
 
-    static func u16<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ offset: Int) -> UInt16 where Bytes.Index == Int {
+    static func u16<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ offset: Int) -> UInt16
+    where Bytes.Index == Int {
         UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
     }
 
-    static func u32<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ offset: Int) -> UInt32 where Bytes.Index == Int {
-        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    static func u32<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ offset: Int) -> UInt32
+    where Bytes.Index == Int {
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(
+            bytes[offset + 3]) << 24
     }
 }

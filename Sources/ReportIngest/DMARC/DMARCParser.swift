@@ -23,7 +23,10 @@ public struct DMARCParser: Sendable {
     ///   `missing-field`, `invalid-value` or `too-large`, and the place in the document.
     public func parse(_ bytes: [UInt8]) throws(IngestError) -> AggregateReport {
         try bytes.withBytes { (buffer) throws(IngestError) -> AggregateReport in
-            try parse(head: Array(buffer.prefix(ContainerUnwrapper.headBytes)), complete: buffer.count <= ContainerUnwrapper.headBytes) {
+            try parse(
+                head: Array(buffer.prefix(ContainerUnwrapper.headBytes)),
+                complete: buffer.count <= ContainerUnwrapper.headBytes
+            ) {
                 BufferSource(buffer)
             }
         }
@@ -35,12 +38,15 @@ public struct DMARCParser: Sendable {
     ///   - head: the document's first bytes (its prolog, to look for a DOCTYPE and the
     ///     declared encoding).
     ///   - complete: whether `head` is the whole document.
-    func parse(head: [UInt8], complete: Bool, open: () throws(IngestError) -> any ChunkSource) throws(IngestError) -> AggregateReport {
+    func parse(head: [UInt8], complete: Bool, open: () throws(IngestError) -> any ChunkSource) throws(IngestError)
+        -> AggregateReport
+    {
         switch XMLDeclaration.documentType(in: head, complete: complete) {
         case .present:
             throw IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (no DTDs, no entities)")
         case .undecided:
-            throw IngestError(.forbiddenXML, "the prolog runs past the first \(head.count) bytes (no DTDs, no entities)")
+            throw IngestError(
+                .forbiddenXML, "the prolog runs past the first \(head.count) bytes (no DTDs, no entities)")
         case .absent:
             break
         }
@@ -143,7 +149,13 @@ enum XMLDeclaration {
                 if starts("<!DOCTYPE", at: index) { return .present }
                 if !complete && index + 9 > count { return .undecided }
                 let terminator: StaticString
-                if starts("<?", at: index) { terminator = "?>" } else if starts("<!--", at: index) { terminator = "-->" } else { return .absent }
+                if starts("<?", at: index) {
+                    terminator = "?>"
+                } else if starts("<!--", at: index) {
+                    terminator = "-->"
+                } else {
+                    return .absent
+                }
                 index += 2
                 while index < count && !starts(terminator, at: index) { index += 1 }
                 index += terminator.utf8CodeUnitCount
@@ -158,7 +170,9 @@ enum XMLDeclaration {
     /// XML declaration (it starts with `<` and a letter, each a 16-bit unit), else nil.
     static func undeclaredUTF16(_ bytes: [UInt8]) -> String? {
         guard bytes.count >= 4 else { return nil }
-        func isNameStart(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+        func isNameStart(_ byte: UInt8) -> Bool {
+            (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+        }
         if bytes[0] == 0x3C, bytes[1] == 0, isNameStart(bytes[2]), bytes[3] == 0 { return "UTF-16LE" }
         if bytes[0] == 0, bytes[1] == 0x3C, bytes[2] == 0, isNameStart(bytes[3]) { return "UTF-16BE" }
         return nil

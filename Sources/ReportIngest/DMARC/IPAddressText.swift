@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Canonical text for IP addresses, so that `2001:DB8::1` and `2001:db8:0::1` are one source.

@@ -49,11 +49,16 @@ public final class RecordSpillArea: @unchecked Sendable {
         var written = 0
         while written < bytes.count {
             let wrote = bytes.withUnsafeBytes { buffer in
-                buffer.baseAddress.map { pwrite(file, $0 + written, buffer.count - written, off_t(offset) + off_t(written)) } ?? 0
+                buffer.baseAddress.map {
+                    pwrite(file, $0 + written, buffer.count - written, off_t(offset) + off_t(written))
+                } ?? 0
             }
             if wrote < 0 && errno == EINTR { continue }
             guard wrote > 0 else {
-                throw IngestError(.tooLarge, "the report is too large to hold in memory and its temporary file cannot be written: \(String(cString: strerror(errno)))")
+                throw IngestError(
+                    .tooLarge,
+                    "the report is too large to hold in memory and its temporary file cannot be written: \(String(cString: strerror(errno)))"
+                )
             }
             written += wrote
         }
@@ -81,9 +86,14 @@ public final class RecordSpillArea: @unchecked Sendable {
     private static func makeFile() throws(IngestError) -> Int32 {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(folder)/mailtally-records-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { mkstemp($0) } ?? -1
+        }
         guard descriptor >= 0 else {
-            throw IngestError(.tooLarge, "the report is too large to hold in memory and no temporary file can be made in \(folder): \(String(cString: strerror(errno)))")
+            throw IngestError(
+                .tooLarge,
+                "the report is too large to hold in memory and no temporary file can be made in \(folder): \(String(cString: strerror(errno)))"
+            )
         }
         template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
         return descriptor
@@ -168,7 +178,9 @@ final class RecordSpill: RecordStream, @unchecked Sendable {
     static func encode(_ record: AggregateRecord, into bytes: inout [UInt8]) {
         string(record.sourceIP, into: &bytes)
         varint(UInt64(record.count), into: &bytes)
-        for value in [record.disposition?.rawValue, record.dkim?.rawValue, record.spf?.rawValue] { string(value, into: &bytes) }
+        for value in [record.disposition?.rawValue, record.dkim?.rawValue, record.spf?.rawValue] {
+            string(value, into: &bytes)
+        }
         varint(UInt64(record.reasons.count), into: &bytes)
         for reason in record.reasons {
             string(reason.type?.rawValue, into: &bytes)
@@ -177,13 +189,18 @@ final class RecordSpill: RecordStream, @unchecked Sendable {
         for value in [record.headerFrom, record.envelopeFrom, record.envelopeTo] { string(value, into: &bytes) }
         varint(UInt64(record.dkimResults.count), into: &bytes)
         for result in record.dkimResults {
-            for value in [result.domain, result.selector, result.result?.rawValue, result.receivedResult, result.humanResult] {
+            for value in [
+                result.domain, result.selector, result.result?.rawValue, result.receivedResult, result.humanResult,
+            ] {
                 string(value, into: &bytes)
             }
         }
         varint(UInt64(record.spfResults.count), into: &bytes)
         for result in record.spfResults {
-            for value in [result.domain, result.scope?.rawValue, result.result?.rawValue, result.receivedResult, result.humanResult] {
+            for value in [
+                result.domain, result.scope?.rawValue, result.result?.rawValue, result.receivedResult,
+                result.humanResult,
+            ] {
                 string(value, into: &bytes)
             }
         }
@@ -224,23 +241,31 @@ final class RecordSpill: RecordStream, @unchecked Sendable {
         let spf = try text().map(AlignedVerdict.init(rawValue:))
         var reasons: [OverrideReason] = []
         for _ in 0..<(try number()) {
-            reasons.append(OverrideReason(type: try text().map(OverrideReasonType.init(rawValue:)), comment: try text()))
+            reasons.append(
+                OverrideReason(type: try text().map(OverrideReasonType.init(rawValue:)), comment: try text()))
         }
-        let headerFrom = try text(), envelopeFrom = try text(), envelopeTo = try text()
+        let headerFrom = try text()
+        let envelopeFrom = try text()
+        let envelopeTo = try text()
         var dkimResults: [DKIMAuthResult] = []
         for _ in 0..<(try number()) {
-            dkimResults.append(DKIMAuthResult(
-                domain: try text(), selector: try text(), result: try text().map(AuthResult.init(rawValue:)), receivedResult: try text(),
-                humanResult: try text()))
+            dkimResults.append(
+                DKIMAuthResult(
+                    domain: try text(), selector: try text(), result: try text().map(AuthResult.init(rawValue:)),
+                    receivedResult: try text(),
+                    humanResult: try text()))
         }
         var spfResults: [SPFAuthResult] = []
         for _ in 0..<(try number()) {
-            spfResults.append(SPFAuthResult(
-                domain: try text(), scope: try text().map(SPFScope.init(rawValue:)), result: try text().map(AuthResult.init(rawValue:)),
-                receivedResult: try text(), humanResult: try text()))
+            spfResults.append(
+                SPFAuthResult(
+                    domain: try text(), scope: try text().map(SPFScope.init(rawValue:)),
+                    result: try text().map(AuthResult.init(rawValue:)),
+                    receivedResult: try text(), humanResult: try text()))
         }
         return AggregateRecord(
-            sourceIP: sourceIP, count: count, disposition: disposition, dkim: dkim, spf: spf, reasons: reasons, headerFrom: headerFrom,
+            sourceIP: sourceIP, count: count, disposition: disposition, dkim: dkim, spf: spf, reasons: reasons,
+            headerFrom: headerFrom,
             envelopeFrom: envelopeFrom, envelopeTo: envelopeTo, dkimResults: dkimResults, spfResults: spfResults)
     }
 }

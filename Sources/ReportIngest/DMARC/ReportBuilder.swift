@@ -131,7 +131,8 @@ struct ReportBuilder {
         switch stack.last {
         case .leaf(let field)?:
             guard text.count + bytes.count <= limits.maxFieldBytes else {
-                throw IngestError(.tooLarge, "text of <\(field)> exceeds \(limits.maxFieldBytes) bytes (line \(line()))")
+                throw IngestError(
+                    .tooLarge, "text of <\(field)> exceeds \(limits.maxFieldBytes) bytes (line \(line()))")
             }
             text.append(contentsOf: bytes)
         case .reason?:
@@ -154,10 +155,18 @@ struct ReportBuilder {
         case .leaf(let field):
             assign(String(decoding: text, as: UTF8.self).trimmedWhitespace(), to: field)
         case .reason:
-            if reason.type == nil, let bare = OverrideReasonType(normalizing: String(decoding: reasonText, as: UTF8.self)) { reason.type = bare }
-            if reason.type != nil || reason.comment != nil { try keep(reason, in: &record.reasons, "policy_evaluated/reason") }
+            if reason.type == nil,
+                let bare = OverrideReasonType(normalizing: String(decoding: reasonText, as: UTF8.self))
+            {
+                reason.type = bare
+            }
+            if reason.type != nil || reason.comment != nil {
+                try keep(reason, in: &record.reasons, "policy_evaluated/reason")
+            }
         case .dkim:
-            if dkim.domain != nil || dkim.result != nil || dkim.selector != nil { try keep(dkim, in: &record.dkim, "auth_results/dkim") }
+            if dkim.domain != nil || dkim.result != nil || dkim.selector != nil {
+                try keep(dkim, in: &record.dkim, "auth_results/dkim")
+            }
         case .spf:
             if spf.domain != nil || spf.result != nil { try keep(spf, in: &record.spf, "auth_results/spf") }
         case .record:
@@ -190,7 +199,8 @@ struct ReportBuilder {
     /// Appends one of a record's results, refusing a record that lists more than any receiver writes.
     private func keep<Value>(_ value: Value, in list: inout [Value], _ what: String) throws {
         guard list.count < Self.maxResultsPerRecord else {
-            throw IngestError(.tooLarge, "record \(recordCount + 1) has more than \(Self.maxResultsPerRecord) \(what) entries")
+            throw IngestError(
+                .tooLarge, "record \(recordCount + 1) has more than \(Self.maxResultsPerRecord) \(what) entries")
         }
         list.append(value)
     }
@@ -242,13 +252,18 @@ struct ReportBuilder {
             throw IngestError(.missingField, "record \(number): row/count is missing or empty")
         }
         guard let count = NumberText.integer(countText, allowFraction: false), count >= 0 else {
-            throw IngestError(.invalidValue, "record \(number): row/count '\(countText.prefix(40))' is not a count of messages")
+            throw IngestError(
+                .invalidValue, "record \(number): row/count '\(countText.prefix(40))' is not a count of messages")
         }
         guard count <= ReportCounts.maximum else {
-            throw IngestError(.invalidValue, "record \(number): row/count \(count) is more than any reporter can have seen (the most is 2^53)")
+            throw IngestError(
+                .invalidValue,
+                "record \(number): row/count \(count) is more than any reporter can have seen (the most is 2^53)")
         }
         guard count <= ReportCounts.maximum - messageTotal else {
-            throw IngestError(.invalidValue, "record \(number): the records add up to more than 2^53 messages, more than any reporter can have seen")
+            throw IngestError(
+                .invalidValue,
+                "record \(number): the records add up to more than 2^53 messages, more than any reporter can have seen")
         }
         return AggregateRecord(
             sourceIP: IPAddressText.canonical(ipText),
@@ -280,7 +295,10 @@ struct ReportBuilder {
             let end = NumberText.integer(endText, allowFraction: true),
             begin >= 0, end >= 0, begin <= DateRange.latestTimestamp, end <= DateRange.latestTimestamp
         else {
-            throw IngestError(.invalidValue, "date_range '\(beginText.prefix(30))'–'\(endText.prefix(30))' is not a pair of timestamps from 1970 to 9999")
+            throw IngestError(
+                .invalidValue,
+                "date_range '\(beginText.prefix(30))'–'\(endText.prefix(30))' is not a pair of timestamps from 1970 to 9999"
+            )
         }
         guard end >= begin else {
             throw IngestError(.invalidValue, "date_range ends (\(end)) before it begins (\(begin))")

@@ -76,10 +76,12 @@ final class XMLEventParser {
     func parse(_ source: any ChunkSource, encoding: String?) throws {
         _ = Self.initialize
         // Conversion errors reach no parser context, only this thread's global handler.
-        xmlSetStructuredErrorFunc(Unmanaged.passUnretained(self).toOpaque(), { context, error in
-            guard let error else { return }
-            XMLEventParser.with(context) { $0.record(error.pointee) }
-        })
+        xmlSetStructuredErrorFunc(
+            Unmanaged.passUnretained(self).toOpaque(),
+            { context, error in
+                guard let error else { return }
+                XMLEventParser.with(context) { $0.record(error.pointee) }
+            })
         defer { cxml_silence_global_errors() }
         // The first four bytes go in with the context, as libxml2's own reader does: they
         // decide the document's encoding unless `encoding` overrides it.
@@ -94,14 +96,17 @@ final class XMLEventParser {
         }
         guard !start.isEmpty else { throw IngestError(.malformedXML, "empty document") }
         var handler = Self.handler
-        guard let parser = xmlCreatePushParserCtxt(&handler, Unmanaged.passUnretained(self).toOpaque(), start, Int32(start.count), nil)
+        guard
+            let parser = xmlCreatePushParserCtxt(
+                &handler, Unmanaged.passUnretained(self).toOpaque(), start, Int32(start.count), nil)
         else { throw XMLReadError(failure: .unexplained) }
         self.parser = parser
         defer {
             self.parser = nil
             xmlFreeParserCtxt(parser)
         }
-        xmlCtxtUseOptions(parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+        xmlCtxtUseOptions(
+            parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
         if let encoding, let converter = xmlFindCharEncodingHandler(encoding) {
             xmlSwitchToEncoding(parser, converter)
         }
@@ -159,9 +164,13 @@ final class XMLEventParser {
             skipping += 1
             return
         }
-        let bytes = name.map { UnsafeBufferPointer(start: $0, count: Int(xmlStrlen($0))) } ?? UnsafeBufferPointer(start: nil, count: 0)
+        let bytes =
+            name.map { UnsafeBufferPointer(start: $0, count: Int(xmlStrlen($0))) }
+            ?? UnsafeBufferPointer(start: nil, count: 0)
         do {
-            if try builder.startElement(ElementName(bytes: bytes), depth: depth, namespaceURI: namespace) { skipping = 1 }
+            if try builder.startElement(ElementName(bytes: bytes), depth: depth, namespaceURI: namespace) {
+                skipping = 1
+            }
         } catch {
             stop(error)
         }
@@ -195,7 +204,8 @@ final class XMLEventParser {
 
     private func record(_ error: xmlError) {
         let raw = error.message.map { String(cString: $0) } ?? "error \(error.code)"
-        let failure = ParseFailure(code: error.code, message: raw.trimmedWhitespace(), line: error.line, column: error.int2)
+        let failure = ParseFailure(
+            code: error.code, message: raw.trimmedWhitespace(), line: error.line, column: error.int2)
         if first == nil { first = failure }
         if failure.isEncodingError, encodingFailure == nil { encodingFailure = failure }
         if error.level == XML_ERR_FATAL, fatal == nil { fatal = failure }
@@ -221,10 +231,14 @@ final class XMLEventParser {
         sax.ignorableWhitespace = { context, text, length in with(context) { $0.characters(text, length) } }
         sax.cdataBlock = { context, text, length in with(context) { $0.characters(text, length) } }
         sax.internalSubset = { context, _, _, _ in
-            with(context) { $0.stop(IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (line \($0.line))")) }
+            with(context) {
+                $0.stop(IngestError(.forbiddenXML, "DOCTYPE declarations are not accepted (line \($0.line))"))
+            }
         }
         sax.reference = { context, _ in
-            with(context) { $0.stop(IngestError(.forbiddenXML, "entity references are not accepted (line \($0.line))")) }
+            with(context) {
+                $0.stop(IngestError(.forbiddenXML, "entity references are not accepted (line \($0.line))"))
+            }
         }
         sax.serror = { context, error in
             guard let error else { return }

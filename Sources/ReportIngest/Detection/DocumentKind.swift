@@ -34,7 +34,9 @@ public enum DocumentKind: String, Hashable, Sendable {
     private static func utf16Kind(_ bytes: [UInt8], littleEndian: Bool, from start: Int) -> DocumentKind {
         var index = start
         while index + 1 < bytes.count {
-            let unit = littleEndian ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
+            let unit =
+                littleEndian
+                ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
                 : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
             switch unit {
             case 0x20, 0x09, 0x0A, 0x0D: index += 2

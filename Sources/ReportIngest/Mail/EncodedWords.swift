@@ -46,7 +46,8 @@ public enum EncodedWords {
 
     /// The word `=?charset?encoding?payload?=` starting at `start`, and where it ends.
     private static func parseWord(
-        _ bytes: [UInt8], at start: Int, question: inout ForwardSearch, close: inout ForwardSearch, space: inout ForwardSearch
+        _ bytes: [UInt8], at start: Int, question: inout ForwardSearch, close: inout ForwardSearch,
+        space: inout ForwardSearch
     ) -> (text: String, end: Int)? {
         guard let charsetEnd = question.first(from: start + 2), charsetEnd + 2 < bytes.count,
             bytes[charsetEnd + 2] == UInt8(ascii: "?")
@@ -104,7 +105,8 @@ enum Charset {
         case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
             return String(bytes.map { Character(Unicode.Scalar($0)) })
         case "windows-1252", "cp1252":
-            return String(data: Data(bytes), encoding: .windowsCP1252) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
+            return String(data: Data(bytes), encoding: .windowsCP1252)
+                ?? String(bytes.map { Character(Unicode.Scalar($0)) })
         case "iso-8859-2", "latin2":
             return String(data: Data(bytes), encoding: .isoLatin2) ?? String(decoding: bytes, as: UTF8.self)
         case "utf-16":

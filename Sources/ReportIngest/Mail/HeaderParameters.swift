@@ -25,7 +25,8 @@ public struct HeaderParameters: Sendable, Hashable {
                 encoded = true
                 name.removeLast()
             }
-            if let star = name.utf8.lastIndex(of: UInt8(ascii: "*")), let index = Int(name[name.index(after: star)...]) {
+            if let star = name.utf8.lastIndex(of: UInt8(ascii: "*")), let index = Int(name[name.index(after: star)...])
+            {
                 sections[String(name[..<star]), default: []].append((index, encoded, raw))
             } else if encoded {
                 sections[name, default: []].append((0, true, raw))

@@ -39,12 +39,20 @@ public struct MIMEParser: Sendable {
         var isFailureReport = false
         var count = 0
 
-        mutating func entity(headers: MailHeaders, body: ArraySlice<UInt8>, path: String, depth: Int) throws(IngestError) {
+        mutating func entity(headers: MailHeaders, body: ArraySlice<UInt8>, path: String, depth: Int)
+            throws(IngestError)
+        {
             count += 1
-            guard count <= MIMEParser.maxParts else { throw IngestError(.tooLarge, "more than \(MIMEParser.maxParts) MIME parts") }
-            guard depth <= MIMEParser.maxDepth else { throw IngestError(.nestedTooDeep, "MIME parts nested more than \(MIMEParser.maxDepth) deep") }
+            guard count <= MIMEParser.maxParts else {
+                throw IngestError(.tooLarge, "more than \(MIMEParser.maxParts) MIME parts")
+            }
+            guard depth <= MIMEParser.maxDepth else {
+                throw IngestError(.nestedTooDeep, "MIME parts nested more than \(MIMEParser.maxDepth) deep")
+            }
             let type = HeaderParameters(parsing: headers["content-type"] ?? headers["contenttype"] ?? "text/plain")
-            if type.value == "message/feedback-report" || (type.value == "multipart/report" && type["report-type"]?.lowercased() == "feedback-report") {
+            if type.value == "message/feedback-report"
+                || (type.value == "multipart/report" && type["report-type"]?.lowercased() == "feedback-report")
+            {
                 isFailureReport = true
                 return
             }
@@ -67,9 +75,10 @@ public struct MIMEParser: Sendable {
             }
             let disposition = headers["content-disposition"].map(HeaderParameters.init(parsing:))
             let filename = disposition?["filename"] ?? type["name"]
-            parts.append(MailPart(
-                path: leafPath, contentType: type.value, filename: filename,
-                bytes: Self.decode(body, encoding: headers["content-transfer-encoding"])))
+            parts.append(
+                MailPart(
+                    path: leafPath, contentType: type.value, filename: filename,
+                    bytes: Self.decode(body, encoding: headers["content-transfer-encoding"])))
         }
 
         static func decode(_ body: ArraySlice<UInt8>, encoding: String?) -> [UInt8] {
@@ -104,7 +113,8 @@ enum MultipartSplitter {
                     parts.append(body[start..<max(start, stop)])
                 }
                 let afterDelimiter = lineStart + delimiter.count
-                let closes = afterDelimiter + 1 < end && body[afterDelimiter] == 0x2D && body[afterDelimiter + 1] == 0x2D
+                let closes =
+                    afterDelimiter + 1 < end && body[afterDelimiter] == 0x2D && body[afterDelimiter + 1] == 0x2D
                 if closes { return parts }
                 partStart = next
             }
@@ -114,7 +124,9 @@ enum MultipartSplitter {
         return parts
     }
 
-    private static func isDelimiter(_ body: ArraySlice<UInt8>, from start: Int, to lineEnd: Int, delimiter: [UInt8]) -> Bool {
+    private static func isDelimiter(_ body: ArraySlice<UInt8>, from start: Int, to lineEnd: Int, delimiter: [UInt8])
+        -> Bool
+    {
         guard lineEnd - start >= delimiter.count else { return false }
         for offset in 0..<delimiter.count where body[start + offset] != delimiter[offset] { return false }
         // After the delimiter: optional "--", then only white space.

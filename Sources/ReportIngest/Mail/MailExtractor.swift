@@ -49,7 +49,8 @@ public struct MailExtractor: Sendable {
         provenance.tlsReportSubmitter = headers.decoded("tls-report-submitter")
         if parsed.isFailureReport {
             return ExtractedMessage(
-                provenance: provenance, documents: [], skipped: ("arf", "DMARC failure report (ARF), not an aggregate report"))
+                provenance: provenance, documents: [],
+                skipped: ("arf", "DMARC failure report (ARF), not an aggregate report"))
         }
         let extractor = ReportExtractor(limits: limits, spillArea: spillArea)
         // One budget for the whole message: its parts may not each inflate to the cap.
@@ -67,7 +68,8 @@ public struct MailExtractor: Sendable {
             }
         }
         if documents.isEmpty {
-            return ExtractedMessage(provenance: provenance, documents: [], skipped: ("no-report", "no report in the message"))
+            return ExtractedMessage(
+                provenance: provenance, documents: [], skipped: ("no-report", "no report in the message"))
         }
         return ExtractedMessage(provenance: provenance, documents: documents, skipped: nil)
     }
@@ -79,7 +81,8 @@ public struct MailExtractor: Sendable {
     /// anything else only when its type or name says report (then it fails with a reason).
     static func mayHoldReport(_ part: MailPart) -> Bool {
         if ContainerKind.sniff(part.bytes) != .plain { return true }
-        let declared = (reportTypes.contains(part.contentType) && part.contentType != "application/octet-stream")
+        let declared =
+            (reportTypes.contains(part.contentType) && part.contentType != "application/octet-stream")
             || (part.filename.map { name in reportExtensions.contains { name.lowercased().hasSuffix($0) } } ?? false)
         if declared && !part.bytes.isEmpty { return true }
         guard part.contentType != "text/html" else { return false }

@@ -44,7 +44,9 @@ public struct MailHeaders: Sendable {
             var lineEnd = index
             let searchEnd = min(end, bytes.startIndex + maxBytes + 2)
             while lineEnd < searchEnd && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-            if lineEnd == searchEnd && searchEnd < end { throw IngestError(.tooLarge, "header section exceeds \(maxBytes) bytes") }
+            if lineEnd == searchEnd && searchEnd < end {
+                throw IngestError(.tooLarge, "header section exceeds \(maxBytes) bytes")
+            }
             let next = lineEnd < end ? lineEnd + 1 : end
             var contentEnd = lineEnd
             if contentEnd > index && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
@@ -81,14 +83,18 @@ public struct MailHeaders: Sendable {
     /// letters, digits and `-`) on the first line. JSON (`{"a":`) and XML never do.
     public static func looksLikeMessage(_ bytes: ArraySlice<UInt8>) -> Bool {
         var index = bytes.startIndex
-        guard index < bytes.endIndex, (bytes[index] | 0x20) >= UInt8(ascii: "a"), (bytes[index] | 0x20) <= UInt8(ascii: "z") else {
+        guard index < bytes.endIndex, (bytes[index] | 0x20) >= UInt8(ascii: "a"),
+            (bytes[index] | 0x20) <= UInt8(ascii: "z")
+        else {
             return false
         }
         while index < bytes.endIndex && index - bytes.startIndex < 1000 {
             let byte = bytes[index]
             if byte == UInt8(ascii: ":") { return true }
-            let isNameByte = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            let isNameByte =
+                (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "_")
             guard isNameByte else { return false }
             index += 1
         }

@@ -78,9 +78,14 @@ public final class MboxReader {
                 if startsLine && Self.isBlank(line) {
                     inHeaders = false
                     previousBlank = true
-                    if let length = contentLength, !overflow, let ended = try finishByContentLength(length, into: &message) {
+                    if let length = contentLength, !overflow,
+                        let ended = try finishByContentLength(length, into: &message)
+                    {
                         if ended { return finish(message, overflow: overflow, offset: separatorOffset) }
-                        previousBlank = message.last == 0x0A && (message.dropLast().last == 0x0A || message.suffix(4).elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]))
+                        previousBlank =
+                            message.last == 0x0A
+                            && (message.dropLast().last == 0x0A
+                                || message.suffix(4).elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]))
                     }
                     continue
                 }
@@ -192,7 +197,9 @@ public final class MboxReader {
         guard line.count > name.count,
             zip(line.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 })
         else { return nil }
-        let value = line.dropFirst(name.count).prefix(64).filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A }
+        let value = line.dropFirst(name.count).prefix(64).filter {
+            $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A
+        }
         guard !value.isEmpty, value.count <= 19, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int(String(decoding: value, as: UTF8.self))
     }
@@ -208,7 +215,10 @@ public final class MboxReader {
             while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
             let line = bytes[lineStart..<min(lineEnd + 1, bytes.count)]
             let previousEnd = newline
-            let previousBlank = previousEnd >= 1 && (bytes[previousEnd - 1] == 0x0A || (previousEnd >= 2 && bytes[previousEnd - 1] == 0x0D && bytes[previousEnd - 2] == 0x0A))
+            let previousBlank =
+                previousEnd >= 1
+                && (bytes[previousEnd - 1] == 0x0A
+                    || (previousEnd >= 2 && bytes[previousEnd - 1] == 0x0D && bytes[previousEnd - 2] == 0x0A))
             if previousBlank && isSeparator(line) { return lineStart }
             index = lineStart
         }

@@ -2,7 +2,8 @@
 public enum TransferDecoding {
     private static let base64Values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
-        for (index, byte) in Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8).enumerated() {
+        for (index, byte) in Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8).enumerated()
+        {
             table[Int(byte)] = UInt8(index)
         }
         table[Int(UInt8(ascii: "-"))] = 62  // URL-safe alphabet, seen in the wild
@@ -49,13 +50,21 @@ public enum TransferDecoding {
             let byte = input[index]
             if byte == UInt8(ascii: "=") {
                 let next = index + 1
-                if next < input.endIndex && input[next] == 0x0A { index = next + 1; continue }
-                if next + 1 < input.endIndex && input[next] == 0x0D && input[next + 1] == 0x0A { index = next + 2; continue }
+                if next < input.endIndex && input[next] == 0x0A {
+                    index = next + 1
+                    continue
+                }
+                if next + 1 < input.endIndex && input[next] == 0x0D && input[next + 1] == 0x0A {
+                    index = next + 2
+                    continue
+                }
                 // "=" followed by trailing white space and then a line break is also a soft break.
                 var probe = next
                 while probe < input.endIndex && (input[probe] == 0x20 || input[probe] == 0x09) { probe += 1 }
                 if probe > next && probe < input.endIndex && (input[probe] == 0x0A || input[probe] == 0x0D) {
-                    index = input[probe] == 0x0D && probe + 1 < input.endIndex && input[probe + 1] == 0x0A ? probe + 2 : probe + 1
+                    index =
+                        input[probe] == 0x0D && probe + 1 < input.endIndex && input[probe + 1] == 0x0A
+                        ? probe + 2 : probe + 1
                     continue
                 }
                 if next + 1 < input.endIndex, let high = hex(input[next]), let low = hex(input[next + 1]) {

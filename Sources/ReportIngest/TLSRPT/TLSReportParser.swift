@@ -42,7 +42,9 @@ public struct TLSReportParser: Sendable {
     /// more than `maxContainers` objects and arrays (the decoder's memory grows with them), or
     /// with a string (a key or a value, known or not) longer than `maxStringBytes` as written:
     /// one cap for every text field (SECURITY.md).
-    static func checkShape(_ bytes: ArraySlice<UInt8>, maxStringBytes: Int, maxContainers: Int = .max) throws(IngestError) {
+    static func checkShape(_ bytes: ArraySlice<UInt8>, maxStringBytes: Int, maxContainers: Int = .max)
+        throws(IngestError)
+    {
         var depth = 0
         var containers = 0
         var inString = false
@@ -59,7 +61,9 @@ public struct TLSReportParser: Sendable {
                     inString = false
                 } else if index - stringStart > maxStringBytes {
                     let head = String(decoding: bytes[(stringStart + 1)..<min(stringStart + 41, index)], as: UTF8.self)
-                    throw IngestError(.tooLarge, "a string longer than \(maxStringBytes) bytes (\"\(head.replacingControlCharacters())…\")")
+                    throw IngestError(
+                        .tooLarge,
+                        "a string longer than \(maxStringBytes) bytes (\"\(head.replacingControlCharacters())…\")")
                 }
                 continue
             }
@@ -72,7 +76,8 @@ public struct TLSReportParser: Sendable {
                 containers += 1
                 if depth > maxDepth { throw IngestError(.malformedJSON, "nested more than \(maxDepth) levels deep") }
                 if containers > maxContainers {
-                    throw IngestError(.tooLarge, "more than \(maxContainers) objects and arrays (a real report holds a few dozen)")
+                    throw IngestError(
+                        .tooLarge, "more than \(maxContainers) objects and arrays (a real report holds a few dozen)")
                 }
             case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
             default: break
@@ -139,10 +144,16 @@ struct Count: Decodable {
             parsed = nil
         }
         guard let parsed, parsed >= 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a count of sessions (a whole number from 0 to 2^53)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "not a count of sessions (a whole number from 0 to 2^53)"))
         }
         guard parsed <= ReportCounts.maximum else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(parsed) sessions is more than any reporter can have seen (the most is 2^53)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\(parsed) sessions is more than any reporter can have seen (the most is 2^53)"))
         }
         value = parsed
     }
@@ -243,10 +254,14 @@ struct WireReport: Decodable {
         }
         guard let reportID = text(reportID) else { throw IngestError(.missingField, "missing \"report-id\"") }
         guard let start = RFC3339.timestamp(dateRange.start) else {
-            throw IngestError(.invalidValue, "date-range/start-datetime '\(dateRange.start.prefix(40))' is not an RFC 3339 date from 1970 to 9999")
+            throw IngestError(
+                .invalidValue,
+                "date-range/start-datetime '\(dateRange.start.prefix(40))' is not an RFC 3339 date from 1970 to 9999")
         }
         guard var end = RFC3339.timestamp(dateRange.end) else {
-            throw IngestError(.invalidValue, "date-range/end-datetime '\(dateRange.end.prefix(40))' is not an RFC 3339 date from 1970 to 9999")
+            throw IngestError(
+                .invalidValue,
+                "date-range/end-datetime '\(dateRange.end.prefix(40))' is not an RFC 3339 date from 1970 to 9999")
         }
         // An end at 23:59:59 means "through the end of that day".
         if (end + 1) % DaySpread.secondsPerDay == 0 && end > start { end += 1 }
@@ -254,13 +269,16 @@ struct WireReport: Decodable {
 
         var results: [TLSPolicyResult] = []
         for (index, wire) in policies.enumerated() {
-            guard let policy = wire.policy else { throw IngestError(.missingField, "policies[\(index)]: missing \"policy\"") }
+            guard let policy = wire.policy else {
+                throw IngestError(.missingField, "policies[\(index)]: missing \"policy\"")
+            }
             guard let typeText = policy.policyType, let type = TLSPolicyType(normalizing: typeText) else {
                 throw IngestError(.missingField, "policies[\(index)]/policy: missing \"policy-type\"")
             }
             let details = (wire.failureDetails ?? []).map { detail in
                 TLSFailureDetail(
-                    resultType: detail.resultType.flatMap(TLSResultType.init(normalizing:)) ?? TLSResultType(rawValue: "unspecified"),
+                    resultType: detail.resultType.flatMap(TLSResultType.init(normalizing:))
+                        ?? TLSResultType(rawValue: "unspecified"),
                     sendingMTAIP: text(detail.sendingMTAIP).map(IPAddressText.canonical),
                     receivingMXHostname: text(detail.receivingMXHostname).map(PublishedPolicy.normalizedDomain),
                     receivingMXHelo: text(detail.receivingMXHelo),
@@ -271,13 +289,15 @@ struct WireReport: Decodable {
             }
             let strings = (policy.policyString?.values ?? []).flatMap(Self.unpackPolicyString)
             let mx = (policy.mxHost?.values ?? []) + (policy.mxHostPattern?.values ?? [])
-            results.append(TLSPolicyResult(
-                policy: TLSPolicy(
-                    type: type, strings: strings, domain: text(policy.policyDomain).map(PublishedPolicy.normalizedDomain),
-                    mxHosts: mx.compactMap(text)),
-                successfulSessions: wire.summary?.successful?.value ?? 0,
-                failedSessions: wire.summary?.failed?.value ?? 0,
-                failureDetails: details))
+            results.append(
+                TLSPolicyResult(
+                    policy: TLSPolicy(
+                        type: type, strings: strings,
+                        domain: text(policy.policyDomain).map(PublishedPolicy.normalizedDomain),
+                        mxHosts: mx.compactMap(text)),
+                    successfulSessions: wire.summary?.successful?.value ?? 0,
+                    failedSessions: wire.summary?.failed?.value ?? 0,
+                    failureDetails: details))
         }
         // Each count is at most 2^53, so these sums cannot overflow; their total is held to the
         // same bound as one count (docs/counting.md).
@@ -288,7 +308,8 @@ struct WireReport: Decodable {
         for count in counts {
             sessions += count
             guard sessions <= ReportCounts.maximum else {
-                throw IngestError(.invalidValue, "the session counts add up to more than 2^53, more than any reporter can have seen")
+                throw IngestError(
+                    .invalidValue, "the session counts add up to more than 2^53, more than any reporter can have seen")
             }
         }
         return TLSReport(
@@ -299,7 +320,8 @@ struct WireReport: Decodable {
     /// Microsoft sends TLSA records as one string that holds a JSON array: unpack it.
     static func unpackPolicyString(_ value: String) -> [String] {
         let trimmed = value.trimmedWhitespace()
-        guard trimmed.hasPrefix("["), let inner = try? JSONDecoder().decode([String].self, from: Data(trimmed.utf8)) else {
+        guard trimmed.hasPrefix("["), let inner = try? JSONDecoder().decode([String].self, from: Data(trimmed.utf8))
+        else {
             return [value]
         }
         return inner

@@ -17,7 +17,9 @@ public enum RelayEvidence {
     /// for a domain of our own organisation (that of the header From, else the policy domain)
     /// failed.
     public static func shows(_ record: AggregateRecord, policyDomain: String, suffixes: PublicSuffixList) -> Bool {
-        if !record.reasons.isEmpty, record.reasons.contains(where: { $0.type.map(relayReasons.contains) ?? false }) { return true }
+        if !record.reasons.isEmpty, record.reasons.contains(where: { $0.type.map(relayReasons.contains) ?? false }) {
+            return true
+        }
         guard record.dkim == .pass, record.spf != .pass else { return false }
         let failing = record.spfResults.filter { result in
             guard let result = result.result, failingSPF.contains(result) else { return false }

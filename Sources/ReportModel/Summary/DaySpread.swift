@@ -46,7 +46,9 @@ public enum DaySpread {
     }
 
     /// The part of `count` that falls within the days `[firstDay, lastDay]`.
-    public static func share(of count: Int64, over range: DateRange, fromDay firstDay: Int64, toDay lastDay: Int64) -> Int64 {
+    public static func share(of count: Int64, over range: DateRange, fromDay firstDay: Int64, toDay lastDay: Int64)
+        -> Int64
+    {
         let begin = day(of: range.begin)
         let end = range.end > range.begin ? day(of: range.end - 1) : begin
         if begin >= firstDay && end <= lastDay { return count }

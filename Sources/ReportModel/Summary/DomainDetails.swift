@@ -33,7 +33,8 @@ public struct PolicyObservation: Hashable, Sendable {
     /// `p=none sp=none pct=100 adkim=r aspf=r`, the tags that were published.
     public var tags: String {
         let pairs: [(String, String?)] = [
-            ("p", policy.p?.rawValue), ("sp", policy.sp?.rawValue), ("np", (reportedNP ?? policy.np)?.rawValue), ("pct", policy.pct),
+            ("p", policy.p?.rawValue), ("sp", policy.sp?.rawValue), ("np", (reportedNP ?? policy.np)?.rawValue),
+            ("pct", policy.pct),
             ("adkim", policy.adkim?.rawValue), ("aspf", policy.aspf?.rawValue), ("t", policy.testing?.rawValue),
         ]
         return pairs.compactMap { key, value in value.map { "\(key)=\($0)" } }.joined(separator: " ")
@@ -88,7 +89,9 @@ public struct TLSFailureGroup: Hashable, Sendable {
     public var source: String?
     public var ptr: String?
 
-    public init(sendingMTAIP: String?, resultType: String, receivingMX: String?, reporter: String, failedSessions: Int64) {
+    public init(
+        sendingMTAIP: String?, resultType: String, receivingMX: String?, reporter: String, failedSessions: Int64
+    ) {
         self.sendingMTAIP = sendingMTAIP
         self.resultType = resultType
         self.receivingMX = receivingMX
@@ -116,7 +119,8 @@ public struct FlaggedReport: Hashable, Sendable, CustomStringConvertible {
     public var importedAt: Int64 = 0
 
     public init(
-        kind: Kind, domain: String, reporter: String, reportID: String, range: DateRange, counted: DateRange, flags: RangeFlags,
+        kind: Kind, domain: String, reporter: String, reportID: String, range: DateRange, counted: DateRange,
+        flags: RangeFlags,
         input: String
     ) {
         self.kind = kind
@@ -132,13 +136,16 @@ public struct FlaggedReport: Hashable, Sendable, CustomStringConvertible {
     /// "DMARC report 123 from google.com covers 1970-01-01 to 2026-11-30 (begins-before-2012); counted on 2026-11-30".
     public var description: String {
         let kindName = kind == .dmarc ? "DMARC" : "TLS-RPT"
-        return "\(kindName) report \(reportID) from \(reporter) states \(Self.describe(range)) (\(flags.names)); counted on \(Self.describe(counted))"
+        return
+            "\(kindName) report \(reportID) from \(reporter) states \(Self.describe(range)) (\(flags.names)); counted on \(Self.describe(counted))"
     }
 
     static func describe(_ range: DateRange) -> String {
         let first = DaySpread.day(of: range.begin)
         let last = DaySpread.day(of: Swift.max(range.begin, range.end - 1))
-        return first == last ? DayPeriod.isoDate(ofDay: first) : "\(DayPeriod.isoDate(ofDay: first)) to \(DayPeriod.isoDate(ofDay: last))"
+        return first == last
+            ? DayPeriod.isoDate(ofDay: first)
+            : "\(DayPeriod.isoDate(ofDay: first)) to \(DayPeriod.isoDate(ofDay: last))"
     }
 }
 
@@ -205,12 +212,14 @@ public struct RecordGroup: Hashable, Sendable {
     /// `bounce.esp.example=pass (mfrom)`: every SPF check with its result and scope.
     public var spfText: String {
         spfResults.map { result in
-            (result.domain ?? "?") + "=" + (result.result?.rawValue ?? "?") + (result.scope.map { " (\($0.rawValue))" } ?? "")
+            (result.domain ?? "?") + "=" + (result.result?.rawValue ?? "?")
+                + (result.scope.map { " (\($0.rawValue))" } ?? "")
         }.joined(separator: "; ")
     }
 
     /// `forwarded; local_policy: list`: every override reason with its comment.
     public var reasonsText: String {
-        reasons.map { reason in (reason.type?.rawValue ?? "?") + (reason.comment.map { ": \($0)" } ?? "") }.joined(separator: "; ")
+        reasons.map { reason in (reason.type?.rawValue ?? "?") + (reason.comment.map { ": \($0)" } ?? "") }.joined(
+            separator: "; ")
     }
 }

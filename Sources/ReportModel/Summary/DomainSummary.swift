@@ -6,7 +6,9 @@ public struct DomainSummary: Hashable, Sendable {
     /// The TLS breakdowns, when they were asked for.
     public var tlsBreakdown: TLSBreakdown?
 
-    public init(domain: String, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), tlsBreakdown: TLSBreakdown? = nil) {
+    public init(
+        domain: String, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), tlsBreakdown: TLSBreakdown? = nil
+    ) {
         self.domain = domain
         self.dmarc = dmarc
         self.tls = tls
@@ -48,7 +50,9 @@ public struct DMARCTotals: Hashable, Sendable {
     /// Failing messages the receivers rejected: the policy doing its job.
     public var failedRejected: Int64 { min(failedDisposition[Disposition.reject.rawValue] ?? 0, failed) }
     /// Failing messages the receivers quarantined (spam folder): enforced, but delivered.
-    public var failedQuarantined: Int64 { min(failedDisposition[Disposition.quarantine.rawValue] ?? 0, failed - failedRejected) }
+    public var failedQuarantined: Int64 {
+        min(failedDisposition[Disposition.quarantine.rawValue] ?? 0, failed - failedRejected)
+    }
     /// Failing messages delivered as if they passed (p=none, pct below 100, overrides).
     public var failedDelivered: Int64 { failed - failedRejected - failedQuarantined }
 }
@@ -90,13 +94,18 @@ extension DMARCTotals {
         spfAlignedPass = spfAlignedPass.saturatingAdd(other.spfAlignedPass)
         dkimAlignedPass = dkimAlignedPass.saturatingAdd(other.dkimAlignedPass)
         relayed = relayed.saturatingAdd(other.relayed)
-        for (name, count) in other.disposition { disposition[name] = disposition[name, default: 0].saturatingAdd(count) }
-        for (name, count) in other.failedDisposition { failedDisposition[name] = failedDisposition[name, default: 0].saturatingAdd(count) }
+        for (name, count) in other.disposition {
+            disposition[name] = disposition[name, default: 0].saturatingAdd(count)
+        }
+        for (name, count) in other.failedDisposition {
+            failedDisposition[name] = failedDisposition[name, default: 0].saturatingAdd(count)
+        }
     }
 
     /// Adds one group of messages of one disposition with their verdicts. Sums saturate.
     public mutating func add(
-        messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64, relayed relay: Int64 = 0,
+        messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64,
+        relayed relay: Int64 = 0,
         disposition name: String
     ) {
         messages = messages.saturatingAdd(count)

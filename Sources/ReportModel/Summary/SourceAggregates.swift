@@ -9,7 +9,10 @@ public struct DMARCSourceAggregate: Hashable, Sendable {
     public var reports: Set<Int64>
     public var totals: DMARCTotals
 
-    public init(domain: String, sourceIP: String, reporterOrgName: String, reporterEmail: String?, reports: Set<Int64>, totals: DMARCTotals) {
+    public init(
+        domain: String, sourceIP: String, reporterOrgName: String, reporterEmail: String?, reports: Set<Int64>,
+        totals: DMARCTotals
+    ) {
         self.domain = domain
         self.sourceIP = sourceIP
         self.reporterOrgName = reporterOrgName
@@ -35,4 +38,3 @@ public struct TLSReporterAggregate: Hashable, Sendable {
         self.totals = totals
     }
 }
-

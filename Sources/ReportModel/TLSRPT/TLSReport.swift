@@ -8,7 +8,10 @@ public struct TLSReport: Hashable, Sendable {
     public var reportID: String
     public var policies: [TLSPolicyResult]
 
-    public init(organizationName: String, dateRange: DateRange, contactInfo: String?, reportID: String, policies: [TLSPolicyResult]) {
+    public init(
+        organizationName: String, dateRange: DateRange, contactInfo: String?, reportID: String,
+        policies: [TLSPolicyResult]
+    ) {
         self.organizationName = organizationName
         self.dateRange = dateRange
         self.contactInfo = contactInfo
@@ -27,7 +30,8 @@ public struct TLSPolicyResult: Hashable, Sendable {
     public var failedSessions: Int64
     public var failureDetails: [TLSFailureDetail]
 
-    public init(policy: TLSPolicy, successfulSessions: Int64, failedSessions: Int64, failureDetails: [TLSFailureDetail]) {
+    public init(policy: TLSPolicy, successfulSessions: Int64, failedSessions: Int64, failureDetails: [TLSFailureDetail])
+    {
         self.policy = policy
         self.successfulSessions = successfulSessions
         self.failedSessions = failedSessions
@@ -122,7 +126,8 @@ public struct TLSResultType: OpenValue {
     /// Every result type RFC 8460 registers, in its order: the fixed columns of CSV files
     /// (any other value counts under `other`).
     public static let registered: [Self] = [
-        .starttlsNotSupported, .certificateHostMismatch, .certificateExpired, .certificateNotTrusted, .validationFailure, .tlsaInvalid,
+        .starttlsNotSupported, .certificateHostMismatch, .certificateExpired, .certificateNotTrusted,
+        .validationFailure, .tlsaInvalid,
         .dnssecInvalid, .daneRequired, .stsPolicyFetchError, .stsPolicyInvalid, .stsWebPKIInvalid,
     ]
 

@@ -5,7 +5,8 @@ import ReportModel
 /// charts as inline SVG, no script, no external resource) that opens from a mail attachment or
 /// a file share, prints, and reads on a phone.
 struct HTMLPage {
-    static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
     enum Palette {
         static let pass = "#2e7d32"
@@ -41,10 +42,14 @@ struct HTMLPage {
                 }
                 header.element("h1", text: "\(name): mail authentication and TLS")
                 var period = "Period: \(DomainPage.describe(report.period))"
-                if let previous = report.previousPeriod { period += " · compared with \(DomainPage.describe(previous))" }
+                if let previous = report.previousPeriod {
+                    period += " · compared with \(DomainPage.describe(previous))"
+                }
                 header.element("p", [("class", "period")], text: period)
                 if let completeness = report.completeness {
-                    header.element("p", [("class", completeness.isComplete ? "period" : "period incomplete")], text: completeness.sentence)
+                    header.element(
+                        "p", [("class", completeness.isComplete ? "period" : "period incomplete")],
+                        text: completeness.sentence)
                 }
             }
             summarySection(into: &body, page.summary)
@@ -55,7 +60,9 @@ struct HTMLPage {
                 } else {
                     section.element("ul", [("class", "findings")]) { list in
                         for finding in report.findings {
-                            list.element("li", [("class", "finding \(finding.severity.rawValue)"), ("data-code", finding.code)]) { item in
+                            list.element(
+                                "li", [("class", "finding \(finding.severity.rawValue)"), ("data-code", finding.code)]
+                            ) { item in
                                 item.element("span", [("class", "badge")], text: finding.severity.rawValue.uppercased())
                                 item.text(" " + finding.text + " ")
                                 item.element("code", text: finding.code)
@@ -69,14 +76,18 @@ struct HTMLPage {
                     }
                 }
             }
-            if let headline = page.tables.first(where: { $0.name == "headline" }) { section(into: &body, table: headline) }
+            if let headline = page.tables.first(where: { $0.name == "headline" }) {
+                section(into: &body, table: headline)
+            }
             body.element("section", [("id", "charts")]) { section in
                 section.element("h2", text: "Trends")
                 section.element("div", [("class", "charts")]) { charts(into: &$0, report) }
             }
-            for name in ["sources", "source-details", "tls-result-types", "tls-mx", "tls-failures", "correlation", "reporters", "policies", "dkim", "spf",
-                "overrides", "daily"]
-            {
+            for name in [
+                "sources", "source-details", "tls-result-types", "tls-mx", "tls-failures", "correlation", "reporters",
+                "policies", "dkim", "spf",
+                "overrides", "daily",
+            ] {
                 guard let table = page.tables.first(where: { $0.name == name }), !table.rows.isEmpty else { continue }
                 if name == "source-details" {
                     sourceDetails(into: &body, report, csv: "\(fileStem)-\(table.name).csv")
@@ -91,7 +102,8 @@ struct HTMLPage {
                     for table in page.tables where table.name.hasPrefix("trend-") {
                         section.element("p", [("class", "csv")]) { p in
                             p.text("\(table.title) as CSV: ")
-                            p.element("a", [("href", "\(fileStem)-\(table.name).csv")], text: "\(fileStem)-\(table.name).csv")
+                            p.element(
+                                "a", [("href", "\(fileStem)-\(table.name).csv")], text: "\(fileStem)-\(table.name).csv")
                         }
                     }
                 }
@@ -123,11 +135,16 @@ struct HTMLPage {
     static func sourceDetails(into html: inout HTMLWriter, _ report: DomainReport, csv: String) {
         html.element("section", [("id", "table-source-details")]) { section in
             section.element("h2", text: "What each source's mail looked like")
-            section.element("p", [("class", "note")], text: "The biggest sources and the biggest failing ones, their records grouped by what they say (messages counted whole per report; `mailtally records` shows any source).")
+            section.element(
+                "p", [("class", "note")],
+                text:
+                    "The biggest sources and the biggest failing ones, their records grouped by what they say (messages counted whole per report; `mailtally records` shows any source)."
+            )
             for detail in report.sourceDetails where !detail.groups.isEmpty {
                 let table = PackTable(
                     name: "source-details", title: detail.name + (detail.sourceClass.map { " (\($0.rawValue))" } ?? ""),
-                    header: DomainPage.detailHeader, rows: detail.groups.map(DomainPage.detailCells), textColumns: DomainPage.detailTextColumns,
+                    header: DomainPage.detailHeader, rows: detail.groups.map(DomainPage.detailCells),
+                    textColumns: DomainPage.detailTextColumns,
                     labels: DomainPage.detailLabels, detailColumns: [12]
                 ).hiding([0])
                 section.element("h3", text: table.title)
@@ -142,7 +159,8 @@ struct HTMLPage {
 
     /// The pack's index: a summary across domains, then one row per domain, linking to its page.
     static func index(
-        period: DayPeriod, rows: [(domain: String, stem: String, report: DomainReport)], entries: [IndexSummary.Entry], quiet: [String]
+        period: DayPeriod, rows: [(domain: String, stem: String, report: DomainReport)], entries: [IndexSummary.Entry],
+        quiet: [String]
     ) -> String {
         var html = HTMLWriter()
         document(into: &html, title: "DMARC and TLS reports") { body in
@@ -172,16 +190,23 @@ struct HTMLPage {
                     table.element("thead") { head in
                         head.element("tr") { tr in
                             for (index, name) in IndexSummary.labels.enumerated() {
-                                tr.element("th", IndexSummary.textColumns.contains(index) ? [] : [("class", "num")], text: name)
+                                tr.element(
+                                    "th", IndexSummary.textColumns.contains(index) ? [] : [("class", "num")], text: name
+                                )
                             }
                         }
                     }
                     table.element("tbody") { tbody in
                         for row in rows {
                             tbody.element("tr") { tr in
-                                tr.element("td") { $0.element("a", [("href", "\(row.stem).html")], text: DomainPage.name(of: row.domain)) }
+                                tr.element("td") {
+                                    $0.element(
+                                        "a", [("href", "\(row.stem).html")], text: DomainPage.name(of: row.domain))
+                                }
                                 for (index, cell) in IndexSummary.cells(row.report).enumerated().dropFirst() {
-                                    tr.element("td", IndexSummary.textColumns.contains(index) ? [] : [("class", "num")], text: cell)
+                                    tr.element(
+                                        "td", IndexSummary.textColumns.contains(index) ? [] : [("class", "num")],
+                                        text: cell)
                                 }
                             }
                         }
@@ -189,7 +214,9 @@ struct HTMLPage {
                 }
             }
             if !quiet.isEmpty {
-                body.element("p", text: "No reports in this period: " + quiet.map(DomainPage.name(of:)).joined(separator: ", ") + ".")
+                body.element(
+                    "p",
+                    text: "No reports in this period: " + quiet.map(DomainPage.name(of:)).joined(separator: ", ") + ".")
             }
         }
         return html.output
@@ -203,7 +230,10 @@ struct HTMLPage {
         let figures = days.map { byDay[$0] ?? DailyFigures(day: $0) }
 
         // Daily volume stacked by outcome: passed, then failed by what the receiver did.
-        var passed: [Double?] = [], delivered: [Double?] = [], quarantined: [Double?] = [], rejected: [Double?] = []
+        var passed: [Double?] = []
+        var delivered: [Double?] = []
+        var quarantined: [Double?] = []
+        var rejected: [Double?] = []
         for day in figures {
             let failed = max(0, day.dmarc.messages - day.dmarc.dmarcPass)
             let reject = min(day.dmarc.disposition["reject"] ?? 0, failed)
@@ -216,32 +246,41 @@ struct HTMLPage {
         let hasDMARC = figures.contains { $0.dmarc.messages > 0 }
         SVGChart.stackedBars(
             into: &html, id: "chart-volume", title: "Messages per day by DMARC outcome", days: days,
-            series: hasDMARC ? [
-                ChartSeries(name: "passed", color: Palette.pass, values: passed),
-                ChartSeries(name: "failed, delivered", color: Palette.failedDelivered, values: delivered),
-                ChartSeries(name: "failed, quarantined", color: Palette.quarantined, values: quarantined),
-                ChartSeries(name: "failed, rejected", color: Palette.rejected, values: rejected),
-            ] : [], unit: "messages")
+            series: hasDMARC
+                ? [
+                    ChartSeries(name: "passed", color: Palette.pass, values: passed),
+                    ChartSeries(name: "failed, delivered", color: Palette.failedDelivered, values: delivered),
+                    ChartSeries(name: "failed, quarantined", color: Palette.quarantined, values: quarantined),
+                    ChartSeries(name: "failed, rejected", color: Palette.rejected, values: rejected),
+                ] : [], unit: "messages")
 
         func rate(_ part: (DailyFigures) -> Int64) -> [Double?] {
             figures.map { $0.dmarc.messages > 0 ? Double(part($0)) / Double($0.dmarc.messages) : nil }
         }
         SVGChart.rateLines(
             into: &html, id: "chart-pass-rate", title: "DMARC pass rate, SPF and DKIM alignment", days: days,
-            series: hasDMARC ? [
-                ChartSeries(name: "DMARC pass", color: Palette.dmarc, values: rate(\.dmarc.dmarcPass)),
-                ChartSeries(name: "SPF aligned", color: Palette.spf, values: rate(\.dmarc.spfAlignedPass)),
-                ChartSeries(name: "DKIM aligned", color: Palette.dkim, values: rate(\.dmarc.dkimAlignedPass)),
-            ] : [])
+            series: hasDMARC
+                ? [
+                    ChartSeries(name: "DMARC pass", color: Palette.dmarc, values: rate(\.dmarc.dmarcPass)),
+                    ChartSeries(name: "SPF aligned", color: Palette.spf, values: rate(\.dmarc.spfAlignedPass)),
+                    ChartSeries(name: "DKIM aligned", color: Palette.dkim, values: rate(\.dmarc.dkimAlignedPass)),
+                ] : [])
 
         let hasTLS = figures.contains { $0.tls.sessions > 0 }
         SVGChart.stackedBars(
             into: &html, id: "chart-tls", title: "TLS sessions per day and success rate", days: days,
-            series: hasTLS ? [
-                ChartSeries(name: "successful sessions", color: Palette.pass, values: figures.map { Double($0.tls.successfulSessions) }),
-                ChartSeries(name: "failed sessions", color: Palette.rejected, values: figures.map { Double($0.tls.failedSessions) }),
-            ] : [], unit: "sessions",
-            rate: hasTLS ? ChartSeries(name: "success rate", color: Palette.dmarc, values: figures.map { $0.tls.successRate }) : nil)
+            series: hasTLS
+                ? [
+                    ChartSeries(
+                        name: "successful sessions", color: Palette.pass,
+                        values: figures.map { Double($0.tls.successfulSessions) }),
+                    ChartSeries(
+                        name: "failed sessions", color: Palette.rejected,
+                        values: figures.map { Double($0.tls.failedSessions) }),
+                ] : [], unit: "sessions",
+            rate: hasTLS
+                ? ChartSeries(name: "success rate", color: Palette.dmarc, values: figures.map { $0.tls.successRate })
+                : nil)
 
         // Failures by result type over time: the biggest types, the rest as "other".
         var totals: [String: Int64] = [:]
@@ -249,27 +288,39 @@ struct HTMLPage {
         let ranked = totals.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
         let shown = Array(ranked.prefix(Palette.resultTypes.count))
         var typeSeries = shown.enumerated().map { index, type in
-            ChartSeries(name: type, color: Palette.resultTypes[index], values: figures.map { Double($0.tls.failuresByResultType[type] ?? 0) })
+            ChartSeries(
+                name: type, color: Palette.resultTypes[index],
+                values: figures.map { Double($0.tls.failuresByResultType[type] ?? 0) })
         }
         if ranked.count > shown.count {
             let rest = Set(ranked.dropFirst(shown.count))
-            typeSeries.append(ChartSeries(name: "other", color: Palette.other, values: figures.map { day in
-                Double(day.tls.failuresByResultType.filter { rest.contains($0.key) }.values.reduce(0, +))
-            }))
+            typeSeries.append(
+                ChartSeries(
+                    name: "other", color: Palette.other,
+                    values: figures.map { day in
+                        Double(day.tls.failuresByResultType.filter { rest.contains($0.key) }.values.reduce(0, +))
+                    }))
         }
         SVGChart.stackedBars(
-            into: &html, id: "chart-tls-failures", title: "TLS failures per day by result type", days: days, series: typeSeries,
+            into: &html, id: "chart-tls-failures", title: "TLS failures per day by result type", days: days,
+            series: typeSeries,
             unit: "sessions")
 
         // The biggest sources, coloured by class.
-        let sources = report.sources.filter { $0.dmarc.messages > 0 }.sorted { ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source) }.prefix(10)
+        let sources = report.sources.filter { $0.dmarc.messages > 0 }.sorted {
+            ($0.dmarc.messages, $1.source) > ($1.dmarc.messages, $0.source)
+        }.prefix(10)
         let classes = SourceClass.allCases.filter { one in sources.contains { $0.verdict?.sourceClass == one } }
         SVGChart.horizontalBars(
             into: &html, id: "chart-sources", title: "Top sources by messages, coloured by class",
             items: sources.map { row in
-                (row.displayName, Double(row.dmarc.messages), Palette.color(of: row.verdict?.sourceClass), row.verdict?.sourceClass.rawValue ?? "unclassified")
+                (
+                    row.displayName, Double(row.dmarc.messages), Palette.color(of: row.verdict?.sourceClass),
+                    row.verdict?.sourceClass.rawValue ?? "unclassified"
+                )
             },
-            legend: classes.map { ChartSeries(name: $0.rawValue, color: Palette.color(of: $0), values: []) }, unit: "messages")
+            legend: classes.map { ChartSeries(name: $0.rawValue, color: Palette.color(of: $0), values: []) },
+            unit: "messages")
     }
 
     /// The last 90 days and 12 months: volume by DMARC outcome with the pass rate.
@@ -280,12 +331,19 @@ struct HTMLPage {
             let id = monthly ? "chart-trend-months" : "chart-trend-days"
             SVGChart.stackedBars(
                 into: &html, id: id, title: "\(trend.title): messages by DMARC outcome and pass rate", days: days,
-                series: trend.points.contains { $0.dmarc.messages > 0 } ? [
-                    ChartSeries(name: "passed", color: Palette.pass, values: trend.points.map { Double($0.dmarc.dmarcPass) }),
-                    ChartSeries(name: "failed", color: Palette.rejected, values: trend.points.map { Double($0.dmarc.failed) }),
-                ] : [], unit: "messages",
+                series: trend.points.contains { $0.dmarc.messages > 0 }
+                    ? [
+                        ChartSeries(
+                            name: "passed", color: Palette.pass, values: trend.points.map { Double($0.dmarc.dmarcPass) }
+                        ),
+                        ChartSeries(
+                            name: "failed", color: Palette.rejected,
+                            values: trend.points.map { Double($0.dmarc.failed) }),
+                    ] : [], unit: "messages",
                 rate: trend.points.contains { $0.dmarc.messages > 0 }
-                    ? ChartSeries(name: "DMARC pass rate", color: Palette.dmarc, values: trend.points.map { $0.dmarc.passRate }) : nil,
+                    ? ChartSeries(
+                        name: "DMARC pass rate", color: Palette.dmarc, values: trend.points.map { $0.dmarc.passRate })
+                    : nil,
                 monthly: monthly)
         }
     }
@@ -318,13 +376,19 @@ struct HTMLPage {
                     if !table.groups.isEmpty {
                         head.element("tr", [("class", "groups")]) { tr in
                             for group in table.groups {
-                                tr.element("th", [("colspan", "\(group.span)"), ("scope", "colgroup")] + (group.label.isEmpty ? [] : [("class", "group")]), text: group.label)
+                                tr.element(
+                                    "th",
+                                    [("colspan", "\(group.span)"), ("scope", "colgroup")]
+                                        + (group.label.isEmpty ? [] : [("class", "group")]), text: group.label)
                             }
                         }
                     }
                     head.element("tr") { tr in
                         for column in columns {
-                            tr.element("th", table.textColumns.contains(column) ? [("scope", "col")] : [("scope", "col"), ("class", "num")], text: labels[column])
+                            tr.element(
+                                "th",
+                                table.textColumns.contains(column)
+                                    ? [("scope", "col")] : [("scope", "col"), ("class", "num")], text: labels[column])
                         }
                     }
                 }
@@ -333,7 +397,9 @@ struct HTMLPage {
                         let details = table.details(of: row)
                         body.element("tr", details.isEmpty ? [] : [("class", "has-detail")]) { tr in
                             for column in columns {
-                                tr.element("td", table.textColumns.contains(column) ? [] : [("class", "num")], text: table.pageCell(row, column))
+                                tr.element(
+                                    "td", table.textColumns.contains(column) ? [] : [("class", "num")],
+                                    text: table.pageCell(row, column))
                             }
                         }
                         if !details.isEmpty {
@@ -358,8 +424,12 @@ struct HTMLPage {
         html.element("html", [("lang", "en")]) { document in
             document.element("head") { head in
                 head.empty("meta", [("charset", "utf-8")], selfClosing: false)
-                head.empty("meta", [("http-equiv", "Content-Security-Policy"), ("content", contentSecurityPolicy)], selfClosing: false)
-                head.empty("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")], selfClosing: false)
+                head.empty(
+                    "meta", [("http-equiv", "Content-Security-Policy"), ("content", contentSecurityPolicy)],
+                    selfClosing: false)
+                head.empty(
+                    "meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")],
+                    selfClosing: false)
                 head.empty("meta", [("name", "generator"), ("content", "MailTally")], selfClosing: false)
                 head.element("title", text: title)
                 head.element("style") { $0.markup(Stylesheet.css) }

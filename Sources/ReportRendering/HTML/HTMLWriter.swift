@@ -20,7 +20,9 @@ struct HTMLWriter {
     }
 
     /// `<name a="v">…</name>`, the body written by `content`.
-    mutating func element(_ name: String, _ attributes: [(String, String)] = [], _ content: (inout HTMLWriter) -> Void = { _ in }) {
+    mutating func element(
+        _ name: String, _ attributes: [(String, String)] = [], _ content: (inout HTMLWriter) -> Void = { _ in }
+    ) {
         open(name, attributes)
         content(&self)
         output += "</\(name)>"
@@ -68,7 +70,9 @@ extension Escape {
             case "'": out += "&#39;"
             case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0xFFFE
+                    || scalar.value == 0xFFFF
+                {
                     out += "\u{FFFD}"
                 } else {
                     out.unicodeScalars.append(scalar)

@@ -24,11 +24,13 @@ enum SVGChart {
     /// a right-hand percentage axis.
     /// - Parameter monthly: each "day" is the first day of a month, labelled `YYYY-MM`.
     static func stackedBars(
-        into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries], unit: String, rate: ChartSeries? = nil,
+        into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries], unit: String,
+        rate: ChartSeries? = nil,
         monthly: Bool = false
     ) {
         let totals = days.indices.map { index in series.reduce(0.0) { $0 + ($1.values[index] ?? 0) } }
-        let points = series.reduce(0) { $0 + $1.values.compactMap { $0 }.count } + (rate?.values.compactMap { $0 }.count ?? 0)
+        let points =
+            series.reduce(0) { $0 + $1.values.compactMap { $0 }.count } + (rate?.values.compactMap { $0 }.count ?? 0)
         figure(into: &html, id: id, title: title, points: points, legend: series + (rate.map { [$0] } ?? [])) { svg in
             guard !days.isEmpty else { return }
             // Counts: four whole steps, never 12.5 sessions.
@@ -45,10 +47,16 @@ enum SVGChart {
                     let y0 = y(base, maximum)
                     let y1 = y(base + value, maximum)
                     base += value
-                    svg.element("rect", point(one.name, day, value) + [
-                        ("x", format(left + slot * Double(index) + (slot - barWidth) / 2)), ("y", format(y1)),
-                        ("width", format(barWidth)), ("height", format(max(0, y0 - y1))), ("fill", one.color),
-                    ]) { $0.element("title", text: "\(label(day, monthly: monthly)) \(one.name): \(shown(value)) \(unit)") }
+                    svg.element(
+                        "rect",
+                        point(one.name, day, value) + [
+                            ("x", format(left + slot * Double(index) + (slot - barWidth) / 2)), ("y", format(y1)),
+                            ("width", format(barWidth)), ("height", format(max(0, y0 - y1))), ("fill", one.color),
+                        ]
+                    ) {
+                        $0.element(
+                            "title", text: "\(label(day, monthly: monthly)) \(one.name): \(shown(value)) \(unit)")
+                    }
                 }
             }
             if let rate { line(into: &svg, days: days, series: rate, maximum: 1, percent: true) }
@@ -56,7 +64,10 @@ enum SVGChart {
     }
 
     /// Lines over days on a 0–100% axis (values are rates, 0…1).
-    static func rateLines(into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries], monthly: Bool = false) {
+    static func rateLines(
+        into html: inout HTMLWriter, id: String, title: String, days: [Int64], series: [ChartSeries],
+        monthly: Bool = false
+    ) {
         let points = series.reduce(0) { $0 + $1.values.compactMap { $0 }.count }
         figure(into: &html, id: id, title: title, points: points, legend: series) { svg in
             guard !days.isEmpty else { return }
@@ -68,26 +79,42 @@ enum SVGChart {
 
     /// Horizontal bars, one per item, biggest first, each in its own colour.
     static func horizontalBars(
-        into html: inout HTMLWriter, id: String, title: String, items: [(label: String, value: Double, color: String, group: String)],
+        into html: inout HTMLWriter, id: String, title: String,
+        items: [(label: String, value: Double, color: String, group: String)],
         legend: [ChartSeries], unit: String
     ) {
         let rowHeight = 24.0
         let chartHeight = top + bottom + rowHeight * Double(max(items.count, 1))
-        figure(into: &html, id: id, title: title, points: items.count, legend: legend, height: chartHeight, wide: true) { svg in
+        figure(into: &html, id: id, title: title, points: items.count, legend: legend, height: chartHeight, wide: true)
+        { svg in
             guard !items.isEmpty else { return }
             let labelWidth = 200.0
             let maximum = niceCeiling(items.map(\.value).max() ?? 0)
             let barSpace = width - labelWidth - right
             for (index, item) in items.enumerated() {
                 let rowTop = top + rowHeight * Double(index)
-                svg.element("text", [("x", format(labelWidth - 8)), ("y", format(rowTop + rowHeight * 0.65)), ("text-anchor", "end"), ("class", "label")],
+                svg.element(
+                    "text",
+                    [
+                        ("x", format(labelWidth - 8)), ("y", format(rowTop + rowHeight * 0.65)), ("text-anchor", "end"),
+                        ("class", "label"),
+                    ],
                     text: item.label.count > 30 ? String(item.label.prefix(29)) + "…" : item.label)
                 let barLength = maximum > 0 ? barSpace * item.value / maximum : 0
-                svg.element("rect", point(item.group, nil, item.value) + [
-                    ("data-label", item.label), ("x", format(labelWidth)), ("y", format(rowTop + 4)), ("width", format(barLength)),
-                    ("height", format(rowHeight - 8)), ("fill", item.color),
-                ]) { $0.element("title", text: "\(item.label) (\(item.group)): \(shown(item.value)) \(unit)") }
-                svg.element("text", [("x", format(labelWidth + barLength + 4)), ("y", format(rowTop + rowHeight * 0.65)), ("class", "value")],
+                svg.element(
+                    "rect",
+                    point(item.group, nil, item.value) + [
+                        ("data-label", item.label), ("x", format(labelWidth)), ("y", format(rowTop + 4)),
+                        ("width", format(barLength)),
+                        ("height", format(rowHeight - 8)), ("fill", item.color),
+                    ]
+                ) { $0.element("title", text: "\(item.label) (\(item.group)): \(shown(item.value)) \(unit)") }
+                svg.element(
+                    "text",
+                    [
+                        ("x", format(labelWidth + barLength + 4)), ("y", format(rowTop + rowHeight * 0.65)),
+                        ("class", "value"),
+                    ],
                     text: shown(item.value))
             }
         }
@@ -103,19 +130,25 @@ enum SVGChart {
     }
 
     private static func figure(
-        into html: inout HTMLWriter, id: String, title: String, points: Int, legend: [ChartSeries], height chartHeight: Double = height,
+        into html: inout HTMLWriter, id: String, title: String, points: Int, legend: [ChartSeries],
+        height chartHeight: Double = height,
         wide: Bool = false, draw: (inout HTMLWriter) -> Void
     ) {
-        html.element("figure", [("class", wide ? "chart wide" : "chart"), ("id", id), ("data-points", "\(points)")]) { figure in
+        html.element("figure", [("class", wide ? "chart wide" : "chart"), ("id", id), ("data-points", "\(points)")]) {
+            figure in
             figure.element("figcaption", text: title)
             guard points > 0 else {
                 figure.element("p", [("class", "empty")], text: "No data in this period.")
                 return
             }
-            figure.element("svg", [
-                ("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(format(width)) \(format(chartHeight))"), ("role", "img"),
-                ("aria-label", title), ("preserveAspectRatio", "xMidYMid meet"),
-            ]) { draw(&$0) }
+            figure.element(
+                "svg",
+                [
+                    ("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(format(width)) \(format(chartHeight))"),
+                    ("role", "img"),
+                    ("aria-label", title), ("preserveAspectRatio", "xMidYMid meet"),
+                ]
+            ) { draw(&$0) }
             figure.element("ul", [("class", "legend")]) { list in
                 for one in legend {
                     list.element("li") { item in
@@ -134,27 +167,39 @@ enum SVGChart {
         return attributes
     }
 
-    private static func line(into svg: inout HTMLWriter, days: [Int64], series: ChartSeries, maximum: Double, percent: Bool) {
+    private static func line(
+        into svg: inout HTMLWriter, days: [Int64], series: ChartSeries, maximum: Double, percent: Bool
+    ) {
         let slot = plotWidth / Double(days.count)
         func x(_ index: Int) -> Double { left + slot * (Double(index) + 0.5) }
         // Gaps where a day has no value break the line.
         var runs: [[(Double, Double)]] = [[]]
         for (index, value) in series.values.enumerated() {
-            if let value { runs[runs.count - 1].append((x(index), y(value, maximum))) } else if !(runs.last?.isEmpty ?? true) { runs.append([]) }
+            if let value {
+                runs[runs.count - 1].append((x(index), y(value, maximum)))
+            } else if !(runs.last?.isEmpty ?? true) {
+                runs.append([])
+            }
         }
         for run in runs where run.count > 1 {
-            svg.empty("polyline", [
-                ("points", run.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " ")), ("fill", "none"),
-                ("stroke", series.color), ("stroke-width", "2"),
-            ])
+            svg.empty(
+                "polyline",
+                [
+                    ("points", run.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " ")), ("fill", "none"),
+                    ("stroke", series.color), ("stroke-width", "2"),
+                ])
         }
         for (index, value) in series.values.enumerated() {
             guard let value else { continue }
             let shown = percent ? Percent.format(value) : number(value)
             let monthly = days.count > 1 && days[1] - days[0] >= 28
-            svg.element("circle", point(series.name, days[index], percent ? (value * 1000).rounded() / 1000 : value) + [
-                ("cx", format(x(index))), ("cy", format(y(value, maximum))), ("r", days.count > 40 ? "2" : "3.5"), ("fill", series.color),
-            ]) { $0.element("title", text: "\(label(days[index], monthly: monthly)) \(series.name): \(shown)") }
+            svg.element(
+                "circle",
+                point(series.name, days[index], percent ? (value * 1000).rounded() / 1000 : value) + [
+                    ("cx", format(x(index))), ("cy", format(y(value, maximum))), ("r", days.count > 40 ? "2" : "3.5"),
+                    ("fill", series.color),
+                ]
+            ) { $0.element("title", text: "\(label(days[index], monthly: monthly)) \(series.name): \(shown)") }
         }
     }
 
@@ -162,16 +207,26 @@ enum SVGChart {
         for step in 0...4 {
             let value = maximum * Double(step) / 4
             let yy = y(value, maximum)
-            svg.empty("line", [("x1", format(left)), ("x2", format(width - right)), ("y1", format(yy)), ("y2", format(yy)), ("class", "grid")])
-            svg.element("text", [("x", format(left - 6)), ("y", format(yy + 4)), ("text-anchor", "end"), ("class", "axis")],
-                text: unit == "%" ? "\(Int((value * 100).rounded()))%" : value.rounded() == value && abs(value) < 1e15 ? Count.grouped(Int64(value)) : number(value))
+            svg.empty(
+                "line",
+                [
+                    ("x1", format(left)), ("x2", format(width - right)), ("y1", format(yy)), ("y2", format(yy)),
+                    ("class", "grid"),
+                ])
+            svg.element(
+                "text", [("x", format(left - 6)), ("y", format(yy + 4)), ("text-anchor", "end"), ("class", "axis")],
+                text: unit == "%"
+                    ? "\(Int((value * 100).rounded()))%"
+                    : value.rounded() == value && abs(value) < 1e15 ? Count.grouped(Int64(value)) : number(value))
         }
     }
 
     private static func percentAxis(into svg: inout HTMLWriter) {
         for step in 0...4 {
             let yy = y(Double(step) / 4, 1)
-            svg.element("text", [("x", format(width - right + 6)), ("y", format(yy + 4)), ("class", "axis")], text: "\(step * 25)%")
+            svg.element(
+                "text", [("x", format(width - right + 6)), ("y", format(yy + 4)), ("class", "axis")],
+                text: "\(step * 25)%")
         }
     }
 
@@ -198,7 +253,12 @@ enum SVGChart {
             let day = days[index]
             let date = DayPeriod.isoDate(ofDay: day)
             let text = monthly ? String(date.prefix(7)) : crossesYear ? date : String(date.dropFirst(5))
-            svg.element("text", [("x", format(left + slot * (Double(index) + 0.5))), ("y", format(height - 10)), ("text-anchor", "middle"), ("class", "axis")],
+            svg.element(
+                "text",
+                [
+                    ("x", format(left + slot * (Double(index) + 0.5))), ("y", format(height - 10)),
+                    ("text-anchor", "middle"), ("class", "axis"),
+                ],
                 text: text)
         }
     }

@@ -12,7 +12,8 @@ public struct DomainPage: Sendable {
         let domain = Self.name(of: report.domain)
         /// A table's Markdown, with a note when the page shows only its first rows.
         func block(_ table: PackTable) -> String {
-            table.markdown + (table.omittedNote(csv: "\(fileStem)-\(table.name).csv").map { "\n_\(Escape.markdown($0))_\n" } ?? "")
+            table.markdown
+                + (table.omittedNote(csv: "\(fileStem)-\(table.name).csv").map { "\n_\(Escape.markdown($0))_\n" } ?? "")
         }
         var tables: [PackTable] = []
         summary = ExecutiveSummary(report)
@@ -36,7 +37,8 @@ public struct DomainPage: Sendable {
             md += "Nothing to flag in this period.\n\n"
         } else {
             for finding in report.findings {
-                md += "- **\(finding.severity.rawValue.uppercased())** \(Escape.markdown(finding.text)) (`\(finding.code)`)\n"
+                md +=
+                    "- **\(finding.severity.rawValue.uppercased())** \(Escape.markdown(finding.text)) (`\(finding.code)`)\n"
                 for line in finding.evidence { md += "  - \(Escape.markdown(line))\n" }
             }
             md += "\n"
@@ -53,8 +55,11 @@ public struct DomainPage: Sendable {
             md += "`\(Escape.markdown(only.tags))`, as \(Count.of(only.reports, "report")) saw it.\n\n"
         } else {
             let policies = PackTable(
-                name: "policies", title: "Published policy over time", header: ["policy", "first_seen", "last_seen", "reports"],
-                rows: report.policies.map { [$0.tags, Self.date($0.firstSeen), Self.date($0.lastSeen), "\($0.reports)"] },
+                name: "policies", title: "Published policy over time",
+                header: ["policy", "first_seen", "last_seen", "reports"],
+                rows: report.policies.map {
+                    [$0.tags, Self.date($0.firstSeen), Self.date($0.lastSeen), "\($0.reports)"]
+                },
                 textColumns: [0, 1, 2], labels: ["policy", "first seen", "last seen", "reports"])
             tables.append(policies)
             md += "The published policy changed during the period:\n\n" + policies.markdown + "\n"
@@ -65,9 +70,11 @@ public struct DomainPage: Sendable {
         let classes = SourceClassTally.tally(report.sources)
         md += "## \(sources.title)\n\n"
         if !classes.isEmpty {
-            md += "Sources by class: " + classes.map { tally in
-                "**\(tally.sourceClass.rawValue)** \(Count.grouped(tally.sources)) (\(Count.messages(tally.messages)))"
-            }.joined(separator: ", ") + ". Classes and severities are explained in the README.\n\n"
+            md +=
+                "Sources by class: "
+                + classes.map { tally in
+                    "**\(tally.sourceClass.rawValue)** \(Count.grouped(tally.sources)) (\(Count.messages(tally.messages)))"
+                }.joined(separator: ", ") + ". Classes and severities are explained in the README.\n\n"
         }
         md += (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : block(sources)) + "\n"
 
@@ -75,10 +82,13 @@ public struct DomainPage: Sendable {
         tables.append(details)
         if !report.sourceDetails.isEmpty {
             md += "## What each source's mail looked like\n\n"
-            md += "The biggest sources and the biggest failing ones, their records grouped by what they say "
+            md +=
+                "The biggest sources and the biggest failing ones, their records grouped by what they say "
                 + "(messages counted whole per report; `mailtally records` shows any source).\n\n"
             for detail in report.sourceDetails {
-                md += "### \(Escape.markdown(detail.name))" + (detail.sourceClass.map { " (\($0.rawValue))" } ?? "") + "\n\n"
+                md +=
+                    "### \(Escape.markdown(detail.name))" + (detail.sourceClass.map { " (\($0.rawValue))" } ?? "")
+                    + "\n\n"
                 let table = PackTable(
                     name: "", title: "", header: Self.detailHeader, rows: detail.groups.map(Self.detailCells),
                     textColumns: Self.detailTextColumns, labels: Self.detailLabels
@@ -103,16 +113,27 @@ public struct DomainPage: Sendable {
 
         let correlation = Self.correlation(report)
         tables.append(correlation)
-        md += "## \(correlation.title)\n\n" + (correlation.rows.isEmpty ? "No sources in this period.\n" : block(correlation)) + "\n"
+        md +=
+            "## \(correlation.title)\n\n"
+            + (correlation.rows.isEmpty ? "No sources in this period.\n" : block(correlation)) + "\n"
 
         let reporters = PackTable(
             name: "reporters", title: "Reporters",
-            header: ["reporter", "dmarc_reports", "messages", "dmarc_pass_rate", "tls_reports", "tls_sessions", "tls_success_rate"],
+            header: [
+                "reporter", "dmarc_reports", "messages", "dmarc_pass_rate", "tls_reports", "tls_sessions",
+                "tls_success_rate",
+            ],
             rows: report.reporters.map { row in
-                [row.displayName, "\(row.dmarc.reports)", "\(row.dmarc.messages)", Percent.format(row.dmarc.passRate), "\(row.tls.reports)",
-                    "\(row.tls.sessions)", Percent.format(row.tls.successRate)]
+                [
+                    row.displayName, "\(row.dmarc.reports)", "\(row.dmarc.messages)",
+                    Percent.format(row.dmarc.passRate), "\(row.tls.reports)",
+                    "\(row.tls.sessions)", Percent.format(row.tls.successRate),
+                ]
             },
-            labels: ["reporter", "DMARC reports", "messages", "DMARC pass rate", "TLS reports", "TLS sessions", "TLS success rate"])
+            labels: [
+                "reporter", "DMARC reports", "messages", "DMARC pass rate", "TLS reports", "TLS sessions",
+                "TLS success rate",
+            ])
         tables.append(reporters)
         md += "## Reporters\n\n" + (reporters.rows.isEmpty ? "No reporters in this period.\n" : block(reporters)) + "\n"
 
@@ -124,10 +145,16 @@ public struct DomainPage: Sendable {
 
         let daily = PackTable(
             name: "daily", title: "Day by day",
-            header: ["day", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass", "tls_successful", "tls_failed"],
+            header: [
+                "day", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass", "tls_successful",
+                "tls_failed",
+            ],
             rows: report.daily.map { day in
-                [DayPeriod.isoDate(ofDay: day.day), "\(day.dmarc.messages)", "\(day.dmarc.dmarcPass)", "\(day.dmarc.spfAlignedPass)",
-                    "\(day.dmarc.dkimAlignedPass)", "\(day.tls.successfulSessions)", "\(day.tls.failedSessions)"]
+                [
+                    DayPeriod.isoDate(ofDay: day.day), "\(day.dmarc.messages)", "\(day.dmarc.dmarcPass)",
+                    "\(day.dmarc.spfAlignedPass)",
+                    "\(day.dmarc.dkimAlignedPass)", "\(day.tls.successfulSessions)", "\(day.tls.failedSessions)",
+                ]
             },
             labels: ["day", "messages", "DMARC pass", "SPF aligned", "DKIM aligned", "TLS successful", "TLS failed"])
         tables.append(daily)
@@ -140,7 +167,9 @@ public struct DomainPage: Sendable {
             for table in trends {
                 md += "### \(table.title)\n\n"
                 // Ninety rows read better as the HTML page's chart: the Markdown page links the CSV.
-                md += table.rows.count > 24 ? "In [\(fileStem)-\(table.name).csv](\(fileStem)-\(table.name).csv).\n\n" : table.markdown + "\n"
+                md +=
+                    table.rows.count > 24
+                    ? "In [\(fileStem)-\(table.name).csv](\(fileStem)-\(table.name).csv).\n\n" : table.markdown + "\n"
             }
         }
 
@@ -160,29 +189,43 @@ public struct DomainPage: Sendable {
         var rows: [[String]] = []
         var shown: [[String]] = []
         func count(_ label: String, _ value: Int64, _ previous: Int64?) {
-            rows.append([label, "\(value)", previous.map { "\($0)" } ?? "", previous.map { "\(value.saturatingAdd(-$0))" } ?? "",
-                previous.map { Change.percent(from: $0, to: value) } ?? ""])
-            shown.append([label, Count.grouped(value), previous.map(Count.grouped) ?? "", previous.map { Change.count(from: $0, to: value) } ?? "", ""])
+            rows.append([
+                label, "\(value)", previous.map { "\($0)" } ?? "", previous.map { "\(value.saturatingAdd(-$0))" } ?? "",
+                previous.map { Change.percent(from: $0, to: value) } ?? "",
+            ])
+            shown.append([
+                label, Count.grouped(value), previous.map(Count.grouped) ?? "",
+                previous.map { Change.count(from: $0, to: value) } ?? "", "",
+            ])
         }
         func rate(_ label: String, _ value: Double?, _ previous: Double??) {
             let points = previous.map { Change.pointsValue(from: $0, to: value) } ?? ""
             rows.append([label, Percent.format(value), previous.map { Percent.format($0) } ?? "", points, ""])
-            shown.append([label, Percent.format(value), previous.map { Percent.format($0) } ?? "", previous.map { Change.points(from: $0, to: value) } ?? "", ""])
+            shown.append([
+                label, Percent.format(value), previous.map { Percent.format($0) } ?? "",
+                previous.map { Change.points(from: $0, to: value) } ?? "", "",
+            ])
         }
         let ratio: (Int64, Int64) -> Double? = { part, whole in whole > 0 ? Double(part) / Double(whole) : nil }
         count("DMARC reports", now.dmarc.reports, before?.dmarc.reports)
         count("messages", now.dmarc.messages, before?.dmarc.messages)
         rate("DMARC pass rate", now.dmarc.passRate, before.map { $0.dmarc.passRate })
-        rate("SPF aligned", ratio(now.dmarc.spfAlignedPass, now.dmarc.messages), before.map { ratio($0.dmarc.spfAlignedPass, $0.dmarc.messages) })
-        rate("DKIM aligned", ratio(now.dmarc.dkimAlignedPass, now.dmarc.messages), before.map { ratio($0.dmarc.dkimAlignedPass, $0.dmarc.messages) })
+        rate(
+            "SPF aligned", ratio(now.dmarc.spfAlignedPass, now.dmarc.messages),
+            before.map { ratio($0.dmarc.spfAlignedPass, $0.dmarc.messages) })
+        rate(
+            "DKIM aligned", ratio(now.dmarc.dkimAlignedPass, now.dmarc.messages),
+            before.map { ratio($0.dmarc.dkimAlignedPass, $0.dmarc.messages) })
         count("failing and delivered", now.dmarc.failedDelivered, before?.dmarc.failedDelivered)
-        count("quarantined or rejected", now.dmarc.failedQuarantined.saturatingAdd(now.dmarc.failedRejected),
+        count(
+            "quarantined or rejected", now.dmarc.failedQuarantined.saturatingAdd(now.dmarc.failedRejected),
             before.map { $0.dmarc.failedQuarantined.saturatingAdd($0.dmarc.failedRejected) })
         count("TLS reports", now.tls.reports, before?.tls.reports)
         count("TLS sessions", now.tls.sessions, before?.tls.sessions)
         rate("TLS success rate", now.tls.successRate, before.map { $0.tls.successRate })
         var table = PackTable(
-            name: "headline", title: "Headline figures", header: ["figure", "this_period", "previous_period", "change", "change_percent"],
+            name: "headline", title: "Headline figures",
+            header: ["figure", "this_period", "previous_period", "change", "change_percent"],
             rows: rows, labels: ["figure", "this period", "previous period", "change", "change %"], detailColumns: [])
         table.displayRows = shown
         table.hiddenColumns = [4]
@@ -194,29 +237,41 @@ public struct DomainPage: Sendable {
     static func sources(_ report: DomainReport) -> PackTable {
         PackTable(
             name: "sources", title: "Mail sent as \(name(of: report.domain)), by source (DMARC)",
-            header: ["source", "class", "messages", "dmarc_pass", "dmarc_pass_rate", "spf_aligned_pass", "dkim_aligned_pass", "failed_delivered",
-                "quarantined", "rejected", "relayed", "ips", "why"],
+            header: [
+                "source", "class", "messages", "dmarc_pass", "dmarc_pass_rate", "spf_aligned_pass", "dkim_aligned_pass",
+                "failed_delivered",
+                "quarantined", "rejected", "relayed", "ips", "why",
+            ],
             rows: report.sources.filter { $0.dmarc.messages > 0 }.map { row in
-                [row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)",
+                [
+                    row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)",
+                    "\(row.dmarc.dmarcPass)",
                     Percent.format(row.dmarc.passRate), "\(row.dmarc.spfAlignedPass)", "\(row.dmarc.dkimAlignedPass)",
                     "\(row.dmarc.failedDelivered)", "\(row.dmarc.disposition[Disposition.quarantine.rawValue] ?? 0)",
                     "\(row.dmarc.disposition[Disposition.reject.rawValue] ?? 0)", "\(row.dmarc.relayed)",
-                    row.sourceIPs.prefix(8).joined(separator: " ") + (row.sourceIPs.count > 8 ? " and \(row.sourceIPs.count - 8) more" : ""),
-                    row.verdict?.reason ?? ""]
+                    row.sourceIPs.prefix(8).joined(separator: " ")
+                        + (row.sourceIPs.count > 8 ? " and \(row.sourceIPs.count - 8) more" : ""),
+                    row.verdict?.reason ?? "",
+                ]
             },
             textColumns: [0, 1, 11, 12],
-            labels: ["source", "class", "messages", "DMARC pass", "pass rate", "SPF aligned", "DKIM aligned", "failing, delivered",
-                "quarantined", "rejected", "relayed", "addresses", "why this class"],
+            labels: [
+                "source", "class", "messages", "DMARC pass", "pass rate", "SPF aligned", "DKIM aligned",
+                "failing, delivered",
+                "quarantined", "rejected", "relayed", "addresses", "why this class",
+            ],
             detailColumns: [11, 12]
         ).hiding([3, 10])
     }
 
     static let detailHeader = [
-        "source", "messages", "reports", "dmarc", "header_from", "envelope_from", "dkim_signatures", "spf_checks", "dkim_aligned", "spf_aligned",
+        "source", "messages", "reports", "dmarc", "header_from", "envelope_from", "dkim_signatures", "spf_checks",
+        "dkim_aligned", "spf_aligned",
         "disposition", "overrides", "ips",
     ]
     static let detailLabels = [
-        "source", "messages", "reports", "DMARC", "header From", "envelope From", "DKIM signatures", "SPF checks", "DKIM aligned", "SPF aligned",
+        "source", "messages", "reports", "DMARC", "header From", "envelope From", "DKIM signatures", "SPF checks",
+        "DKIM aligned", "SPF aligned",
         "disposition", "overrides", "addresses",
     ]
     static let detailTextColumns: Set<Int> = Set([0] + Array(3..<13))
@@ -234,7 +289,8 @@ public struct DomainPage: Sendable {
             }
         }
         return PackTable(
-            name: "source-details", title: "What each source's mail looked like", header: detailHeader, rows: rows, textColumns: detailTextColumns,
+            name: "source-details", title: "What each source's mail looked like", header: detailHeader, rows: rows,
+            textColumns: detailTextColumns,
             labels: detailLabels, detailColumns: [12])
     }
 
@@ -242,24 +298,35 @@ public struct DomainPage: Sendable {
         let tls = report.summary.tls
         guard tls.reports > 0 else { return [] }
         let byType = PackTable(
-            name: "tls-result-types", title: "TLS failures by result type", header: ["result_type", "category", "failed_sessions"],
+            name: "tls-result-types", title: "TLS failures by result type",
+            header: ["result_type", "category", "failed_sessions"],
             rows: tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                 .map { [$0.key, TLSResultType(rawValue: $0.key).category.rawValue, "\($0.value)"] },
             textColumns: [0, 1], labels: ["result type", "category", "failed sessions"])
         let byMX = PackTable(
             name: "tls-mx", title: "TLS failures by receiving MX", header: ["receiving_mx", "failed_sessions"],
-            rows: (report.summary.tlsBreakdown?.failuresByReceivingMX ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { [$0.key.isEmpty ? "(not given)" : $0.key, "\($0.value)"] },
+            rows: (report.summary.tlsBreakdown?.failuresByReceivingMX ?? [:]).sorted {
+                $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+            }
+            .map { [$0.key.isEmpty ? "(not given)" : $0.key, "\($0.value)"] },
             labels: ["receiving MX", "failed sessions"])
         let bySender = PackTable(
             name: "tls-failures", title: "TLS failures by sending MTA",
-            header: ["sending_mta_ip", "sending_source", "ptr_name", "result_type", "receiving_mx", "reporter", "failed_sessions"],
+            header: [
+                "sending_mta_ip", "sending_source", "ptr_name", "result_type", "receiving_mx", "reporter",
+                "failed_sessions",
+            ],
             rows: report.tlsFailures.map { detail in
-                [detail.sendingMTAIP ?? "(not given)", detail.source ?? "", detail.ptr ?? "", detail.resultType, detail.receivingMX ?? "",
-                    detail.reporter, "\(detail.failedSessions)"]
+                [
+                    detail.sendingMTAIP ?? "(not given)", detail.source ?? "", detail.ptr ?? "", detail.resultType,
+                    detail.receivingMX ?? "",
+                    detail.reporter, "\(detail.failedSessions)",
+                ]
             },
             textColumns: [0, 1, 2, 3, 4, 5],
-            labels: ["sending MTA", "its source", "PTR name", "result type", "receiving MX", "reporter", "failed sessions"], detailColumns: [2])
+            labels: [
+                "sending MTA", "its source", "PTR name", "result type", "receiving MX", "reporter", "failed sessions",
+            ], detailColumns: [2])
         return [byType, byMX, bySender]
     }
 
@@ -268,35 +335,46 @@ public struct DomainPage: Sendable {
     static func correlation(_ report: DomainReport) -> PackTable {
         let domain = name(of: report.domain)
         let header = [
-            "source", "class", "as_domain_messages", "as_domain_dmarc_pass", "as_domain_dmarc_pass_rate", "as_domain_spf_aligned_pass",
-            "as_domain_dkim_aligned_pass", "as_domain_quarantined", "as_domain_rejected", "to_mx_tls_sessions", "to_mx_tls_failed",
+            "source", "class", "as_domain_messages", "as_domain_dmarc_pass", "as_domain_dmarc_pass_rate",
+            "as_domain_spf_aligned_pass",
+            "as_domain_dkim_aligned_pass", "as_domain_quarantined", "as_domain_rejected", "to_mx_tls_sessions",
+            "to_mx_tls_failed",
             "to_mx_tls_success_rate", "to_mx_top_tls_failure",
         ]
         let rows = report.sources.map { row -> [String] in
             let topFailure = row.tls.failuresByResultType.max { ($0.value, $1.key) < ($1.value, $0.key) }
             return [
-                row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)", "\(row.dmarc.dmarcPass)",
+                row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)",
+                "\(row.dmarc.dmarcPass)",
                 Percent.format(row.dmarc.passRate), "\(row.dmarc.spfAlignedPass)", "\(row.dmarc.dkimAlignedPass)",
-                "\(row.dmarc.disposition[Disposition.quarantine.rawValue] ?? 0)", "\(row.dmarc.disposition[Disposition.reject.rawValue] ?? 0)",
+                "\(row.dmarc.disposition[Disposition.quarantine.rawValue] ?? 0)",
+                "\(row.dmarc.disposition[Disposition.reject.rawValue] ?? 0)",
                 "\(row.tls.sessions)", "\(row.tls.failedSessions)", Percent.format(row.tls.successRate),
                 topFailure.map { "\($0.key) \($0.value)" } ?? "",
             ]
         }
         var table = PackTable(
-            name: "correlation", title: "Both directions by source: mail sent as \(domain), TLS sessions to its MX hosts", header: header,
+            name: "correlation",
+            title: "Both directions by source: mail sent as \(domain), TLS sessions to its MX hosts", header: header,
             rows: rows, textColumns: [0, 1, 12],
             labels: [
-                "source", "class", "sent as: messages", "sent as: DMARC pass", "sent as: pass rate", "sent as: SPF aligned",
-                "sent as: DKIM aligned", "sent as: quarantined", "sent as: rejected", "to MX: TLS sessions", "to MX: failed",
+                "source", "class", "sent as: messages", "sent as: DMARC pass", "sent as: pass rate",
+                "sent as: SPF aligned",
+                "sent as: DKIM aligned", "sent as: quarantined", "sent as: rejected", "to MX: TLS sessions",
+                "to MX: failed",
                 "to MX: success rate", "to MX: top failure",
             ],
-            groups: [("", 2), ("Mail sent as \(domain) (DMARC)", 4), ("TLS sessions to \(domain)'s MX hosts (TLS-RPT)", 4)],
-            note: "Two directions side by side: \"sent as\" counts mail that this source sent with \(domain) in its From (DMARC reports); "
+            groups: [
+                ("", 2), ("Mail sent as \(domain) (DMARC)", 4), ("TLS sessions to \(domain)'s MX hosts (TLS-RPT)", 4),
+            ],
+            note:
+                "Two directions side by side: \"sent as\" counts mail that this source sent with \(domain) in its From (DMARC reports); "
                 + "\"to MX\" counts the TLS sessions that the source's organisation opened to \(domain)'s MX hosts when delivering mail "
                 + "to you (TLS reports). TLS trouble here is trouble reaching you, not trouble sending as you.")
         table = table.hiding([3, 5, 6])
         table.shortLabels = [
-            "source", "class", "messages", "DMARC pass", "pass rate", "SPF aligned", "DKIM aligned", "quarantined", "rejected", "TLS sessions",
+            "source", "class", "messages", "DMARC pass", "pass rate", "SPF aligned", "DKIM aligned", "quarantined",
+            "rejected", "TLS sessions",
             "failed", "success rate", "top failure",
         ]
         return table
@@ -305,17 +383,23 @@ public struct DomainPage: Sendable {
     static func authenticationTables(_ report: DomainReport) -> [PackTable] {
         let dkim = PackTable(
             name: "dkim", title: "DKIM signatures", header: ["signing_domain", "selector", "messages", "passed"],
-            rows: report.authentication.dkim.sorted { $0.value.messages != $1.value.messages ? $0.value.messages > $1.value.messages : $0.key < $1.key }
-                .map { [$0.key.domain, $0.key.selector, "\($0.value.messages)", "\($0.value.passed)"] },
+            rows: report.authentication.dkim.sorted {
+                $0.value.messages != $1.value.messages ? $0.value.messages > $1.value.messages : $0.key < $1.key
+            }
+            .map { [$0.key.domain, $0.key.selector, "\($0.value.messages)", "\($0.value.passed)"] },
             textColumns: [0, 1], labels: ["signing domain", "selector", "messages", "passed"])
         let spf = PackTable(
             name: "spf", title: "SPF domains", header: ["spf_domain", "messages", "passed"],
-            rows: report.authentication.spf.sorted { $0.value.messages != $1.value.messages ? $0.value.messages > $1.value.messages : $0.key < $1.key }
-                .map { [$0.key.domain, "\($0.value.messages)", "\($0.value.passed)"] },
+            rows: report.authentication.spf.sorted {
+                $0.value.messages != $1.value.messages ? $0.value.messages > $1.value.messages : $0.key < $1.key
+            }
+            .map { [$0.key.domain, "\($0.value.messages)", "\($0.value.passed)"] },
             labels: ["SPF domain", "messages", "passed"])
         let overrides = PackTable(
             name: "overrides", title: "Policy overrides by receivers", header: ["reason", "messages"],
-            rows: report.authentication.overrideReasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
+            rows: report.authentication.overrideReasons.sorted {
+                $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+            }.map { [$0.key, "\($0.value)"] })
         return [dkim, spf, overrides]
     }
 
@@ -323,19 +407,31 @@ public struct DomainPage: Sendable {
         let monthly = trend.bucket == .month
         return PackTable(
             name: monthly ? "trend-12-months" : "trend-90-days", title: trend.title,
-            header: [monthly ? "month" : "day", "messages", "dmarc_pass", "dmarc_pass_rate", "tls_sessions", "tls_success_rate"],
+            header: [
+                monthly ? "month" : "day", "messages", "dmarc_pass", "dmarc_pass_rate", "tls_sessions",
+                "tls_success_rate",
+            ],
             rows: trend.points.map { point in
-                [monthly ? String(DayPeriod.isoDate(ofDay: point.firstDay).prefix(7)) : DayPeriod.isoDate(ofDay: point.firstDay),
-                    "\(point.dmarc.messages)", "\(point.dmarc.dmarcPass)", Percent.format(point.dmarc.passRate), "\(point.tls.sessions)",
-                    Percent.format(point.tls.successRate)]
+                [
+                    monthly
+                        ? String(DayPeriod.isoDate(ofDay: point.firstDay).prefix(7))
+                        : DayPeriod.isoDate(ofDay: point.firstDay),
+                    "\(point.dmarc.messages)", "\(point.dmarc.dmarcPass)", Percent.format(point.dmarc.passRate),
+                    "\(point.tls.sessions)",
+                    Percent.format(point.tls.successRate),
+                ]
             },
-            labels: [monthly ? "month" : "day", "messages", "DMARC pass", "DMARC pass rate", "TLS sessions", "TLS success rate"])
+            labels: [
+                monthly ? "month" : "day", "messages", "DMARC pass", "DMARC pass rate", "TLS sessions",
+                "TLS success rate",
+            ])
     }
 
     public static func describe(_ period: DayPeriod) -> String {
         let days = period.lastDay - period.firstDay + 1
         if days == 1 { return DayPeriod.isoDate(ofDay: period.firstDay) }
-        return "\(DayPeriod.isoDate(ofDay: period.firstDay)) to \(DayPeriod.isoDate(ofDay: period.lastDay)) (\(days) days)"
+        return
+            "\(DayPeriod.isoDate(ofDay: period.firstDay)) to \(DayPeriod.isoDate(ofDay: period.lastDay)) (\(days) days)"
     }
 
     static func date(_ timestamp: Int64) -> String { DayPeriod.isoDate(ofDay: DaySpread.day(of: timestamp)) }

@@ -18,24 +18,29 @@ public struct ExecutiveSummary: Sendable {
         lines.append(("Policy", Self.policy(report)))
         if dmarc.messages > 0 {
             let ratio = { (part: Int64) in Percent.format(Double(part) / Double(dmarc.messages)) }
-            lines.append((
-                "Authenticated",
-                "\(Percent.format(dmarc.passRate)) of \(Count.messages(dmarc.messages)) passed DMARC "
-                    + "(SPF aligned \(ratio(dmarc.spfAlignedPass)), DKIM aligned \(ratio(dmarc.dkimAlignedPass)))"
-            ))
+            lines.append(
+                (
+                    "Authenticated",
+                    "\(Percent.format(dmarc.passRate)) of \(Count.messages(dmarc.messages)) passed DMARC "
+                        + "(SPF aligned \(ratio(dmarc.spfAlignedPass)), DKIM aligned \(ratio(dmarc.dkimAlignedPass)))"
+                ))
             lines.append(("Spoofing", Self.spoofing(report)))
         } else {
             lines.append(("Authenticated", "no DMARC report covers this period"))
         }
         if tls.sessions > 0 {
-            var text = "\(Percent.format(tls.successRate)) of \(Count.of(tls.sessions, "TLS session")) to the MX hosts succeeded"
-            let top = tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+            var text =
+                "\(Percent.format(tls.successRate)) of \(Count.of(tls.sessions, "TLS session")) to the MX hosts succeeded"
+            let top = tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .prefix(3)
             let itemised = ReportCounts.sum(tls.failuresByResultType.values)
             if tls.failedSessions > 0 || itemised > 0 {
                 text += "; \(Count.grouped(tls.failedSessions)) failed"
                 if !top.isEmpty {
                     text += " (" + top.map { "\($0.key) \(Count.grouped($0.value))" }.joined(separator: ", ")
-                    if itemised != tls.failedSessions { text += "; reporters itemised \(Count.grouped(itemised)) by type" }
+                    if itemised != tls.failedSessions {
+                        text += "; reporters itemised \(Count.grouped(itemised)) by type"
+                    }
                     text += ")"
                 }
             }
@@ -61,21 +66,35 @@ public struct ExecutiveSummary: Sendable {
         var text = "p=\(p.rawValue): "
         switch p {
         case .monitor: text += "monitoring only; receivers deliver failing mail as usual"
-        case .quarantine: text += pct < 100 ? "failing mail goes to spam for \(pct)% of it, the rest is delivered" : "failing mail goes to spam"
-        case .reject: text += pct < 100 ? "receivers refuse \(pct)% of failing mail, and quarantine or deliver the rest" : "receivers refuse failing mail"
+        case .quarantine:
+            text +=
+                pct < 100
+                ? "failing mail goes to spam for \(pct)% of it, the rest is delivered" : "failing mail goes to spam"
+        case .reject:
+            text +=
+                pct < 100
+                ? "receivers refuse \(pct)% of failing mail, and quarantine or deliver the rest"
+                : "receivers refuse failing mail"
         default: text += "a value no RFC defines"
         }
         var more: [String] = []
         if let sp = latest.policy.sp, sp != p { more.append("subdomains sp=\(sp.rawValue)") }
-        if let np = latest.reportedNP, np != (latest.policy.sp ?? p) { more.append("non-existent subdomains np=\(np.rawValue)") }
+        if let np = latest.reportedNP, np != (latest.policy.sp ?? p) {
+            more.append("non-existent subdomains np=\(np.rawValue)")
+        }
         if report.policies.count > 1 { more.append("changed during the period") }
         return text + (more.isEmpty ? "" : " (" + more.joined(separator: "; ") + ")")
     }
 
     static func spoofing(_ report: DomainReport) -> String {
-        let unauthorised = report.sources.filter { [.suspicious, .unknown].contains($0.verdict?.sourceClass) && $0.dmarc.failed > 0 }
+        let unauthorised = report.sources.filter {
+            [.suspicious, .unknown].contains($0.verdict?.sourceClass) && $0.dmarc.failed > 0
+        }
         guard !unauthorised.isEmpty else { return "no failing mail from unauthorised sources" }
-        var delivered: Int64 = 0, quarantined: Int64 = 0, rejected: Int64 = 0, failed: Int64 = 0
+        var delivered: Int64 = 0
+        var quarantined: Int64 = 0
+        var rejected: Int64 = 0
+        var failed: Int64 = 0
         for row in unauthorised {
             delivered.add(saturating: row.dmarc.failedDelivered)
             quarantined.add(saturating: row.dmarc.failedQuarantined)

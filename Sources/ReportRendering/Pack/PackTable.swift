@@ -31,7 +31,8 @@ public struct PackTable: Sendable {
     public var displayRows: [[String]]?
 
     public init(
-        name: String, title: String, header: [String], rows: [[String]], textColumns: Set<Int> = [0], labels: [String]? = nil,
+        name: String, title: String, header: [String], rows: [[String]], textColumns: Set<Int> = [0],
+        labels: [String]? = nil,
         detailColumns: [Int] = [], groups: [(label: String, span: Int)] = [], note: String? = nil
     ) {
         self.name = name
@@ -82,7 +83,8 @@ public struct PackTable: Sendable {
 
     /// "The first 100 of 1,234 rows; name.csv holds them all.", when the page leaves rows out.
     func omittedNote(csv: String) -> String? {
-        rows.count > Self.pageRowLimit ? "The first \(Self.pageRowLimit) of \(Count.grouped(rows.count)) rows; \(csv) holds them all." : nil
+        rows.count > Self.pageRowLimit
+            ? "The first \(Self.pageRowLimit) of \(Count.grouped(rows.count)) rows; \(csv) holds them all." : nil
     }
 
     var markdown: String {
@@ -90,14 +92,17 @@ public struct PackTable: Sendable {
         var text = note.map { "\(Escape.markdown($0))\n\n" } ?? ""
         let shownText = Set(columns.indices.filter { textColumns.contains(columns[$0]) })
         text += MarkdownTable.render(
-            header: columns.map { labels[$0] }, rows: shownRows.map { row in columns.map { pageCell(row, $0) } }, textColumns: shownText)
+            header: columns.map { labels[$0] }, rows: shownRows.map { row in columns.map { pageCell(row, $0) } },
+            textColumns: shownText)
         let withDetails = shownRows.filter { !details(of: $0).isEmpty }
         if !withDetails.isEmpty {
             text += "\n"
             for row in withDetails {
                 let name = columns.first.map { pageCell(row, $0) } ?? ""
-                text += "- **\(Escape.markdown(name))**: "
-                    + details(of: row).map { "\(Escape.markdown($0.label)): \(Escape.markdown($0.value))" }.joined(separator: "; ") + "\n"
+                text +=
+                    "- **\(Escape.markdown(name))**: "
+                    + details(of: row).map { "\(Escape.markdown($0.label)): \(Escape.markdown($0.value))" }.joined(
+                        separator: "; ") + "\n"
             }
         }
         return text

@@ -83,20 +83,29 @@ public final class StakeholderPack {
             let summary = IndexSummary.lines(indexEntries)
             index += "## Summary\n\n" + summary.lines.map { "- \(Escape.markdown($0))\n" }.joined() + "\n"
             if !summary.actions.isEmpty {
-                index += "What to do first:\n\n" + summary.actions.enumerated().map { "\($0.offset + 1). \(Escape.markdown($0.element))\n" }.joined() + "\n"
+                index +=
+                    "What to do first:\n\n"
+                    + summary.actions.enumerated().map { "\($0.offset + 1). \(Escape.markdown($0.element))\n" }.joined()
+                    + "\n"
             }
             var table = "| " + IndexSummary.labels.joined(separator: " | ") + " |\n"
-            table += "|" + IndexSummary.labels.indices.map { IndexSummary.textColumns.contains($0) ? " --- " : " ---: " }.joined(separator: "|") + "|\n"
+            table +=
+                "|"
+                + IndexSummary.labels.indices.map { IndexSummary.textColumns.contains($0) ? " --- " : " ---: " }.joined(
+                    separator: "|") + "|\n"
             for row in rows { table += "| " + row.joined(separator: " | ") + " |\n" }
             index += table
         }
-        for domain in quiet { index += "\n- \(Escape.markdown(DomainPage.name(of: domain))): no reports in this period." }
+        for domain in quiet {
+            index += "\n- \(Escape.markdown(DomainPage.name(of: domain))): no reports in this period."
+        }
         if !quiet.isEmpty { index += "\n" }
         if format.markdown {
             try write(index, to: "index.md")
         }
         if format.html {
-            try write(HTMLPage.index(period: period, rows: htmlRows, entries: indexEntries, quiet: quiet), to: "index.html")
+            try write(
+                HTMLPage.index(period: period, rows: htmlRows, entries: indexEntries, quiet: quiet), to: "index.html")
         }
         return written
     }
@@ -107,10 +116,11 @@ public final class StakeholderPack {
     /// 100 characters (domains come from strangers). Two domains with one stem are told apart
     /// by the caller.
     static func fileStem(for domain: String) -> String {
-        var stem = String(domain.lowercased().unicodeScalars.map { scalar -> Character in
-            let c = Character(scalar)
-            return (c.isASCII && (c.isLetter || c.isNumber)) || c == "." || c == "-" ? c : "_"
-        })
+        var stem = String(
+            domain.lowercased().unicodeScalars.map { scalar -> Character in
+                let c = Character(scalar)
+                return (c.isASCII && (c.isLetter || c.isNumber)) || c == "." || c == "-" ? c : "_"
+            })
         stem = stem.replacingOccurrences(of: "..", with: "__")
         if let first = stem.first, first == "." || first == "-" { stem = "_" + stem.dropFirst() }
         if stem.isEmpty { stem = "no-domain" }

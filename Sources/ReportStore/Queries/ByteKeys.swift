@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds the slot of a row's key, made of some of its text columns, by the columns' bytes: the
@@ -57,7 +57,9 @@ struct ByteKeyIndex {
 
     private static func same(_ one: [UInt8], _ other: [UInt8]) -> Bool {
         one.count == other.count
-            && one.withUnsafeBytes { a in other.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+            && one.withUnsafeBytes { a in
+                other.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+            }
     }
 }
 

@@ -9,12 +9,16 @@ extension ReportStore {
     /// the days its report covers when it was stored: a period sums its days, all time sums all
     /// days, and both are exact. A report counts in `reports` when its range overlaps the period.
     /// - Parameter domains: policy domains to include; empty for all.
-    public func dmarcTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: DMARCTotals] {
+    public func dmarcTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String:
+        DMARCTotals]
+    {
         try read("summarising DMARC") { db in
             var totals: [String: DMARCTotals] = [:]
             let (reportFilter, reportArguments) = Self.reportFilter(domains: domains, period: period)
             let reportRows = try Row.fetchCursor(
-                db, sql: "SELECT r.policy_domain, COUNT(*) FROM dmarc_report r WHERE 1 = 1\(reportFilter) GROUP BY r.policy_domain",
+                db,
+                sql:
+                    "SELECT r.policy_domain, COUNT(*) FROM dmarc_report r WHERE 1 = 1\(reportFilter) GROUP BY r.policy_domain",
                 arguments: reportArguments)
             while let row = try reportRows.next() {
                 totals[row[0], default: DMARCTotals()].reports = row[1]
@@ -40,7 +44,8 @@ extension ReportStore {
                     current = DMARCTotals()
                 }
                 current.add(
-                    messages: row.integer(2), dmarcPass: row.integer(3), spfPass: row.integer(4), dkimPass: row.integer(5),
+                    messages: row.integer(2), dmarcPass: row.integer(3), spfPass: row.integer(4),
+                    dkimPass: row.integer(5),
                     relayed: row.integer(6), disposition: dispositions.text(row.bytes(1)))
             }
             if let domain { totals[domain, default: DMARCTotals()].merge(current) }
@@ -51,7 +56,9 @@ extension ReportStore {
     /// DMARC aggregates per (policy domain, source IP, reporter) for the correlation, summed
     /// in SQL from the per-day rollup. Their report sets stay empty: ``dmarcReportCounts`` and
     /// ``dmarcReportsByReporter`` count distinct reports once sources are resolved.
-    public func dmarcSourceAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [DMARCSourceAggregate] {
+    public func dmarcSourceAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError)
+        -> [DMARCSourceAggregate]
+    {
         try read("aggregating DMARC by source") { db in
             // Summed here rather than with GROUP BY: SQLite would sort every day's row by five
             // text columns first, which cost more than the whole rest of a `correlate`. Rows are
@@ -70,12 +77,14 @@ extension ReportStore {
                 let (slot, isNew) = slots.slot(of: row, columns: 0...3)
                 if isNew {
                     let email = row.text(3)
-                    result.append(DMARCSourceAggregate(
-                        domain: row.text(0), sourceIP: row.text(1), reporterOrgName: row.text(2),
-                        reporterEmail: email.isEmpty ? nil : email, reports: [], totals: DMARCTotals()))
+                    result.append(
+                        DMARCSourceAggregate(
+                            domain: row.text(0), sourceIP: row.text(1), reporterOrgName: row.text(2),
+                            reporterEmail: email.isEmpty ? nil : email, reports: [], totals: DMARCTotals()))
                 }
                 result[slot].totals.add(
-                    messages: row.integer(5), dmarcPass: row.integer(6), spfPass: row.integer(7), dkimPass: row.integer(8),
+                    messages: row.integer(5), dmarcPass: row.integer(6), spfPass: row.integer(7),
+                    dkimPass: row.integer(8),
                     relayed: row.integer(9), disposition: dispositions.text(row.bytes(4)))
             }
             return result
@@ -106,7 +115,9 @@ extension ReportStore {
                     counter = ReportsPerKey()
                 }
                 let report = row.integer(2)
-                SourceIPList.forEachAddress(in: row.bytes(1)) { counter.count(address: $0, report: report, keyOfIP: keyOfIP) }
+                SourceIPList.forEachAddress(in: row.bytes(1)) {
+                    counter.count(address: $0, report: report, keyOfIP: keyOfIP)
+                }
             }
             if let domain { reports[domain, default: [:]].merge(counter.counted, uniquingKeysWith: +) }
             return reports

@@ -47,7 +47,8 @@ extension ReportStore {
             while let row = try rows.next() {
                 let day: Int64 = row[0]
                 days[day, default: DailyFigures(day: day)].dmarc.add(
-                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], relayed: row[6], disposition: row[1])
+                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], relayed: row[6],
+                    disposition: row[1])
             }
             let policies = try Row.fetchCursor(
                 db,
@@ -58,10 +59,12 @@ extension ReportStore {
                 arguments: [domain, period.start, period.end])
             while let row = try policies.next() {
                 let range = DateRange(begin: row[1], end: row[2])
-                for (day, count) in DaySpread.spread(count: row[3], over: range) where day >= period.firstDay && day <= period.lastDay {
+                for (day, count) in DaySpread.spread(count: row[3], over: range)
+                where day >= period.firstDay && day <= period.lastDay {
                     days[day, default: DailyFigures(day: day)].tls.successfulSessions.add(saturating: count)
                 }
-                for (day, count) in DaySpread.spread(count: row[4], over: range) where day >= period.firstDay && day <= period.lastDay {
+                for (day, count) in DaySpread.spread(count: row[4], over: range)
+                where day >= period.firstDay && day <= period.lastDay {
                     days[day, default: DailyFigures(day: day)].tls.failedSessions.add(saturating: count)
                 }
             }
@@ -76,8 +79,10 @@ extension ReportStore {
             while let row = try failures.next() {
                 let range = DateRange(begin: row[0], end: row[1])
                 let type: String = row[2]
-                for (day, count) in DaySpread.spread(count: row[3], over: range) where day >= period.firstDay && day <= period.lastDay && count > 0 {
-                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0].add(saturating: count)
+                for (day, count) in DaySpread.spread(count: row[3], over: range)
+                where day >= period.firstDay && day <= period.lastDay && count > 0 {
+                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0].add(
+                        saturating: count)
                 }
             }
             return days.values.sorted { $0.day < $1.day }
@@ -115,10 +120,13 @@ extension ReportStore {
                 let policy = PublishedPolicy(
                     domain: row[1], adkim: AlignmentMode(rawValue: (row[2] as String?) ?? "r"),
                     aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p, sp: sp, np: nil,
-                    pct: (row[7] as String?) ?? "100", fo: nil, testing: (row[9] as String?).map(TestingFlag.init(rawValue:)),
+                    pct: (row[7] as String?) ?? "100", fo: nil,
+                    testing: (row[9] as String?).map(TestingFlag.init(rawValue:)),
                     discoveryMethod: nil)
                 let begin: Int64 = row[0]
-                var observation = observations[policy] ?? PolicyObservation(policy: policy, firstSeen: begin, lastSeen: begin, reports: 0)
+                var observation =
+                    observations[policy]
+                    ?? PolicyObservation(policy: policy, firstSeen: begin, lastSeen: begin, reports: 0)
                 observation.firstSeen = min(observation.firstSeen, begin)
                 observation.lastSeen = max(observation.lastSeen, begin)
                 observation.reports += 1
@@ -128,7 +136,9 @@ extension ReportStore {
                 }
                 observations[policy] = observation
             }
-            return observations.values.sorted { ($0.firstSeen, $0.lastSeen, $0.tags) < ($1.firstSeen, $1.lastSeen, $1.tags) }
+            return observations.values.sorted {
+                ($0.firstSeen, $0.lastSeen, $0.tags) < ($1.firstSeen, $1.lastSeen, $1.tags)
+            }
         }
     }
 
@@ -136,7 +146,9 @@ extension ReportStore {
     /// in the period, counted in messages (spread over days like every period query).
     /// - Parameter overridesOnly: only the override reasons (what the findings need): records
     ///   without one are not read.
-    public func authenticationBreakdown(domain: String, period: DayPeriod?, overridesOnly: Bool = false) throws(StoreError) -> AuthenticationBreakdown {
+    public func authenticationBreakdown(domain: String, period: DayPeriod?, overridesOnly: Bool = false)
+        throws(StoreError) -> AuthenticationBreakdown
+    {
         try read("reading DKIM, SPF and overrides") { db in
             var filter = ""
             var arguments: StatementArguments = [domain]
@@ -157,28 +169,37 @@ extension ReportStore {
             try statement.setArguments(arguments)
             try RawRows(statement).forEach { row in
                 let count = row.integer(2)
-                let messages = period.map {
-                    DaySpread.share(of: count, over: DateRange(begin: row.integer(0), end: row.integer(1)), fromDay: $0.firstDay, toDay: $0.lastDay)
-                } ?? count
+                let messages =
+                    period.map {
+                        DaySpread.share(
+                            of: count, over: DateRange(begin: row.integer(0), end: row.integer(1)),
+                            fromDay: $0.firstDay, toDay: $0.lastDay)
+                    } ?? count
                 // Each column read from SQLite's bytes; a value of another shape goes through the
                 // general decoder.
                 func each(_ column: Int32, _ names: [String], _ body: ([String?]) -> Void) throws {
                     let bytes = row.bytes(column)
-                    guard !bytes.isEmpty, !RecordResultsColumns.forEachObject(in: bytes, names: names, body) else { return }
+                    guard !bytes.isEmpty, !RecordResultsColumns.forEachObject(in: bytes, names: names, body) else {
+                        return
+                    }
                     for object in try RecordResultsColumns.decode(String(decoding: bytes, as: UTF8.self)) {
                         body(names.map { object[$0] })
                     }
                 }
-                if !overridesOnly { try each(3, ["domain", "selector", "result"]) { values in
-                    let key = AuthenticationBreakdown.Key(domain: values[0] ?? "", selector: values[1] ?? "")
-                    breakdown.dkim[key, default: .init()].messages.add(saturating: messages)
-                    if values[2] == "pass" { breakdown.dkim[key, default: .init()].passed.add(saturating: messages) }
+                if !overridesOnly {
+                    try each(3, ["domain", "selector", "result"]) { values in
+                        let key = AuthenticationBreakdown.Key(domain: values[0] ?? "", selector: values[1] ?? "")
+                        breakdown.dkim[key, default: .init()].messages.add(saturating: messages)
+                        if values[2] == "pass" {
+                            breakdown.dkim[key, default: .init()].passed.add(saturating: messages)
+                        }
+                    }
+                    try each(4, ["domain", "result"]) { values in
+                        let key = AuthenticationBreakdown.Key(domain: values[0] ?? "")
+                        breakdown.spf[key, default: .init()].messages.add(saturating: messages)
+                        if values[1] == "pass" { breakdown.spf[key, default: .init()].passed.add(saturating: messages) }
+                    }
                 }
-                try each(4, ["domain", "result"]) { values in
-                    let key = AuthenticationBreakdown.Key(domain: values[0] ?? "")
-                    breakdown.spf[key, default: .init()].messages.add(saturating: messages)
-                    if values[1] == "pass" { breakdown.spf[key, default: .init()].passed.add(saturating: messages) }
-                } }
                 try each(5, ["type"]) { values in
                     breakdown.overrideReasons[values[0] ?? "unspecified", default: 0].add(saturating: messages)
                 }
@@ -199,7 +220,8 @@ extension ReportStore {
             var tlsArguments = StatementArguments()
             if !domains.isEmpty {
                 dmarcFilter += " AND r.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-                tlsFilter += " AND r.id IN (SELECT report_id FROM tls_policy WHERE policy_domain IN (\(databaseQuestionMarks(count: domains.count))))"
+                tlsFilter +=
+                    " AND r.id IN (SELECT report_id FROM tls_policy WHERE policy_domain IN (\(databaseQuestionMarks(count: domains.count))))"
                 dmarcArguments += StatementArguments(domains)
                 tlsArguments += StatementArguments(domains)
             }
@@ -220,7 +242,8 @@ extension ReportStore {
                 arguments: dmarcArguments)
             while let row = try dmarc.next() {
                 var report = FlaggedReport(
-                    kind: .dmarc, domain: row[0], reporter: row[1], reportID: row[2], range: DateRange(begin: row[3], end: row[4]),
+                    kind: .dmarc, domain: row[0], reporter: row[1], reportID: row[2],
+                    range: DateRange(begin: row[3], end: row[4]),
                     counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8])
                 report.importedAt = row[9]
                 flagged.append(report)
@@ -235,12 +258,17 @@ extension ReportStore {
                 arguments: tlsArguments)
             while let row = try tls.next() {
                 var report = FlaggedReport(
-                    kind: .tlsrpt, domain: row[0] ?? "", reporter: row[1], reportID: row[2], range: DateRange(begin: row[3], end: row[4]),
+                    kind: .tlsrpt, domain: row[0] ?? "", reporter: row[1], reportID: row[2],
+                    range: DateRange(begin: row[3], end: row[4]),
                     counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8])
                 report.importedAt = row[9]
                 flagged.append(report)
             }
-            return flagged.sorted { ($0.counted.end, $0.reportID, $0.kind.rawValue, $0.reporter) > ($1.counted.end, $1.reportID, $1.kind.rawValue, $1.reporter) }
+            return flagged.sorted {
+                ($0.counted.end, $0.reportID, $0.kind.rawValue, $0.reporter) > (
+                    $1.counted.end, $1.reportID, $1.kind.rawValue, $1.reporter
+                )
+            }
         }
     }
 
@@ -278,9 +306,13 @@ extension ReportStore {
     /// The DMARC records of `domain` from `sourceIPs` in reports counted in `period`, grouped by
     /// everything they say but their IP: header From, envelope From, raw DKIM and SPF results,
     /// aligned verdicts, disposition and override reasons. Biggest first, at most `limit`.
-    public func recordGroups(domain: String, sourceIPs: [String], period: DayPeriod?, limit: Int = 1000) throws(StoreError) -> [RecordGroup] {
+    public func recordGroups(domain: String, sourceIPs: [String], period: DayPeriod?, limit: Int = 1000)
+        throws(StoreError) -> [RecordGroup]
+    {
         let key = "source"
-        return try recordGroups(domain: domain, sourceOfIP: Dictionary(sourceIPs.map { ($0, key) }, uniquingKeysWith: { a, _ in a }), period: period, limit: limit)[key] ?? []
+        return try recordGroups(
+            domain: domain, sourceOfIP: Dictionary(sourceIPs.map { ($0, key) }, uniquingKeysWith: { a, _ in a }),
+            period: period, limit: limit)[key] ?? []
     }
 
     /// The same for several sources at once, in one pass over the domain's records in the
@@ -329,12 +361,14 @@ extension ReportStore {
                     merged[source]?[key] = entry
                 } else {
                     let group = RecordGroup(
-                        headerFrom: row[1], envelopeFrom: row[2], dkimResults: (try? RecordResultsColumns.dkim(from: row[3])) ?? [],
+                        headerFrom: row[1], envelopeFrom: row[2],
+                        dkimResults: (try? RecordResultsColumns.dkim(from: row[3])) ?? [],
                         spfResults: (try? RecordResultsColumns.spf(from: row[4])) ?? [],
                         alignedDKIM: (row[5] as String?).map(AlignedVerdict.init(rawValue:)),
                         alignedSPF: (row[6] as String?).map(AlignedVerdict.init(rawValue:)),
                         disposition: (row[7] as String?).map(Disposition.init(rawValue:)),
-                        reasons: (try? RecordResultsColumns.reasons(from: row[8])) ?? [], messages: count, reports: 0, sourceIPs: [])
+                        reasons: (try? RecordResultsColumns.reasons(from: row[8])) ?? [], messages: count, reports: 0,
+                        sourceIPs: [])
                     merged[source, default: [:]][key] = Entry(group: group, reports: [report], ips: [ip], key: key)
                 }
             }

@@ -17,7 +17,9 @@ extension ReportStore {
                     """,
                 arguments: [domain])
             return try reports.map { row in
-                let errors = (row["errors"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                let errors =
+                    (row["errors"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+                    ?? []
                 let metadata = ReportMetadata(
                     orgName: row["org_name"], email: row["email"], extraContactInfo: row["extra_contact_info"],
                     reportID: row["report_id"], dateRange: DateRange(begin: row["begin"], end: row["end"]),
@@ -25,7 +27,8 @@ extension ReportStore {
                 let policy = PublishedPolicy(
                     domain: row["domain"], adkim: (row["adkim"] as String?).map(AlignmentMode.init(rawValue:)),
                     aspf: (row["aspf"] as String?).map(AlignmentMode.init(rawValue:)),
-                    p: (row["p"] as String?).map(Disposition.init(rawValue:)), sp: (row["sp"] as String?).map(Disposition.init(rawValue:)),
+                    p: (row["p"] as String?).map(Disposition.init(rawValue:)),
+                    sp: (row["sp"] as String?).map(Disposition.init(rawValue:)),
                     np: (row["np"] as String?).map(Disposition.init(rawValue:)), pct: row["pct"], fo: row["fo"],
                     testing: (row["testing"] as String?).map(TestingFlag.init(rawValue:)),
                     discoveryMethod: (row["discovery_method"] as String?).map(DiscoveryMethod.init(rawValue:)))
@@ -37,25 +40,28 @@ extension ReportStore {
     }
 
     static func records(ofReport reportID: Int64, in db: Database) throws -> [AggregateRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM dmarc_record WHERE report_id = ? ORDER BY id", arguments: [reportID]).map { row in
-            let reasons = try RecordResultsColumns.reasons(from: row["reasons"])
-            let dkim = try RecordResultsColumns.dkim(from: row["dkim_results"])
-            let spf = try RecordResultsColumns.spf(from: row["spf_results"])
-            return AggregateRecord(
-                sourceIP: row["source_ip"], count: row["count"],
-                disposition: (row["disposition"] as String?).map(Disposition.init(rawValue:)),
-                dkim: (row["dkim"] as String?).map(AlignedVerdict.init(rawValue:)),
-                spf: (row["spf"] as String?).map(AlignedVerdict.init(rawValue:)), reasons: reasons,
-                headerFrom: row["header_from"], envelopeFrom: row["envelope_from"], envelopeTo: row["envelope_to"],
-                dkimResults: dkim, spfResults: spf)
-        }
+        try Row.fetchAll(db, sql: "SELECT * FROM dmarc_record WHERE report_id = ? ORDER BY id", arguments: [reportID])
+            .map { row in
+                let reasons = try RecordResultsColumns.reasons(from: row["reasons"])
+                let dkim = try RecordResultsColumns.dkim(from: row["dkim_results"])
+                let spf = try RecordResultsColumns.spf(from: row["spf_results"])
+                return AggregateRecord(
+                    sourceIP: row["source_ip"], count: row["count"],
+                    disposition: (row["disposition"] as String?).map(Disposition.init(rawValue:)),
+                    dkim: (row["dkim"] as String?).map(AlignedVerdict.init(rawValue:)),
+                    spf: (row["spf"] as String?).map(AlignedVerdict.init(rawValue:)), reasons: reasons,
+                    headerFrom: row["header_from"], envelopeFrom: row["envelope_from"], envelopeTo: row["envelope_to"],
+                    dkimResults: dkim, spfResults: spf)
+            }
     }
 
     /// A raw input's stored bytes and their encoding (`identity` or `zlib`).
     public func rawInput(sha256: [UInt8]) throws(StoreError) -> (encoding: String, bytes: [UInt8])? {
         try read("reading a raw input") { db in
-            try Row.fetchOne(db, sql: "SELECT encoding, data FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)])
-                .map { row in (row["encoding"], [UInt8](row["data"] as Data)) }
+            try Row.fetchOne(
+                db, sql: "SELECT encoding, data FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)]
+            )
+            .map { row in (row["encoding"], [UInt8](row["data"] as Data)) }
         }
     }
 
@@ -63,7 +69,8 @@ extension ReportStore {
     public func tableCounts() throws(StoreError) -> [String: Int] {
         try read("counting rows") { db in
             var counts: [String: Int] = [:]
-            for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_report_ips", "dmarc_daily", "ingest_log"] {
+            for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_report_ips", "dmarc_daily", "ingest_log"]
+            {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
             return counts
