@@ -61,14 +61,12 @@ import Testing
         #expect(!report.isRFC9990)
     }
 
-    // D1
     @Test func versionIsOptionalAndNeverBranchedOn() throws {
         #expect(try parse(Self.document()).version == nil)
         #expect(try parse(Self.document(version: "<version>0.1</version>")).version == "0.1")
         #expect(try parse(Self.document(version: "<version>2.0</version>")).records.count == 1)
     }
 
-    // D2
     @Test func namespacesAreIgnoredForMatching() throws {
         let microsoft = try parse(
             Self.document(
@@ -122,7 +120,6 @@ import Testing
         #expect(record.spfResults.first?.result == .policy && record.spfResults.first?.humanResult == "sender policy")
     }
 
-    // D3
     @Test func declarationsAndEncodingsAreHonoured() throws {
         let noDeclaration = try parse(Self.document(declaration: ""))
         #expect(noDeclaration.records.count == 1)
@@ -164,7 +161,6 @@ import Testing
         #expect(report.records.count == 1)
     }
 
-    // D4
     @Test func malformedXMLRejectsTheWholeReport() throws {
         let unescaped = Self.document(
             metadata:
@@ -221,7 +217,6 @@ import Testing
         #expect(escaped.metadata.orgName == "A & B \u{263A} <C>")
     }
 
-    // D5 and D6
     @Test func enumerationsAreTrimmedLowercasedAndAliased() throws {
         let report = try parse(
             Self.document(
@@ -241,7 +236,6 @@ import Testing
         #expect(softfail.records.first?.disposition?.rawValue == "softfail")
     }
 
-    // D7
     @Test func overrideReasonsInEveryShape() throws {
         let report = try parse(
             Self.document(
@@ -258,7 +252,6 @@ import Testing
             ])
     }
 
-    // D8
     @Test func publishedPolicyAnomalies() throws {
         let missing = try parse(Self.document(policy: "<domain>example.com</domain><p>reject</p><pct>100</pct>"))
         #expect(missing.policy.sp == nil && missing.policy.p == .reject)
@@ -274,7 +267,6 @@ import Testing
         #expect(aol.records.first?.dkim == nil && aol.records.first?.passesDMARC == true)
     }
 
-    // D9
     @Test func emptyAndSelfClosingElements() throws {
         let report = try parse(
             Self.document(
@@ -293,7 +285,6 @@ import Testing
         #expect(emptyIP.records.first?.sourceIP == "")
     }
 
-    // D10
     @Test func elementOrderDoesNotMatter() throws {
         let text = """
             <feedback><record><auth_results><spf><result>pass</result><domain>a.pl</domain></spf><dkim><result>pass</result><domain>a.pl</domain></dkim><dkim><domain>b.pl</domain><result>fail</result></dkim></auth_results>
@@ -308,7 +299,6 @@ import Testing
         #expect(report.records.first?.spfResults.first?.domain == "a.pl")
     }
 
-    // D11
     @Test func missingOptionalFieldsAreNil() throws {
         let report = try parse(
             Self.document(
@@ -325,7 +315,6 @@ import Testing
         #expect(throws: IngestError(.missingField, "")) { try parse(Self.document(records: Self.record(count: ""))) }
     }
 
-    // D12
     @Test func numbersAndAddressesAreNormalised() throws {
         let report = try parse(
             Self.document(
@@ -354,7 +343,6 @@ import Testing
         #expect(throws: IngestError(.invalidValue, "")) { try parse(Self.document(metadata: year10000)) }
     }
 
-    // D14
     @Test func reportIDsAreKeptAsWritten() throws {
         let id = "<fd6daa$d35db00=89b18a@splunk.com>"
         let escaped = id.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
@@ -384,7 +372,6 @@ import Testing
         #expect(key(" Yahoo ", "not an address") == "yahoo")
     }
 
-    // D16
     @Test func largeReportsStream() throws {
         let records = (0..<3000).map { Self.record(ip: "10.0.\($0 / 256).\($0 % 256)", count: "\($0 + 1)") }.joined()
         let report = try parse(Self.document(records: records))
