@@ -86,6 +86,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings),
+        .testTarget(name: "ReportModelTests", dependencies: ["ReportModel"], swiftSettings: settings),
+        .testTarget(
+            name: "ReportRenderingTests", dependencies: ["ReportRendering", "ReportModel"], swiftSettings: settings),
         .testTarget(
             name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"],
             swiftSettings: settings),
