@@ -5,9 +5,10 @@ let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
+// Linux only (Debian 12 and later): the code uses glibc (`mallopt`, `st_mtim`, open file
+// description locks) and Debian's system libraries; no other platform is built or tested.
 let package = Package(
     name: "MailTally",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mailtally", targets: ["mailtally"])
     ],

@@ -25,8 +25,10 @@ public struct MailTally: ParsableCommand {
 
     nonisolated(unsafe) static var logger = Logger(label: "mailtally")
 
-    /// Parses the command line, runs the command and exits with the documented status:
-    /// 0 success, 1 some input failed, 2 usage error, 3 database error.
+    /// Parses the command line, runs the command and exits with the documented status (README,
+    /// "Exit status"): 0 success, 1 an input failed that had not failed before, 2 usage error,
+    /// 3 database error, 4 another nightly run holds the lock, 5 the pack could not be written,
+    /// 128 plus the signal's number when SIGINT or SIGTERM stopped a run.
     public static func runAndExit(arguments: [String]? = nil) -> Never {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
