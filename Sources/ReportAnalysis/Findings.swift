@@ -309,7 +309,7 @@ struct FindingRules {
 
     func stsTesting(_ report: DomainReport) -> [Finding] {
         let tls = report.summary.tls
-        guard report.summary.tlsBreakdown?.stsMode == "testing", tls.failedSessions > 0 else { return [] }
+        guard report.summary.tlsBreakdown?.stsMode == .testing, tls.failedSessions > 0 else { return [] }
         return [
             Finding(
                 code: "sts-testing-failures", severity: .warning, subject: report.domain,

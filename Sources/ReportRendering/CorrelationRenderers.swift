@@ -84,8 +84,8 @@ enum CorrelationTable {
         let count: (Int64) -> String = { percentages ? Count.grouped($0) : "\($0)" }
         cells += [
             count(row.dmarc.messages), count(row.dmarc.dmarcPass), count(row.dmarc.spfAlignedPass),
-            count(row.dmarc.dkimAlignedPass), count(row.dmarc.disposition["quarantine"] ?? 0),
-            count(row.dmarc.disposition["reject"] ?? 0),
+            count(row.dmarc.dkimAlignedPass), count(row.dmarc.disposition[.quarantine] ?? 0),
+            count(row.dmarc.disposition[.reject] ?? 0),
             count(row.tls.sessions), count(row.tls.failedSessions),
             topFailure.map { "\($0.key) \(count($0.value))" } ?? "",
         ]

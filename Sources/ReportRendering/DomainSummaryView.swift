@@ -5,7 +5,7 @@ import ReportModel
 public struct DomainSummaryView: Sendable {
     public var summary: DomainSummary
     /// Disposition names to show as columns, in order, across all domains.
-    public var dispositionColumns: [String]
+    public var dispositionColumns: [Disposition]
     /// The domain's biggest sending sources (correlation rows by source with a DMARC side),
     /// biggest first: the first ``topSourceCount``.
     public var sources: [CorrelationRow]
@@ -20,7 +20,7 @@ public struct DomainSummaryView: Sendable {
 
     /// - Parameter sources: the domain's correlation rows by source (all of them: the classes
     ///   are counted over all, and only the biggest are kept).
-    public init(summary: DomainSummary, dispositionColumns: [String], sources: [CorrelationRow] = []) {
+    public init(summary: DomainSummary, dispositionColumns: [Disposition], sources: [CorrelationRow] = []) {
         self.summary = summary
         self.dispositionColumns = dispositionColumns
         let sending = sources.filter { $0.dmarc.messages > 0 }
@@ -32,10 +32,10 @@ public struct DomainSummaryView: Sendable {
 
     /// Disposition names to show as columns for these summaries: `none`, `quarantine`,
     /// `reject` first, then any other value seen, alphabetically.
-    public static func dispositionColumns(for summaries: [DomainSummary]) -> [String] {
-        let standard = ["none", "quarantine", "reject"]
+    public static func dispositionColumns(for summaries: [DomainSummary]) -> [Disposition] {
+        let standard: [Disposition] = [.monitor, .quarantine, .reject]
         let seen = Set(summaries.flatMap { $0.dmarc.disposition.keys })
-        return standard + seen.subtracting(standard).sorted()
+        return standard + seen.subtracting(standard).sorted { $0.rawValue < $1.rawValue }
     }
 
     /// "authorised 3 sources, 3,995 messages; suspicious 1 source, 44 messages".
@@ -70,11 +70,11 @@ public struct DomainSummaryView: Sendable {
     static func table(_ views: [DomainSummaryView], percentages: Bool, classColumns: Bool = false) -> (
         header: [String], rows: [[String]]
     ) {
-        let standard = Disposition.standard.map(\.rawValue)
+        let standard = Disposition.standard
         let dispositions =
-            classColumns ? standard + ["other"] : views.first?.dispositionColumns ?? ["none", "quarantine", "reject"]
+            classColumns ? standard : views.first?.dispositionColumns ?? [.monitor, .quarantine, .reject]
         var header = ["domain", "dmarc_reports", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass"]
-        header += dispositions.map { "disposition_\($0)" }
+        header += dispositions.map { "disposition_\($0.rawValue)" } + (classColumns ? ["disposition_other"] : [])
         header += ["tls_reports", "successful_sessions", "failed_sessions"]
         if percentages {
             header.insert("dmarc_pass_rate", at: 4)
@@ -104,7 +104,7 @@ public struct DomainSummaryView: Sendable {
                 row.insert(Percent.format(s.dmarc.passRate), at: 4)
                 row.append(Percent.format(s.tls.successRate))
             }
-            row.append(s.tlsBreakdown?.stsMode ?? "")
+            row.append(s.tlsBreakdown?.stsMode?.rawValue ?? "")
             guard classColumns else { return row }
             let tallies = Dictionary(uniqueKeysWithValues: view.classTallies.map { ($0.sourceClass, $0) })
             row += SourceClass.allCases.flatMap { ["\(tallies[$0]?.sources ?? 0)", "\(tallies[$0]?.messages ?? 0)"] }

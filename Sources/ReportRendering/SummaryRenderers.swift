@@ -106,11 +106,11 @@ enum TLSSection {
             ))
         let breakdown = summary.tlsBreakdown
         if let mode = breakdown?.stsMode {
-            var value = mode + (breakdown?.stsMaxAge.map { ", max_age \($0)" } ?? "")
+            var value = mode.rawValue + (breakdown?.stsMaxAge.map { ", max_age \($0)" } ?? "")
             if let seen = breakdown?.stsModesSeen, seen.count > 1 {
-                value += " (modes seen: \(seen.joined(separator: ", ")))"
+                value += " (modes seen: \(seen.map(\.rawValue).joined(separator: ", ")))"
             }
-            if mode == "testing" && tls.failedSessions > 0 {
+            if mode == .testing && tls.failedSessions > 0 {
                 value += "; \(tls.failedSessions) failed sessions in testing mode: fix them before moving to enforce"
             }
             lines.append(("MTA-STS mode", value))
@@ -230,7 +230,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
             dmarc_pass = totals.dmarcPass
             spf_aligned_pass = totals.spfAlignedPass
             dkim_aligned_pass = totals.dkimAlignedPass
-            disposition = totals.disposition
+            disposition = Dictionary(uniqueKeysWithValues: totals.disposition.map { ($0.key.rawValue, $0.value) })
         }
     }
 
@@ -256,7 +256,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
             failures_by_receiving_mx = breakdown?.failuresByReceivingMX
             by_policy_type = breakdown?.byPolicyType.mapValues(Sessions.init)
             reporters = breakdown?.byReporter.mapValues(Sessions.init)
-            mta_sts_mode = breakdown?.stsMode
+            mta_sts_mode = breakdown?.stsMode?.rawValue
             mta_sts_max_age = breakdown?.stsMaxAge
         }
     }

@@ -49,7 +49,7 @@ extension ReportStore {
             try insertPolicy.execute(arguments: [
                 reportID, position, policy.type.rawValue, policy.type.category.rawValue,
                 policy.domain ?? fallbackDomain,
-                policy.domain != nil, try Self.json(policy.strings), policy.stsMode, policy.stsMaxAge,
+                policy.domain != nil, try Self.json(policy.strings), policy.stsMode?.rawValue, policy.stsMaxAge,
                 try Self.json(policy.mxHosts), result.successfulSessions, result.failedSessions,
             ])
             let policyID = db.lastInsertedRowID
@@ -148,7 +148,7 @@ extension ReportStore {
             var result: [String: TLSBreakdown] = [:]
             var reportsPerType: [String: [String: Set<Int64>]] = [:]
             var reportsPerReporter: [String: [String: Set<Int64>]] = [:]
-            var modes: [String: [String]] = [:]
+            var modes: [String: [MTASTSMode]] = [:]
             let policies = try Row.fetchCursor(
                 db,
                 sql: """
@@ -172,7 +172,8 @@ extension ReportStore {
                 breakdown.byReporter[reporter, default: .init()].failed.add(saturating: failed)
                 reportsPerType[domain, default: [:]][type, default: []].insert(reportID)
                 reportsPerReporter[domain, default: [:]][reporter, default: []].insert(reportID)
-                if let mode: String = row["sts_mode"] {
+                if let text: String = row["sts_mode"] {
+                    let mode = MTASTSMode(rawValue: text)
                     breakdown.stsMode = mode
                     breakdown.stsMaxAge = row["sts_max_age"]
                     if !(modes[domain]?.contains(mode) ?? false) { modes[domain, default: []].append(mode) }

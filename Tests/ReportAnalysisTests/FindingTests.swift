@@ -31,7 +31,7 @@ import Testing
     }
 
     /// Totals of `messages`, `pass` of them passing, the failing ones with `disposition`.
-    func totals(_ messages: Int64, pass: Int64, failing disposition: String = "none") -> DMARCTotals {
+    func totals(_ messages: Int64, pass: Int64, failing disposition: Disposition = .monitor) -> DMARCTotals {
         var totals = DMARCTotals()
         totals.add(messages: pass, dmarcPass: pass, spfPass: pass, dkimPass: pass, disposition: "none")
         totals.add(messages: messages - pass, dmarcPass: 0, spfPass: 0, dkimPass: 0, disposition: disposition)
@@ -140,7 +140,7 @@ import Testing
                 "sts": .init(reports: 1, successful: 90, failed: 10),
                 "no-policy-found": .init(reports: 1, successful: 5),
             ],
-            failuresByReceivingMX: ["mx2.example.com": 7, "": 3], stsMode: "testing", stsMaxAge: 86400)
+            failuresByReceivingMX: ["mx2.example.com": 7, "": 3], stsMode: .testing, stsMaxAge: 86400)
         let findings = report(
             tls: TLSTotals(
                 reports: 2, successfulSessions: 95, failedSessions: 10,

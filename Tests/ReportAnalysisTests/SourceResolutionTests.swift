@@ -104,7 +104,7 @@ import Testing
 @Suite struct CorrelationTests {
     func dmarc(
         _ domain: String, _ ip: String, _ org: String, _ email: String?, reports: Set<Int64>, messages: Int64,
-        pass: Int64, spf: Int64, dkim: Int64, disposition: [String: Int64]
+        pass: Int64, spf: Int64, dkim: Int64, disposition: [Disposition: Int64]
     ) -> DMARCSourceAggregate {
         DMARCSourceAggregate(
             domain: domain, sourceIP: ip, reporterOrgName: org, reporterEmail: email, reports: reports,

@@ -31,7 +31,7 @@ import Testing
         #expect(result.policy.type == .sts && result.policy.type.category == .sts)
         #expect(result.policy.domain == "example.com")
         #expect(result.policy.mxHosts == ["*.example.com"])
-        #expect(result.policy.stsMode == "testing" && result.policy.stsMaxAge == 86400)
+        #expect(result.policy.stsMode == .testing && result.policy.stsMaxAge == 86400)
         #expect(result.successfulSessions == 120 && result.failedSessions == 4)
         #expect(
             result.failureDetails.first

@@ -80,7 +80,7 @@ import Testing
             breakdown.byPolicyType["brand-new-policy"] == TLSBreakdown.Sessions(reports: 2, successful: 8, failed: 4))
         #expect(breakdown.byReporter["Mail.ru"] == TLSBreakdown.Sessions(reports: 1, successful: 14, failed: 3))
         #expect(breakdown.failuresByReceivingMX == ["": 4, "mx.example.com": 4])
-        #expect(breakdown.stsMode == "enforce" && breakdown.stsMaxAge == 86400)
+        #expect(breakdown.stsMode == .enforce && breakdown.stsMaxAge == 86400)
         #expect(breakdown.detailedFailures == 8)
     }
 }

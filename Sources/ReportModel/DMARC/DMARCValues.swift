@@ -16,6 +16,11 @@ public struct Disposition: OpenValue {
     public static let standard: [Self] = [.monitor, .quarantine, .reject, .pass]
 }
 
+extension Disposition: ExpressibleByStringLiteral {
+    /// A disposition written in code or tests as received (`"none"`), already normalised.
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+}
+
 /// A DMARC-aligned verdict (`policy_evaluated/dkim`, `policy_evaluated/spf`).
 public struct AlignedVerdict: OpenValue {
     public let rawValue: String

@@ -24,15 +24,15 @@ public struct DMARCTotals: Hashable, Sendable {
     public var spfAlignedPass: Int64
     public var dkimAlignedPass: Int64
     /// Messages per disposition, every value seen (none, quarantine, reject, pass, ...).
-    public var disposition: [String: Int64]
+    public var disposition: [Disposition: Int64]
     /// Messages that failed DMARC, per disposition: what receivers did with failing mail.
-    public var failedDisposition: [String: Int64] = [:]
+    public var failedDisposition: [Disposition: Int64] = [:]
     /// Messages that passed by DKIM alone and show a relay (``RelayEvidence``): forwarded.
     public var relayed: Int64 = 0
 
     public init(
         reports: Int64 = 0, messages: Int64 = 0, dmarcPass: Int64 = 0, spfAlignedPass: Int64 = 0,
-        dkimAlignedPass: Int64 = 0, disposition: [String: Int64] = [:]
+        dkimAlignedPass: Int64 = 0, disposition: [Disposition: Int64] = [:]
     ) {
         self.reports = reports
         self.messages = messages
@@ -48,10 +48,10 @@ public struct DMARCTotals: Hashable, Sendable {
     /// Messages that failed DMARC.
     public var failed: Int64 { max(0, messages - min(dmarcPass, messages)) }
     /// Failing messages the receivers rejected: the policy doing its job.
-    public var failedRejected: Int64 { min(failedDisposition[Disposition.reject.rawValue] ?? 0, failed) }
+    public var failedRejected: Int64 { min(failedDisposition[.reject] ?? 0, failed) }
     /// Failing messages the receivers quarantined (spam folder): enforced, but delivered.
     public var failedQuarantined: Int64 {
-        min(failedDisposition[Disposition.quarantine.rawValue] ?? 0, failed - failedRejected)
+        min(failedDisposition[.quarantine] ?? 0, failed - failedRejected)
     }
     /// Failing messages delivered as if they passed (p=none, pct below 100, overrides).
     public var failedDelivered: Int64 { failed - failedRejected - failedQuarantined }
@@ -106,7 +106,7 @@ extension DMARCTotals {
     public mutating func add(
         messages count: Int64, dmarcPass pass: Int64, spfPass spf: Int64, dkimPass dkim: Int64,
         relayed relay: Int64 = 0,
-        disposition name: String
+        disposition name: Disposition
     ) {
         messages = messages.saturatingAdd(count)
         dmarcPass = dmarcPass.saturatingAdd(pass)

@@ -21,17 +21,17 @@ public struct TLSBreakdown: Hashable, Sendable {
     /// Sessions per reporting organisation.
     public var byReporter: [String: Sessions]
     /// The MTA-STS mode of the most recent report that applied an sts policy, with its max_age.
-    public var stsMode: String?
+    public var stsMode: MTASTSMode?
     public var stsMaxAge: Int64?
     /// Every MTA-STS mode seen in the period.
-    public var stsModesSeen: [String]
+    public var stsModesSeen: [MTASTSMode]
     /// Sum of `failed-session-count` over all failure details (may differ from the totals).
     public var detailedFailures: Int64
 
     public init(
         byPolicyType: [String: Sessions] = [:], failuresByReceivingMX: [String: Int64] = [:],
-        byReporter: [String: Sessions] = [:], stsMode: String? = nil, stsMaxAge: Int64? = nil,
-        stsModesSeen: [String] = [], detailedFailures: Int64 = 0
+        byReporter: [String: Sessions] = [:], stsMode: MTASTSMode? = nil, stsMaxAge: Int64? = nil,
+        stsModesSeen: [MTASTSMode] = [], detailedFailures: Int64 = 0
     ) {
         self.byPolicyType = byPolicyType
         self.failuresByReceivingMX = failuresByReceivingMX

@@ -61,7 +61,7 @@ public struct TLSPolicy: Hashable, Sendable {
     }
 
     /// The MTA-STS `mode` from an sts policy string (`enforce`, `testing`, `none`).
-    public var stsMode: String? { stsValue(of: "mode")?.lowercased() }
+    public var stsMode: MTASTSMode? { stsValue(of: "mode").flatMap(MTASTSMode.init(normalizing:)) }
 
     /// The MTA-STS `max_age` in seconds, when it is a number.
     public var stsMaxAge: Int64? { stsValue(of: "max_age").flatMap { Int64($0) } }
@@ -105,6 +105,15 @@ public struct TLSPolicyType: OpenValue {
         default: .other
         }
     }
+}
+
+/// An MTA-STS policy's `mode` (RFC 8461 §3.2), as the policy string a reporter saw gives it.
+public struct MTASTSMode: OpenValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enforce = Self(rawValue: "enforce")
+    public static let testing = Self(rawValue: "testing")
+    public static let none = Self(rawValue: "none")
 }
 
 /// `result-type` (RFC 8460 §4.3 and the IANA registry), open for values senders invent.

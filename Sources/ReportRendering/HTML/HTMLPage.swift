@@ -236,8 +236,8 @@ struct HTMLPage {
         var rejected: [Double?] = []
         for day in figures {
             let failed = max(0, day.dmarc.messages - day.dmarc.dmarcPass)
-            let reject = min(day.dmarc.disposition["reject"] ?? 0, failed)
-            let quarantine = min(day.dmarc.disposition["quarantine"] ?? 0, failed - reject)
+            let reject = min(day.dmarc.disposition[.reject] ?? 0, failed)
+            let quarantine = min(day.dmarc.disposition[.quarantine] ?? 0, failed - reject)
             passed.append(Double(day.dmarc.dmarcPass))
             delivered.append(Double(failed - reject - quarantine))
             quarantined.append(Double(quarantine))

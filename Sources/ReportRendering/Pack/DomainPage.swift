@@ -247,8 +247,8 @@ public struct DomainPage: Sendable {
                     row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)",
                     "\(row.dmarc.dmarcPass)",
                     Percent.format(row.dmarc.passRate), "\(row.dmarc.spfAlignedPass)", "\(row.dmarc.dkimAlignedPass)",
-                    "\(row.dmarc.failedDelivered)", "\(row.dmarc.disposition[Disposition.quarantine.rawValue] ?? 0)",
-                    "\(row.dmarc.disposition[Disposition.reject.rawValue] ?? 0)", "\(row.dmarc.relayed)",
+                    "\(row.dmarc.failedDelivered)", "\(row.dmarc.disposition[.quarantine] ?? 0)",
+                    "\(row.dmarc.disposition[.reject] ?? 0)", "\(row.dmarc.relayed)",
                     row.sourceIPs.prefix(8).joined(separator: " ")
                         + (row.sourceIPs.count > 8 ? " and \(row.sourceIPs.count - 8) more" : ""),
                     row.verdict?.reason ?? "",
@@ -347,8 +347,8 @@ public struct DomainPage: Sendable {
                 row.displayName, row.verdict?.sourceClass.rawValue ?? "", "\(row.dmarc.messages)",
                 "\(row.dmarc.dmarcPass)",
                 Percent.format(row.dmarc.passRate), "\(row.dmarc.spfAlignedPass)", "\(row.dmarc.dkimAlignedPass)",
-                "\(row.dmarc.disposition[Disposition.quarantine.rawValue] ?? 0)",
-                "\(row.dmarc.disposition[Disposition.reject.rawValue] ?? 0)",
+                "\(row.dmarc.disposition[.quarantine] ?? 0)",
+                "\(row.dmarc.disposition[.reject] ?? 0)",
                 "\(row.tls.sessions)", "\(row.tls.failedSessions)", Percent.format(row.tls.successRate),
                 topFailure.map { "\($0.key) \($0.value)" } ?? "",
             ]

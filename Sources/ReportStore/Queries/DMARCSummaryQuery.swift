@@ -46,7 +46,7 @@ extension ReportStore {
                 current.add(
                     messages: row.integer(2), dmarcPass: row.integer(3), spfPass: row.integer(4),
                     dkimPass: row.integer(5),
-                    relayed: row.integer(6), disposition: dispositions.text(row.bytes(1)))
+                    relayed: row.integer(6), disposition: Disposition(rawValue: dispositions.text(row.bytes(1))))
             }
             if let domain { totals[domain, default: DMARCTotals()].merge(current) }
             return totals
@@ -85,7 +85,7 @@ extension ReportStore {
                 result[slot].totals.add(
                     messages: row.integer(5), dmarcPass: row.integer(6), spfPass: row.integer(7),
                     dkimPass: row.integer(8),
-                    relayed: row.integer(9), disposition: dispositions.text(row.bytes(4)))
+                    relayed: row.integer(9), disposition: Disposition(rawValue: dispositions.text(row.bytes(4))))
             }
             return result
         }

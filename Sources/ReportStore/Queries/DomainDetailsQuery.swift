@@ -48,7 +48,7 @@ extension ReportStore {
                 let day: Int64 = row[0]
                 days[day, default: DailyFigures(day: day)].dmarc.add(
                     messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], relayed: row[6],
-                    disposition: row[1])
+                    disposition: Disposition(rawValue: row[1]))
             }
             let policies = try Row.fetchCursor(
                 db,
