@@ -223,7 +223,7 @@ struct FindingRules {
                     "\(Count.of(new.count, "source")) not seen in the \(window) days before sent mail as \(report.domain)",
                 evidence: new.prefix(thresholds.topSources).map {
                     "\($0.displayName)\($0.verdict.map { " [\($0.sourceClass.rawValue)]" } ?? ""): \(Count.messages($0.dmarc.messages)), "
-                        + "\(Self.percent($0.dmarc.passRate)) passed DMARC"
+                        + "\(Percent.format($0.dmarc.passRate)) passed DMARC"
                 })
         ]
     }
@@ -236,7 +236,7 @@ struct FindingRules {
         return [
             Finding(
                 code: "pass-rate-drop", severity: .warning, subject: report.domain,
-                text: "The DMARC pass rate fell from \(Self.percent(before)) to \(Self.percent(now))",
+                text: "The DMARC pass rate fell from \(Percent.format(before)) to \(Percent.format(now))",
                 evidence: [
                     "\(Count.grouped(dmarc.dmarcPass)) of \(Count.messages(dmarc.messages)) passed, against "
                         + "\(Count.grouped(report.previous?.dmarc.dmarcPass ?? 0)) of \(Count.grouped(report.previous?.dmarc.messages ?? 0)) before"
@@ -275,7 +275,7 @@ struct FindingRules {
         }
         var evidence = ordered.map { "\($0.key): \(Count.of($0.value, "failed session"))" }
         if let byMX = report.summary.tlsBreakdown?.failuresByReceivingMX.filter({ !$0.key.isEmpty }), !byMX.isEmpty {
-            evidence += byMX.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(
+            evidence += byMX.rankedByValue().prefix(
                 thresholds.topSources
             ).map { "MX \($0.key): \(Count.of($0.value, "failed session"))" }
         }
@@ -346,7 +346,7 @@ struct FindingRules {
             Finding(
                 code: "ready-for-enforcement", severity: .notice, subject: report.domain,
                 text:
-                    "The policy is still p=none while \(Self.percent(rate)) of mail passes DMARC: consider p=quarantine",
+                    "The policy is still p=none while \(Percent.format(rate)) of mail passes DMARC: consider p=quarantine",
                 evidence: [
                     "\(Count.grouped(dmarc.dmarcPass)) of \(Count.messages(dmarc.messages)) passed; published \(latest.tags)"
                 ],
@@ -383,12 +383,6 @@ struct FindingRules {
         report.summary.tlsBreakdown?.failuresByReceivingMX.filter { !$0.key.isEmpty }
             .max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
     }
-
-    static func percent(_ rate: Double?) -> String {
-        guard let rate else { return "–" }
-        let tenths = Int((rate * 1000).rounded())
-        return "\(tenths / 10).\(tenths % 10)%"
-    }
 }
 
 /// Counts as people read them: `4,039`, `1 message`, `2 sources`.
@@ -414,4 +408,21 @@ public enum Count {
         "\(grouped(value)) \(noun)\(value == 1 ? "" : "s")"
     }
     public static func of(_ value: Int, _ noun: String) -> String { of(Int64(value), noun) }
+}
+
+/// Rates as people read them: `98.9%`, one decimal, `–` when there is nothing to divide.
+public enum Percent {
+    public static func format(_ rate: Double?) -> String {
+        guard let rate else { return "–" }
+        // Rates are shares of counts (0 to 1); a value out of range must not trap the conversion.
+        let tenths = Int(max(-1e15, min(1e15, (rate * 1000).rounded())))
+        return "\(tenths / 10).\(abs(tenths) % 10)%"
+    }
+}
+
+extension Dictionary where Value: Comparable, Key: Comparable {
+    /// The entries biggest value first, ties by key: the order of every ranked list.
+    public func rankedByValue() -> [(key: Key, value: Value)] {
+        sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+    }
 }

@@ -116,11 +116,3 @@ public struct DomainSummaryView: Sendable {
         return (header, rows)
     }
 }
-
-enum Percent {
-    static func format(_ rate: Double?) -> String {
-        guard let rate else { return "–" }
-        let tenths = Int((rate * 1000).rounded())
-        return "\(tenths / 10).\(tenths % 10)%"
-    }
-}

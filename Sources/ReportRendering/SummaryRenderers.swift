@@ -144,7 +144,7 @@ enum TLSSection {
     }
 
     static func ranked(_ counts: [String: Int64]) -> String {
-        counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        counts.rankedByValue()
             .map { "\($0.key) \(Count.grouped($0.value))" }.joined(separator: ", ")
     }
 

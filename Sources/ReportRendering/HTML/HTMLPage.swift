@@ -285,7 +285,7 @@ struct HTMLPage {
         // Failures by result type over time: the biggest types, the rest as "other".
         var totals: [String: Int64] = [:]
         for day in figures { for (type, count) in day.tls.failuresByResultType { totals[type, default: 0] += count } }
-        let ranked = totals.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        let ranked = totals.rankedByValue().map(\.key)
         let shown = Array(ranked.prefix(Palette.resultTypes.count))
         var typeSeries = shown.enumerated().map { index, type in
             ChartSeries(

@@ -300,7 +300,7 @@ public struct DomainPage: Sendable {
         let byType = PackTable(
             name: "tls-result-types", title: "TLS failures by result type",
             header: ["result_type", "category", "failed_sessions"],
-            rows: tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            rows: tls.failuresByResultType.rankedByValue()
                 .map { [$0.key, TLSResultType(rawValue: $0.key).category.rawValue, "\($0.value)"] },
             textColumns: [0, 1], labels: ["result type", "category", "failed sessions"])
         let byMX = PackTable(

@@ -31,7 +31,7 @@ public struct ExecutiveSummary: Sendable {
         if tls.sessions > 0 {
             var text =
                 "\(Percent.format(tls.successRate)) of \(Count.of(tls.sessions, "TLS session")) to the MX hosts succeeded"
-            let top = tls.failuresByResultType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            let top = tls.failuresByResultType.rankedByValue()
                 .prefix(3)
             let itemised = ReportCounts.sum(tls.failuresByResultType.values)
             if tls.failedSessions > 0 || itemised > 0 {
