@@ -8,7 +8,7 @@ public enum ExtractedDocument: Sendable {
     case failed(part: String, error: IngestError)
     /// Not a report and not a broken one: a text file (a README, notes) met in a folder.
     /// `kind` says what it was (`text`).
-    case skipped(part: String, kind: String, reason: String)
+    case skipped(part: String, kind: OutcomeKind, reason: String)
 }
 
 /// Turns the bytes of one input (a report file, or later a mail part) into parsed reports:
@@ -52,7 +52,7 @@ public struct ReportExtractor: Sendable {
                 {
                     documents.append(
                         .skipped(
-                            part: "", kind: "text",
+                            part: "", kind: .text,
                             reason: "not a report: text starting with \(Self.preview(document.head))"))
                 } else {
                     documents.append(parsed)
@@ -95,10 +95,10 @@ public struct ReportExtractor: Sendable {
     /// Files that are plainly something else than a report, by their first bytes: a PDF, an
     /// image. (Text is recognised after sniffing: see ``isText(_:)``. An empty file stays a
     /// failure: it is most often a report whose transfer was cut.)
-    static func otherKind(_ input: UnsafeRawBufferPointer) -> (kind: String, reason: String)? {
-        let signatures: [(bytes: [UInt8], kind: String, name: String)] = [
-            (Array("%PDF-".utf8), "pdf", "a PDF document"), ([0x89, 0x50, 0x4E, 0x47], "image", "a PNG image"),
-            ([0xFF, 0xD8, 0xFF], "image", "a JPEG image"), (Array("GIF8".utf8), "image", "a GIF image"),
+    static func otherKind(_ input: UnsafeRawBufferPointer) -> (kind: OutcomeKind, reason: String)? {
+        let signatures: [(bytes: [UInt8], kind: OutcomeKind, name: String)] = [
+            (Array("%PDF-".utf8), .pdf, "a PDF document"), ([0x89, 0x50, 0x4E, 0x47], .image, "a PNG image"),
+            ([0xFF, 0xD8, 0xFF], .image, "a JPEG image"), (Array("GIF8".utf8), .image, "a GIF image"),
         ]
         for signature in signatures where input.starts(with: signature.bytes) {
             return (signature.kind, "not a report: \(signature.name)")

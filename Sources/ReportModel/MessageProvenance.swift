@@ -34,3 +34,24 @@ public struct MessageProvenance: Hashable, Sendable {
         return parts.isEmpty ? "message" : parts.joined(separator: " ")
     }
 }
+
+/// What a logged part was: a report of either kind, or what a skipped part turned out to be
+/// (the `kind` column of the ingest log).
+public struct OutcomeKind: OpenValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// A DMARC aggregate report.
+    public static let dmarc = Self(rawValue: "dmarc")
+    /// An SMTP TLS report.
+    public static let tlsrpt = Self(rawValue: "tlsrpt")
+    /// A DMARC failure report (ARF): not an aggregate report.
+    public static let arf = Self(rawValue: "arf")
+    /// A message with no report in it.
+    public static let noReport = Self(rawValue: "no-report")
+    /// A text file (a README) met in a folder.
+    public static let text = Self(rawValue: "text")
+    /// A PDF document.
+    public static let pdf = Self(rawValue: "pdf")
+    /// An image.
+    public static let image = Self(rawValue: "image")
+}

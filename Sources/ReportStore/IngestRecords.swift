@@ -41,7 +41,7 @@ public enum PartOutcome: Sendable {
     case tls(TLSReport, part: String)
     /// Not an aggregate report, and not an error: `kind` says what it was (`no-report` for a
     /// message without one, `arf` for a DMARC failure report).
-    case skipped(part: String, kind: String, reason: String)
+    case skipped(part: String, kind: OutcomeKind, reason: String)
     case failed(part: String, code: String, reason: String)
 }
 
@@ -56,14 +56,14 @@ public struct LoggedOutcome: Sendable, Hashable {
     public var part: String
     public var status: IngestStatus
     /// `dmarc` or `tlsrpt` for reports.
-    public var kind: String?
+    public var kind: OutcomeKind?
     public var code: String?
     public var reason: String?
     /// A failure logged before for the same bytes (or, for an input that could not be read,
     /// the same input, part and reason): known, said once, not a new failure.
     public var known = false
 
-    public init(input: String, part: String, status: IngestStatus, kind: String?, code: String?, reason: String?) {
+    public init(input: String, part: String, status: IngestStatus, kind: OutcomeKind?, code: String?, reason: String?) {
         self.input = input
         self.part = part
         self.status = status

@@ -301,7 +301,7 @@ extension ReportStore {
                 // The one constraint a DMARC report's content can break is checked first: the
                 // report needs no savepoint.
                 let row = try Self.storeReport(
-                    kind: "dmarc", input: input.input, part: part, rawInputID: rawID, messageID: messageID,
+                    kind: .dmarc, input: input.input, part: part, rawInputID: rawID, messageID: messageID,
                     runID: runID, in: db,
                     problem: Self.schemaProblem(of: report), savepoint: false
                 ) {
@@ -313,7 +313,7 @@ extension ReportStore {
                 logged.append(row)
             case .tls(let report, let part):
                 let row = try Self.storeReport(
-                    kind: "tlsrpt", input: input.input, part: part, rawInputID: rawID, messageID: messageID,
+                    kind: .tlsrpt, input: input.input, part: part, rawInputID: rawID, messageID: messageID,
                     runID: runID, in: db
                 ) {
                     try Self.insert(
@@ -392,7 +392,8 @@ extension ReportStore {
     ///     back the report alone. Without it, such a failure ends the whole transaction (nothing
     ///     is half-written either way); a savepoint copies every page the report touches.
     static func storeReport(
-        kind: String, input: String, part: String, rawInputID: Int64, messageID: Int64?, runID: Int64?, in db: Database,
+        kind: OutcomeKind, input: String, part: String, rawInputID: Int64, messageID: Int64?, runID: Int64?,
+        in db: Database,
         problem: String? = nil, savepoint: Bool = true, insert: () throws -> (Int64, Bool)
     ) throws -> LoggedOutcome {
         var reportRowID: Int64?
@@ -420,8 +421,8 @@ extension ReportStore {
         let row = LoggedOutcome(
             input: input, part: part, status: status, kind: kind, code: failure == nil ? nil : "store", reason: failure)
         try log(
-            row, rawInputID: rawInputID, messageID: messageID, reportID: kind == "dmarc" ? reportRowID : nil,
-            tlsReportID: kind == "tlsrpt" ? reportRowID : nil, runID: runID, in: db)
+            row, rawInputID: rawInputID, messageID: messageID, reportID: kind == .dmarc ? reportRowID : nil,
+            tlsReportID: kind == .tlsrpt ? reportRowID : nil, runID: runID, in: db)
         return row
     }
 
@@ -446,7 +447,7 @@ extension ReportStore {
                 """
         ).run(
             .integer(runID), .integer(now()), .text(outcome.input), .text(outcome.part), .integer(rawInputID),
-            .text(outcome.status.rawValue), .text(outcome.kind), .text(outcome.code), .text(outcome.reason),
+            .text(outcome.status.rawValue), .text(outcome.kind?.rawValue), .text(outcome.code), .text(outcome.reason),
             .integer(reportID),
             .integer(tlsReportID), .integer(messageID))
     }

@@ -199,7 +199,7 @@ import Testing
             }
             let extracted = MailExtractor().extract(message: bytes[...], number: nil)
             #expect(extracted.error == nil, "\(name)")
-            #expect((extracted.skipped?.kind == "arf") == reading.arf, "\(name): ARF")
+            #expect((extracted.skipped?.kind == .arf) == reading.arf, "\(name): ARF")
             let found: [Reading.Report] = extracted.documents.compactMap { document in
                 switch document {
                 case .dmarc(let report, _):

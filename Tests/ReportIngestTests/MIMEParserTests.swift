@@ -225,7 +225,7 @@ import Testing
         #expect(part == "part 2 gzip" && report.records.count == 1)
         let none = MailExtractor().extract(
             message: Array("Subject: hi\n\nFrom now on, hello.\n".utf8)[...], number: nil)
-        #expect(none.skipped?.kind == "no-report" && none.documents.isEmpty)
+        #expect(none.skipped?.kind == .noReport && none.documents.isEmpty)
     }
 }
 

@@ -41,7 +41,7 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     mutating func count(_ outcome: LoggedOutcome) {
         switch outcome.status {
         case .imported:
-            if outcome.kind == "tlsrpt" { imported.tlsrpt += 1 } else { imported.dmarc += 1 }
+            if outcome.kind == .tlsrpt { imported.tlsrpt += 1 } else { imported.dmarc += 1 }
         case .duplicate: duplicates += 1
         case .skipped: skipped += 1
         case .failed:

@@ -7,7 +7,7 @@ public struct ExtractedMessage: Sendable {
     /// Each document's `part` reads `part 2` or `part 2 zip:report.xml`.
     public var documents: [ExtractedDocument]
     /// Set when the message holds no aggregate report: `(kind, reason)` with kind `no-report` or `arf`.
-    public var skipped: (kind: String, reason: String)?
+    public var skipped: (kind: OutcomeKind, reason: String)?
     /// Set when the message itself could not be read.
     public var error: IngestError?
 }
@@ -50,7 +50,7 @@ public struct MailExtractor: Sendable {
         if parsed.isFailureReport {
             return ExtractedMessage(
                 provenance: provenance, documents: [],
-                skipped: ("arf", "DMARC failure report (ARF), not an aggregate report"))
+                skipped: (.arf, "DMARC failure report (ARF), not an aggregate report"))
         }
         let extractor = ReportExtractor(limits: limits, spillArea: spillArea)
         // One budget for the whole message: its parts may not each inflate to the cap.
@@ -69,7 +69,7 @@ public struct MailExtractor: Sendable {
         }
         if documents.isEmpty {
             return ExtractedMessage(
-                provenance: provenance, documents: [], skipped: ("no-report", "no report in the message"))
+                provenance: provenance, documents: [], skipped: (.noReport, "no report in the message"))
         }
         return ExtractedMessage(provenance: provenance, documents: documents, skipped: nil)
     }
