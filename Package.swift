@@ -39,15 +39,24 @@ let package = Package(
             swiftSettings: settings
         ),
 
-        // The only code that speaks SQL.
+        // The store as commands see it: protocols in the model's types, the records ingest writes,
+        // and the rules every backend shares (duplicates, input state, the day spread). No SQL.
+        .target(name: "ReportStore", dependencies: ["ReportModel"], swiftSettings: settings),
+
+        // The SQLite backend of the store, over GRDB (with a C-API fast path for bulk inserts):
+        // the only code that speaks SQL.
         .target(
-            name: "ReportStore",
+            name: "SQLiteStore",
             dependencies: [
-                "ReportModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "ReportModel", "ReportStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: settings
         ),
+
+        // Opens the store `--db` names: the one place that knows every backend.
+        .target(
+            name: "StoreBackends", dependencies: ["ReportModel", "ReportStore", "SQLiteStore"], swiftSettings: settings),
 
         // Pure analysis: source resolution (source map, Public Suffix List, catalogue), classes, correlation.
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
@@ -63,8 +72,8 @@ let package = Package(
         .target(
             name: "MailTallyCLI",
             dependencies: [
-                "ReportModel", "ReportIngest", "ReportStore", "ReportAnalysis", "ReportRendering", "ReverseDNS",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ReportModel", "ReportIngest", "ReportStore", "StoreBackends", "ReportAnalysis", "ReportRendering",
+                "ReverseDNS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
@@ -73,7 +82,7 @@ let package = Package(
 
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
         .executableTarget(
-            name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS"], swiftSettings: settings),
+            name: "MailTallyFuzz", dependencies: ["ReportIngest", "SQLiteStore", "ReverseDNS"], swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
@@ -83,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "ReportStoreTests",
             dependencies: [
-                "ReportStore", "ReportModel", "ReportIngest", "TestSupport",
+                "ReportStore", "SQLiteStore", "ReportModel", "ReportIngest", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings),
@@ -99,8 +108,9 @@ let package = Package(
         .testTarget(
             name: "MailTallyCLITests",
             dependencies: [
-                "MailTallyCLI", "ReverseDNS", "ReportStore", "ReportModel", "ReportIngest", "ReportAnalysis",
-                "ReportRendering", "TestSupport",
+                "MailTallyCLI", "ReverseDNS", "ReportStore", "StoreBackends", "SQLiteStore", "ReportModel",
+                "ReportIngest",
+                "ReportAnalysis", "ReportRendering", "TestSupport",
             ],
             exclude: ["Golden"],
             swiftSettings: settings

@@ -5,6 +5,7 @@ import ReportIngest
 import ReportModel
 import ReportRendering
 import ReportStore
+import StoreBackends
 
 /// `--db`: the database file.
 struct StoreOptions: ParsableArguments {
@@ -17,23 +18,16 @@ struct StoreOptions: ParsableArguments {
         return "mailtally.sqlite"
     }
 
-    /// Opens the database, applying pending migrations (an older file is upgraded in place).
-    /// - Parameter mustExist: query commands need a database that `ingest` made.
-    func open(mustExist: Bool = false) throws -> ReportStore {
-        if mustExist && !FileManager.default.fileExists(atPath: path) {
-            throw CommandFailure(.database, "no database at \(path): run `mailtally ingest` first, or pass --db")
-        }
-        do {
-            let writable =
-                !FileManager.default.fileExists(atPath: path) || FileManager.default.isWritableFile(atPath: path)
-            let store = try ReportStore(path: path, readOnly: !writable)
+    /// Opens the store, applying pending migrations (an older store is upgraded in place).
+    /// - Parameter mustExist: query commands need a store that `ingest` made.
+    func open(mustExist: Bool = false) throws -> any MailTallyStore {
+        do throws(StoreError) {
+            let store = try StoreOpener.open(path, mustExist: mustExist)
             // What a migration did (reports merged) is said once, by the command that ran it.
-            if writable {
-                for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") }
-            }
+            for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") }
             return store
         } catch {
-            throw CommandFailure(.database, "\(error)")
+            throw CommandFailure(error)
         }
     }
 }
@@ -135,6 +129,16 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ kind: Kind, _ description: String) {
         self.kind = kind
         self.description = description
+    }
+
+    /// A store failure as the command ends with it: a lock held by another run exits 4, any other
+    /// failure 3; a missing store is said in its own sentence.
+    init(_ error: StoreError) {
+        switch error.kind {
+        case .locked: self.init(.locked, error.message)
+        case .missing: self.init(.database, error.message)
+        case .failure: self.init(.database, "\(error)")
+        }
     }
 }
 

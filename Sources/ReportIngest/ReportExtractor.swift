@@ -14,11 +14,13 @@ public enum ExtractedDocument: Sendable {
 /// Turns the bytes of one input (a report file, or later a mail part) into parsed reports:
 /// containers unwrapped, each document sniffed and parsed. No I/O, no shared state.
 public struct ReportExtractor: Sendable {
+    /// Caps applied to each input's containers and reports.
     public var limits: IngestLimits
     /// Where the records of large reports wait for the store: one per batch of inputs, so that
     /// the batch's records in memory are bounded whatever its inputs hold.
     public var spillArea: RecordSpillArea
 
+    /// An extractor whose large reports spill to the batch's `spillArea`.
     public init(limits: IngestLimits = .standard, spillArea: RecordSpillArea = RecordSpillArea()) {
         self.limits = limits
         self.spillArea = spillArea
@@ -90,8 +92,6 @@ public struct ReportExtractor: Sendable {
         }
     }
 
-    /// Whether `bytes` read as text: valid UTF-8 (a character cut at the end allowed) with no
-    /// control character but tab, line feed, carriage return and form feed.
     /// Files that are plainly something else than a report, by their first bytes: a PDF, an
     /// image. (Text is recognised after sniffing: see ``isText(_:)``. An empty file stays a
     /// failure: it is most often a report whose transfer was cut.)
@@ -106,7 +106,9 @@ public struct ReportExtractor: Sendable {
         return nil
     }
 
-    /// Text that opens like markup or JSON (`<`, `{`, `[`) is a broken report, not a text file.
+    /// Whether `bytes` read as text: valid UTF-8 (a character cut at the end allowed) with no
+    /// control character but tab, line feed, carriage return and form feed. Text that opens like
+    /// markup or JSON (`<`, `{`, `[`) is a broken report, not a text file.
     static func isText(_ bytes: Slice<UnsafeRawBufferPointer>) -> Bool {
         guard
             let first = bytes.first(where: {
@@ -148,11 +150,11 @@ public struct ReportExtractor: Sendable {
 
     /// The bytes to keep in the store: zlib-compressed when that saves space and the input is
     /// not already compressed.
-    public static func storedForm(of bytes: [UInt8]) -> (encoding: String, bytes: [UInt8]) {
+    public static func storedForm(of bytes: [UInt8]) -> (encoding: StoredEncoding, bytes: [UInt8]) {
         guard ContainerKind.sniff(bytes) == .plain, bytes.count > 64,
             let packed = Inflater.deflate(bytes, level: 1), packed.count < bytes.count
-        else { return ("identity", bytes) }
-        return ("zlib", packed)
+        else { return (.identity, bytes) }
+        return (.zlib, packed)
     }
 
     /// `bytes` zlib-compressed (level 1, as ``storedForm(of:)``), or nil when that fails.
@@ -161,10 +163,11 @@ public struct ReportExtractor: Sendable {
     }
 
     /// The original bytes from their stored form.
-    public static func original(fromStored bytes: [UInt8], encoding: String, limit: Int = 1 << 31) throws(IngestError)
+    public static func original(fromStored bytes: [UInt8], encoding: StoredEncoding, limit: Int = 1 << 31)
+        throws(IngestError)
         -> [UInt8]
     {
-        encoding == "zlib" ? try Inflater.inflate(bytes, format: .zlib, limit: limit) : bytes
+        encoding == .zlib ? try Inflater.inflate(bytes, format: .zlib, limit: limit) : bytes
     }
 }
 
@@ -172,10 +175,13 @@ public struct ReportExtractor: Sendable {
 public struct InputHasher {
     private var hasher = SHA256()
 
+    /// Starts a digest of nothing.
     public init() {}
 
+    /// Adds the next chunk of the input.
     public mutating func update(_ bytes: [UInt8]) { hasher.update(data: bytes) }
 
+    /// The SHA-256 of all chunks: an input seen before is not parsed again (docs/counting.md).
     public func finish() -> [UInt8] { Array(hasher.finalize()) }
 }
 

@@ -7,8 +7,8 @@ public struct StoredInput: Sendable {
     public var sha256: [UInt8]
     /// Size of the original bytes.
     public var size: Int
-    /// `identity` when ``bytes`` are the original bytes, `zlib` when they are zlib-compressed.
-    public var encoding: String
+    /// How ``bytes`` (or each chunk) hold the original bytes.
+    public var encoding: StoredEncoding
     public var bytes: [UInt8]
     /// The message, when the input is one message of a mailbox or an .eml file.
     public var message: MessageProvenance?
@@ -17,7 +17,8 @@ public struct StoredInput: Sendable {
     public var chunks: (any RawInputChunks)?
 
     public init(
-        input: String, sha256: [UInt8], size: Int, encoding: String, bytes: [UInt8], message: MessageProvenance? = nil,
+        input: String, sha256: [UInt8], size: Int, encoding: StoredEncoding, bytes: [UInt8],
+        message: MessageProvenance? = nil,
         chunks: (any RawInputChunks)? = nil
     ) {
         self.input = input
@@ -80,6 +81,15 @@ public struct FailedInput: Sendable, Hashable {
     public var part: String
     public var code: String
     public var reason: String
+
+    /// A failure as the ingest log holds it.
+    public init(at: Int64, input: String, part: String, code: String, reason: String) {
+        self.at = at
+        self.input = input
+        self.part = part
+        self.code = code
+        self.reason = reason
+    }
 }
 
 /// The state of a raw input known to the store.
@@ -106,15 +116,29 @@ public struct StoreBatch: Sendable {
 public struct StoredRawInput: Sendable {
     public var id: Int64
     public var sha256: [UInt8]
-    /// `identity` or `zlib`: how `bytes` (or each chunk) are stored.
-    public var encoding: String
+    /// How `bytes` (or each chunk) are stored.
+    public var encoding: StoredEncoding
     public var bytes: [UInt8]
-    /// How many chunks hold the input instead of ``bytes`` (0: none; see ``ReportStore/rawInputChunks(of:_:)``).
+    /// How many chunks hold the input instead of ``bytes`` (0: none; see ``StoredInputs/rawInputChunks(of:_:)``).
     public var chunks: Int
     /// The input path last logged for it.
     public var input: String
     /// Its number in an mbox, for a message of one.
     public var messageNumber: Int?
+
+    /// A stored input as the backend read it.
+    public init(
+        id: Int64, sha256: [UInt8], encoding: StoredEncoding, bytes: [UInt8], chunks: Int, input: String,
+        messageNumber: Int?
+    ) {
+        self.id = id
+        self.sha256 = sha256
+        self.encoding = encoding
+        self.bytes = bytes
+        self.chunks = chunks
+        self.input = input
+        self.messageNumber = messageNumber
+    }
 }
 
 /// One input's work for a batched write: parsed, recognised by its hash, or unreadable.

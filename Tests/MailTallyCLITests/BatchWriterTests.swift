@@ -1,5 +1,6 @@
 import Foundation
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -10,7 +11,8 @@ import Testing
 /// transactions, with no deadline at all.
 @Suite struct BatchWriterTests {
     @Test func slowBatchesAreEachCommittedInOrder() throws {
-        let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("w.sqlite").path)
+        let store = try SQLiteReportStore(
+            path: try TestSupport.temporaryDirectory().appendingPathComponent("w.sqlite").path)
         let runID = try store.startRun(command: "test")
         let writer = BatchWriter(store: store, runID: runID, commitInterval: 0.01)
         var seen: [LoggedOutcome] = []
@@ -36,7 +38,8 @@ import Testing
 
     /// A batch's file stamps are recorded in its transaction, except for files with a failure.
     @Test func stampsAreCommittedWithTheirBatchUnlessTheFileFailed() throws {
-        let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let store = try SQLiteReportStore(
+            path: try TestSupport.temporaryDirectory().appendingPathComponent("s.sqlite").path)
         let writer = BatchWriter(store: store, runID: try store.startRun(command: "test"), commitInterval: 0.01)
         let failed = FileStamp(path: "/in/failed.xml", size: 10, modifiedNanoseconds: 1, inode: 7)
         let read = FileStamp(path: "/in/read.xml", size: 20, modifiedNanoseconds: 2, inode: 8)

@@ -1,6 +1,7 @@
 import Foundation
 import ReportModel
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -50,7 +51,7 @@ import Testing
         #expect(counts["no_ptr"] as? Int == 2)
         #expect(counts["timed_out"] as? Int == 0)
 
-        let store = try ReportStore(path: db)
+        let store = try SQLiteReportStore(path: db)
         let cache = try store.reverseDNS()
         #expect(cache.count == 12)
         #expect(cache["209.85.220.69"]?.confirmedName == "mail-sor-f69.google.com")  // a TLS-RPT sending-MTA IP
@@ -160,7 +161,7 @@ import Testing
         #expect(result.status == 1)  // the broken sample, as always
         let calls = try String(contentsOfFile: log, encoding: .utf8)
         #expect(!calls.contains("AF_INET"), "ingest opened an internet socket:\n\(calls)")
-        #expect(try ReportStore(path: db).reverseDNS().isEmpty)
+        #expect(try SQLiteReportStore(path: db).reverseDNS().isEmpty)
     }
 
     @Test func nightlyEnrichesUnlessOffline() throws {
@@ -170,7 +171,7 @@ import Testing
         // The tests run with MAILTALLY_OFFLINE=1: nightly asks no DNS unless a resolver is named...
         let quiet = try mailtally(["nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28"])
         #expect(quiet.status == 1)  // the broken sample
-        #expect(try ReportStore(path: db).reverseDNS().isEmpty)
+        #expect(try SQLiteReportStore(path: db).reverseDNS().isEmpty)
         // ...and --offline wins over a named resolver.
         let offline = try mailtally([
             "nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--offline", "--resolver",
@@ -182,13 +183,13 @@ import Testing
             offline.stderr.contains(
                 "mailtally: 1 known failure (logged before for the same bytes; see `mailtally errors`)"))
         #expect(!offline.stderr.contains("broken.xml.gz"))
-        #expect(try ReportStore(path: db).reverseDNS().isEmpty)
+        #expect(try SQLiteReportStore(path: db).reverseDNS().isEmpty)
 
         let online = try mailtally([
             "nightly", "--db", db, "--inbox", samples, "--out", out, "--date", "2026-11-28", "--resolver", dns.address,
         ])
         #expect(online.status == 0)
-        #expect(try ReportStore(path: db).reverseDNS().count == 12)
+        #expect(try SQLiteReportStore(path: db).reverseDNS().count == 12)
         let page = try String(contentsOfFile: out + "/2026-11-28/30d/example.com.md", encoding: .utf8)
         #expect(page.contains("| Amazon SES | authorised |"))
         #expect(page.contains("Sources by class: **authorised** 3 (3,995 messages), **suspicious** 2 (44 messages)."))

@@ -1,5 +1,6 @@
 import Foundation
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -367,7 +368,7 @@ import Testing
         #expect(try messages(old) == 42)
         let again = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", old])
         #expect(!again.stderr.contains("merged"), "the notice is said once")
-        #expect(try ReportStore(path: old).integrityCheck() == "ok")
+        #expect(try SQLiteReportStore(path: old).integrityCheck() == "ok")
         // Sending the copy once more changes nothing: it is a duplicate under the new key.
         let resend = try Self.outcome(
             try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", old, "--json", "--rehash", resent.path]))

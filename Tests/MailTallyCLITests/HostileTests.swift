@@ -1,5 +1,6 @@
 import Foundation
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -83,7 +84,7 @@ import Testing
             ]
         ).output
         #expect(after == before)
-        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try SQLiteReportStore(path: db).integrityCheck() == "ok")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/mailtally-zip-slip.xml"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -23,14 +24,14 @@ import Testing
         process.arguments = arguments
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         let log = folder.appendingPathComponent("big-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         return process
     }
 
     func storedInputs(_ db: String) -> Int {
-        (try? ReportStore(path: db, readOnly: true).rawInputCount()) ?? 0
+        (try? SQLiteReportStore(path: db, readOnly: true).rawInputCount()) ?? 0
     }
 
     /// Waits (at most `seconds`) for a condition; returns whether it came true.
@@ -86,7 +87,7 @@ import Testing
             #expect(big.terminationStatus == 143, "exit status \(big.terminationStatus)")
             #expect(big.terminationReason == .exit, "killed instead of stopping")
         }
-        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try SQLiteReportStore(path: db).integrityCheck() == "ok")
         let stored = storedInputs(db)
         #expect(stored > 0 && stored < 5000, "\(stored) inputs stored before SIGTERM")
         let rerun = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -29,7 +30,7 @@ import Testing
                 box.flush()
                 """, mbox,
             ])
-        let store = try ReportStore(path: folder.appendingPathComponent("progress.sqlite").path)
+        let store = try SQLiteReportStore(path: folder.appendingPathComponent("progress.sqlite").path)
         var seen: [IngestPipeline.IngestProgress] = []
         let summary = try IngestPipeline(store: store, logger: Logger(label: "test")).run(paths: [mbox]) {
             seen.append($0)

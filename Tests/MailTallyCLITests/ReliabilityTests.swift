@@ -1,5 +1,6 @@
 import Foundation
 import ReportStore
+import SQLiteStore
 import TestSupport
 import Testing
 
@@ -29,7 +30,7 @@ import Testing
     /// What a database says, for comparing two: the summary and the row counts.
     static func state(of db: String) throws -> String {
         let summary = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"]).output
-        let counts = try ReportStore(path: db).tableCounts().filter { $0.key != "ingest_log" }.sorted {
+        let counts = try SQLiteReportStore(path: db).tableCounts().filter { $0.key != "ingest_log" }.sorted {
             $0.key < $1.key
         }
         return summary + counts.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
@@ -65,7 +66,7 @@ import Testing
         #expect(kills >= 1, "no import was still running when killed")
         let final = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", files.path])
         #expect(final.status == 0, "\(final.stderr)")
-        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try SQLiteReportStore(path: db).integrityCheck() == "ok")
         #expect(try Self.state(of: db) == reference, "after \(kills) kills")
         let errors = try TestSupport.run(TestSupport.mailtally, ["errors", "--db", db, "--format", "json"])
         #expect(
@@ -118,7 +119,7 @@ import Testing
             ])
         #expect(limited.status == 3, "\(limited.status): \(limited.stderr)")
         #expect(limited.stderr.contains("database error"), "\(limited.stderr)")
-        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try SQLiteReportStore(path: db).integrityCheck() == "ok")
         let again = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Self.state(of: db) == reference)
@@ -148,7 +149,7 @@ import Testing
         #expect(denied.status == 3, "\(denied.status): \(denied.stderr)")
         #expect(denied.stderr.contains("database"), "\(denied.stderr)")
         chmod(db, 0o644)
-        #expect(try ReportStore(path: db).integrityCheck() == "ok")
+        #expect(try SQLiteReportStore(path: db).integrityCheck() == "ok")
         #expect(try Self.state(of: db) == before)
         #expect(try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path]).status == 0)
         #expect(try Self.state(of: db) == reference)

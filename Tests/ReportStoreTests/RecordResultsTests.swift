@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 import TestSupport
 import Testing
 
 @testable import ReportIngest
-@testable import ReportStore
+@testable import SQLiteStore
 
 /// DKIM and SPF results and override reasons live in their record's row as JSON: what goes in
 /// comes back, whatever the text, and databases of the old layout are carried over.
@@ -20,7 +21,7 @@ import Testing
     static let awkward = "a\"b\\c\u{01}\n\t\u{1F} é 🙂 </x> \\u0041"
 
     @Test func awkwardTextRoundTripsAndCountsInSQL() throws {
-        let store = try ReportStore(path: folder.appendingPathComponent("a.sqlite").path)
+        let store = try SQLiteReportStore(path: folder.appendingPathComponent("a.sqlite").path)
         let record = AggregateRecord(
             sourceIP: "192.0.2.1", count: 7, disposition: .monitor, dkim: .fail, spf: .pass,
             reasons: [
@@ -45,7 +46,7 @@ import Testing
             records: [record, AggregateRecord(sourceIP: "192.0.2.2", count: 1)])
         let bytes = Array("<feedback/>".utf8)
         let input = StoredInput(
-            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes
+            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes
         )
         #expect(try store.record(input, outcomes: [.dmarc(report, part: "")], runID: nil).map(\.status) == [.imported])
 
@@ -64,7 +65,7 @@ import Testing
         let path = folder.appendingPathComponent("old.sqlite").path
         // A database as version 7 left it, with results in their own tables.
         let queue = try DatabaseQueue(path: path)
-        try ReportStore.migrator(suffixes: .system()).migrate(queue, upTo: "v7-input-files")
+        try SQLiteReportStore.migrator(suffixes: .system()).migrate(queue, upTo: "v7-input-files")
         try queue.write { db in
             try db.execute(
                 sql: """
@@ -83,7 +84,7 @@ import Testing
         }
         try queue.close()
 
-        let store = try ReportStore(path: path)
+        let store = try SQLiteReportStore(path: path)
         let records = try #require(try store.dmarcReports(domain: "example.com").first).records
         #expect(records.count == 2)
         #expect(
@@ -110,10 +111,10 @@ import Testing
 @Suite struct IntegrityCheckTests {
     @Test func ingestLeavesNoOrphansAndAnOrphanIsFound() throws {
         let path = try TestSupport.temporaryDirectory().appendingPathComponent("i.sqlite").path
-        let store = try ReportStore(path: path)
+        let store = try SQLiteReportStore(path: path)
         let bytes = Array("<feedback/>".utf8)
         let input = StoredInput(
-            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes
+            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes
         )
         let report = StoreTests.report()
         let logged = try store.recordBatches(runID: nil, next: { () -> StoreBatch? in nil })

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 import TestSupport
 import Testing
 
 @testable import ReportIngest
-@testable import ReportStore
+@testable import SQLiteStore
 
 /// A report's distinct source IPs live in one row (`dmarc_report_ips`), one per line: any text
 /// comes back as it went in, report counts per source are exact, and old databases move over.
@@ -36,10 +37,11 @@ import Testing
     }
 
     @Test func reportsPerSourceAreCountedOnceEachAndSurviveAReparse() throws {
-        let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        let store = try SQLiteReportStore(
+            path: try TestSupport.temporaryDirectory().appendingPathComponent("s.sqlite").path)
         let bytes = Array("<feedback/>".utf8)
         let input = StoredInput(
-            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes
+            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes
         )
         let outcomes: [PartOutcome] = [
             .dmarc(report("r1", ips: ["192.0.2.1", Self.hostile, "192.0.2.1", ""]), part: "1"),
@@ -61,7 +63,7 @@ import Testing
     @Test func rowsPerReportAndSourceOfVersion8MoveOver() throws {
         let path = try TestSupport.temporaryDirectory().appendingPathComponent("old.sqlite").path
         let queue = try DatabaseQueue(path: path)
-        try ReportStore.migrator(suffixes: .system()).migrate(queue, upTo: "v8-record-results-inline")
+        try SQLiteReportStore.migrator(suffixes: .system()).migrate(queue, upTo: "v8-record-results-inline")
         try queue.write { db in
             try db.execute(
                 sql: """
@@ -79,7 +81,7 @@ import Testing
         }
         try queue.close()
 
-        let store = try ReportStore(path: path)
+        let store = try SQLiteReportStore(path: path)
         #expect(try store.dmarcReportCounts(keyOfIP: [:]) == ["example.com": ["192.0.2.1": 2, Self.hostile: 1]])
         let tables = try DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name LIKE 'dmarc_report_source%'")
@@ -117,11 +119,12 @@ import Testing
 /// The content generation moves with everything a pack shows, and only with that.
 @Suite struct ContentGenerationTests {
     @Test func reportsAndNamesMoveTheGeneration() throws {
-        let store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("g.sqlite").path)
+        let store = try SQLiteReportStore(
+            path: try TestSupport.temporaryDirectory().appendingPathComponent("g.sqlite").path)
         let start = try store.contentGeneration()
         let bytes = Array("<feedback/>".utf8)
         let input = StoredInput(
-            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes
+            input: "a.xml", sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes
         )
         let report = StoreTests.report()
         _ = try store.record(input, outcomes: [.dmarc(report, part: "")], runID: nil)

@@ -1,18 +1,19 @@
 import Foundation
 import ReportModel
+import ReportStore
 import TestSupport
 import Testing
 
 @testable import ReportIngest
-@testable import ReportStore
+@testable import SQLiteStore
 
 @Suite struct StoreTests {
     let folder: URL
-    let store: ReportStore
+    let store: SQLiteReportStore
 
     init() throws {
         folder = try TestSupport.temporaryDirectory()
-        store = try ReportStore(path: folder.appendingPathComponent("test.sqlite").path)
+        store = try SQLiteReportStore(path: folder.appendingPathComponent("test.sqlite").path)
     }
 
     static func report(
@@ -37,7 +38,7 @@ import Testing
     func input(_ name: String, _ text: String = UUID().uuidString) -> StoredInput {
         let bytes = Array(text.utf8)
         return StoredInput(
-            input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+            input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes)
     }
 
     @Test func duplicateReportChangesNothing() throws {
@@ -79,7 +80,7 @@ import Testing
     @Test func rawInputIsKeptAndKnownByHash() throws {
         let text = "<feedback>raw bytes</feedback>"
         let packed = ReportExtractor.storedForm(of: Array(String(repeating: text, count: 20).utf8))
-        #expect(packed.encoding == "zlib")
+        #expect(packed.encoding == .zlib)
         let stored = StoredInput(
             input: "r.xml", sha256: [1, 2, 3], size: text.count * 20, encoding: packed.encoding, bytes: packed.bytes)
         _ = try store.record(stored, outcomes: [.dmarc(Self.report(), part: "")], runID: nil)

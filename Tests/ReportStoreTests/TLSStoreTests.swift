@@ -1,16 +1,18 @@
 import Foundation
 import ReportModel
+import ReportStore
 import TestSupport
 import Testing
 
 @testable import ReportIngest
-@testable import ReportStore
+@testable import SQLiteStore
 
 @Suite struct TLSStoreTests {
-    let store: ReportStore
+    let store: SQLiteReportStore
 
     init() throws {
-        store = try ReportStore(path: try TestSupport.temporaryDirectory().appendingPathComponent("tls.sqlite").path)
+        store = try SQLiteReportStore(
+            path: try TestSupport.temporaryDirectory().appendingPathComponent("tls.sqlite").path)
     }
 
     static let day: Int64 = 1_795_824_000  // 2026-11-28
@@ -48,7 +50,7 @@ import Testing
     func store(_ report: TLSReport, as name: String) throws -> [LoggedOutcome] {
         let bytes = Array(name.utf8)
         let input = StoredInput(
-            input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: "identity", bytes: bytes)
+            input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes)
         return try store.record(input, outcomes: [.tls(report, part: "")], runID: nil)
     }
 

@@ -82,7 +82,7 @@ extension MailTally {
         /// Looks up what is missing or expired and caches the answers, a chunk at a time (an
         /// interrupted run keeps what it finished).
         static func enrich(
-            _ database: ReportStore, configuration: ResolverConfiguration, all: Bool = false, limit: Int? = nil,
+            _ database: any MailTallyStore, configuration: ResolverConfiguration, all: Bool = false, limit: Int? = nil,
             progress showProgress: Bool = false
         ) throws -> EnrichOutcome {
             let started = Date()

@@ -42,7 +42,7 @@ extension MailTally {
             let flagged: [FlaggedReport]
             do {
                 failures = try database.failedInputs()
-                flagged = try database.flaggedReports()
+                flagged = try database.flaggedReports(domains: [], period: nil)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }

@@ -100,9 +100,10 @@ extension MailTally {
 
         func run() throws {
             let resolver = try self.resolver.makeResolver()
-            let lock = try RunLock(path: store.path + ".lock", timeout: TimeInterval(wait))
-            defer { withExtendedLifetime(lock) {} }
             let database = try store.open()
+            let lock: any StoreRunLock
+            do { lock = try database.lockRuns(waiting: TimeInterval(wait)) } catch { throw CommandFailure(error) }
+            defer { withExtendedLifetime(lock) {} }
             Interruption.install()
             let summary: IngestSummary
             do {
@@ -162,7 +163,8 @@ extension MailTally {
         /// Writes (or keeps) the day, 7-day and 30-day packs ending with `lastDay`, adding each
         /// folder to `written` as soon as it is up to date.
         func writePacks(
-            _ database: ReportStore, resolver: SourceResolver, lastDay: Int64, revisited: Bool, written: inout [String]
+            _ database: any MailTallyStore, resolver: SourceResolver, lastDay: Int64, revisited: Bool,
+            written: inout [String]
         ) throws {
             let folder = URL(fileURLWithPath: out).appendingPathComponent(DayPeriod.isoDate(ofDay: lastDay))
             for (name, days) in [("day", Int64(1)), ("7d", 7), ("30d", 30)] {

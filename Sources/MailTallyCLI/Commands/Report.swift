@@ -67,7 +67,7 @@ extension MailTally {
 
         /// Without --since/--until: the 30 days up to the newest day any report covers (a
         /// report with absurd dates never stretches a pack over decades).
-        static func defaultPeriod(_ database: ReportStore) throws(StoreError) -> DayPeriod? {
+        static func defaultPeriod(_ database: any MailTallyStore) throws(StoreError) -> DayPeriod? {
             guard let covered = try database.coveredDays() else { return nil }
             return DayPeriod(firstDay: covered.lastDay - 29, lastDay: covered.lastDay)
         }
@@ -78,7 +78,7 @@ extension MailTally {
         /// - Returns: the files of the pack, whether the pack was written (false: kept), and
         ///   the files whose bytes changed.
         static func writePack(
-            _ database: ReportStore, resolver: SourceResolver, domains: [String], period: DayPeriod,
+            _ database: any MailTallyStore, resolver: SourceResolver, domains: [String], period: DayPeriod,
             options: ReportAssembler.Options,
             format: PackFormat = .md, to folder: URL, manifest: PackManifest? = nil, rewrite: Bool = false
         ) throws -> (files: [String], written: Bool, changed: [String]) {

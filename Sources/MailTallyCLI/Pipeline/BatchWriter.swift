@@ -11,7 +11,7 @@ final class BatchWriter: @unchecked Sendable {
     static let defaultCommitInterval: TimeInterval = 1
 
     private let commitInterval: TimeInterval
-    private let store: ReportStore
+    private let store: any MailTallyStore
     private let runID: Int64
     private let replacing: Bool
     // Everything below is guarded by `condition`.
@@ -25,7 +25,8 @@ final class BatchWriter: @unchecked Sendable {
     /// - Parameter replacing: batches of stored inputs parsed again (`reparse`), whose earlier
     ///   reports each give way to the new ones.
     init(
-        store: ReportStore, runID: Int64, replacing: Bool = false, commitInterval: TimeInterval = defaultCommitInterval
+        store: any MailTallyStore, runID: Int64, replacing: Bool = false,
+        commitInterval: TimeInterval = defaultCommitInterval
     ) {
         self.store = store
         self.runID = runID

@@ -6,7 +6,8 @@ import ReportStore
 /// distinct reports per row counted in SQL.
 enum CorrelationQuery {
     /// A correlation builder over the store's reverse DNS cache.
-    static func builder(_ store: ReportStore, resolver: SourceResolver) throws(StoreError) -> CorrelationBuilder {
+    static func builder(_ store: any MailTallyStore, resolver: SourceResolver) throws(StoreError) -> CorrelationBuilder
+    {
         CorrelationBuilder(resolver: resolver, reverseDNS: try store.reverseDNS())
     }
 
@@ -16,7 +17,8 @@ enum CorrelationQuery {
     /// many it got): memory holds about `targetRows` rows, however many domains there are,
     /// and thousands of small domains still take few queries.
     static func forEachDomainGroup(
-        _ store: ReportStore, domains: [String], targetRows: Int = 20_000, _ body: ([String]) throws(StoreError) -> Int
+        _ store: any MailTallyStore, domains: [String], targetRows: Int = 20_000,
+        _ body: ([String]) throws(StoreError) -> Int
     ) throws(StoreError) {
         let all = domains.isEmpty ? try store.domains() : domains
         let sorted = Set(all).sorted()
@@ -39,7 +41,7 @@ enum CorrelationQuery {
     ///     say 0 reports (the summary's classes need only the message counts).
     ///   - aggregates: the DMARC aggregates of this selection, when the caller has them already.
     static func rows(
-        _ store: ReportStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String],
+        _ store: any MailTallyStore, by key: CorrelationKey, builder: CorrelationBuilder, domains: [String],
         period: DayPeriod?,
         countReports: Bool = true, aggregates: [DMARCSourceAggregate]? = nil
     ) throws(StoreError) -> [CorrelationRow] {

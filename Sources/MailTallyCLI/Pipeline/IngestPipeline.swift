@@ -10,11 +10,11 @@ import ReportStore
 /// One bad input never stops the batch: its failure is logged with the reason, its bytes are
 /// kept, and the next input goes on. Inputs whose bytes were seen before are not parsed again.
 public struct IngestPipeline {
-    public let store: ReportStore
+    public let store: any MailTallyStore
     public var limits: IngestLimits
     public var logger: Logger
 
-    public init(store: ReportStore, limits: IngestLimits = .standard, logger: Logger) {
+    public init(store: any MailTallyStore, limits: IngestLimits = .standard, logger: Logger) {
         self.store = store
         self.limits = limits
         self.logger = logger
@@ -283,7 +283,7 @@ public struct IngestPipeline {
             let chunks = StoredChunks(mapped: mapped, compressed: plain)
             return .parsed(
                 StoredInput(
-                    input: unit.input, sha256: unit.digest, size: unit.size, encoding: plain ? "zlib" : "identity",
+                    input: unit.input, sha256: unit.digest, size: unit.size, encoding: plain ? .zlib : .identity,
                     bytes: [],
                     chunks: chunks),
                 outcomes)
@@ -327,8 +327,8 @@ public struct IngestPipeline {
         var summary = IngestSummary()
         let total = try store.rawInputCount()
         let runID = try store.startRun(command: "reparse")
-        try store.createReparseIndexes()
-        defer { try? store.dropReparseIndexes() }
+        try store.prepareForReparse()
+        defer { try? store.finishReparse() }
         let writer = BatchWriter(store: store, runID: runID, replacing: true)
         defer { writer.close() }
         let limits = limits
@@ -362,7 +362,9 @@ public struct IngestPipeline {
 
     /// One stored input parsed again, as it was first read: a message (with its number in an
     /// mbox) or a bare report.
-    static func parseAgain(_ raw: StoredRawInput, limits: IngestLimits, store: ReportStore, spillArea: RecordSpillArea)
+    static func parseAgain(
+        _ raw: StoredRawInput, limits: IngestLimits, store: any MailTallyStore, spillArea: RecordSpillArea
+    )
         -> PendingInput
     {
         if raw.chunks > 0 {

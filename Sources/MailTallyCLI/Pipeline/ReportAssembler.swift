@@ -5,10 +5,10 @@ import ReportStore
 /// Gathers from the store what the stakeholder pack says about each domain, one domain at a
 /// time: a pack over many large domains holds one of them in memory.
 struct ReportAssembler {
-    let store: ReportStore
+    let store: any MailTallyStore
     let builder: CorrelationBuilder
 
-    init(store: ReportStore, resolver: SourceResolver) throws(StoreError) {
+    init(store: any MailTallyStore, resolver: SourceResolver) throws(StoreError) {
         self.store = store
         self.builder = try CorrelationQuery.builder(store, resolver: resolver)
     }

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// Inserts a TLS report and its policies and failure details. Returns its row id and whether
     /// it was new; a duplicate (same organisation, report id and range) changes nothing.
     static func insert(
@@ -64,21 +65,6 @@ extension ReportStore {
         return (reportID, true)
     }
 
-    /// The WHERE clause (after `1 = 1`) that selects TLS policies by domain and period.
-    static func tlsFilter(domains: [String], period: DayPeriod?) -> (String, StatementArguments) {
-        var filter = ""
-        var arguments = StatementArguments()
-        if !domains.isEmpty {
-            filter += " AND p.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-            arguments += StatementArguments(domains)
-        }
-        if let period {
-            filter += " AND r.counted_end > ? AND r.counted_begin < ?"
-            arguments += [period.start, period.end]
-        }
-        return (filter, arguments)
-    }
-
     /// The part of `count` that falls in `period`, for a row with `begin` and `end` columns.
     static func share(of count: Int64, in row: Row, period: DayPeriod?) -> Int64 {
         guard let period else { return count }
@@ -95,7 +81,8 @@ extension ReportStore {
     /// with the same day-spread rule as DMARC.
     public func tlsTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSTotals] {
         try read("summarising TLS-RPT") { db in
-            let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("p.policy_domain"), QueryScope.countedReports, in: db)
             func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
             var totals: [String: TLSTotals] = [:]
             let reports = try Row.fetchCursor(
@@ -136,14 +123,15 @@ extension ReportStore {
     }
 }
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// TLS breakdowns per policy domain: by policy type, receiving MX and reporter, and the
     /// MTA-STS mode in force. Counts follow the same day-spread rule as ``tlsTotals(domains:period:)``.
     public func tlsBreakdowns(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String:
         TLSBreakdown]
     {
         try read("breaking down TLS-RPT") { db in
-            let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("p.policy_domain"), QueryScope.countedReports, in: db)
             func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
             var result: [String: TLSBreakdown] = [:]
             var reportsPerType: [String: [String: Set<Int64>]] = [:]
@@ -210,7 +198,8 @@ extension ReportStore {
     /// reporter) with the day-spread rule, most failed sessions first.
     public func tlsFailureDetails(domain: String, period: DayPeriod?) throws(StoreError) -> [TLSFailureGroup] {
         try read("listing TLS failure details") { db in
-            let (filter, arguments) = Self.tlsFilter(domains: [domain], period: period)
+            let (filter, arguments) = try QueryScope(domains: [domain], period: period).build(
+                .column("p.policy_domain"), QueryScope.countedReports, in: db)
             struct Key: Hashable { var ip, type, mx: String?, reporter: String }
             var sums: [Key: Int64] = [:]
             let rows = try Row.fetchCursor(
@@ -239,7 +228,7 @@ extension ReportStore {
     }
 
     /// The stored TLS reports that have a policy for `domain`, in start order.
-    public func tlsReports(domain: String) throws(StoreError) -> [TLSReport] {
+    package func tlsReports(domain: String) throws(StoreError) -> [TLSReport] {
         try read("reading TLS reports") { db in
             let reports = try Row.fetchAll(
                 db,
@@ -286,7 +275,7 @@ extension ReportStore {
     }
 }
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// TLS sessions per (policy domain, reporting organisation) for the correlation, spread over
     /// days like every other period query.
     public func tlsReporterAggregates(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError)
@@ -295,7 +284,8 @@ extension ReportStore {
         try read("aggregating TLS-RPT by reporter") { db in
             struct Key: Hashable { var domain, organization, contact: String }
             var result: [Key: TLSReporterAggregate] = [:]
-            let (filter, arguments) = Self.tlsFilter(domains: domains, period: period)
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("p.policy_domain"), QueryScope.countedReports, in: db)
             func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
             let policies = try Row.fetchCursor(
                 db,

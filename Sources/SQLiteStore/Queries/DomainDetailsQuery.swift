@@ -1,7 +1,8 @@
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// The policy domains with any DMARC or TLS report, sorted.
     public func domains() throws(StoreError) -> [String] {
         try read("listing domains") { db in
@@ -92,18 +93,14 @@ extension ReportStore {
     /// The distinct policies reporters saw for a domain in the period, oldest first.
     public func policyObservations(domain: String, period: DayPeriod?) throws(StoreError) -> [PolicyObservation] {
         try read("reading published policies") { db in
-            var filter = ""
-            var arguments: StatementArguments = [domain]
-            if let period {
-                filter = " AND r.counted_end > ? AND r.counted_begin < ?"
-                arguments += [period.start, period.end]
-            }
+            let (filter, arguments) = try QueryScope(domains: [domain], period: period).build(
+                .column("r.policy_domain"), QueryScope.countedReports, in: db)
             var observations: [PublishedPolicy: PolicyObservation] = [:]
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT r.begin, p.domain, p.adkim, p.aspf, p.p, p.sp, p.np, p.pct, p.fo, p.testing, p.discovery_method
-                    FROM dmarc_report r JOIN dmarc_policy p ON p.report_id = r.id WHERE r.policy_domain = ?\(filter)
+                    FROM dmarc_report r JOIN dmarc_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
                     ORDER BY r.begin
                     """,
                 arguments: arguments)
@@ -150,12 +147,8 @@ extension ReportStore {
         throws(StoreError) -> AuthenticationBreakdown
     {
         try read("reading DKIM, SPF and overrides") { db in
-            var filter = ""
-            var arguments: StatementArguments = [domain]
-            if let period {
-                filter = " AND r.counted_end > ? AND r.counted_begin < ?"
-                arguments += [period.start, period.end]
-            }
+            let (filter, arguments) = try QueryScope(domains: [domain], period: period).build(
+                .column("r.policy_domain"), QueryScope.countedReports, in: db)
             var breakdown = AuthenticationBreakdown()
             // One pass over the records, their result columns read here (json_each with `->>`
             // parsed each object once per field, and was most of a pack's time).
@@ -163,7 +156,7 @@ extension ReportStore {
                 sql: """
                     SELECT r.counted_begin, r.counted_end, d.count, d.dkim_results, d.spf_results, d.reasons FROM dmarc_report r
                     JOIN dmarc_record d ON d.report_id = r.id
-                    WHERE r.policy_domain = ?\(filter)
+                    WHERE 1 = 1\(filter)
                         AND \(overridesOnly ? "d.reasons IS NOT NULL" : "(d.dkim_results IS NOT NULL OR d.spf_results IS NOT NULL OR d.reasons IS NOT NULL)")
                     """)
             try statement.setArguments(arguments)
@@ -209,28 +202,15 @@ extension ReportStore {
     }
 }
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// Reports whose date range is flagged (docs/counting.md, "Date ranges"), for `domains`
     /// (all when empty), counted in `period` (any time when nil), newest first.
     public func flaggedReports(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [FlaggedReport] {
         try read("listing flagged date ranges") { db in
-            var dmarcFilter = ""
-            var tlsFilter = ""
-            var dmarcArguments = StatementArguments()
-            var tlsArguments = StatementArguments()
-            if !domains.isEmpty {
-                dmarcFilter += " AND r.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-                tlsFilter +=
-                    " AND r.id IN (SELECT report_id FROM tls_policy WHERE policy_domain IN (\(databaseQuestionMarks(count: domains.count))))"
-                dmarcArguments += StatementArguments(domains)
-                tlsArguments += StatementArguments(domains)
-            }
-            if let period {
-                dmarcFilter += " AND r.counted_end > ? AND r.counted_begin < ?"
-                tlsFilter += " AND r.counted_end > ? AND r.counted_begin < ?"
-                dmarcArguments += [period.start, period.end]
-                tlsArguments += [period.start, period.end]
-            }
+            let scope = QueryScope(domains: domains, period: period)
+            let (dmarcFilter, dmarcArguments) = try scope.build(
+                .column("r.policy_domain"), QueryScope.countedReports, in: db)
+            let (tlsFilter, tlsArguments) = try scope.build(.tlsReportPolicies, QueryScope.countedReports, in: db)
             var flagged: [FlaggedReport] = []
             let dmarc = try Row.fetchCursor(
                 db,
@@ -302,21 +282,12 @@ extension ReportStore {
     }
 }
 
-extension ReportStore {
-    /// The DMARC records of `domain` from `sourceIPs` in reports counted in `period`, grouped by
-    /// everything they say but their IP: header From, envelope From, raw DKIM and SPF results,
-    /// aligned verdicts, disposition and override reasons. Biggest first, at most `limit`.
-    public func recordGroups(domain: String, sourceIPs: [String], period: DayPeriod?, limit: Int = 1000)
-        throws(StoreError) -> [RecordGroup]
-    {
-        let key = "source"
-        return try recordGroups(
-            domain: domain, sourceOfIP: Dictionary(sourceIPs.map { ($0, key) }, uniquingKeysWith: { a, _ in a }),
-            period: period, limit: limit)[key] ?? []
-    }
-
-    /// The same for several sources at once, in one pass over the domain's records in the
-    /// period: `sourceOfIP` names the source of each address wanted (others are skipped).
+extension SQLiteReportStore {
+    /// The DMARC records of `domain` in reports counted in `period`, grouped by everything they
+    /// say but their IP: header From, envelope From, raw DKIM and SPF results, aligned verdicts,
+    /// disposition and override reasons. One pass over the domain's records in the period for
+    /// every source at once: `sourceOfIP` names the source of each address wanted (others are
+    /// skipped).
     /// - Returns: each source's groups, biggest first, at most `limit` each.
     public func recordGroups(
         domain: String, sourceOfIP: [String: String], period: DayPeriod?, limit: Int = 1000
@@ -331,12 +302,8 @@ extension ReportStore {
                 var key: String
             }
             var merged: [String: [String: Entry]] = [:]
-            var arguments: StatementArguments = [domain]
-            var periodFilter = ""
-            if let period {
-                periodFilter = " AND r.counted_end > ? AND r.counted_begin < ?"
-                arguments += [period.start, period.end]
-            }
+            let (periodFilter, arguments) = try QueryScope(domains: [domain], period: period).build(
+                .column("r.policy_domain"), QueryScope.countedReports, in: db)
             // The source IP is checked here, not in SQL: one pass over the domain's reports in
             // the period, whatever the number of addresses.
             let rows = try Row.fetchCursor(
@@ -345,7 +312,7 @@ extension ReportStore {
                     SELECT d.source_ip, d.header_from, d.envelope_from, d.dkim_results, d.spf_results, d.dkim, d.spf, d.disposition,
                         d.reasons, d.count, r.id
                     FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
-                    WHERE r.policy_domain = ?\(periodFilter)
+                    WHERE 1 = 1\(periodFilter)
                     """,
                 arguments: arguments)
             while let row = try rows.next() {

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// DMARC totals per policy domain (docs/counting.md), whole or over a period of UTC days.
     ///
     /// Message counts come from the per-day rollup, where each record's count was spread over
@@ -14,7 +15,8 @@ extension ReportStore {
     {
         try read("summarising DMARC") { db in
             var totals: [String: DMARCTotals] = [:]
-            let (reportFilter, reportArguments) = Self.reportFilter(domains: domains, period: period)
+            let (reportFilter, reportArguments) = try QueryScope(domains: domains, period: period).build(
+                .column("r.policy_domain"), QueryScope.countedReports, in: db)
             let reportRows = try Row.fetchCursor(
                 db,
                 sql:
@@ -23,7 +25,8 @@ extension ReportStore {
             while let row = try reportRows.next() {
                 totals[row[0], default: DMARCTotals()].reports = row[1]
             }
-            let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("policy_domain"), .day("day"), in: db)
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT policy_domain, disposition, messages, dmarc_pass, spf_pass, dkim_pass, relayed FROM dmarc_daily
@@ -66,7 +69,8 @@ extension ReportStore {
             var slots = ByteKeyIndex()
             var dispositions = RecentTexts()
             var result: [DMARCSourceAggregate] = []
-            let (filter, arguments) = Self.dailyFilter(domains: domains, period: period)
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("policy_domain"), .day("day"), in: db)
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT policy_domain, source_ip, reporter_org, reporter_email, disposition, messages, dmarc_pass,
@@ -98,7 +102,8 @@ extension ReportStore {
         domains: [String] = [], period: DayPeriod? = nil, keyOfIP: [String: String]
     ) throws(StoreError) -> [String: [String: Int64]] {
         try read("counting reports by source") { db in
-            let (filter, arguments) = Self.reportFilter(domains: domains, period: period, span: ("begin", "end"))
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("r.policy_domain"), .span(begin: "r.begin", end: "r.end"), in: db)
             var reports: [String: [String: Int64]] = [:]
             // Rows come in domain order: each domain is counted on its own (and, were a domain's
             // rows ever split, its parts add up: every report is one row).
@@ -129,7 +134,8 @@ extension ReportStore {
         domains: [String] = [], period: DayPeriod? = nil
     ) throws(StoreError) -> [(domain: String, orgName: String, email: String?, reports: Int64)] {
         try read("counting reports by reporter") { db in
-            let (filter, arguments) = Self.reportFilter(domains: domains, period: period)
+            let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
+                .column("r.policy_domain"), QueryScope.countedReports, in: db)
             return try Row.fetchAll(
                 db,
                 sql: """
@@ -139,38 +145,5 @@ extension ReportStore {
                 arguments: arguments
             ).map { ($0[0], $0[1], $0[2], $0[3]) }
         }
-    }
-
-    /// - Parameter span: the columns of the span a report is counted over: `counted_begin` and
-    ///   `counted_end` in `dmarc_report`, `begin` and `end` in `dmarc_report_ips` (which holds
-    ///   the counted span).
-    static func reportFilter(
-        domains: [String], period: DayPeriod?, span: (begin: String, end: String) = ("counted_begin", "counted_end")
-    ) -> (String, StatementArguments) {
-        var filter = ""
-        var arguments = StatementArguments()
-        if !domains.isEmpty {
-            filter += " AND r.policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-            arguments += StatementArguments(domains)
-        }
-        if let period {
-            filter += " AND r.\(span.end) > ? AND r.\(span.begin) < ?"
-            arguments += [period.start, period.end]
-        }
-        return (filter, arguments)
-    }
-
-    static func dailyFilter(domains: [String], period: DayPeriod?) -> (String, StatementArguments) {
-        var filter = ""
-        var arguments = StatementArguments()
-        if !domains.isEmpty {
-            filter += " AND policy_domain IN (\(databaseQuestionMarks(count: domains.count)))"
-            arguments += StatementArguments(domains)
-        }
-        if let period {
-            filter += " AND day BETWEEN ? AND ?"
-            arguments += [period.firstDay, period.lastDay]
-        }
-        return (filter, arguments)
     }
 }

@@ -1,14 +1,16 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 
-/// The SQLite database of reports: the only code that speaks SQL.
+/// The SQLite backend of the store (``MailTallyStore``): the embedded default, and the only
+/// code that speaks SQLite's SQL.
 ///
 /// One file in WAL mode, with foreign keys on and versioned migrations. A pool of connections:
 /// one writer, and readers that see the last committed state while a write is under way.
 /// Writers take the write lock at the start of a transaction and wait for another process's
 /// transaction to end (up to ``busyTimeout``), so concurrent runs queue instead of failing.
-public final class ReportStore: Sendable {
+public final class SQLiteReportStore: MailTallyStore, StoreInspection {
     let queue: DatabasePool
     /// Writers of this database, in this process and others, take turns (``WriterTurns``).
     let turns: WriterTurns?
@@ -16,6 +18,8 @@ public final class ReportStore: Sendable {
     let publicSuffixes: LazyPublicSuffixList
     /// The database file.
     public let path: String
+    /// The database file, for messages.
+    public var location: String { path }
 
     /// How long a write waits for another process's transaction.
     public static let busyTimeout: TimeInterval = 60
@@ -89,14 +93,8 @@ public final class ReportStore: Sendable {
         let migrator = Self.migrator(suffixes: suffixes)
         try pool.read { db in try refuseNewerSchema(db, migrator: migrator, path: path) }
         if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return false }
-        let descriptor = open(path + ".migrate.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            try migrateJournalingOnDisk(pool, migrator)
-            return true
-        }
-        defer { close(descriptor) }
-        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
-        defer { flock(descriptor, LOCK_UN) }
+        let lock = FileLock.waiting(at: path + ".migrate.lock")
+        defer { withExtendedLifetime(lock) {} }
         try migrateJournalingOnDisk(pool, migrator)
         return true
     }
@@ -173,7 +171,7 @@ public final class ReportStore: Sendable {
 
     /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`: "ok" for a sound file in which
     /// every reference finds its row (ingest writes with the checks off, see `recordBatches`).
-    public func integrityCheck() throws(StoreError) -> String {
+    package func integrityCheck() throws(StoreError) -> String {
         try read("checking integrity") { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
             let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
@@ -200,38 +198,20 @@ struct SaturatingSum: DatabaseAggregate {
     func finalize() -> (any DatabaseValueConvertible)? { sum }
 }
 
-/// A database failure, with what the store was doing.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public let operation: String
-    public let message: String
-    /// SQLite's primary result code, when the failure came from SQLite.
-    public let resultCode: Int32?
-
+extension StoreError {
+    /// A failure of SQLite (its message) or of any other step, met while doing `operation`.
     init(_ error: any Error, while operation: String) {
-        self.operation = operation
         if let error = error as? DatabaseError {
-            message = error.message ?? "\(error.resultCode)"
-            resultCode = error.resultCode.primaryResultCode.rawValue
+            self.init(message: error.message ?? "\(error.resultCode)", while: operation)
+        } else if let error = error as? StoreError {
+            self = error
         } else {
-            message = "\(error)"
-            resultCode = nil
+            self.init(message: "\(error)", while: operation)
         }
     }
-
-    /// A failure the store itself found, said in `message`.
-    init(message: String, while operation: String) {
-        self.operation = operation
-        self.message = message
-        resultCode = nil
-    }
-
-    public var description: String { "database error while \(operation): \(message)" }
-
-    /// The database is locked by another process beyond the busy timeout.
-    public var isBusy: Bool { resultCode == 5 || resultCode == 6 }
 }
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// Moves everything in the write-ahead log into the database file and empties the log
     /// (`wal_checkpoint(TRUNCATE)`), so that the file alone holds every row: a writing command
     /// ends with it, and a copy of `mailtally.sqlite` made afterwards is whole. Best effort: a
@@ -276,5 +256,11 @@ extension ReportStore {
         } catch {
             throw StoreError(error, while: "checking the backup \(destination)")
         }
+    }
+
+    /// Takes `mailtally.sqlite.lock` beside the database (see ``FileLock``): overlapping nightly
+    /// runs take turns, and one that waits too long says which process holds it.
+    public func lockRuns(waiting timeout: TimeInterval) throws(StoreError) -> any StoreRunLock {
+        try FileLock.waiting(at: path + ".lock", timeout: timeout)
     }
 }

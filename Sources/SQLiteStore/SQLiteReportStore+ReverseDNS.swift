@@ -1,7 +1,8 @@
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// Every distinct address the reports name as a sender (DMARC `source_ip`, TLS-RPT
     /// `sending-mta-ip`) that has no cached reverse DNS entry valid at `now`, in text order, at
     /// most `limit`.

@@ -1,7 +1,8 @@
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// The schema, one migration per version. Shipped migrations are never edited.
     /// - Parameter suffixes: for migrations that compute the duplicate key (v12).
     static func migrator(suffixes: LazyPublicSuffixList) -> DatabaseMigrator {
@@ -205,7 +206,7 @@ extension ReportStore {
                     FROM dmarc_report r JOIN dmarc_record d ON d.report_id = r.id
                     """)
             while let row = try rows.next() {
-                try ReportStore.addToDailyRollup(
+                try SQLiteReportStore.addToDailyRollup(
                     domain: row[0], range: DateRange(begin: row[1], end: row[2]), orgName: row[3], email: row[4],
                     sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9], relayed: false,
                     relayedColumn: false, in: db)
@@ -379,7 +380,7 @@ extension ReportStore {
             try mergeUnderReporterByAddress(suffixes: suffixes.list, in: db)
         }
         migrator.registerMigration("v13-report-source-list-parts", foreignKeyChecks: .immediate) { db in
-            // A report's source list in parts (ReportStore.ipsPerPart records each), so that
+            // A report's source list in parts (SQLiteReportStore.ipsPerPart records each), so that
             // a report of millions of records never holds it whole.
             try db.execute(
                 sql: """
@@ -464,8 +465,9 @@ extension ReportStore {
             for relayed in [false, true] {
                 try rollup.add(
                     domain: row[0], range: DateRange(begin: row[1], end: row[2]),
-                    reporterOrg: orgName.trimmedWhitespace().lowercased(),
-                    email: row[4], sourceIP: row[5], count: row[6], disposition: row[7], dkim: row[8], spf: row[9],
+                    reporterOrg: DailyRollupRule.reporterOrg(orgName), email: row[4], sourceIP: row[5], count: row[6],
+                    disposition: row[7], dkim: (row[8] as String?).map(AlignedVerdict.init(rawValue:)),
+                    spf: (row[9] as String?).map(AlignedVerdict.init(rawValue:)),
                     relayed: relayed,
                     removing: !relayed)
             }

@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// The stored DMARC reports of a policy domain, in begin order, as the model reads them.
-    public func dmarcReports(domain: String) throws(StoreError) -> [AggregateReport] {
+    package func dmarcReports(domain: String) throws(StoreError) -> [AggregateReport] {
         try read("reading reports") { db in
             let reports = try Row.fetchAll(
                 db,
@@ -55,18 +56,18 @@ extension ReportStore {
             }
     }
 
-    /// A raw input's stored bytes and their encoding (`identity` or `zlib`).
-    public func rawInput(sha256: [UInt8]) throws(StoreError) -> (encoding: String, bytes: [UInt8])? {
+    /// A raw input's stored bytes and their encoding.
+    package func rawInput(sha256: [UInt8]) throws(StoreError) -> (encoding: StoredEncoding, bytes: [UInt8])? {
         try read("reading a raw input") { db in
             try Row.fetchOne(
                 db, sql: "SELECT encoding, data FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)]
             )
-            .map { row in (row["encoding"], [UInt8](row["data"] as Data)) }
+            .map { row in (StoredEncoding(stored: row["encoding"]), [UInt8](row["data"] as Data)) }
         }
     }
 
     /// Row counts of the main tables, for checks and diagnostics.
-    public func tableCounts() throws(StoreError) -> [String: Int] {
+    package func tableCounts() throws(StoreError) -> [String: Int] {
         try read("counting rows") { db in
             var counts: [String: Int] = [:]
             for table in ["raw_input", "dmarc_report", "dmarc_record", "dmarc_report_ips", "dmarc_daily", "ingest_log"]

@@ -1,5 +1,6 @@
 import GRDB
 import ReportModel
+import ReportStore
 
 /// The per-day DMARC rollup (`dmarc_daily`): each record's messages spread over the UTC days its
 /// report covers (docs/counting.md), so that period queries sum days instead of scanning records.
@@ -26,27 +27,28 @@ struct DailyRollup {
                 """)
     }
 
-    /// Adds one record's messages (`relayed`: the record shows mail relayed on, ``RelayEvidence``); `removing` adds the negated shares, the exact inverse (short of
-    /// a sum held at 2^63-1: SQLite turns an integer sum past it into a real, which `min` brings
-    /// back to the largest integer, see ``ReportCounts``).
+    /// Adds one record's messages, a row per day as ``DailyRollupRule`` spreads them; `removing`
+    /// adds the negated shares, the exact inverse (short of a sum held at 2^63-1: SQLite turns an
+    /// integer sum past it into a real, which `min` brings back to the largest integer, see
+    /// ``ReportCounts``).
     func add(
         domain: String, range: DateRange, reporterOrg: String, email: String?, sourceIP: String, count: Int64,
-        disposition: String?, dkim: String?, spf: String?, relayed: Bool, removing: Bool = false
+        disposition: String?, dkim: AlignedVerdict?, spf: AlignedVerdict?, relayed: Bool, removing: Bool = false
     ) throws {
-        let dkimPass = dkim == AlignedVerdict.pass.rawValue
-        let spfPass = spf == AlignedVerdict.pass.rawValue
-        for part in DaySpread.spread(count: count, over: range) where part.count > 0 || count == 0 {
-            let share = removing ? -part.count : part.count
+        let disposition = disposition ?? DailyRollupRule.unknownDisposition
+        try DailyRollupRule.forEachShare(
+            count: count, over: range, dkim: dkim, spf: spf, relayed: relayed, removing: removing
+        ) { share in
             if relayedColumn {
                 try upsert.run(
-                    .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
-                    .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
-                    .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0), .integer(relayed ? share : 0))
+                    .text(domain), .integer(share.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
+                    .text(disposition), .integer(share.messages), .integer(share.dmarcPass), .integer(share.spfPass),
+                    .integer(share.dkimPass), .integer(share.relayed))
             } else {
                 try upsert.run(
-                    .text(domain), .integer(part.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
-                    .text(disposition ?? "unknown"), .integer(share), .integer(dkimPass || spfPass ? share : 0),
-                    .integer(spfPass ? share : 0), .integer(dkimPass ? share : 0))
+                    .text(domain), .integer(share.day), .text(sourceIP), .text(reporterOrg), .text(email ?? ""),
+                    .text(disposition), .integer(share.messages), .integer(share.dmarcPass), .integer(share.spfPass),
+                    .integer(share.dkimPass))
             }
         }
     }

@@ -1,7 +1,7 @@
 /// An entry point for the fuzzer (`scripts/fuzz 60 columns`): the reader of the record result
 /// columns on arbitrary bytes, as a damaged or tampered database file could hold them.
-public enum RecordResultsFuzzing {
-    public static func exercise(_ bytes: [UInt8]) {
+package enum RecordResultsFuzzing {
+    package static func exercise(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { buffer in
             let objects = RecordResultsColumns.objects(in: buffer)
             var visited = 0

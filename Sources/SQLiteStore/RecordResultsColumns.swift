@@ -1,5 +1,6 @@
 import Foundation
 import ReportModel
+import ReportStore
 
 /// A record's DKIM results, SPF results and override reasons, kept in the record's own row as
 /// JSON arrays (`dmarc_record.dkim_results`, `spf_results`, `reasons`; NULL when there are

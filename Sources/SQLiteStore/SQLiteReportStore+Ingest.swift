@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import ReportModel
+import ReportStore
 
-extension ReportStore {
+extension SQLiteReportStore {
     /// Starts an ingest run and returns its id.
     public func startRun(command: String) throws(StoreError) -> Int64 {
         try write("starting a run") { db in
@@ -20,7 +21,7 @@ extension ReportStore {
     }
 
     /// Whether an input with this SHA-256 was ingested before, and how it went.
-    public func knownInput(sha256: [UInt8]) throws(StoreError) -> KnownInputState? {
+    package func knownInput(sha256: [UInt8]) throws(StoreError) -> KnownInputState? {
         try read("looking up an input") { db in
             try String.fetchOne(db, sql: "SELECT state FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)])
                 .flatMap(KnownInputState.init(rawValue:))
@@ -55,7 +56,7 @@ extension ReportStore {
     /// - Parameter replacing: the inputs were stored before and are parsed again (`reparse`):
     ///   the reports each gave are removed, with their part of the rollups, before it is
     ///   recorded again (with foreign keys on, for the cascades).
-    public func recordBatches(runID: Int64?, replacing: Bool = false, next: () -> StoreBatch?) throws(StoreError)
+    public func recordBatches(runID: Int64?, replacing: Bool, next: () -> StoreBatch?) throws(StoreError)
         -> [LoggedOutcome]
     {
         do {
@@ -101,8 +102,7 @@ extension ReportStore {
             case .seen(let input, let part, let sha256):
                 let rawID = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
-                let outcome = LoggedOutcome(
-                    input: input, part: part, status: .duplicate, kind: nil, code: nil, reason: "input seen before")
+                let outcome = LoggedOutcome.seenBefore(input: input, part: part)
                 try Self.log(outcome, rawInputID: rawID, reportID: nil, runID: runID, in: db)
                 logged.append(outcome)
             case .unreadable(var outcome):
@@ -118,17 +118,15 @@ extension ReportStore {
                 logged.append(outcome)
             }
         }
-        if !batch.stamps.isEmpty {
-            let failed = Set(logged.lazy.filter { $0.status == .failed }.map(\.input))
-            try saveFileStamps(batch.stamps.filter { !failed.contains($0.path) }, in: db)
-        }
+        let stamps = batch.stampsToRecord(after: logged)
+        if !stamps.isEmpty { try saveFileStamps(stamps, in: db) }
         return logged
     }
 
     /// Stores an input, every report found in it and the ingest log, in one transaction; each
     /// report is all in or all out (a savepoint each), and a duplicate changes nothing.
     /// - Returns: one log row per part, in order.
-    public func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
+    package func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
         -> [LoggedOutcome]
     {
         try write("storing \(input.input)") { db in
@@ -136,11 +134,11 @@ extension ReportStore {
         }
     }
 
-    /// Indexes only a reparse needs: the reports of an input and the log rows that point at a
-    /// report (their `ON DELETE SET NULL`). Ingest does without them, four index entries fewer
-    /// per report it writes; without them, replacing each input's reports scanned four tables
-    /// (10,000 inputs took 100 s). `reparse` builds them first and drops them after.
-    public func createReparseIndexes() throws(StoreError) {
+    /// Builds the indexes only a reparse needs: the reports of an input and the log rows that
+    /// point at a report (their `ON DELETE SET NULL`). Ingest does without them, four index
+    /// entries fewer per report it writes; without them, replacing each input's reports would
+    /// scan four tables per input.
+    public func prepareForReparse() throws(StoreError) {
         try write("indexing for reparse") { db in
             for (name, table, column) in Self.reparseIndexes {
                 try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(name) ON \(table)(\(column))")
@@ -148,8 +146,8 @@ extension ReportStore {
         }
     }
 
-    /// Drops the indexes of ``createReparseIndexes()``.
-    public func dropReparseIndexes() throws(StoreError) {
+    /// Drops the indexes of ``prepareForReparse()``.
+    public func finishReparse() throws(StoreError) {
         try write("dropping the reparse indexes") { db in
             for (name, _, _) in Self.reparseIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
         }
@@ -164,7 +162,7 @@ extension ReportStore {
 
     /// Parses a stored input again: its reports are replaced by `outcomes`, all in one
     /// transaction (rollups included), so a failure leaves the old reports in place.
-    public func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
+    package func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
         -> [LoggedOutcome]
     {
         try write("parsing \(input.input) again") { db in
@@ -233,7 +231,8 @@ extension ReportStore {
                 bytes += chunks > 0 ? (row[5] as Int) : data.count
                 inputs.append(
                     StoredRawInput(
-                        id: row[0], sha256: [UInt8](row[1] as Data), encoding: row[2], bytes: data, chunks: chunks,
+                        id: row[0], sha256: [UInt8](row[1] as Data), encoding: StoredEncoding(stored: row[2]),
+                        bytes: data, chunks: chunks,
                         input: (row[6] as String?) ?? "", messageNumber: row[7]))
             }
             return inputs
@@ -243,8 +242,7 @@ extension ReportStore {
     static func record(
         _ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, suffixes: PublicSuffixList, in db: Database
     ) throws -> [LoggedOutcome] {
-        let failed = outcomes.contains { if case .failed = $0 { true } else { false } }
-        let state: KnownInputState = failed ? .failed : .done
+        let state = KnownInputState(parsed: outcomes)
         let insertRaw = try FastInsert(
             db,
             sql: """
@@ -258,7 +256,7 @@ extension ReportStore {
         // the same on every reparse.
         var arrival = Self.now()
         if let inserted = try insertRaw.runInsertingRowID(
-            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding), .blob(input.bytes),
+            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding.rawValue), .blob(input.bytes),
             .text(state.rawValue),
             .integer(arrival))
         {
@@ -303,7 +301,7 @@ extension ReportStore {
                 let row = try Self.storeReport(
                     kind: .dmarc, input: input.input, part: part, rawInputID: rawID, messageID: messageID,
                     runID: runID, in: db,
-                    problem: Self.schemaProblem(of: report), savepoint: false
+                    problem: StorableReport.refusal(of: report), savepoint: false
                 ) {
                     try Self.insert(
                         report, rawInputID: rawID, messageID: messageID, input: input.input, part: part,
@@ -334,7 +332,7 @@ extension ReportStore {
                 logged.append(row)
             }
         }
-        if logged.contains(where: { $0.status == .failed }) && !failed {
+        if KnownInputState(after: logged) == .failed && state != .failed {
             try db.execute(sql: "UPDATE raw_input SET state = 'failed' WHERE id = ?", arguments: [rawID])
         }
         return logged
@@ -418,19 +416,12 @@ extension ReportStore {
                 failure = "\(error)"
             }
         }
-        let row = LoggedOutcome(
-            input: input, part: part, status: status, kind: kind, code: failure == nil ? nil : "store", reason: failure)
+        let row = LoggedOutcome.stored(
+            input: input, part: part, kind: kind, inserted: status == .imported, failure: failure)
         try log(
             row, rawInputID: rawInputID, messageID: messageID, reportID: kind == .dmarc ? reportRowID : nil,
             tlsReportID: kind == .tlsrpt ? reportRowID : nil, runID: runID, in: db)
         return row
-    }
-
-    /// Why the schema would refuse a DMARC report: a record's count below zero (`CHECK (count >= 0)`).
-    /// Every other column is filled from values the model always has.
-    static func schemaProblem(of report: AggregateReport) -> String? {
-        guard let index = report.records.firstIndex(where: { $0.count < 0 }) else { return nil }
-        return "record \(index + 1): count \(report.records[index].count) is negative"
     }
 
     static func log(
@@ -511,7 +502,7 @@ extension ReportStore {
                     envelope_from, envelope_to, dkim_results, spf_results, reasons, relayed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let rollup = try DailyRollup(db)
-        let reporterOrg = meta.orgName.trimmedWhitespace().lowercased()
+        let reporterOrg = DailyRollupRule.reporterOrg(meta.orgName)
         let domain = report.policy.domain
         // A report's distinct source IPs, one row per part of at most `ipsPerPart` records, so
         // that a report of millions of records never holds them all (a repeat across parts is
@@ -539,8 +530,7 @@ extension ReportStore {
             let relayed = RelayEvidence.shows(record, policyDomain: domain, suffixes: suffixes)
             try rollup.add(
                 domain: domain, range: counted, reporterOrg: reporterOrg, email: meta.email, sourceIP: record.sourceIP,
-                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim?.rawValue,
-                spf: record.spf?.rawValue,
+                count: record.count, disposition: record.disposition?.rawValue, dkim: record.dkim, spf: record.spf,
                 relayed: relayed)
             try insertRecord.run(
                 .integer(reportID), .text(record.sourceIP), .integer(record.count), .text(record.disposition?.rawValue),
@@ -570,9 +560,9 @@ extension ReportStore {
         in db: Database
     ) throws {
         try DailyRollup(db, relayedColumn: relayedColumn).add(
-            domain: domain, range: range, reporterOrg: orgName.trimmedWhitespace().lowercased(), email: email,
-            sourceIP: sourceIP,
-            count: count, disposition: disposition, dkim: dkim, spf: spf, relayed: relayed, removing: removing)
+            domain: domain, range: range, reporterOrg: DailyRollupRule.reporterOrg(orgName), email: email,
+            sourceIP: sourceIP, count: count, disposition: disposition, dkim: dkim.map(AlignedVerdict.init(rawValue:)),
+            spf: spf.map(AlignedVerdict.init(rawValue:)), relayed: relayed, removing: removing)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -1,0 +1,40 @@
+import GRDB
+import ReportStore
+
+extension SQLiteReportStore {
+    /// The stamps of every file read whole before.
+    public func fileStamps() throws(StoreError) -> FileStampIndex {
+        try read("reading input file stamps") { db in
+            var index = FileStampIndex()
+            try RawRows(try db.makeStatement(sql: "SELECT path, size, mtime_ns, inode FROM input_file")).forEach {
+                row in
+                index.insert(
+                    path: UnsafeRawBufferPointer(row.bytes(0)), size: row.integer(1),
+                    modifiedNanoseconds: row.integer(2),
+                    inode: row.integer(3))
+            }
+            return index
+        }
+    }
+
+    /// Records files read whole with no failure, in one transaction.
+    public func saveFileStamps(_ stamps: [FileStamp]) throws(StoreError) {
+        guard !stamps.isEmpty else { return }
+        try write("recording input file stamps") { db in try Self.saveFileStamps(stamps, in: db) }
+    }
+
+    /// Within ingest's transaction: an upsert run `OR FAIL`, so SQLite opens no statement
+    /// journal for it, bound with the C API.
+    static func saveFileStamps(_ stamps: [FileStamp], in db: Database) throws {
+        let insert = try FastInsert(
+            db,
+            sql: """
+                INSERT OR FAIL INTO input_file (path, size, mtime_ns, inode) VALUES (?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode
+                """)
+        for stamp in stamps {
+            try insert.run(
+                .text(stamp.path), .integer(stamp.size), .integer(stamp.modifiedNanoseconds), .integer(stamp.inode))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import ReportModel
+import ReportStore
+import SQLiteStore
+
+/// Opens the store `--db` names, whichever backend keeps it: the one place that knows the
+/// backends, so that commands see only ``MailTallyStore`` (docs/architecture.md). A new backend
+/// is a target of its own and a case here; no command changes.
+public enum StoreOpener {
+    /// Opens the store at `location`, creating and migrating it when it may be written.
+    /// - Parameters:
+    ///   - location: what `--db` (or `$MAILTALLY_DB`) says: a path to an SQLite file.
+    ///   - mustExist: for commands that only read what `ingest` made: a missing store is an
+    ///     error of kind `.missing` instead of a new empty one.
+    ///   - publicSuffixes: the Public Suffix List of the duplicate key (docs/counting.md).
+    public static func open(
+        _ location: String, mustExist: Bool = false, publicSuffixes: LazyPublicSuffixList = .system()
+    ) throws(StoreError) -> any MailTallyStore {
+        let files = FileManager.default
+        if mustExist && !files.fileExists(atPath: location) {
+            throw StoreError(
+                message: "no database at \(location): run `mailtally ingest` first, or pass --db",
+                while: "opening \(location)", kind: .missing)
+        }
+        // A file this user may only read is opened read-only: query commands still work on it.
+        let writable = !files.fileExists(atPath: location) || files.isWritableFile(atPath: location)
+        return try SQLiteReportStore(path: location, readOnly: !writable, publicSuffixes: publicSuffixes)
+    }
+}
