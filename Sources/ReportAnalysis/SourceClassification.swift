@@ -49,7 +49,7 @@ public enum SourceClassifier {
             return SourceVerdict(sourceClass: .forwarder, reason: "known forwarder; \(passing)")
         }
         // Evidence of a relay, never DKIM-alone passes as such: an ESP passes SPF for its own
-        // bounce domain, not ours, and is authorised (docs/counting.md, "Relayed mail").
+        // bounce domain, not ours, and is authorised (docs/findings.md, "Relayed mail").
         // Mailbox providers and gateways forward their users' mail (Gmail, Outlook, a security
         // gateway): their relayed mail makes them a forwarder too; an ESP never relays.
         let mayRelay = !knownSender || (source.origin != .sourceMap && (category == .mailbox || category == .gateway))

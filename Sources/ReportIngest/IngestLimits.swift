@@ -27,6 +27,7 @@ public struct IngestLimits: Hashable, Sendable {
     /// memory to be read (its directory is at its end).
     public var maxNestedArchiveBytes: Int
 
+    /// Caps with the defaults SECURITY.md lists ("Limits and their defaults"); options and tests change some.
     public init(
         maxReportBytes: Int = 4 << 30, maxNestingDepth: Int = 4, maxZipEntries: Int = 10_000,
         maxFieldBytes: Int = 64 << 10, maxRecords: Int = 10_000_000, maxMessageBytes: Int = 32 << 20,
@@ -45,5 +46,6 @@ public struct IngestLimits: Hashable, Sendable {
         self.maxRecords = maxRecords
     }
 
+    /// The defaults: room for the largest real reports, none for decompression bombs.
     public static let standard = IngestLimits()
 }

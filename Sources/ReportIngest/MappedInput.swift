@@ -6,6 +6,7 @@ import Glibc
 /// file's size. The file must not change while it is mapped (an input being written to is
 /// read again on the next run, as its stamp changes).
 public final class MappedInput: @unchecked Sendable {
+    /// The whole file, valid while this object lives; empty for an empty file.
     public let bytes: UnsafeRawBufferPointer
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 

@@ -1,8 +1,11 @@
 /// A reporting period in seconds since the Unix epoch, UTC: `[begin, end)`.
 public struct DateRange: Hashable, Sendable {
+    /// The first second covered (DMARC `begin`, TLS-RPT `start-datetime`).
     public var begin: Int64
+    /// The first second after the period; with ``begin``, part of a report's duplicate key.
     public var end: Int64
 
+    /// Makes a range from parsed values (no checks: parsers refuse an end before the begin).
     public init(begin: Int64, end: Int64) {
         self.begin = begin
         self.end = end
@@ -14,7 +17,9 @@ public struct DateRange: Hashable, Sendable {
 
 /// Why a report's date range is not believed as it stands (docs/counting.md, "Date ranges").
 public struct RangeFlags: OptionSet, Hashable, Sendable {
+    /// The flags as bits, for `OptionSet`; the store keeps ``names`` instead.
     public let rawValue: Int
+    /// Makes flags from their bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// It begins before 2012, when DMARC reports began.
@@ -24,7 +29,7 @@ public struct RangeFlags: OptionSet, Hashable, Sendable {
     /// It covers more than ``DateRange/longestPlausible``.
     public static let tooLong = RangeFlags(rawValue: 4)
 
-    /// `begins-before-2012,too-long`: the form kept in the store and shown to people.
+    /// `begins-before-2012,longer-than-31-days`: the form kept in the store and shown to people.
     public var names: String {
         [
             (Self.beginsBefore2012, "begins-before-2012"), (.endsInTheFuture, "ends-in-the-future"),

@@ -2,14 +2,20 @@
 public struct MessageProvenance: Hashable, Sendable {
     /// The message's position in its mbox (1-based); `nil` for a single-message file.
     public var number: Int?
+    /// `Message-ID`, as the header gives it: names the message in errors (``label``).
     public var messageID: String?
+    /// `Date`, as written (not parsed): when the reporter says it mailed the report.
     public var date: String?
+    /// `From`, encoded words decoded: who mailed the report.
     public var from: String?
+    /// `Subject`, encoded words decoded.
     public var subject: String?
     /// RFC 8460 `TLS-Report-Domain` and `TLS-Report-Submitter`.
     public var tlsReportDomain: String?
+    /// `TLS-Report-Submitter`: the domain of the organisation that sent a TLS report.
     public var tlsReportSubmitter: String?
 
+    /// Makes provenance from a message's headers (decoded by the mail parser).
     public init(
         number: Int? = nil, messageID: String? = nil, date: String? = nil, from: String? = nil, subject: String? = nil,
         tlsReportDomain: String? = nil, tlsReportSubmitter: String? = nil
@@ -38,7 +44,9 @@ public struct MessageProvenance: Hashable, Sendable {
 /// What a logged part was: a report of either kind, or what a skipped part turned out to be
 /// (the `kind` column of the ingest log).
 public struct OutcomeKind: OpenValue {
+    /// The `kind` text as logged (`dmarc`, `no-report`).
     public let rawValue: String
+    /// Wraps text already normalised, as read back from storage; parsers use ``init(normalizing:)``.
     public init(rawValue: String) { self.rawValue = rawValue }
     /// A DMARC aggregate report.
     public static let dmarc = Self(rawValue: "dmarc")

@@ -12,6 +12,7 @@ where RawValue == String {
 }
 
 extension OpenValue {
+    /// No aliases by default: only types whose values reporters spell in other ways list any.
     public static var aliases: [String: String] { [:] }
 
     /// Normalises received text: trims white space, lowercases and maps known aliases.
@@ -29,6 +30,7 @@ extension OpenValue {
         self.init(rawValue: Self.aliases[folded] ?? folded)
     }
 
+    /// The normalised text, so values print as they are stored.
     public var description: String { rawValue }
 }
 

@@ -6,6 +6,7 @@ import Synchronization
 /// Debian's `publicsuffix` package installs it at ``defaultPath``. Without a list, the
 /// organisational domain falls back to the last two labels.
 public struct PublicSuffixList: Sendable {
+    /// Where Debian's `publicsuffix` package installs the list; `$MAILTALLY_PSL` and `--psl` override it.
     public static let defaultPath = "/usr/share/publicsuffix/public_suffix_list.dat"
 
     private var rules: Set<String> = []
@@ -126,6 +127,7 @@ public final class LazyPublicSuffixList: Sendable {
         }
     }
 
+    /// The list, parsed on first access; the lock makes concurrent first uses parse it once.
     public var list: PublicSuffixList {
         state.withLock { list in
             if let list { return list }

@@ -115,6 +115,7 @@ enum IPAddress {
 /// The answer readers on arbitrary bytes, for the fuzzer (`scripts/fuzz 60 dns`): DNS answers
 /// come from the network and are as hostile as report files.
 public enum DNSAnswerFuzzing {
+    /// Runs every answer reader on `bytes`, as IPv4 and IPv6 answers: it must return, never crash.
     public static func exercise(_ bytes: [UInt8]) {
         var buffer = bytes
         guard !buffer.isEmpty else { return }

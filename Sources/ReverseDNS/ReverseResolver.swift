@@ -20,6 +20,7 @@ public struct ResolverConfiguration: Sendable {
     /// PTR names checked by forward lookup, per IP.
     public var namesToConfirm: Int = 4
 
+    /// The defaults, asking `server` (nil: the system's resolvers).
     public init(server: String? = nil) {
         self.server = server
     }
@@ -28,11 +29,16 @@ public struct ResolverConfiguration: Sendable {
 /// How long answers are cached: the PTR TTL within bounds; negative answers for a day;
 /// failures for an hour, so the next nightly run asks again.
 public struct ReverseDNSCachePolicy: Sendable {
+    /// The least time a found name is kept, however short its TTL (an hour).
     public var minimumSeconds: Int64 = 3600
+    /// The most time a found name is kept, however long its TTL (a week).
     public var maximumSeconds: Int64 = 7 * 86_400
+    /// How long NXDOMAIN and NODATA answers are kept (a day).
     public var negativeSeconds: Int64 = 86_400
+    /// How long timeouts and failures are kept (an hour), so the next nightly run asks again.
     public var failureSeconds: Int64 = 3600
 
+    /// The defaults above.
     public init() {}
 
     func lifetime(status: ReverseDNSEntry.Status, ttl: Int64?) -> Int64 {
@@ -44,7 +50,9 @@ public struct ReverseDNSCachePolicy: Sendable {
     }
 }
 
+/// Why the resolver could not start: c-ares failed, or `--resolver` is not an address.
 public struct ReverseDNSError: Error, CustomStringConvertible, Sendable {
+    /// The message shown to the user.
     public var description: String
 }
 

@@ -68,6 +68,7 @@ public final class DecompressionBudget {
     let limit: Int
     private(set) var used = 0
 
+    /// A budget of `limit` bytes, shared by every layer and entry of one input (or one message).
     public init(limit: Int) {
         self.limit = limit
     }

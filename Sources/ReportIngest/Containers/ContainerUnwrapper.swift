@@ -18,11 +18,13 @@ struct FoundDocument {
 /// at its end): an archive inside another container is inflated whole, up to
 /// ``IngestLimits/maxNestedArchiveBytes``.
 public struct ContainerUnwrapper: Sendable {
+    /// Caps on nesting, zip entries and decompressed size.
     public var limits: IngestLimits
 
     /// What is read of each layer to tell what it is: enough for an XML prolog.
     static let headBytes = 64 << 10
 
+    /// An unwrapper with the given caps.
     public init(limits: IngestLimits = .standard) {
         self.limits = limits
     }

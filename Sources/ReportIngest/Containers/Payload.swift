@@ -5,6 +5,7 @@ public struct Payload: Hashable, Sendable {
     /// The way in, outermost first: `gzip`, `zip:dir/report.xml`, `gzip/gzip`. Empty for a plain input.
     public var path: String
 
+    /// Makes a payload (no checks).
     public init(bytes: [UInt8], path: String) {
         self.bytes = bytes
         self.path = path

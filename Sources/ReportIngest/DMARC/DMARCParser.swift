@@ -9,10 +9,12 @@ import ReportModel
 /// rejects the whole report. Undeclared or UTF-8-declared documents with invalid UTF-8 are read
 /// again as windows-1252 (then ISO-8859-1, which maps every byte).
 public struct DMARCParser: Sendable {
+    /// Caps on field size, record count and results per record: reports come from strangers.
     public var limits: IngestLimits
     /// Where the records of a large report wait for the store (one per batch of inputs).
     public var spillArea: RecordSpillArea
 
+    /// A parser; its spill area should be the one its batch of inputs shares.
     public init(limits: IngestLimits = .standard, spillArea: RecordSpillArea = RecordSpillArea()) {
         self.limits = limits
         self.spillArea = spillArea

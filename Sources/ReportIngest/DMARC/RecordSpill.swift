@@ -18,6 +18,7 @@ public final class RecordSpillArea: @unchecked Sendable {
     /// How far past the limit one report may go before it spills (the count is told in steps).
     static var stepForTests: Int { ReportBuilder.holdStep }
 
+    /// An area for one batch: its reports spill once it holds more than `inMemoryLimit` records.
     public init(inMemoryLimit: Int = 20_000) {
         self.inMemoryLimit = inMemoryLimit
     }

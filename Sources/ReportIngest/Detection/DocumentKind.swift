@@ -7,6 +7,7 @@ public enum DocumentKind: String, Hashable, Sendable {
     /// Anything else: empty files, `unused` (Yahoo 2023), binary junk.
     case junk
 
+    /// Judges by the first byte past a byte-order mark and white space (UTF-16 too); empty is junk.
     public static func sniff(_ bytes: [UInt8]) -> DocumentKind {
         var index = 0
         let count = bytes.count

@@ -9,8 +9,10 @@ import ReportModel
 public struct HeaderParameters: Sendable, Hashable {
     /// The value before the first `;`, trimmed and lowercased (`multipart/report`, `attachment`).
     public var value: String
+    /// Parameters by lowercased name, RFC 2231 sections joined and decoded (`boundary`, `filename`).
     public var parameters: [String: String]
 
+    /// Parses a header value; never fails: a token without `=` is skipped.
     public init(parsing text: String) {
         var tokens = Self.split(text)
         value = tokens.isEmpty ? "" : tokens.removeFirst().trimmedWhitespace().lowercased()
@@ -55,6 +57,7 @@ public struct HeaderParameters: Sendable, Hashable {
         parameters = simple.mapValues { Self.mayHoldEncodedWords($0) ? EncodedWords.decode($0) : $0 }
     }
 
+    /// The parameter `name`, whatever its case.
     public subscript(name: String) -> String? { parameters[name.lowercased()] }
 
     /// Whether `text` holds `=?`, the start of an RFC 2047 encoded word.

@@ -8,12 +8,15 @@ public struct MailPart: Sendable, Hashable {
     public var contentType: String
     /// From `Content-Disposition: filename` or `Content-Type: name`, decoded.
     public var filename: String?
+    /// The body, base64 or quoted-printable decoded.
     public var bytes: [UInt8]
 }
 
 /// A message taken apart: its headers, its leaf parts, and whether it is a DMARC failure report.
 public struct ParsedMessage: Sendable {
+    /// The top-level header fields.
     public var headers: MailHeaders
+    /// The leaf parts in order, those of forwarded messages included.
     public var parts: [MailPart]
     /// An ARF failure report (`multipart/report; report-type=feedback-report`), not an aggregate one.
     public var isFailureReport: Bool
@@ -22,11 +25,15 @@ public struct ParsedMessage: Sendable {
 /// Our small MIME parser (RFC 2045–2047, 2231, 6522): headers, nested multiparts and forwarded
 /// messages, base64 and quoted-printable. Bounded: part count and nesting depth are capped.
 public struct MIMEParser: Sendable {
+    /// The most MIME entities one message may hold, forwarded ones included (`too-large` past it).
     public static let maxParts = 100_000
+    /// The deepest nesting of multiparts and forwarded messages (`nested-too-deep` past it).
     public static let maxDepth = 16
 
+    /// A parser; it keeps no state between messages.
     public init() {}
 
+    /// Takes one message apart; throws when a cap is passed or a header section is too large.
     public func parse(_ bytes: ArraySlice<UInt8>) throws(IngestError) -> ParsedMessage {
         let (headers, bodyStart) = try MailHeaders.parse(bytes)
         var walk = Walk()

@@ -3,6 +3,7 @@ import ReportModel
 /// What one message held: its provenance, and either the report documents found in its parts
 /// or the reason it holds none (no report, or a DMARC failure report).
 public struct ExtractedMessage: Sendable {
+    /// Where the message came from, kept with every report found in it.
     public var provenance: MessageProvenance
     /// Each document's `part` reads `part 2` or `part 2 zip:report.xml`.
     public var documents: [ExtractedDocument]
@@ -15,9 +16,12 @@ public struct ExtractedMessage: Sendable {
 /// Finds the reports in a mail message: every MIME leaf whose content (magic bytes first) or
 /// declared type or file name says it holds a report is unwrapped and parsed.
 public struct MailExtractor: Sendable {
+    /// Caps for each part's containers and reports, as for report files.
     public var limits: IngestLimits
+    /// Where the records of large reports wait for the store (one per batch of inputs).
     public var spillArea: RecordSpillArea
 
+    /// An extractor whose large reports spill to the batch's `spillArea`.
     public init(limits: IngestLimits = .standard, spillArea: RecordSpillArea = RecordSpillArea()) {
         self.limits = limits
         self.spillArea = spillArea
@@ -32,6 +36,7 @@ public struct MailExtractor: Sendable {
 
     static let reportExtensions = [".xml", ".xml.gz", ".gz", ".zip", ".json", ".json.gz", ".zlib", ".dat"]
 
+    /// The reports in one message; `number` is its place in the mbox. Failures are in the result.
     public func extract(message bytes: ArraySlice<UInt8>, number: Int?) -> ExtractedMessage {
         var provenance = MessageProvenance(number: number)
         let parsed: ParsedMessage

@@ -17,7 +17,9 @@ public final class MboxReader {
         public var number: Int
         /// Byte offset of the message's `From ` line in the file.
         public var offset: Int64
+        /// The message, mboxrd `>From ` lines unescaped; empty when it was too large.
         public var bytes: [UInt8]
+        /// Why the message is missing (`too-large`); the messages after it still read.
         public var error: IngestError?
     }
 
@@ -155,6 +157,7 @@ public final class MboxReader {
 
     // MARK: - Lines
 
+    /// `From `: how every separator line starts, and how ingest recognises an mbox.
     public static let fromPrefix = Array("From ".utf8)
 
     static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {

@@ -8,17 +8,21 @@ import ReportModel
 /// missing; `policy-domain` missing; `policy-string` as an array, one string, or one string that
 /// holds a JSON array (Microsoft's TLSA); RFC 3339 dates with or without fraction and zone (no
 /// zone means UTC); a byte-order mark. Malformed JSON, JSON that is not a TLS report, counts that
-/// are negative or beyond 64 bits, and nesting deeper than 64 levels are rejected.
+/// are negative or beyond 2^53 (the largest integer a JSON number keeps exactly), and nesting
+/// deeper than 64 levels are rejected.
 public struct TLSReportParser: Sendable {
+    /// Caps on the document's size, strings and objects: reports come from strangers.
     public var limits: IngestLimits
 
     /// Deepest nesting of arrays and objects accepted (a real report nests 5 deep).
     public static let maxDepth = 64
 
+    /// A parser with the given caps.
     public init(limits: IngestLimits = .standard) {
         self.limits = limits
     }
 
+    /// Parses one JSON document (a byte-order mark allowed); throws ``IngestError`` with the reason.
     public func parse(_ bytes: [UInt8]) throws(IngestError) -> TLSReport {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }

@@ -1,4 +1,4 @@
-/// Evidence that mail was relayed on by a forwarder or a mailing list (docs/counting.md,
+/// Evidence that mail was relayed on by a forwarder or a mailing list (docs/findings.md,
 /// "Relayed mail"): the rule every store applies to a record when it is stored.
 ///
 /// `policy_evaluated` gives the aligned verdicts only; `auth_results` gives the raw results with

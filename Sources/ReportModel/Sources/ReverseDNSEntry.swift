@@ -14,7 +14,9 @@ public struct ReverseDNSEntry: Hashable, Sendable {
         case failed
     }
 
+    /// The address looked up, as the reports give it: the cache's key.
     public var ip: String
+    /// How the PTR lookup ended; it decides how long the entry is kept.
     public var status: Status
     /// The PTR names answered, lowercased, without the trailing dot.
     public var names: [String]
@@ -24,10 +26,12 @@ public struct ReverseDNSEntry: Hashable, Sendable {
     public var ttl: Int64?
     /// When the lookup ran and when it should be asked again (Unix seconds).
     public var resolvedAt: Int64
+    /// When the entry goes stale and `enrich` asks again (from the TTL; sooner for failures).
     public var expiresAt: Int64
     /// The resolver's reason, for failures.
     public var detail: String?
 
+    /// Makes an entry from a lookup or from the cache (no checks).
     public init(
         ip: String, status: Status, names: [String] = [], confirmedName: String? = nil, ttl: Int64? = nil,
         resolvedAt: Int64, expiresAt: Int64, detail: String? = nil
@@ -44,6 +48,7 @@ public struct ReverseDNSEntry: Hashable, Sendable {
 
     /// The confirmed name, else the first name answered.
     public var name: String? { confirmedName ?? names.first }
+    /// Whether a PTR name resolved back to the IP: only such a name names a source (docs/correlation.md).
     public var isConfirmed: Bool { confirmedName != nil }
 
     /// How sure reverse DNS is about the sender's identity, for classification.
@@ -76,5 +81,6 @@ public enum ReverseDNSEvidence: String, Sendable, Comparable {
         }
     }
 
+    /// Stronger evidence sorts first: `confirmed`, `unconfirmed`, `none`, `unknown`.
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }

@@ -2,8 +2,10 @@
 public struct DayPeriod: Hashable, Sendable {
     /// Day numbers: days since 1970-01-01.
     public var firstDay: Int64
+    /// The last day included (not the day after).
     public var lastDay: Int64
 
+    /// Makes the period of the days `firstDay` through `lastDay`.
     public init(firstDay: Int64, lastDay: Int64) {
         self.firstDay = firstDay
         self.lastDay = lastDay
@@ -34,6 +36,7 @@ public struct DayPeriod: Hashable, Sendable {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
     }
 
+    /// Days in a month of the Gregorian calendar, leap years included; checks dates (``day(fromISODate:)``).
     public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -43,6 +46,7 @@ public struct DayPeriod: Hashable, Sendable {
     }
 
     // Howard Hinnant's days-from-civil algorithm.
+    /// The day number of a calendar date, for any year (no validation: see ``day(fromISODate:)``).
     public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
@@ -53,6 +57,7 @@ public struct DayPeriod: Hashable, Sendable {
         return era * 146_097 + doe - 719_468
     }
 
+    /// The (year, month, day) of a day number: the inverse of ``daysFromCivil(year:month:day:)``.
     public static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

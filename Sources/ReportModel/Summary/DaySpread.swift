@@ -5,6 +5,7 @@
 /// day), so the day totals add up exactly to the count. A period with no length counts on the day
 /// of its begin.
 public enum DaySpread {
+    /// Unix time has no leap seconds: every UTC day is exactly this long.
     public static let secondsPerDay: Int64 = 86_400
 
     /// The day number (days since 1970-01-01 UTC) that contains a timestamp.

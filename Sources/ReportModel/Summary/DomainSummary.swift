@@ -1,11 +1,15 @@
 /// The totals of one policy domain over a period: the `summary` contract of docs/output.md.
 public struct DomainSummary: Hashable, Sendable {
+    /// The policy domain (lowercased, no trailing dot): the key of every summary row.
     public var domain: String
+    /// DMARC counts over the period.
     public var dmarc: DMARCTotals
+    /// TLS-RPT session counts over the period.
     public var tls: TLSTotals
     /// The TLS breakdowns, when they were asked for.
     public var tlsBreakdown: TLSBreakdown?
 
+    /// Makes a summary, empty unless given.
     public init(
         domain: String, dmarc: DMARCTotals = .init(), tls: TLSTotals = .init(), tlsBreakdown: TLSBreakdown? = nil
     ) {
@@ -18,18 +22,25 @@ public struct DomainSummary: Hashable, Sendable {
 
 /// DMARC counts per the counting rules of docs/counting.md. Every figure counts messages.
 public struct DMARCTotals: Hashable, Sendable {
+    /// Distinct reports; ``merge(_:)`` does not add them (the caller counts reports).
     public var reports: Int64
+    /// Messages: each report's share of the period (docs/counting.md, "Date ranges").
     public var messages: Int64
+    /// Messages with an aligned DKIM or SPF pass.
     public var dmarcPass: Int64
+    /// Messages whose SPF passed and aligned.
     public var spfAlignedPass: Int64
+    /// Messages whose DKIM passed and aligned.
     public var dkimAlignedPass: Int64
     /// Messages per disposition, every value seen (none, quarantine, reject, pass, ...).
     public var disposition: [Disposition: Int64]
     /// Messages that failed DMARC, per disposition: what receivers did with failing mail.
     public var failedDisposition: [Disposition: Int64] = [:]
-    /// Messages that passed by DKIM alone and show a relay (``RelayEvidence``): forwarded.
+    /// Messages that show a relay (``RelayEvidence``): an override reason naming a forwarder or
+    /// a list, or a DKIM-only pass with our own SPF failing.
     public var relayed: Int64 = 0
 
+    /// Makes totals; ``failedDisposition`` and ``relayed`` start at zero and are filled by `add`.
     public init(
         reports: Int64 = 0, messages: Int64 = 0, dmarcPass: Int64 = 0, spfAlignedPass: Int64 = 0,
         dkimAlignedPass: Int64 = 0, disposition: [Disposition: Int64] = [:]
@@ -59,13 +70,17 @@ public struct DMARCTotals: Hashable, Sendable {
 
 /// TLS-RPT session counts per the counting rules of docs/counting.md.
 public struct TLSTotals: Hashable, Sendable {
+    /// Distinct TLS reports; ``merge(_:)`` does not add them (the caller counts reports).
     public var reports: Int64
+    /// `total-successful-session-count`, summed over policies and reports.
     public var successfulSessions: Int64
+    /// `total-failure-session-count`, summed; need not match the failure details.
     public var failedSessions: Int64
     /// Sum of `failed-session-count` per result type over failure details; need not add up to
     /// ``failedSessions``.
     public var failuresByResultType: [String: Int64]
 
+    /// Makes totals, zero unless given.
     public init(
         reports: Int64 = 0, successfulSessions: Int64 = 0, failedSessions: Int64 = 0,
         failuresByResultType: [String: Int64] = [:]
@@ -76,6 +91,7 @@ public struct TLSTotals: Hashable, Sendable {
         self.failuresByResultType = failuresByResultType
     }
 
+    /// All sessions, saturating; rates use the two counts (docs/counting.md, "Counts").
     public var sessions: Int64 { successfulSessions.saturatingAdd(failedSessions) }
 
     /// The share of sessions that succeeded, or `nil` when there were none.

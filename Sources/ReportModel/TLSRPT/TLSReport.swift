@@ -1,13 +1,18 @@
 /// An SMTP TLS report (RFC 8460): a sender's account of TLS sessions to the domain's MX hosts.
 public struct TLSReport: Hashable, Sendable {
+    /// `organization-name`: who reported, as written (``organizationKey`` is the duplicate key's form).
     public var organizationName: String
     /// `[start, end)` in seconds since the epoch, UTC. An end written as `23:59:59` is read as
     /// the end of that second, so a one-day report covers exactly one UTC day.
     public var dateRange: DateRange
+    /// `contact-info`, when given: it names the reporter for correlation (docs/correlation.md).
     public var contactInfo: String?
+    /// `report-id`: with the organisation and range, the duplicate key (docs/counting.md).
     public var reportID: String
+    /// Each policy the sender applied, with its sessions.
     public var policies: [TLSPolicyResult]
 
+    /// Makes a report from parsed values (no checks: the parser validates).
     public init(
         organizationName: String, dateRange: DateRange, contactInfo: String?, reportID: String,
         policies: [TLSPolicyResult]
@@ -25,11 +30,16 @@ public struct TLSReport: Hashable, Sendable {
 
 /// One applied policy with its session counts and failure details.
 public struct TLSPolicyResult: Hashable, Sendable {
+    /// What the sender found and applied.
     public var policy: TLSPolicy
+    /// `total-successful-session-count`: 0 to 2^53 (docs/counting.md, "Counts").
     public var successfulSessions: Int64
+    /// `total-failure-session-count`; the failure details need not add up to it.
     public var failedSessions: Int64
+    /// `failure-details`, itemised by result type and host; some reporters give none.
     public var failureDetails: [TLSFailureDetail]
 
+    /// Makes a result from parsed values (no checks: the parser validates).
     public init(policy: TLSPolicy, successfulSessions: Int64, failedSessions: Int64, failureDetails: [TLSFailureDetail])
     {
         self.policy = policy
@@ -44,6 +54,7 @@ public struct TLSPolicyResult: Hashable, Sendable {
 
 /// `policy`: what the sender found and applied.
 public struct TLSPolicy: Hashable, Sendable {
+    /// `policy-type`: which mechanism the sender applied.
     public var type: TLSPolicyType
     /// `policy-string`, one element per line or TLSA record (Microsoft's double-encoded array
     /// already unpacked).
@@ -53,6 +64,7 @@ public struct TLSPolicy: Hashable, Sendable {
     /// `mx-host` / `mx-host-pattern`, as a list.
     public var mxHosts: [String]
 
+    /// Makes a policy from parsed values; `domain` must already be normalised.
     public init(type: TLSPolicyType, strings: [String] = [], domain: String?, mxHosts: [String] = []) {
         self.type = type
         self.strings = strings
@@ -91,12 +103,18 @@ public enum TLSCategory: String, Hashable, Sendable, CaseIterable {
 
 /// `policy-type`: `sts`, `tlsa`, `no-policy-found`, or a value no RFC lists (kept as received).
 public struct TLSPolicyType: OpenValue {
+    /// The normalised text (trimmed, lowercased): what is stored and compared.
     public let rawValue: String
+    /// Wraps text already normalised, as read back from storage; parsers use ``init(normalizing:)``.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// MTA-STS (RFC 8461).
     public static let sts = Self(rawValue: "sts")
+    /// DANE TLSA records (RFC 7672).
     public static let tlsa = Self(rawValue: "tlsa")
+    /// Neither: the sender fell back to opportunistic TLS.
     public static let noPolicyFound = Self(rawValue: "no-policy-found")
 
+    /// The mechanism, for grouping; a policy type no RFC lists is `other`.
     public var category: TLSCategory {
         switch rawValue {
         case "sts": .sts
@@ -109,27 +127,45 @@ public struct TLSPolicyType: OpenValue {
 
 /// An MTA-STS policy's `mode` (RFC 8461 §3.2), as the policy string a reporter saw gives it.
 public struct MTASTSMode: OpenValue {
+    /// The normalised text (trimmed, lowercased): what is stored and compared.
     public let rawValue: String
+    /// Wraps text already normalised, as read back from storage; parsers use ``init(normalizing:)``.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// Senders must not deliver over a connection that fails validation.
     public static let enforce = Self(rawValue: "enforce")
+    /// Senders deliver anyway and only report failures (`sts-testing-failures`, docs/findings.md).
     public static let testing = Self(rawValue: "testing")
+    /// The domain has withdrawn its policy.
     public static let none = Self(rawValue: "none")
 }
 
 /// `result-type` (RFC 8460 §4.3 and the IANA registry), open for values senders invent.
 public struct TLSResultType: OpenValue {
+    /// The normalised text (trimmed, lowercased): what is stored and compared.
     public let rawValue: String
+    /// Wraps text already normalised, as read back from storage; parsers use ``init(normalizing:)``.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// The MX host did not offer STARTTLS.
     public static let starttlsNotSupported = Self(rawValue: "starttls-not-supported")
+    /// The MX certificate does not name the host.
     public static let certificateHostMismatch = Self(rawValue: "certificate-host-mismatch")
+    /// The MX certificate has expired.
     public static let certificateExpired = Self(rawValue: "certificate-expired")
+    /// The MX certificate does not chain to a trusted root.
     public static let certificateNotTrusted = Self(rawValue: "certificate-not-trusted")
+    /// Validation failed for a reason no other type names.
     public static let validationFailure = Self(rawValue: "validation-failure")
+    /// A DANE TLSA record was invalid.
     public static let tlsaInvalid = Self(rawValue: "tlsa-invalid")
+    /// DNSSEC validation of the MX or TLSA records failed.
     public static let dnssecInvalid = Self(rawValue: "dnssec-invalid")
+    /// The sender requires DANE, and the MX host had no DNSSEC-validated TLSA records.
     public static let daneRequired = Self(rawValue: "dane-required")
+    /// The MTA-STS policy could not be fetched over HTTPS.
     public static let stsPolicyFetchError = Self(rawValue: "sts-policy-fetch-error")
+    /// The MTA-STS policy could not be parsed or did not validate.
     public static let stsPolicyInvalid = Self(rawValue: "sts-policy-invalid")
+    /// The certificate of the MTA-STS policy host did not validate.
     public static let stsWebPKIInvalid = Self(rawValue: "sts-webpki-invalid")
 
     /// Every result type RFC 8460 registers, in its order: the fixed columns of CSV files
@@ -140,6 +176,7 @@ public struct TLSResultType: OpenValue {
         .dnssecInvalid, .daneRequired, .stsPolicyFetchError, .stsPolicyInvalid, .stsWebPKIInvalid,
     ]
 
+    /// The mechanism the failure concerns, from its prefix; `other` for types no RFC lists.
     public var category: TLSCategory {
         if rawValue.hasPrefix("sts-") { return .sts }
         if rawValue.hasPrefix("tlsa-") || rawValue.hasPrefix("dnssec-") || rawValue.hasPrefix("dane-") { return .dane }
@@ -155,16 +192,24 @@ public struct TLSResultType: OpenValue {
 
 /// One `failure-details` entry. Microsoft and Mail.ru leave out the addresses and host names.
 public struct TLSFailureDetail: Hashable, Sendable {
+    /// `result-type`: why the sessions failed.
     public var resultType: TLSResultType
+    /// `sending-mta-ip`: the reporter's host that tried to deliver, when given.
     public var sendingMTAIP: String?
+    /// `receiving-mx-hostname`: which of our MX hosts the sender tried.
     public var receivingMXHostname: String?
+    /// `receiving-mx-helo`: the name our MX host greeted with.
     public var receivingMXHelo: String?
+    /// `receiving-ip`: the address of our MX host that was reached.
     public var receivingIP: String?
+    /// `failed-session-count`: 0 to 2^53 (docs/counting.md, "Counts").
     public var failedSessionCount: Int64
     /// `additional-information` (or the prose's `additional-info-uri`).
     public var additionalInformation: String?
+    /// `failure-reason-code`: the sender's own code or text, as written.
     public var failureReasonCode: String?
 
+    /// Makes a detail from parsed values (no checks: the parser validates).
     public init(
         resultType: TLSResultType, sendingMTAIP: String? = nil, receivingMXHostname: String? = nil,
         receivingMXHelo: String? = nil, receivingIP: String? = nil, failedSessionCount: Int64,
