@@ -220,8 +220,9 @@ extension SQLiteReportStore {
                     failedSessions: count)
             }.sorted { a, b in
                 if a.failedSessions != b.failedSessions { return a.failedSessions > b.failedSessions }
-                return (a.sendingMTAIP ?? "", a.resultType, a.receivingMX ?? "") < (
-                    b.sendingMTAIP ?? "", b.resultType, b.receivingMX ?? ""
+                // Every field of the key breaks ties, so the order never depends on hashing.
+                return (a.sendingMTAIP ?? "", a.resultType, a.receivingMX ?? "", a.reporter) < (
+                    b.sendingMTAIP ?? "", b.resultType, b.receivingMX ?? "", b.reporter
                 )
             }
         }

@@ -85,4 +85,17 @@ import Testing
         #expect(breakdown.stsMode == .enforce && breakdown.stsMaxAge == 86400)
         #expect(breakdown.detailedFailures == 8)
     }
+
+    /// Failure groups that tie on every count are ordered by their key, reporter included: the
+    /// pack's CSV is the same bytes on every run (a hash-seeded order once swapped two rows).
+    @Test func failureDetailsTieInAStableOrder() throws {
+        let reporters = ["Mail.ru", "Google Inc.", "Zeta Mail", "Alpha Mail", "Beta Mail", "Yahoo"]
+        for (index, organization) in reporters.enumerated() {
+            _ = try store(Self.report(id: "t\(index)", organization: organization), as: "t\(index).json")
+        }
+        let details = try store.tlsFailureDetails(domain: "example.com", period: nil)
+        let quantum = details.filter { $0.resultType == "quantum-failure" }
+        #expect(quantum.map(\.reporter) == reporters.sorted())
+        #expect(quantum.allSatisfy { $0.failedSessions == 2 })
+    }
 }
