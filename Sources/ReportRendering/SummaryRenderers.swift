@@ -7,10 +7,13 @@ public struct TextSummaryRenderer: SummaryRenderer {
     /// The terminal's width, when output goes to one.
     public var width: Int?
 
+    /// A renderer whose tables fit `width` columns when it is given.
     public init(width: Int? = nil) {
         self.width = width
     }
 
+    /// The domains' table, then each domain's biggest sources and its TLS lines; one sentence when
+    /// there is no domain.
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "No reports in the database for this selection.\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
@@ -68,8 +71,11 @@ extension TextSummaryRenderer {
 
 /// A Markdown table, one row per domain.
 public struct MarkdownSummaryRenderer: SummaryRenderer {
+    /// The Markdown renderer; it needs no settings.
     public init() {}
 
+    /// The domains' table, then each domain's biggest sources and its TLS lines as lists; an italic
+    /// sentence when there is no domain.
     public func render(_ summaries: [DomainSummaryView]) -> String {
         guard !summaries.isEmpty else { return "_No reports in the database for this selection._\n" }
         let (header, rows) = DomainSummaryView.table(summaries, percentages: true)
@@ -163,8 +169,11 @@ enum TLSSection {
 
 /// RFC 4180 CSV with a header row, one row per domain.
 public struct CSVSummaryRenderer: SummaryRenderer {
+    /// The CSV renderer; it needs no settings.
     public init() {}
 
+    /// The header and one row per domain, in the fixed columns of docs/output.md (the header alone when
+    /// there is no domain).
     public func render(_ summaries: [DomainSummaryView]) -> String {
         let (header, rows) = DomainSummaryView.table(summaries, percentages: false, classColumns: true)
         return CSVTable.render(header: header, rows: rows)
@@ -173,6 +182,7 @@ public struct CSVSummaryRenderer: SummaryRenderer {
 
 /// The JSON contract: `{"domains": [{"domain", "dmarc": {...}, "tls": {...}}]}`.
 public struct JSONSummaryRenderer: SummaryRenderer {
+    /// The JSON renderer; it needs no settings.
     public init() {}
 
     struct Document: Encodable {
@@ -195,7 +205,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         var action: String?
 
         init(_ finding: Finding) {
-            code = finding.code
+            code = finding.code.rawValue
             severity = finding.severity.rawValue
             subject = finding.subject
             text = finding.text
@@ -270,6 +280,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         }
     }
 
+    /// The `summary --format json` document of docs/output.md, findings included.
     public func render(_ summaries: [DomainSummaryView]) -> String {
         let document = Document(
             domains: summaries.map { view in
@@ -297,6 +308,7 @@ public struct JSONSummaryRenderer: SummaryRenderer {
 
 /// Pretty, key-sorted JSON with a final newline.
 public enum JSONOutput {
+    /// `value` as pretty, key-sorted JSON with C1 control characters escaped; `{}` if it cannot be encoded.
     public static func encode(_ value: some Encodable) -> String {
         guard let data = try? encoder.encode(value) else { return "{}\n" }
         return Escape.jsonC1Controls(String(decoding: data, as: UTF8.self)) + "\n"

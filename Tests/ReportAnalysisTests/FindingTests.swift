@@ -53,7 +53,7 @@ import Testing
         ]
         let findings = report(dmarc: totals(906, pass: 900), sources: sources, policy: .reject).findings
         #expect(!findings.contains { $0.severity == .critical || $0.severity == .warning })
-        let blocked = findings.first { $0.code == "spoofing-blocked" }
+        let blocked = findings.first { $0.code == .spoofingBlocked }
         #expect(blocked?.severity == .notice)
         #expect(
             blocked?.text
@@ -70,7 +70,7 @@ import Testing
             row("203.0.113.0/24", totals(80, pass: 0), .suspicious),
         ]
         var finding = report(dmarc: totals(1000, pass: 920), sources: sources).findings.first
-        #expect(finding?.code == "spoofing-delivered")
+        #expect(finding?.code == .spoofingDelivered)
         #expect(finding?.severity == .critical)
         #expect(
             finding?.text
@@ -86,7 +86,7 @@ import Testing
                 dmarc: totals(1000, pass: 997), sources: sources, policy: .reject, pct: "50",
                 overrides: ["local_policy": 1]
             ).findings.first
-        #expect(finding?.code == "spoofing-delivered")
+        #expect(finding?.code == .spoofingDelivered)
         #expect(finding?.severity == .warning)
         #expect(
             finding?.text == "3 messages from 1 unauthorised source failed DMARC and were delivered despite p=reject: "
@@ -100,7 +100,7 @@ import Testing
             row("pobox.com", totals(40, pass: 10), .forwarder),
         ]
         let findings = report(dmarc: totals(1740, pass: 460), sources: sources, policy: .reject).findings
-        #expect(findings.map(\.code) == ["known-sender-blocked", "known-sender-failing", "forwarded-failing"])
+        #expect(findings.map(\.code) == [.knownSenderBlocked, .knownSenderFailing, .forwardedFailing])
         #expect(findings[0].severity == .critical)
         #expect(
             findings[0].text
@@ -123,15 +123,15 @@ import Testing
             dmarc: totals(1000, pass: 900), previous: totals(1000, pass: 990), sources: sources,
             knownSources: ["google.com"]
         ).findings
-        let new = findings.first { $0.code == "new-sources" }
+        let new = findings.first { $0.code == .newSources }
         #expect(new?.text == "1 source not seen in the 30 days before sent mail as example.com")
         #expect(new?.evidence == ["sendgrid.net [authorised]: 200 messages, 100.0% passed DMARC"])
-        #expect(findings.first { $0.code == "pass-rate-drop" }?.text == "The DMARC pass rate fell from 99.0% to 90.0%")
+        #expect(findings.first { $0.code == .passRateDrop }?.text == "The DMARC pass rate fell from 99.0% to 90.0%")
         let steady = report(dmarc: totals(1000, pass: 980), previous: totals(1000, pass: 990)).findings
-        #expect(!steady.contains { $0.code == "pass-rate-drop" })
+        #expect(!steady.contains { $0.code == .passRateDrop })
         // Nothing known before (the first days of a store): no source is called new.
         #expect(
-            !report(dmarc: totals(1000, pass: 900), sources: sources).findings.contains { $0.code == "new-sources" })
+            !report(dmarc: totals(1000, pass: 900), sources: sources).findings.contains { $0.code == .newSources })
     }
 
     @Test func tlsRules() {
@@ -147,7 +147,7 @@ import Testing
                 failuresByResultType: ["sts-policy-fetch-error": 3, "certificate-host-mismatch": 7]),
             breakdown: breakdown, policy: nil
         ).findings
-        let tls = findings.first { $0.code == "tls-certificate-failures" }
+        let tls = findings.first { $0.code == .tlsCertificateFailures }
         #expect(tls?.severity == .critical)
         #expect(tls?.text == "Senders could not validate the certificate of an MX host of example.com in 7 sessions")
         #expect(
@@ -155,9 +155,9 @@ import Testing
                 "certificate-host-mismatch: 7 failed sessions", "sts-policy-fetch-error: 3 failed sessions",
                 "MX mx2.example.com: 7 failed sessions",
             ])
-        #expect(findings.contains { $0.code == "sts-testing-failures" })
+        #expect(findings.contains { $0.code == .stsTestingFailures })
         #expect(
-            findings.first { $0.code == "no-policy-found" }?.evidence == [
+            findings.first { $0.code == .noPolicyFound }?.evidence == [
                 "5 sessions under no-policy-found in 1 report"
             ])
         // Details that do not add up to the total are said, not hidden (Mail.ru).
@@ -165,7 +165,7 @@ import Testing
             tls: TLSTotals(
                 reports: 1, successfulSessions: 310, failedSessions: 2,
                 failuresByResultType: ["sts-policy-fetch-error": 3]), policy: nil
-        ).findings.first { $0.code == "tls-failures" }
+        ).findings.first { $0.code == .tlsFailures }
         #expect(mailru?.text == "3 TLS sessions to the MX hosts of example.com failed, as reporters itemised them")
         #expect(
             mailru?.evidence.last
@@ -175,12 +175,12 @@ import Testing
     @Test func failedSessionsWithoutDetailsAreAFindingToo() {
         let finding = report(tls: TLSTotals(reports: 1, successfulSessions: 90, failedSessions: 4), policy: nil)
             .findings.first
-        #expect(finding?.code == "tls-failures")
+        #expect(finding?.code == .tlsFailures)
         #expect(finding?.text == "4 TLS sessions to the MX hosts of example.com failed; reporters gave no details")
     }
 
     @Test func readyForEnforcementOnlyWhenHealthy() {
-        #expect(report(dmarc: totals(500, pass: 495)).findings.map(\.code) == ["ready-for-enforcement"])
+        #expect(report(dmarc: totals(500, pass: 495)).findings.map(\.code) == [.readyForEnforcement])
         #expect(report(dmarc: totals(500, pass: 495), policy: .reject).findings.isEmpty)
         #expect(report(dmarc: totals(50, pass: 50)).findings.isEmpty)  // too little mail to judge
         #expect(report(dmarc: totals(500, pass: 400)).findings.isEmpty)
@@ -192,7 +192,7 @@ import Testing
             range: DateRange(begin: 100, end: 1_796_083_200),
             counted: DateRange(begin: 1_795_996_800, end: 1_796_083_200), flags: [.beginsBefore2012, .tooLong],
             input: "r.xml")
-        let finding = report(flagged: [flagged]).findings.first { $0.code == "implausible-date-range" }
+        let finding = report(flagged: [flagged]).findings.first { $0.code == .implausibleDateRange }
         #expect(finding?.severity == .warning)
         #expect(
             finding?.evidence == [

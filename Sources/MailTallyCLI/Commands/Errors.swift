@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReportAnalysis
 import ReportModel
 import ReportRendering
 import ReportStore
@@ -55,7 +56,7 @@ extension MailTally {
             let warnings = flagged.map { report in
                 Row(
                     at: Self.timestamp(report.importedAt), input: report.input, part: "",
-                    code: "implausible-date-range",
+                    code: FindingCode.implausibleDateRange.rawValue,
                     reason: "\(report.description) (kept and counted on a bounded span)", severity: "warning")
             }
             let rows = errors + warnings

@@ -61,11 +61,15 @@ struct HTMLPage {
                     section.element("ul", [("class", "findings")]) { list in
                         for finding in report.findings {
                             list.element(
-                                "li", [("class", "finding \(finding.severity.rawValue)"), ("data-code", finding.code)]
+                                "li",
+                                [
+                                    ("class", "finding \(finding.severity.rawValue)"),
+                                    ("data-code", finding.code.rawValue),
+                                ]
                             ) { item in
                                 item.element("span", [("class", "badge")], text: finding.severity.rawValue.uppercased())
                                 item.text(" " + finding.text + " ")
-                                item.element("code", text: finding.code)
+                                item.element("code", text: finding.code.rawValue)
                                 if !finding.evidence.isEmpty {
                                     item.element("ul") { evidence in
                                         for line in finding.evidence { evidence.element("li", text: line) }

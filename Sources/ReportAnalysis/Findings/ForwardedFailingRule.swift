@@ -1,0 +1,20 @@
+import ReportModel
+
+/// Mail relayed by forwarders or mailing lists that failed DMARC: expected, nothing to fix (a
+/// notice), said so that nobody chases it.
+struct ForwardedFailingRule: FindingRule {
+    let thresholds: FindingThresholds
+
+    func findings(for report: DomainReport) -> [Finding] {
+        let forwarders = failingRows(report, of: [.forwarder])
+        let relayedFailing = sum(forwarders, \.failed)
+        guard relayedFailing > 0 else { return [] }
+        return [
+            Finding(
+                code: .forwardedFailing, severity: .notice, subject: report.domain,
+                text: "\(Count.messages(relayedFailing)) relayed by forwarders or mailing lists failed DMARC: "
+                    + "expected when a relay changes the message; nothing to fix at your end",
+                evidence: evidence(forwarders, \.failed, "failed"))
+        ]
+    }
+}
