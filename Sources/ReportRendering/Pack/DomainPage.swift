@@ -3,179 +3,33 @@ import ReportModel
 
 /// The Markdown page and the tables of one domain in the stakeholder pack.
 public struct DomainPage: Sendable {
+    /// The page in Markdown.
     public var markdown: String
+    /// Every table the page shows, each written as a CSV file beside it.
     public var tables: [PackTable]
     /// The plain-words summary at the top of the page (also at the top of the HTML page).
     public var summary: ExecutiveSummary
 
+    /// The page of `report`; `fileStem` names its CSV files (`example.com-sources.csv`).
     public init(_ report: DomainReport, fileStem: String) {
-        let domain = Self.name(of: report.domain)
-        /// A table's Markdown, with a note when the page shows only its first rows.
-        func block(_ table: PackTable) -> String {
-            table.markdown
-                + (table.omittedNote(csv: "\(fileStem)-\(table.name).csv").map { "\n_\(Escape.markdown($0))_\n" } ?? "")
-        }
-        var tables: [PackTable] = []
         summary = ExecutiveSummary(report)
-        var md = "# \(Escape.markdown(domain)): mail authentication and TLS\n\n"
-        md += "Period: \(Self.describe(report.period))"
-        if let previous = report.previousPeriod { md += " · compared with \(Self.describe(previous))" }
-        md += "\n\n"
-        if let completeness = report.completeness { md += "_\(Escape.markdown(completeness.sentence))_\n\n" }
-
-        md += "## Summary\n\n"
-        for line in summary.lines { md += "- **\(Escape.markdown(line.label))**: \(Escape.markdown(line.text))\n" }
-        md += "\n"
-        if !summary.actions.isEmpty {
-            md += "What to do:\n\n"
-            for (index, action) in summary.actions.enumerated() { md += "\(index + 1). \(Escape.markdown(action))\n" }
-            md += "\n"
-        }
-
-        md += "## Findings\n\n"
-        if report.findings.isEmpty {
-            md += "Nothing to flag in this period.\n\n"
-        } else {
-            for finding in report.findings {
-                md +=
-                    "- **\(finding.severity.rawValue.uppercased())** \(Escape.markdown(finding.text)) (`\(finding.code)`)\n"
-                for line in finding.evidence { md += "  - \(Escape.markdown(line))\n" }
-            }
-            md += "\n"
-        }
-
-        let headline = Self.headline(report)
-        tables.append(headline)
-        md += "## Headline figures\n\n" + headline.markdown + "\n"
-
-        md += "## Published policy\n\n"
-        if report.policies.isEmpty {
-            md += "No DMARC report in this period.\n\n"
-        } else if report.policies.count == 1, let only = report.policies.first {
-            md += "`\(Escape.markdown(only.tags))`, as \(Count.of(only.reports, "report")) saw it.\n\n"
-        } else {
-            let policies = PackTable(
-                name: "policies", title: "Published policy over time",
-                header: ["policy", "first_seen", "last_seen", "reports"],
-                rows: report.policies.map {
-                    [$0.tags, Self.date($0.firstSeen), Self.date($0.lastSeen), "\($0.reports)"]
-                },
-                textColumns: [0, 1, 2], labels: ["policy", "first seen", "last seen", "reports"])
-            tables.append(policies)
-            md += "The published policy changed during the period:\n\n" + policies.markdown + "\n"
-        }
-
-        let sources = Self.sources(report)
-        tables.append(sources)
-        let classes = SourceClassTally.tally(report.sources)
-        md += "## \(sources.title)\n\n"
-        if !classes.isEmpty {
-            md +=
-                "Sources by class: "
-                + classes.map { tally in
-                    "**\(tally.sourceClass.rawValue)** \(Count.grouped(tally.sources)) (\(Count.messages(tally.messages)))"
-                }.joined(separator: ", ") + ". Classes and severities are explained in the README.\n\n"
-        }
-        md += (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : block(sources)) + "\n"
-
-        let details = Self.sourceDetails(report)
-        tables.append(details)
-        if !report.sourceDetails.isEmpty {
-            md += "## What each source's mail looked like\n\n"
-            md +=
-                "The biggest sources and the biggest failing ones, their records grouped by what they say "
-                + "(messages counted whole per report; `mailtally records` shows any source).\n\n"
-            for detail in report.sourceDetails {
-                md +=
-                    "### \(Escape.markdown(detail.name))" + (detail.sourceClass.map { " (\($0.rawValue))" } ?? "")
-                    + "\n\n"
-                let table = PackTable(
-                    name: "", title: "", header: Self.detailHeader, rows: detail.groups.map(Self.detailCells),
-                    textColumns: Self.detailTextColumns, labels: Self.detailLabels
-                ).hiding([0])
-                md += (detail.groups.isEmpty ? "No records.\n" : table.markdown) + "\n"
-            }
-        }
-
-        let tls = report.summary.tls
-        md += "## TLS sessions to the MX hosts of \(Escape.markdown(domain)) (SMTP TLS reports)\n\n"
-        if tls.reports == 0 {
-            md += "No TLS report in this period.\n\n"
-        } else {
-            for line in TLSSection.lines(for: report.summary) {
-                md += "- \(Escape.markdown(line.label)): \(Escape.markdown(line.value))\n"
-            }
-            md += "\n"
-        }
-        let tlsTables = Self.tlsTables(report)
-        tables += tlsTables
-        for table in tlsTables where !table.rows.isEmpty { md += "### \(table.title)\n\n" + block(table) + "\n" }
-
-        let correlation = Self.correlation(report)
-        tables.append(correlation)
-        md +=
-            "## \(correlation.title)\n\n"
-            + (correlation.rows.isEmpty ? "No sources in this period.\n" : block(correlation)) + "\n"
-
-        let reporters = PackTable(
-            name: "reporters", title: "Reporters",
-            header: [
-                "reporter", "dmarc_reports", "messages", "dmarc_pass_rate", "tls_reports", "tls_sessions",
-                "tls_success_rate",
-            ],
-            rows: report.reporters.map { row in
-                [
-                    row.displayName, "\(row.dmarc.reports)", "\(row.dmarc.messages)",
-                    Percent.format(row.dmarc.passRate), "\(row.tls.reports)",
-                    "\(row.tls.sessions)", Percent.format(row.tls.successRate),
-                ]
-            },
-            labels: [
-                "reporter", "DMARC reports", "messages", "DMARC pass rate", "TLS reports", "TLS sessions",
-                "TLS success rate",
-            ])
-        tables.append(reporters)
-        md += "## Reporters\n\n" + (reporters.rows.isEmpty ? "No reporters in this period.\n" : block(reporters)) + "\n"
-
-        let authentication = Self.authenticationTables(report)
-        tables += authentication
-        md += "## Authentication details\n\n"
-        for table in authentication where !table.rows.isEmpty { md += "### \(table.title)\n\n" + block(table) + "\n" }
-        if authentication.allSatisfy(\.rows.isEmpty) { md += "No authentication details in this period.\n\n" }
-
-        let daily = PackTable(
-            name: "daily", title: "Day by day",
-            header: [
-                "day", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass", "tls_successful",
-                "tls_failed",
-            ],
-            rows: report.daily.map { day in
-                [
-                    DayPeriod.isoDate(ofDay: day.day), "\(day.dmarc.messages)", "\(day.dmarc.dmarcPass)",
-                    "\(day.dmarc.spfAlignedPass)",
-                    "\(day.dmarc.dkimAlignedPass)", "\(day.tls.successfulSessions)", "\(day.tls.failedSessions)",
-                ]
-            },
-            labels: ["day", "messages", "DMARC pass", "SPF aligned", "DKIM aligned", "TLS successful", "TLS failed"])
-        tables.append(daily)
-        md += "## Day by day\n\n" + (daily.rows.isEmpty ? "No data.\n" : block(daily)) + "\n"
-
-        let trends = report.trends.map(Self.trend)
-        tables += trends
-        if !trends.isEmpty {
-            md += "## Long trends\n\n"
-            for table in trends {
-                md += "### \(table.title)\n\n"
-                // Ninety rows read better as the HTML page's chart: the Markdown page links the CSV.
-                md +=
-                    table.rows.count > 24
-                    ? "In [\(fileStem)-\(table.name).csv](\(fileStem)-\(table.name).csv).\n\n" : table.markdown + "\n"
-            }
-        }
-
-        md += "CSV files: " + tables.map { "[\($0.name)](\(fileStem)-\($0.name).csv)" }.joined(separator: ", ") + "\n"
-        markdown = md
-        self.tables = tables
+        var page = DomainPageSections(report: report, fileStem: fileStem)
+        page.title()
+        page.summary(summary)
+        page.findings()
+        page.headline()
+        page.policy()
+        page.sources()
+        page.sourceDetails()
+        page.tls()
+        page.correlation()
+        page.reporters()
+        page.authentication()
+        page.daily()
+        page.trends()
+        page.csvLinks()
+        markdown = page.markdown
+        tables = page.tables
     }
 
     /// A domain as pages name it: a report without a policy domain is named as such.
@@ -427,6 +281,7 @@ public struct DomainPage: Sendable {
             ])
     }
 
+    /// `2026-11-01 to 2026-11-28 (28 days)`, or one day as its date: a period as pages state it.
     public static func describe(_ period: DayPeriod) -> String {
         let days = period.lastDay - period.firstDay + 1
         if days == 1 { return DayPeriod.isoDate(ofDay: period.firstDay) }
@@ -466,5 +321,234 @@ enum Change {
         guard let old, let new else { return "" }
         let tenths = Int(((new - old) * 1000).rounded())
         return "\(tenths < 0 ? "-" : "")\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+}
+
+/// The domain page written one section at a time, in the order the page shows them: each
+/// section adds its Markdown and the tables it shows (every table also becomes a CSV file).
+struct DomainPageSections {
+    let report: DomainReport
+    let fileStem: String
+    /// The domain as the page names it.
+    let domain: String
+    var markdown = ""
+    var tables: [PackTable] = []
+
+    init(report: DomainReport, fileStem: String) {
+        self.report = report
+        self.fileStem = fileStem
+        domain = DomainPage.name(of: report.domain)
+    }
+
+    /// A table's Markdown, with a note when the page shows only its first rows.
+    func block(_ table: PackTable) -> String {
+        table.markdown
+            + (table.omittedNote(csv: "\(fileStem)-\(table.name).csv").map { "\n_\(Escape.markdown($0))_\n" } ?? "")
+    }
+
+    /// The title, the period and how complete its last day probably is.
+    mutating func title() {
+        markdown += "# \(Escape.markdown(domain)): mail authentication and TLS\n\n"
+        markdown += "Period: \(DomainPage.describe(report.period))"
+        if let previous = report.previousPeriod { markdown += " · compared with \(DomainPage.describe(previous))" }
+        markdown += "\n\n"
+        if let completeness = report.completeness { markdown += "_\(Escape.markdown(completeness.sentence))_\n\n" }
+    }
+
+    /// The plain-words summary and the first things to do.
+    mutating func summary(_ summary: ExecutiveSummary) {
+        markdown += "## Summary\n\n"
+        for line in summary.lines {
+            markdown += "- **\(Escape.markdown(line.label))**: \(Escape.markdown(line.text))\n"
+        }
+        markdown += "\n"
+        if !summary.actions.isEmpty {
+            markdown += "What to do:\n\n"
+            for (index, action) in summary.actions.enumerated() {
+                markdown += "\(index + 1). \(Escape.markdown(action))\n"
+            }
+            markdown += "\n"
+        }
+    }
+
+    /// Every finding, most severe first, with its evidence.
+    mutating func findings() {
+        markdown += "## Findings\n\n"
+        if report.findings.isEmpty {
+            markdown += "Nothing to flag in this period.\n\n"
+            return
+        }
+        for finding in report.findings {
+            markdown +=
+                "- **\(finding.severity.rawValue.uppercased())** \(Escape.markdown(finding.text)) (`\(finding.code.rawValue)`)\n"
+            for line in finding.evidence { markdown += "  - \(Escape.markdown(line))\n" }
+        }
+        markdown += "\n"
+    }
+
+    /// The headline figures against the period before.
+    mutating func headline() {
+        let headline = DomainPage.headline(report)
+        tables.append(headline)
+        markdown += "## Headline figures\n\n" + headline.markdown + "\n"
+    }
+
+    /// The published policy, as a table when it changed during the period.
+    mutating func policy() {
+        markdown += "## Published policy\n\n"
+        if report.policies.isEmpty {
+            markdown += "No DMARC report in this period.\n\n"
+        } else if report.policies.count == 1, let only = report.policies.first {
+            markdown += "`\(Escape.markdown(only.tags))`, as \(Count.of(only.reports, "report")) saw it.\n\n"
+        } else {
+            let policies = PackTable(
+                name: "policies", title: "Published policy over time",
+                header: ["policy", "first_seen", "last_seen", "reports"],
+                rows: report.policies.map {
+                    [$0.tags, DomainPage.date($0.firstSeen), DomainPage.date($0.lastSeen), "\($0.reports)"]
+                },
+                textColumns: [0, 1, 2], labels: ["policy", "first seen", "last seen", "reports"])
+            tables.append(policies)
+            markdown += "The published policy changed during the period:\n\n" + policies.markdown + "\n"
+        }
+    }
+
+    /// The sending sources with their classes.
+    mutating func sources() {
+        let sources = DomainPage.sources(report)
+        tables.append(sources)
+        let classes = SourceClassTally.tally(report.sources)
+        markdown += "## \(sources.title)\n\n"
+        if !classes.isEmpty {
+            markdown +=
+                "Sources by class: "
+                + classes.map { tally in
+                    "**\(tally.sourceClass.rawValue)** \(Count.grouped(tally.sources)) (\(Count.messages(tally.messages)))"
+                }.joined(separator: ", ") + ". Classes and severities are explained in the README.\n\n"
+        }
+        markdown += (sources.rows.isEmpty ? "No DMARC messages in this period.\n" : block(sources)) + "\n"
+    }
+
+    /// What the biggest and the biggest failing sources' mail looked like.
+    mutating func sourceDetails() {
+        let details = DomainPage.sourceDetails(report)
+        tables.append(details)
+        guard !report.sourceDetails.isEmpty else { return }
+        markdown += "## What each source's mail looked like\n\n"
+        markdown +=
+            "The biggest sources and the biggest failing ones, their records grouped by what they say "
+            + "(messages counted whole per report; `mailtally records` shows any source).\n\n"
+        for detail in report.sourceDetails {
+            markdown +=
+                "### \(Escape.markdown(detail.name))" + (detail.sourceClass.map { " (\($0.rawValue))" } ?? "")
+                + "\n\n"
+            let table = PackTable(
+                name: "", title: "", header: DomainPage.detailHeader, rows: detail.groups.map(DomainPage.detailCells),
+                textColumns: DomainPage.detailTextColumns, labels: DomainPage.detailLabels
+            ).hiding([0])
+            markdown += (detail.groups.isEmpty ? "No records.\n" : table.markdown) + "\n"
+        }
+    }
+
+    /// TLS sessions to the domain's MX hosts, from SMTP TLS reports.
+    mutating func tls() {
+        let tls = report.summary.tls
+        markdown += "## TLS sessions to the MX hosts of \(Escape.markdown(domain)) (SMTP TLS reports)\n\n"
+        if tls.reports == 0 {
+            markdown += "No TLS report in this period.\n\n"
+        } else {
+            for line in TLSSection.lines(for: report.summary) {
+                markdown += "- \(Escape.markdown(line.label)): \(Escape.markdown(line.value))\n"
+            }
+            markdown += "\n"
+        }
+        let tlsTables = DomainPage.tlsTables(report)
+        tables += tlsTables
+        for table in tlsTables where !table.rows.isEmpty { markdown += "### \(table.title)\n\n" + block(table) + "\n" }
+    }
+
+    /// DMARC beside TLS per source (docs/correlation.md).
+    mutating func correlation() {
+        let correlation = DomainPage.correlation(report)
+        tables.append(correlation)
+        markdown +=
+            "## \(correlation.title)\n\n"
+            + (correlation.rows.isEmpty ? "No sources in this period.\n" : block(correlation)) + "\n"
+    }
+
+    /// Who reported, with their DMARC and TLS figures.
+    mutating func reporters() {
+        let reporters = PackTable(
+            name: "reporters", title: "Reporters",
+            header: [
+                "reporter", "dmarc_reports", "messages", "dmarc_pass_rate", "tls_reports", "tls_sessions",
+                "tls_success_rate",
+            ],
+            rows: report.reporters.map { row in
+                [
+                    row.displayName, "\(row.dmarc.reports)", "\(row.dmarc.messages)",
+                    Percent.format(row.dmarc.passRate), "\(row.tls.reports)",
+                    "\(row.tls.sessions)", Percent.format(row.tls.successRate),
+                ]
+            },
+            labels: [
+                "reporter", "DMARC reports", "messages", "DMARC pass rate", "TLS reports", "TLS sessions",
+                "TLS success rate",
+            ])
+        tables.append(reporters)
+        markdown +=
+            "## Reporters\n\n" + (reporters.rows.isEmpty ? "No reporters in this period.\n" : block(reporters)) + "\n"
+    }
+
+    /// Who signs, who passes SPF, and why receivers overrode the policy.
+    mutating func authentication() {
+        let authentication = DomainPage.authenticationTables(report)
+        tables += authentication
+        markdown += "## Authentication details\n\n"
+        for table in authentication where !table.rows.isEmpty {
+            markdown += "### \(table.title)\n\n" + block(table) + "\n"
+        }
+        if authentication.allSatisfy(\.rows.isEmpty) { markdown += "No authentication details in this period.\n\n" }
+    }
+
+    /// The period day by day.
+    mutating func daily() {
+        let daily = PackTable(
+            name: "daily", title: "Day by day",
+            header: [
+                "day", "messages", "dmarc_pass", "spf_aligned_pass", "dkim_aligned_pass", "tls_successful",
+                "tls_failed",
+            ],
+            rows: report.daily.map { day in
+                [
+                    DayPeriod.isoDate(ofDay: day.day), "\(day.dmarc.messages)", "\(day.dmarc.dmarcPass)",
+                    "\(day.dmarc.spfAlignedPass)",
+                    "\(day.dmarc.dkimAlignedPass)", "\(day.tls.successfulSessions)", "\(day.tls.failedSessions)",
+                ]
+            },
+            labels: ["day", "messages", "DMARC pass", "SPF aligned", "DKIM aligned", "TLS successful", "TLS failed"])
+        tables.append(daily)
+        markdown += "## Day by day\n\n" + (daily.rows.isEmpty ? "No data.\n" : block(daily)) + "\n"
+    }
+
+    /// The long trends, when the pack has them.
+    mutating func trends() {
+        let trends = report.trends.map(DomainPage.trend)
+        tables += trends
+        guard !trends.isEmpty else { return }
+        markdown += "## Long trends\n\n"
+        for table in trends {
+            markdown += "### \(table.title)\n\n"
+            // Ninety rows read better as the HTML page's chart: the Markdown page links the CSV.
+            markdown +=
+                table.rows.count > 24
+                ? "In [\(fileStem)-\(table.name).csv](\(fileStem)-\(table.name).csv).\n\n" : table.markdown + "\n"
+        }
+    }
+
+    /// Links to every table's CSV file.
+    mutating func csvLinks() {
+        markdown +=
+            "CSV files: " + tables.map { "[\($0.name)](\(fileStem)-\($0.name).csv)" }.joined(separator: ", ") + "\n"
     }
 }
