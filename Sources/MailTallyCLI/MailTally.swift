@@ -5,6 +5,7 @@ import ReportModel
 
 /// `mailtally`: DMARC aggregate and SMTP TLS reports into answers.
 public struct MailTally: ParsableCommand {
+    /// The command's name, help text, version and subcommands, for swift-argument-parser.
     public static let configuration = CommandConfiguration(
         commandName: "mailtally",
         abstract: "Turn DMARC aggregate reports and SMTP TLS reports into answers.",
@@ -21,14 +22,15 @@ public struct MailTally: ParsableCommand {
             Errors.self, Reparse.self, Backup.self, Records.self,
         ])
 
+    /// Required by `ParsableCommand`; the root command has no options of its own.
     public init() {}
 
     nonisolated(unsafe) static var logger = Logger(label: "mailtally")
 
-    /// Parses the command line, runs the command and exits with the documented status (README,
-    /// "Exit status"): 0 success, 1 an input failed that had not failed before, 2 usage error,
-    /// 3 database error, 4 another nightly run holds the lock, 5 the pack could not be written,
-    /// 128 plus the signal's number when SIGINT or SIGTERM stopped a run.
+    /// Parses the command line, runs the command and exits with the documented status
+    /// (docs/output.md, "Exit status"): 0 success, 1 an input failed that had not failed before,
+    /// 2 usage error, 3 database error, 4 another nightly run holds the lock, 5 the pack could not
+    /// be written, 128 plus the signal's number when SIGINT or SIGTERM stopped a run.
     public static func runAndExit(arguments: [String]? = nil) -> Never {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
