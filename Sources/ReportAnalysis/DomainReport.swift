@@ -2,11 +2,15 @@ import ReportModel
 
 /// Everything the stakeholder pack says about one domain over one period.
 public struct DomainReport: Sendable {
+    /// The policy domain the report is about.
     public var domain: String
+    /// The UTC days it covers, both inclusive.
     public var period: DayPeriod
     /// The period of the same length just before, for the headline changes.
     public var previousPeriod: DayPeriod?
+    /// The domain's DMARC and TLS totals over ``period``.
     public var summary: DomainSummary
+    /// The same totals over ``previousPeriod``, for the headline changes; nil when not compared.
     public var previous: DomainSummary?
     /// Correlation rows of this domain, by source.
     public var sources: [CorrelationRow]
@@ -25,13 +29,19 @@ public struct DomainReport: Sendable {
     public var sourceDetails: [SourceDetail] = []
     /// Correlation rows of this domain, by reporter.
     public var reporters: [CorrelationRow]
+    /// The domain's figures day by day over the period, for the daily table and the charts.
     public var daily: [DailyFigures]
+    /// The policies reporters saw published for the domain, with when they saw each.
     public var policies: [PolicyObservation]
+    /// Messages by DKIM and SPF result, and the receivers' override reasons.
     public var authentication: AuthenticationBreakdown
     /// TLS failures as reporters itemised them, with the sending MTA named where known.
     public var tlsFailures: [TLSFailureGroup]
+    /// What the pack says about the domain, most severe first (docs/findings.md, "Findings"); worked out
+    /// by the initialiser from everything else.
     public var findings: [Finding]
 
+    /// Gathers a domain's figures and works out its ``findings`` from them, under `thresholds`.
     public init(
         domain: String, period: DayPeriod, previousPeriod: DayPeriod?, summary: DomainSummary, previous: DomainSummary?,
         sources: [CorrelationRow], knownSources: Set<String> = [], knownSourcesWindow: Int? = nil,
@@ -132,21 +142,26 @@ public struct Completeness: Hashable, Sendable {
 
 /// Pass rate and volume per bucket (day or month) over a long span, for the trend tables.
 public struct LongTrend: Hashable, Sendable {
+    /// What one point of a trend covers.
     public enum Bucket: String, Sendable {
+        /// A UTC day; a calendar month.
         case day, month
     }
-    /// `last 90 days` or `last 12 months`.
+    /// `Last 90 days` or `Last 12 months`.
     public var title: String
+    /// What each of ``points`` covers.
     public var bucket: Bucket
     /// One entry per bucket, oldest first: its first day and its totals.
     public var points: [(firstDay: Int64, dmarc: DMARCTotals, tls: TLSTotals)]
 
+    /// A trend; `points` oldest first.
     public init(title: String, bucket: Bucket, points: [(firstDay: Int64, dmarc: DMARCTotals, tls: TLSTotals)]) {
         self.title = title
         self.bucket = bucket
         self.points = points
     }
 
+    /// Equal when title, bucket and every point match (tuples rule out a synthesised `Equatable`).
     public static func == (a: LongTrend, b: LongTrend) -> Bool {
         a.title == b.title && a.bucket == b.bucket && a.points.count == b.points.count
             && zip(a.points, b.points).allSatisfy {
@@ -154,6 +169,7 @@ public struct LongTrend: Hashable, Sendable {
             }
     }
 
+    /// Hashes only the title and the number of points: cheap, and consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(title)
         hasher.combine(points.count)
@@ -164,10 +180,14 @@ public struct LongTrend: Hashable, Sendable {
 public struct SourceDetail: Hashable, Sendable {
     /// The source as the tables name it, and its key.
     public var name: String
+    /// Its source key (docs/correlation.md, "The source key").
     public var key: String
+    /// Its class over the period; nil when it sent no DMARC-reported mail.
     public var sourceClass: SourceClass?
+    /// Its records grouped by what they say, biggest first (the store caps how many).
     public var groups: [RecordGroup]
 
+    /// A source's drill-down as the pack shows it.
     public init(name: String, key: String, sourceClass: SourceClass?, groups: [RecordGroup]) {
         self.name = name
         self.key = key

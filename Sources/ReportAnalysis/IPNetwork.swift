@@ -8,6 +8,7 @@
 public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6, with the host bits cleared.
     public let address: [UInt8]
+    /// How many leading bits of ``address`` are the network: 0–32 for IPv4, 0–128 for IPv6.
     public let prefixLength: Int
 
     /// Parses `address/prefix` or a bare address (a host network).
@@ -32,14 +33,17 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
         return IPNetwork(address: bytes, prefixLength: bytes.count == 4 ? 24 : 48)
     }
 
+    /// Whether an address, as bytes from ``parseAddress(_:)``, is in the network; never across IPv4 and IPv6.
     public func contains(_ ip: [UInt8]) -> Bool {
         ip.count == address.count && Self.mask(ip, prefixLength: prefixLength) == address
     }
 
+    /// Whether an address written as text is in the network; false when it does not parse.
     public func contains(_ ip: String) -> Bool {
         Self.parseAddress(ip).map(contains) ?? false
     }
 
+    /// `192.0.2.0/24` or `2001:db8::/48`: how an unnamed source is keyed and shown.
     public var description: String {
         var buffer = [CChar](repeating: 0, count: 64)
         let family = address.count == 4 ? AF_INET : AF_INET6

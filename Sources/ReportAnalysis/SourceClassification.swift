@@ -17,11 +17,13 @@ public enum SourceClass: String, Sendable, CaseIterable, Comparable {
     case unknown
 
     private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// Orders classes as declared, so that tallies and tables list them the same way every time.
     public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 
 /// A class and the counts behind it.
 public struct SourceVerdict: Hashable, Sendable {
+    /// The class the source falls in over the period.
     public var sourceClass: SourceClass
     /// Why, in a few words with the counts (`fails DMARC: 50 of 50; no PTR name`).
     public var reason: String
@@ -80,9 +82,13 @@ public enum SourceClassifier {
 
 /// How many sources of a class, and their mail.
 public struct SourceClassTally: Hashable, Sendable {
+    /// The class counted.
     public var sourceClass: SourceClass
+    /// How many sources have it.
     public var sources: Int
+    /// Their DMARC-reported messages, summed (saturating).
     public var messages: Int64
+    /// Of those, the ones that passed DMARC.
     public var dmarcPass: Int64
 
     /// Tallies classified rows per class, in class order.

@@ -2,14 +2,19 @@ import ReportModel
 
 /// One sending source of a domain with the addresses behind it, for `mailtally sources`.
 public struct SourceListing: Hashable, Sendable {
+    /// One sending address of the source and its mail.
     public struct Address: Hashable, Sendable {
+        /// The address as the reports give it (`source_ip`).
         public var ip: String
+        /// The DMARC-reported messages from it.
         public var messages: Int64
+        /// Of those, the ones that passed DMARC.
         public var dmarcPass: Int64
         /// The cached reverse DNS answer, when enrichment has run.
         public var reverseDNS: ReverseDNSEntry?
     }
 
+    /// The source's correlation row: its key, name, totals and class.
     public var row: CorrelationRow
     /// Biggest first.
     public var addresses: [Address]

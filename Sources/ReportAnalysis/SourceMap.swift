@@ -6,19 +6,24 @@
 /// .outbound.protection.outlook.com,microsoft.com,esp
 /// ```
 public struct SourceMap: Sendable {
+    /// One line of the map: a network or a PTR suffix, and the source it names.
     public struct Rule: Sendable, Hashable {
+        /// The network the rule matches; nil for a PTR suffix rule.
         public var network: IPNetwork?
         /// A PTR name suffix, lowercased (`.outbound.protection.outlook.com`).
         public var ptrSuffix: String?
         /// The source's key, lowercased (rules naming one source in two spellings join).
         public var source: String
+        /// The line's category, lowercased: it wins over the catalogue's; nil when the line gives none.
         public var category: String?
         /// The source's name as the map writes it (`Our CRM`), shown in tables.
         public var name: String = ""
     }
 
+    /// The rules in file order; the most specific match wins, not the first (``rule(forIP:)``, ``rule(forPTR:)``).
     public private(set) var rules: [Rule] = []
 
+    /// An empty map: no rule, so reverse DNS and the catalogue decide.
     public init() {}
 
     /// Parses the file's text.
@@ -83,9 +88,13 @@ public struct SourceMap: Sendable {
     }
 }
 
+/// Why a source map could not be read: the command stops and names the line to fix.
 public struct SourceMapError: Error, CustomStringConvertible, Sendable {
+    /// The 1-based line number in the file.
     public var line: Int
+    /// What is wrong with the line.
     public var reason: String
+    /// `source map line N: reason`, as the command prints it.
     public var description: String { "source map line \(line): \(reason)" }
 }
 

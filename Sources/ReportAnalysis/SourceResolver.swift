@@ -4,14 +4,18 @@ import ReportModel
 /// (a catalogue entry when the name is a known sender's, else its organisational domain passed
 /// through the alias map), else the IP's network. The catalogue adds a service name and category.
 public struct SourceResolver: Sendable {
+    /// The user's rules (`--source-map`), asked before anything else.
     public var sourceMap: SourceMap
+    /// The known senders: service names and categories by PTR domain.
     public var catalogue: SourceCatalogue
+    /// Organisational domains that stand for another (`outlook.com` is `microsoft.com`), from the catalogue.
     public var aliases: [String: String]
     private let suffixes: LazyPublicSuffixList
 
     /// The Public Suffix List (parsed when first needed, if it was given lazily).
     public var publicSuffixList: PublicSuffixList { suffixes.list }
 
+    /// A resolver over a Public Suffix List already parsed.
     public init(
         sourceMap: SourceMap = SourceMap(), publicSuffixList: PublicSuffixList = PublicSuffixList(),
         catalogue: SourceCatalogue = .shipped
@@ -20,6 +24,7 @@ public struct SourceResolver: Sendable {
             sourceMap: sourceMap, lazyPublicSuffixList: LazyPublicSuffixList(publicSuffixList), catalogue: catalogue)
     }
 
+    /// A resolver that parses the Public Suffix List only when a PTR name or a reporter first needs it.
     public init(
         sourceMap: SourceMap = SourceMap(), lazyPublicSuffixList: LazyPublicSuffixList,
         catalogue: SourceCatalogue = .shipped
@@ -44,13 +49,17 @@ public struct SourceResolver: Sendable {
 
     /// A resolved source: its key (docs/correlation.md) and what is known about it.
     public struct Source: Hashable, Sendable {
+        /// The source key (docs/correlation.md, "The source key"): a map's source, an organisational
+        /// domain or a network.
         public var key: String
         /// From the source map when a rule gave one, else from the catalogue.
         public var category: String?
         /// The catalogue's service name, when the source is a known sender.
         public var service: String?
+        /// What named it.
         public var origin: Origin
 
+        /// A resolved source; `category` and `service` only when something names them.
         public init(key: String, category: String? = nil, service: String? = nil, origin: Origin) {
             self.key = key
             self.category = category
@@ -117,6 +126,7 @@ public struct SourceResolver: Sendable {
         return alias(orgName.trimmingSpaces().lowercased())
     }
 
+    /// The name the catalogue's aliases give `domain` (`outlook.com` is `microsoft.com`), else `domain` itself.
     public func alias(_ domain: String) -> String { aliases[domain] ?? domain }
 
     /// The domain of an e-mail address or a URI (`mailto:`, `https://host/path`).

@@ -13,6 +13,7 @@ public protocol CorrelationWriter: AnyObject {
 }
 
 extension OutputFormat {
+    /// The correlation writer for this format; text tables fit `width` columns when it is given.
     public func correlationWriter(by key: CorrelationKey, width: Int? = nil) -> any CorrelationWriter {
         switch self {
         case .text: TextCorrelationWriter(by: key, width: width)
@@ -101,20 +102,25 @@ enum CorrelationTable {
     }
 }
 
+/// An aligned text table under a line that says what the two sides count. Rows are kept until
+/// ``finish(_:)``: the column widths need every row.
 public final class TextCorrelationWriter: CorrelationWriter {
     private let key: CorrelationKey
     private var table: TextTable
 
+    /// `width`: the terminal's columns, when known; a wider table is written as one block per row.
     public init(by key: CorrelationKey, width: Int? = nil) {
         self.key = key
         let header = CorrelationTable.header(by: key, percentages: true).map(CorrelationTable.label)
         table = TextTable(header: header, maxWidth: width)
     }
 
+    /// Keeps the rows; nothing is written before ``finish(_:)``.
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         for row in rows { table.append(CorrelationTable.cells(row, by: key, percentages: true)) }
     }
 
+    /// Writes the line on directions and the table, or one sentence when no row came.
     public func finish(_ output: (String) -> Void) {
         guard !table.isEmpty else { return output("No reports in the database for this selection.\n") }
         output(CorrelationTable.directions(by: key) + "\n\n")
@@ -122,16 +128,19 @@ public final class TextCorrelationWriter: CorrelationWriter {
     }
 }
 
+/// A Markdown table written as the rows come, under an italic line that says what the two sides count.
 public final class MarkdownCorrelationWriter: CorrelationWriter {
     private let key: CorrelationKey
     private let header: [String]
     private var started = false
 
+    /// A writer for the table keyed by `key`.
     public init(by key: CorrelationKey) {
         self.key = key
         header = CorrelationTable.header(by: key, percentages: true)
     }
 
+    /// Writes the rows at once; the line on directions and the header go before the first ones.
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         guard !rows.isEmpty else { return }
         if !started { output("_\(Escape.markdown(CorrelationTable.directions(by: key)))_\n\n") }
@@ -143,19 +152,24 @@ public final class MarkdownCorrelationWriter: CorrelationWriter {
         started = true
     }
 
+    /// Says in italics that there was nothing when no row came; else everything is written already.
     public func finish(_ output: (String) -> Void) {
         if !started { output("_No reports in the database for this selection._\n") }
     }
 }
 
+/// CSV with the fixed columns of docs/output.md: plain numbers, and the key, service and category
+/// beside the name.
 public final class CSVCorrelationWriter: CorrelationWriter {
     private let key: CorrelationKey
     private var started = false
 
+    /// A writer for the table keyed by `key`.
     public init(by key: CorrelationKey) {
         self.key = key
     }
 
+    /// Writes the rows at once, the header before the first ones.
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         output(
             CSVTable.render(
@@ -164,6 +178,7 @@ public final class CSVCorrelationWriter: CorrelationWriter {
         started = true
     }
 
+    /// Writes the header alone when no row came, so that the file still has its columns.
     public func finish(_ output: (String) -> Void) {
         if !started { write([], to: output) }
     }
@@ -195,11 +210,14 @@ public final class JSONCorrelationWriter: CorrelationWriter {
     static let dmarcDirection = "sent-as-domain"
     static let tlsDirection = "to-domain-mx"
 
+    /// A writer whose document gives `key` as `by`.
     public init(by key: CorrelationKey) {
         self.key = key
         document = StreamedJSONArray(empty: Document(by: key.rawValue, rows: []))
     }
 
+    /// Writes the rows as elements of the document's array, a thousand per string, so that the
+    /// output is never held whole.
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
         for start in stride(from: 0, to: rows.count, by: 1000) {
             output(
@@ -215,6 +233,7 @@ public final class JSONCorrelationWriter: CorrelationWriter {
         }
     }
 
+    /// Closes the array and the document (an empty array when no row came).
     public func finish(_ output: (String) -> Void) {
         output(document.end())
     }

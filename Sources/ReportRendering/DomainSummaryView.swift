@@ -3,6 +3,7 @@ import ReportModel
 
 /// A domain summary with the columns every tabular format shares.
 public struct DomainSummaryView: Sendable {
+    /// The domain's DMARC and TLS totals over the selected period.
     public var summary: DomainSummary
     /// Disposition names to show as columns, in order, across all domains.
     public var dispositionColumns: [Disposition]

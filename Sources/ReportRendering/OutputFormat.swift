@@ -12,6 +12,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 
 /// Writes domain summaries in one format.
 public protocol SummaryRenderer: Sendable {
+    /// The whole document for `summaries`, one domain each; an empty selection still gives a whole document.
     func render(_ summaries: [DomainSummaryView]) -> String
 }
 

@@ -4,6 +4,8 @@ import ReportModel
 /// The per-source drill-down: one row per group of alike records (``RecordGroup``), in every
 /// output format. The pack's source details use the same columns.
 public enum RecordGroupTable {
+    /// CSV column names (`records --format csv` puts `source` first); ``labels`` are the same columns
+    /// for people.
     public static let header = [
         "messages", "reports", "dmarc", "header_from", "envelope_from", "dkim_signatures", "spf_checks", "dkim_aligned",
         "spf_aligned",

@@ -5,11 +5,14 @@ import ReportModel
 /// group of whole domains at a time, and each group is written at once (text and Markdown hold
 /// a table per domain).
 public final class SourceListWriter {
+    /// The format written.
     public let format: OutputFormat
+    /// The terminal's columns for text tables, when known.
     public let width: Int?
     private var started = false
     private var document = StreamedJSONArray(empty: Document(sources: []))
 
+    /// A writer of `format`; text tables fit `width` columns when it is given.
     public init(format: OutputFormat, width: Int? = nil) {
         self.format = format
         self.width = width

@@ -4,11 +4,13 @@ import ReportModel
 public struct StoredInput: Sendable {
     /// The path the user gave (or `-` for standard input).
     public var input: String
+    /// SHA-256 of the original bytes: the input's identity, by which a later run knows it was seen.
     public var sha256: [UInt8]
     /// Size of the original bytes.
     public var size: Int
     /// How ``bytes`` (or each chunk) hold the original bytes.
     public var encoding: StoredEncoding
+    /// The original bytes in ``encoding``; empty when ``chunks`` holds them (docs/counting.md, "Raw inputs").
     public var bytes: [UInt8]
     /// The message, when the input is one message of a mailbox or an .eml file.
     public var message: MessageProvenance?
@@ -16,6 +18,7 @@ public struct StoredInput: Sendable {
     /// (``bytes`` is then empty); each chunk is stored on its own, in ``encoding``.
     public var chunks: (any RawInputChunks)?
 
+    /// An input ready to store: `bytes` (or the chunks) are already in `encoding`.
     public init(
         input: String, sha256: [UInt8], size: Int, encoding: StoredEncoding, bytes: [UInt8],
         message: MessageProvenance? = nil,
@@ -33,37 +36,50 @@ public struct StoredInput: Sendable {
 
 /// The original bytes of a large input, a chunk at a time (a mapped file).
 public protocol RawInputChunks: Sendable {
+    /// Calls `body` with each chunk in order, already in the input's stored encoding, so that the backend
+    /// can store one chunk at a time and never hold the input whole.
     func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 /// What ingest made of one part of an input.
 public enum PartOutcome: Sendable {
+    /// A DMARC aggregate report, found at `part` (where in the input: message and MIME part).
     case dmarc(AggregateReport, part: String)
+    /// An SMTP TLS report (TLS-RPT), found at `part`.
     case tls(TLSReport, part: String)
     /// Not an aggregate report, and not an error: `kind` says what it was (`no-report` for a
     /// message without one, `arf` for a DMARC failure report).
     case skipped(part: String, kind: OutcomeKind, reason: String)
+    /// A part that could not be read as a report: `code` names the kind of error, `reason` says why.
     case failed(part: String, code: String, reason: String)
 }
 
 /// The status of an input or part in the ingest log.
 public enum IngestStatus: String, Sendable, Codable {
+    /// In order: stored; already stored (same bytes or same report key); held no aggregate report; refused.
     case imported, duplicate, skipped, failed
 }
 
 /// One row of the ingest log, as written.
 public struct LoggedOutcome: Sendable, Hashable {
+    /// The input it is about, named as in ``StoredInput/input``.
     public var input: String
+    /// Where in the input (message and MIME part); empty for the input as a whole.
     public var part: String
+    /// What became of it.
     public var status: IngestStatus
-    /// `dmarc` or `tlsrpt` for reports.
+    /// What the part was: `dmarc` or `tlsrpt` for a report, the kind of a skipped part (`arf`,
+    /// `no-report`, …); nil for an input that failed before it was recognised.
     public var kind: OutcomeKind?
+    /// The error's code (`store` when the backend refused a report); nil unless it failed.
     public var code: String?
+    /// Why, in words, when there is more to say: a failure, a skipped part, an input seen before.
     public var reason: String?
     /// A failure logged before for the same bytes (or, for an input that could not be read,
     /// the same input, part and reason): known, said once, not a new failure.
     public var known = false
 
+    /// A log row; ``known`` starts false and the backend sets it.
     public init(input: String, part: String, status: IngestStatus, kind: OutcomeKind?, code: String?, reason: String?) {
         self.input = input
         self.part = part
@@ -76,10 +92,15 @@ public struct LoggedOutcome: Sendable, Hashable {
 
 /// A failed input, for `mailtally errors`.
 public struct FailedInput: Sendable, Hashable {
+    /// When it was logged, in seconds since 1970.
     public var at: Int64
+    /// The input, as the user named it when it failed.
     public var input: String
+    /// Where in the input it failed; empty when the whole input did.
     public var part: String
+    /// The error's code (empty when none was logged).
     public var code: String
+    /// Why it failed (empty when none was logged).
     public var reason: String
 
     /// A failure as the ingest log holds it.
@@ -103,9 +124,13 @@ public enum KnownInputState: String, Sendable {
 /// What the writer stores in one go: inputs, and the stamps of the files read whole into them
 /// alone (see ``FileStamp``), recorded unless one of the file's inputs failed.
 public struct StoreBatch: Sendable {
+    /// The inputs to store, in order; each report is stored all in or all out.
     public var inputs: [PendingInput]
+    /// The stamps to record for it (``stampsToRecord(after:)`` leaves out those of failed files; docs/counting.md,
+    /// "When an input counts as read").
     public var stamps: [FileStamp]
 
+    /// A batch of inputs and the stamps of the files they came from.
     public init(inputs: [PendingInput], stamps: [FileStamp] = []) {
         self.inputs = inputs
         self.stamps = stamps
@@ -114,10 +139,14 @@ public struct StoreBatch: Sendable {
 
 /// A raw input as stored, for `reparse`.
 public struct StoredRawInput: Sendable {
+    /// The store's id for it: the cursor of ``StoredInputs/rawInputs(after:limit:maxBytes:)``, the key
+    /// of its chunks.
     public var id: Int64
+    /// SHA-256 of the original bytes.
     public var sha256: [UInt8]
     /// How `bytes` (or each chunk) are stored.
     public var encoding: StoredEncoding
+    /// The stored bytes, in ``encoding``; empty when ``chunks`` hold them.
     public var bytes: [UInt8]
     /// How many chunks hold the input instead of ``bytes`` (0: none; see ``StoredInputs/rawInputChunks(of:_:)``).
     public var chunks: Int
@@ -143,6 +172,7 @@ public struct StoredRawInput: Sendable {
 
 /// One input's work for a batched write: parsed, recognised by its hash, or unreadable.
 public enum PendingInput: Sendable {
+    /// Read and parsed: the input to keep and what each of its parts gave.
     case parsed(StoredInput, [PartOutcome])
     /// Seen before (same SHA-256): logged as a duplicate without parsing.
     case seen(input: String, part: String, sha256: [UInt8])

@@ -14,6 +14,7 @@ extension SQLiteReportStore {
         }
     }
 
+    /// Marks a run finished: records in `ingest_run` when it ended.
     public func finishRun(_ id: Int64) throws(StoreError) {
         try write("finishing a run") { db in
             try db.execute(sql: "UPDATE ingest_run SET finished = ? WHERE id = ?", arguments: [Self.now(), id])

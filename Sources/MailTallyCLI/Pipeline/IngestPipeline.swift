@@ -10,10 +10,14 @@ import ReportStore
 /// One bad input never stops the batch: its failure is logged with the reason, its bytes are
 /// kept, and the next input goes on. Inputs whose bytes were seen before are not parsed again.
 public struct IngestPipeline {
+    /// Where inputs, their reports and the log go: any backend (``MailTallyStore``).
     public let store: any MailTallyStore
+    /// What one input may cost to read (sizes, nesting, decompression); an input past them fails on its own.
     public var limits: IngestLimits
+    /// Gets one debug line per logged outcome (shown with `MAILTALLY_DEBUG`).
     public var logger: Logger
 
+    /// A pipeline into `store`, under the standard limits unless told otherwise.
     public init(store: any MailTallyStore, limits: IngestLimits = .standard, logger: Logger) {
         self.store = store
         self.limits = limits
@@ -77,7 +81,8 @@ public struct IngestPipeline {
             filesDone = index + 1
             if batch.isFull { try batch.flush() }
         }
-        filesDone = files.count
+        // Unchanged files skip the count above; a stopped run says how far it got.
+        if !Interruption.requested { filesDone = files.count }
         try batch.flush(wait: true)
         // Only files with no failure anywhere in them are skipped next time.
         try store.saveFileStamps(spanning.filter { !batch.failedInputs.contains($0.path) })
@@ -99,12 +104,16 @@ public struct IngestPipeline {
 
     /// What a run has read so far.
     public struct IngestProgress: Sendable {
+        /// Files done so far.
         public var files: Int
+        /// Files the walk found in all.
         public var totalFiles: Int
+        /// Messages read so far, over every mailbox.
         public var messages: Int
+        /// Bytes read so far.
         public var bytes: Int64
 
-        /// `ingest: 1/1 files, 12,400 messages, 812 MB`.
+        /// `1/1 files, 12400 messages, 812 MiB read`.
         public var line: String {
             var text = "\(files)/\(totalFiles) files"
             if messages > 0 { text += ", \(messages) messages" }
@@ -472,10 +481,18 @@ struct StoredChunks: RawInputChunks, @unchecked Sendable {
 
     func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try mapped.forEachChunk { chunk in
-            guard compressed, let packed = ReportExtractor.deflated(chunk) else { return try body(chunk) }
+            guard compressed else { return try body(chunk) }
+            // The input is recorded as zlib: a chunk stored as it came could not be read back.
+            guard let packed = ReportExtractor.deflated(chunk) else { throw ChunkCompressionFailed() }
             try packed.withUnsafeBytes(body)
         }
     }
+}
+
+/// zlib could not compress a chunk of a large input (out of memory): the input fails and is
+/// read again on the next run, rather than being stored in a form that cannot be read back.
+struct ChunkCompressionFailed: Error, CustomStringConvertible {
+    var description: String { "zlib could not compress a chunk of the input" }
 }
 
 /// A temporary file, unlinked at once: it goes with its descriptor.

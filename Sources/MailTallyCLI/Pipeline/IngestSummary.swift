@@ -4,14 +4,21 @@ import ReportStore
 
 /// The outcome of one `ingest` run: the JSON contract of docs/output.md.
 public struct IngestSummary: Sendable, Encodable, Equatable {
+    /// Reports stored new, by kind (`imported` in the JSON).
     public struct Imported: Sendable, Encodable, Equatable {
+        /// DMARC aggregate reports.
         public var dmarc = 0
+        /// SMTP TLS reports.
         public var tlsrpt = 0
     }
 
+    /// One failure as the run reports it (`errors` in the JSON).
     public struct Failure: Sendable, Encodable, Equatable {
+        /// The input that failed, as the user named it.
         public var input: String
+        /// Where in it (message and MIME part); empty when the input as a whole failed.
         public var part: String
+        /// `code: reason`, as logged.
         public var reason: String
         /// Logged before for the same bytes: not a new failure (counted in `known_failures`).
         public var known: Bool
@@ -21,21 +28,29 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         }
     }
 
+    /// Files the run took on, unreadable and unchanged ones too (standard input counts as one; for
+    /// `reparse`, the stored inputs read again).
     public var inputs = 0
+    /// Reports stored new, by kind.
     public var imported = Imported()
+    /// Inputs and reports already stored (same bytes or same report key), files skipped unchanged included.
     public var duplicates = 0
     /// Of the duplicates: files skipped unread, unchanged since a run read them whole.
     public var unchanged = 0
+    /// Parts that held no aggregate report (a failure report, a message without a report).
     public var skipped = 0
+    /// Every failure of the run, known ones included.
     public var failed = 0
     /// Of the failures: those logged before for the same bytes (docs/output.md). Only new
     /// failures make a run exit with status 1.
     public var knownFailures = 0
+    /// Each failure, in the order the log rows came back.
     public var errors: [Failure] = []
     /// The signal (SIGINT, SIGTERM) that stopped the run before every input was read; what
     /// was read is stored, and a rerun reads the rest.
     public var interrupted: Int32?
 
+    /// An empty summary, counted up as the log rows come back.
     public init() {}
 
     mutating func count(_ outcome: LoggedOutcome) {

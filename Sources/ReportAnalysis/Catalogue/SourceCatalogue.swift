@@ -1,12 +1,16 @@
 /// Known senders: PTR base domains mapped to the source they belong to, a category and a
 /// service name (the shipped data is in `ShippedCatalogue.swift`).
 public struct SourceCatalogue: Sendable {
+    /// One catalogue line: a PTR domain, the source it belongs to, and what to call it.
     public struct Entry: Hashable, Sendable {
         /// A domain, matching itself and every name under it.
         public var domain: String
         /// The source key the domain belongs to (`outlook.com` → `microsoft.com`).
         public var source: String
+        /// What kind of sender it is, which decides how its failing mail is classed (docs/findings.md,
+        /// "Classes of sources").
         public var category: SourceCategory
+        /// The name tables show for the source (`Google`, `Amazon SES`).
         public var service: String
     }
 
@@ -67,17 +71,27 @@ public struct SourceCatalogue: Sendable {
 
 /// What kind of sender a source is. Open: a source map may name any category.
 public struct SourceCategory: Hashable, Sendable, CustomStringConvertible {
+    /// The category as a catalogue or source map line writes it, trimmed and lowercased.
     public let name: String
 
+    /// Any name is accepted: a source map may make up its own categories.
     public init(_ name: String) { self.name = name.trimmingSpaces().lowercased() }
 
+    /// A mailbox provider (Gmail, Outlook): its relayed mail can make it a forwarder.
     public static let mailbox = SourceCategory("mailbox")
+    /// An email service provider sending for its customers: never taken for a forwarder.
     public static let esp = SourceCategory("esp")
+    /// A marketing or newsletter platform sending for its customers (Mailchimp).
     public static let marketing = SourceCategory("marketing")
+    /// An application that mails on its customers' behalf (Salesforce, Zendesk).
     public static let saas = SourceCategory("saas")
+    /// A security gateway (Proofpoint, Mimecast): like a mailbox provider, its relayed mail can make it a forwarder.
     public static let gateway = SourceCategory("gateway")
+    /// A known forwarder: its sources are classed `forwarder` whatever their counts.
     public static let forwarder = SourceCategory("forwarder")
+    /// An ISP's network: anyone's mail, so failing mail from it is suspicious (``isAnyonesNetwork``).
     public static let isp = SourceCategory("isp")
+    /// A hosting or cloud network: anyone's mail, like ``isp``.
     public static let hosting = SourceCategory("hosting")
     /// The policy domain's own servers (their PTR names are under its organisational domain).
     public static let own = SourceCategory("own")
@@ -85,5 +99,6 @@ public struct SourceCategory: Hashable, Sendable, CustomStringConvertible {
     /// Networks whose mail is anyone's: a source there is not a service sending for you.
     public var isAnyonesNetwork: Bool { self == .isp || self == .hosting }
 
+    /// The name, so that a category prints as it is written.
     public var description: String { name }
 }

@@ -5,7 +5,10 @@ import ReportModel
 /// is, the share of mail authenticated, spoofing seen (delivered and blocked), TLS success,
 /// and the two or three actions that matter most (from the findings, most severe first).
 public struct ExecutiveSummary: Sendable {
+    /// Labelled sentences, in page order: policy, authentication, spoofing (when DMARC reports cover
+    /// the period), TLS to us.
     public var lines: [(label: String, text: String)]
+    /// The first distinct actions of the findings, most severe first, at most `actionCount`.
     public var actions: [String]
 
     /// How many actions the summary names.

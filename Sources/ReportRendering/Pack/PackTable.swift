@@ -8,9 +8,11 @@ import ReportAnalysis
 public struct PackTable: Sendable {
     /// The CSV file's suffix: `sources` gives `example.com-sources.csv`.
     public var name: String
+    /// The heading the pages show above the table.
     public var title: String
     /// CSV column names.
     public var header: [String]
+    /// The CSV's cells, every row, numbers plain; the pages show the first `pageRowLimit`.
     public var rows: [[String]]
     /// Columns of text, aligned left (the others hold numbers).
     public var textColumns: Set<Int>
@@ -30,6 +32,7 @@ public struct PackTable: Sendable {
     /// The cells the pages show instead of the CSV's, row for row (`+6 (+12.0%)` for `6`).
     public var displayRows: [[String]]?
 
+    /// A table whose labels default to the CSV names with spaces; `textColumns` defaults to the first column.
     public init(
         name: String, title: String, header: [String], rows: [[String]], textColumns: Set<Int> = [0],
         labels: [String]? = nil,

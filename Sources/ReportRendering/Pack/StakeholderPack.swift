@@ -21,8 +21,11 @@ public enum PackFormat: String, Sendable, CaseIterable {
 /// Domains are added one at a time (``add(_:)``) and written at once, so a pack over many large
 /// domains holds one domain in memory, not all; ``finish()`` writes the indexes.
 public final class StakeholderPack {
+    /// The folder the pack is written to.
     public let folder: URL
+    /// The UTC days the pack covers, named in its indexes.
     public let period: DayPeriod
+    /// Which pages are written: Markdown, HTML or both (the CSV files always).
     public let format: PackFormat
     /// The paths written so far, relative to ``folder``.
     public private(set) var written: [String] = []
