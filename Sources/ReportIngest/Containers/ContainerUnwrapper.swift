@@ -17,7 +17,7 @@ struct FoundDocument {
 /// nothing is ever written to disk. An archive must be in memory to be read (its directory is
 /// at its end): an archive inside another container is inflated whole, up to
 /// ``IngestLimits/maxNestedArchiveBytes``.
-public struct ContainerUnwrapper: Sendable {
+package struct ContainerUnwrapper: Sendable {
     /// Caps on nesting, zip entries and decompressed size.
     public var limits: IngestLimits
 

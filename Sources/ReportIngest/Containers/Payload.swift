@@ -1,5 +1,5 @@
 /// A document taken out of its containers: the bytes of one report, and where they were found.
-public struct Payload: Hashable, Sendable {
+package struct Payload: Hashable, Sendable {
     /// The decompressed document.
     public var bytes: [UInt8]
     /// The way in, outermost first: `gzip`, `zip:dir/report.xml`, `gzip/gzip`. Empty for a plain input.

@@ -8,7 +8,7 @@ import ReportModel
 /// element wrapped around `<feedback>` (IKEA's unclosed `<xs:schema>`). Any other malformed XML
 /// rejects the whole report. Undeclared or UTF-8-declared documents with invalid UTF-8 are read
 /// again as windows-1252 (then ISO-8859-1, which maps every byte).
-public struct DMARCParser: Sendable {
+package struct DMARCParser: Sendable {
     /// Caps on field size, record count and results per record: reports come from strangers.
     public var limits: IngestLimits
     /// Where the records of a large report wait for the store (one per batch of inputs).

@@ -1,5 +1,5 @@
 /// What a decompressed document is, judged from its first meaningful bytes.
-public enum DocumentKind: String, Hashable, Sendable {
+package enum DocumentKind: String, Hashable, Sendable {
     /// Starts with `<` (after a byte-order mark and white space), or is UTF-16 XML.
     case xml
     /// Starts with `{`.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// RFC 2047 encoded words (`=?utf-8?B?...?=`) and the charsets they name.
-public enum EncodedWords {
+package enum EncodedWords {
     /// Decodes every encoded word in `text`. Adjacent encoded words separated only by white
     /// space are joined without it; in `Q` encoding `_` is a space. Malformed words stay as written.
     ///

@@ -6,7 +6,7 @@ import ReportModel
 /// numeric order whatever their order in the header, percent-decoded where marked (`*`), in the
 /// charset named by the first section; RFC 2047 encoded words inside quoted values (a common
 /// violation) are decoded too.
-public struct HeaderParameters: Sendable, Hashable {
+package struct HeaderParameters: Sendable, Hashable {
     /// The value before the first `;`, trimmed and lowercased (`multipart/report`, `attachment`).
     public var value: String
     /// Parameters by lowercased name, RFC 2231 sections joined and decoded (`boundary`, `filename`).

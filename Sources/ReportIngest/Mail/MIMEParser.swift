@@ -1,7 +1,7 @@
 import ReportModel
 
 /// One leaf of a message's MIME tree, transfer-decoded.
-public struct MailPart: Sendable, Hashable {
+package struct MailPart: Sendable, Hashable {
     /// IMAP-style part number: `1` for a single-part body, `2.1` for the first child of part 2.
     public var path: String
     /// `type/subtype`, lowercased.
@@ -13,7 +13,7 @@ public struct MailPart: Sendable, Hashable {
 }
 
 /// A message taken apart: its headers, its leaf parts, and whether it is a DMARC failure report.
-public struct ParsedMessage: Sendable {
+package struct ParsedMessage: Sendable {
     /// The top-level header fields.
     public var headers: MailHeaders
     /// The leaf parts in order, those of forwarded messages included.
@@ -24,7 +24,7 @@ public struct ParsedMessage: Sendable {
 
 /// Our small MIME parser (RFC 2045–2047, 2231, 6522): headers, nested multiparts and forwarded
 /// messages, base64 and quoted-printable. Bounded: part count and nesting depth are capped.
-public struct MIMEParser: Sendable {
+package struct MIMEParser: Sendable {
     /// The most MIME entities one message may hold, forwarded ones included (`too-large` past it).
     public static let maxParts = 100_000
     /// The deepest nesting of multiparts and forwarded messages (`nested-too-deep` past it).

@@ -1,5 +1,5 @@
 /// Content-Transfer-Encoding decoders, lenient the way real senders need.
-public enum TransferDecoding {
+package enum TransferDecoding {
     private static let base64Values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
         for (index, byte) in Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8).enumerated()

@@ -10,7 +10,7 @@ import ReportModel
 /// zone means UTC); a byte-order mark. Malformed JSON, JSON that is not a TLS report, counts that
 /// are negative or beyond 2^53 (the largest integer a JSON number keeps exactly), and nesting
 /// deeper than 64 levels are rejected.
-public struct TLSReportParser: Sendable {
+package struct TLSReportParser: Sendable {
     /// Caps on the document's size, strings and objects: reports come from strangers.
     public var limits: IngestLimits
 
