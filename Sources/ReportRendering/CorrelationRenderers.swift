@@ -219,10 +219,10 @@ public final class JSONCorrelationWriter: CorrelationWriter {
     /// Writes the rows as elements of the document's array, a thousand per string, so that the
     /// output is never held whole.
     public func write(_ rows: [CorrelationRow], to output: (String) -> Void) {
-        for start in stride(from: 0, to: rows.count, by: 1000) {
+        for chunk in rows.chunks(of: 1000) {
             output(
                 document.elements(
-                    rows[start..<min(start + 1000, rows.count)].map { row in
+                    chunk.map { row in
                         Row(
                             domain: row.domain, source: row.source, category: row.category, service: row.service,
                             class: row.verdict?.sourceClass.rawValue, class_reason: row.verdict?.reason,

@@ -23,9 +23,7 @@ public final class SourceListWriter {
         defer { if !listings.isEmpty { started = true } }
         switch format {
         case .json:
-            for start in stride(from: 0, to: listings.count, by: 1000) {
-                output(document.elements(listings[start..<min(start + 1000, listings.count)].map(Self.jsonSource)))
-            }
+            for chunk in listings.chunks(of: 1000) { output(document.elements(chunk.map(Self.jsonSource))) }
         case .csv:
             output(CSVTable.render(header: started ? nil : Self.csvHeader, rows: listings.flatMap(Self.csvRows)))
             started = true

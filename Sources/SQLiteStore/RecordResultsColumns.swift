@@ -169,9 +169,7 @@ enum RecordResultsColumns {
                 for index in object.indices { object[index] = nil }
             })
         guard read else { return false }
-        for start in stride(from: 0, to: values.count, by: names.count) {
-            body(Array(values[start..<start + names.count]))
-        }
+        for fields in values.chunks(of: names.count) { body(Array(fields)) }
         return true
     }
 

@@ -103,8 +103,8 @@ extension MailTally {
             }
             let progress = Terminal.Progress(enabled: showProgress && Terminal.standardErrorIsTTY)
             var done = 0
-            for start in stride(from: 0, to: addresses.count, by: 4096) {
-                let chunk = Array(addresses[start..<min(start + 4096, addresses.count)])
+            for slice in addresses.chunks(of: 4096) {
+                let chunk = Array(slice)
                 let entries = resolver.lookUp(chunk, now: now) { finished in
                     progress.update(done + finished, of: addresses.count, "enrich")
                 }
