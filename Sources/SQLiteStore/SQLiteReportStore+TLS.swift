@@ -7,8 +7,7 @@ extension SQLiteReportStore {
     /// Inserts a TLS report and its policies and failure details. Returns its row id and whether
     /// it was new; a duplicate (same organisation, report id and range) changes nothing.
     static func insert(
-        _ report: TLSReport, rawInputID: Int64, messageID: Int64?, input: String, part: String, arrival: Int64,
-        in db: Database
+        _ report: TLSReport, from origin: InputOrigin, part: String, arrival: Int64, in db: Database
     ) throws -> (Int64, Bool) {
         let (counted, flags) = report.dateRange.countedSpan(arrival: arrival)
         try db.cachedStatement(
@@ -20,7 +19,8 @@ extension SQLiteReportStore {
                 """
         ).execute(arguments: [
             report.organizationName, report.organizationKey, report.contactInfo, report.reportID,
-            report.dateRange.begin, report.dateRange.end, rawInputID, input, part, now(), messageID,
+            report.dateRange.begin, report.dateRange.end, origin.rawInputID, origin.input, part, now(),
+            origin.messageID,
             counted.begin, counted.end, flags.isEmpty ? nil : flags.names,
         ])
         guard db.changesCount > 0 else {

@@ -45,11 +45,15 @@ extension SQLiteReportStore {
                     WHERE policy_domain = ? AND day BETWEEN ? AND ? GROUP BY day, disposition
                     """,
                 arguments: [domain, period.firstDay, period.lastDay])
+            // The columns in SELECT order.
+            enum Column: Int { case day, disposition, messages, dmarcPass, spfPass, dkimPass, relayed }
             while let row = try rows.next() {
-                let day: Int64 = row[0]
+                let day: Int64 = row[Column.day.rawValue]
                 days[day, default: DailyFigures(day: day)].dmarc.add(
-                    messages: row[2], dmarcPass: row[3], spfPass: row[4], dkimPass: row[5], relayed: row[6],
-                    disposition: Disposition(rawValue: row[1]))
+                    messages: row[Column.messages.rawValue], dmarcPass: row[Column.dmarcPass.rawValue],
+                    spfPass: row[Column.spfPass.rawValue], dkimPass: row[Column.dkimPass.rawValue],
+                    relayed: row[Column.relayed.rawValue],
+                    disposition: Disposition(rawValue: row[Column.disposition.rawValue]))
             }
             let policies = try Row.fetchCursor(
                 db,
@@ -104,23 +108,25 @@ extension SQLiteReportStore {
                     ORDER BY r.begin
                     """,
                 arguments: arguments)
+            // The columns in SELECT order.
+            enum Column: Int { case begin, domain, adkim, aspf, p, sp, np, pct, fo, testing, discoveryMethod }
             while let row = try rows.next() {
+                func text(_ column: Column) -> String? { row[column.rawValue] }
                 // Reporters leave out tags that have defaults (sp, pct, adkim, aspf): compare the
                 // effective policy, so that only a real change shows as one.
                 // np (RFC 9990) defaults to sp, which defaults to p: compared as in force, shown
                 // when a reporter gave it.
-                let p = (row[4] as String?).map(Disposition.init(rawValue:))
-                let sp = (row[5] as String?).map(Disposition.init(rawValue:)) ?? p
-                let np = (row[6] as String?).map(Disposition.init(rawValue:))
+                let p = text(.p).map(Disposition.init(rawValue:))
+                let sp = text(.sp).map(Disposition.init(rawValue:)) ?? p
+                let np = text(.np).map(Disposition.init(rawValue:))
                 // np is not part of what is compared: reporters that give it (RFC 9990) and
                 // those that do not would otherwise look like a change of policy.
                 let policy = PublishedPolicy(
-                    domain: row[1], adkim: AlignmentMode(rawValue: (row[2] as String?) ?? "r"),
-                    aspf: AlignmentMode(rawValue: (row[3] as String?) ?? "r"), p: p, sp: sp, np: nil,
-                    pct: (row[7] as String?) ?? "100", fo: nil,
-                    testing: (row[9] as String?).map(TestingFlag.init(rawValue:)),
+                    domain: row[Column.domain.rawValue], adkim: AlignmentMode(rawValue: text(.adkim) ?? "r"),
+                    aspf: AlignmentMode(rawValue: text(.aspf) ?? "r"), p: p, sp: sp, np: nil,
+                    pct: text(.pct) ?? "100", fo: nil, testing: text(.testing).map(TestingFlag.init(rawValue:)),
                     discoveryMethod: nil)
-                let begin: Int64 = row[0]
+                let begin: Int64 = row[Column.begin.rawValue]
                 var observation =
                     observations[policy]
                     ?? PolicyObservation(policy: policy, firstSeen: begin, lastSeen: begin, reports: 0)
@@ -220,14 +226,21 @@ extension SQLiteReportStore {
                     FROM dmarc_report r WHERE r.range_flags IS NOT NULL\(dmarcFilter)
                     """,
                 arguments: dmarcArguments)
-            while let row = try dmarc.next() {
-                var report = FlaggedReport(
-                    kind: .dmarc, domain: row[0], reporter: row[1], reportID: row[2],
-                    range: DateRange(begin: row[3], end: row[4]),
-                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8])
-                report.importedAt = row[9]
-                flagged.append(report)
+            // The columns of both statements, in SELECT order.
+            enum Column: Int {
+                case domain, reporter, reportID, begin, end, countedBegin, countedEnd, flags, input, importedAt
             }
+            func report(_ row: Row, kind: FlaggedReport.Kind) -> FlaggedReport {
+                func value<Value: DatabaseValueConvertible>(_ column: Column) -> Value { row[column.rawValue] }
+                var report = FlaggedReport(
+                    kind: kind, domain: (value(.domain) as String?) ?? "", reporter: value(.reporter),
+                    reportID: value(.reportID), range: DateRange(begin: value(.begin), end: value(.end)),
+                    counted: DateRange(begin: value(.countedBegin), end: value(.countedEnd)),
+                    flags: RangeFlags(names: value(.flags)), input: value(.input))
+                report.importedAt = value(.importedAt)
+                return report
+            }
+            while let row = try dmarc.next() { flagged.append(report(row, kind: .dmarc)) }
             let tls = try Row.fetchCursor(
                 db,
                 sql: """
@@ -236,14 +249,7 @@ extension SQLiteReportStore {
                     FROM tls_report r WHERE r.range_flags IS NOT NULL\(tlsFilter)
                     """,
                 arguments: tlsArguments)
-            while let row = try tls.next() {
-                var report = FlaggedReport(
-                    kind: .tlsrpt, domain: row[0] ?? "", reporter: row[1], reportID: row[2],
-                    range: DateRange(begin: row[3], end: row[4]),
-                    counted: DateRange(begin: row[5], end: row[6]), flags: RangeFlags(names: row[7]), input: row[8])
-                report.importedAt = row[9]
-                flagged.append(report)
-            }
+            while let row = try tls.next() { flagged.append(report(row, kind: .tlsrpt)) }
             return flagged.sorted {
                 ($0.counted.end, $0.reportID, $0.kind.rawValue, $0.reporter) > (
                     $1.counted.end, $1.reportID, $1.kind.rawValue, $1.reporter
@@ -315,12 +321,19 @@ extension SQLiteReportStore {
                     WHERE 1 = 1\(periodFilter)
                     """,
                 arguments: arguments)
+            // The columns in SELECT order; those from `headerFrom` to `reasons` make the group's key.
+            enum Column: Int {
+                case sourceIP, headerFrom, envelopeFrom, dkimResults, spfResults, dkim, spf, disposition, reasons, count
+                case reportID
+            }
+            let keyColumns = Column.headerFrom.rawValue...Column.reasons.rawValue
             while let row = try rows.next() {
-                let ip: String = row[0]
+                func text(_ column: Column) -> String? { row[column.rawValue] }
+                let ip: String = row[Column.sourceIP.rawValue]
                 guard let source = sourceOfIP[ip] else { continue }
-                let key = (1...8).map { (row[$0] as String?) ?? "\u{0}" }.joined(separator: "\u{1}")
-                let count: Int64 = row[9]
-                let report: Int64 = row[10]
+                let key = keyColumns.map { (row[$0] as String?) ?? "\u{0}" }.joined(separator: "\u{1}")
+                let count: Int64 = row[Column.count.rawValue]
+                let report: Int64 = row[Column.reportID.rawValue]
                 if var entry = merged[source]?[key] {
                     entry.group.messages.add(saturating: count)
                     entry.reports.insert(report)
@@ -328,13 +341,14 @@ extension SQLiteReportStore {
                     merged[source]?[key] = entry
                 } else {
                     let group = RecordGroup(
-                        headerFrom: row[1], envelopeFrom: row[2],
-                        dkimResults: (try? RecordResultsColumns.dkim(from: row[3])) ?? [],
-                        spfResults: (try? RecordResultsColumns.spf(from: row[4])) ?? [],
-                        alignedDKIM: (row[5] as String?).map(AlignedVerdict.init(rawValue:)),
-                        alignedSPF: (row[6] as String?).map(AlignedVerdict.init(rawValue:)),
-                        disposition: (row[7] as String?).map(Disposition.init(rawValue:)),
-                        reasons: (try? RecordResultsColumns.reasons(from: row[8])) ?? [], messages: count, reports: 0,
+                        headerFrom: text(.headerFrom), envelopeFrom: text(.envelopeFrom),
+                        dkimResults: (try? RecordResultsColumns.dkim(from: text(.dkimResults))) ?? [],
+                        spfResults: (try? RecordResultsColumns.spf(from: text(.spfResults))) ?? [],
+                        alignedDKIM: text(.dkim).map(AlignedVerdict.init(rawValue:)),
+                        alignedSPF: text(.spf).map(AlignedVerdict.init(rawValue:)),
+                        disposition: text(.disposition).map(Disposition.init(rawValue:)),
+                        reasons: (try? RecordResultsColumns.reasons(from: text(.reasons))) ?? [], messages: count,
+                        reports: 0,
                         sourceIPs: [])
                     merged[source, default: [:]][key] = Entry(group: group, reports: [report], ips: [ip], key: key)
                 }
