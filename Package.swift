@@ -98,7 +98,8 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(name: "ReportModelTests", dependencies: ["ReportModel"], swiftSettings: settings),
         .testTarget(
-            name: "ReportRenderingTests", dependencies: ["ReportRendering", "ReportModel"], swiftSettings: settings),
+            name: "ReportRenderingTests", dependencies: ["ReportRendering", "ReportAnalysis", "ReportModel"],
+            swiftSettings: settings),
         .testTarget(
             name: "ReportAnalysisTests", dependencies: ["ReportAnalysis", "ReportModel", "TestSupport"],
             swiftSettings: settings),

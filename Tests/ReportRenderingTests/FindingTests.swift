@@ -1,9 +1,11 @@
 import ReportModel
+import ReportRendering
 import Testing
 
 @testable import ReportAnalysis
 
-/// Each finding rule, triggered by numbers made for it, and quiet when they are healthy.
+/// Each finding rule, triggered by numbers made for it, said in the sentences the pack shows,
+/// and quiet when the numbers are healthy.
 @Suite struct FindingTests {
     let period = DayPeriod(firstDay: 20_785, lastDay: 20_785)
     let previousPeriod = DayPeriod(firstDay: 20_784, lastDay: 20_784)

@@ -1,7 +1,8 @@
 import ReportModel
 
-/// A sentence a postmaster should read, with the numbers behind it (docs/findings.md lists
-/// every code with its severity).
+/// What a postmaster should know about a domain, with the numbers behind it (docs/findings.md
+/// lists every code with its severity). The rules fill in ``facts``; the rendering module says
+/// them as a sentence, its evidence and the action to take.
 public struct Finding: Hashable, Sendable {
     /// How urgent: `critical` needs action now (mail of ours refused, spoofing delivered in
     /// volume, certificates failing), `warning` needs action soon, `notice` is worth knowing
@@ -21,24 +22,15 @@ public struct Finding: Hashable, Sendable {
     public var severity: Severity
     /// What the finding is about: the domain, or the MX host or policy it names.
     public var subject: String
-    /// The sentence.
-    public var text: String
-    /// Counts, sources, MX hosts and dates that support the text.
-    public var evidence: [String]
-    /// What to do about it, in a few words, when there is something to do.
-    public var action: String?
+    /// The numbers and names the finding states.
+    public var facts: FindingFacts
 
-    /// A finding; `evidence` and `action` are optional because not every rule has them.
-    public init(
-        code: FindingCode, severity: Severity, subject: String, text: String, evidence: [String] = [],
-        action: String? = nil
-    ) {
+    /// A finding of a rule.
+    public init(code: FindingCode, severity: Severity, subject: String, facts: FindingFacts) {
         self.code = code
         self.severity = severity
         self.subject = subject
-        self.text = text
-        self.evidence = evidence
-        self.action = action
+        self.facts = facts
     }
 }
 

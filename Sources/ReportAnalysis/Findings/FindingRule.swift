@@ -47,29 +47,24 @@ extension FindingRule {
         rows.reduce(Int64(0)) { $0.saturatingAdd(value($1.dmarc)) }
     }
 
-    /// The biggest rows by `value`, one line each: "Name [class]: 6 of 6 messages failed DMARC, 6 rejected (ips)".
-    func evidence(_ rows: [CorrelationRow], _ value: (DMARCTotals) -> Int64, _ outcome: String) -> [String] {
+    /// The biggest rows by `value`, with the figures each one's line of evidence states.
+    func figures(_ rows: [CorrelationRow], _ value: (DMARCTotals) -> Int64) -> [SourceFigures] {
         rows.sorted { a, b in value(a.dmarc) != value(b.dmarc) ? value(a.dmarc) > value(b.dmarc) : a.source < b.source }
             .prefix(thresholds.topSources).map { row in
-                let shown = thresholds.addressesPerSource
-                let ips =
-                    row.sourceIPs.prefix(shown).joined(separator: ", ") + (row.sourceIPs.count > shown ? ", …" : "")
-                let label = row.verdict.map { " [\($0.sourceClass.rawValue)]" } ?? ""
-                // "failed DMARC, 470 failed" says nothing twice: the outcome only when it adds.
-                let tail = outcome == "failed" ? "" : ", \(Count.grouped(value(row.dmarc))) \(outcome)"
-                return
-                    "\(row.displayName)\(label): \(Count.grouped(row.dmarc.failed)) of \(Count.messages(row.dmarc.messages)) failed DMARC"
-                    + tail + (ips.isEmpty ? "" : " (\(ips))")
+                SourceFigures(
+                    name: row.displayName, sourceClass: row.verdict?.sourceClass, failed: row.dmarc.failed,
+                    messages: row.dmarc.messages, counted: value(row.dmarc),
+                    addresses: Array(row.sourceIPs.prefix(thresholds.addressesPerSource)),
+                    moreAddresses: row.sourceIPs.count > thresholds.addressesPerSource)
             }
     }
 
-    /// "Mailchimp, SendGrid and 2 more": the biggest rows' names.
-    func names(_ rows: [CorrelationRow]) -> String {
+    /// The biggest rows' names, for an action ("Mailchimp, SendGrid and 2 more").
+    func named(_ rows: [CorrelationRow]) -> NamedSources {
         let sorted = rows.sorted {
             $0.dmarc.failed != $1.dmarc.failed ? $0.dmarc.failed > $1.dmarc.failed : $0.source < $1.source
         }
         let shown = sorted.prefix(thresholds.sourcesNamedInAction).map(\.displayName)
-        let rest = sorted.count - shown.count
-        return shown.joined(separator: ", ") + (rest > 0 ? " and \(rest) more" : "")
+        return NamedSources(names: Array(shown), more: sorted.count - shown.count)
     }
 }

@@ -12,9 +12,7 @@ struct ForwardedFailingRule: FindingRule {
         return [
             Finding(
                 code: .forwardedFailing, severity: .notice, subject: report.domain,
-                text: "\(Count.messages(relayedFailing)) relayed by forwarders or mailing lists failed DMARC: "
-                    + "expected when a relay changes the message; nothing to fix at your end",
-                evidence: evidence(forwarders, \.failed, "failed"))
+                facts: .forwardedFailing(messages: relayedFailing, senders: figures(forwarders, \.failed)))
         ]
     }
 }

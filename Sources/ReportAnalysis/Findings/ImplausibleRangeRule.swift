@@ -7,14 +7,12 @@ struct ImplausibleRangeRule: FindingRule {
 
     func findings(for report: DomainReport) -> [Finding] {
         guard !report.flaggedReports.isEmpty else { return [] }
-        let count = report.flaggedReports.count
         return [
             Finding(
                 code: .implausibleDateRange, severity: .warning, subject: report.domain,
-                text:
-                    "\(Count.of(count, "report")) \(count == 1 ? "has a date range" : "have date ranges") that cannot be right: "
-                    + "counted on a bounded span, not over the range \(count == 1 ? "it states" : "they state")",
-                evidence: report.flaggedReports.prefix(thresholds.topSources).map(\.description))
+                facts: .implausibleDateRange(
+                    count: report.flaggedReports.count,
+                    shown: Array(report.flaggedReports.prefix(thresholds.topSources))))
         ]
     }
 }

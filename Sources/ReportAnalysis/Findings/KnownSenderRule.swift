@@ -16,12 +16,10 @@ struct KnownSenderRule: FindingRule {
             findings.append(
                 Finding(
                     code: .knownSenderBlocked, severity: .critical, subject: domain,
-                    text:
-                        "Receivers rejected or quarantined \(Count.messages(ownBlocked)) from \(Count.of(senders.count, "known service"))"
-                        + " sending as \(domain): fix their SPF or DKIM alignment",
-                    evidence: evidence(
-                        senders, { $0.failedRejected.saturatingAdd($0.failedQuarantined) }, "rejected or quarantined"),
-                    action: "Fix SPF or DKIM for " + names(senders) + ": receivers are refusing your own mail"))
+                    facts: .knownSenderBlocked(
+                        messages: ownBlocked, sources: senders.count, domain: domain,
+                        senders: figures(senders, { $0.failedRejected.saturatingAdd($0.failedQuarantined) }),
+                        named: named(senders))))
         }
         let ownDelivered = sum(misconfigured, \.failedDelivered)
         if ownDelivered > 0 {
@@ -29,11 +27,9 @@ struct KnownSenderRule: FindingRule {
             findings.append(
                 Finding(
                     code: .knownSenderFailing, severity: .warning, subject: domain,
-                    text:
-                        "\(Count.messages(ownDelivered)) from \(Count.of(senders.count, "known service")) failed DMARC but "
-                        + "\(ownDelivered == 1 ? "was" : "were") delivered: fix their SPF or DKIM alignment before enforcing",
-                    evidence: evidence(senders, \.failedDelivered, "delivered"),
-                    action: "Fix SPF or DKIM alignment for " + names(senders) + " before enforcing the policy"))
+                    facts: .knownSenderFailing(
+                        messages: ownDelivered, sources: senders.count, senders: figures(senders, \.failedDelivered),
+                        named: named(senders))))
         }
         return findings
     }

@@ -9,15 +9,15 @@ struct NewSourcesRule: FindingRule {
         guard let window = report.knownSourcesWindow, !report.knownSources.isEmpty else { return [] }
         let new = report.sources.filter { $0.dmarc.messages > 0 && !report.knownSources.contains($0.source) }
         guard !new.isEmpty else { return [] }
+        let shown = new.prefix(thresholds.topSources).map {
+            NewSource(
+                name: $0.displayName, sourceClass: $0.verdict?.sourceClass, messages: $0.dmarc.messages,
+                passRate: $0.dmarc.passRate)
+        }
         return [
             Finding(
                 code: .newSources, severity: .notice, subject: report.domain,
-                text:
-                    "\(Count.of(new.count, "source")) not seen in the \(window) days before sent mail as \(report.domain)",
-                evidence: new.prefix(thresholds.topSources).map {
-                    "\($0.displayName)\($0.verdict.map { " [\($0.sourceClass.rawValue)]" } ?? ""): \(Count.messages($0.dmarc.messages)), "
-                        + "\(Percent.format($0.dmarc.passRate)) passed DMARC"
-                })
+                facts: .newSources(count: new.count, windowDays: window, domain: report.domain, shown: shown))
         ]
     }
 }

@@ -12,11 +12,9 @@ struct NoPolicyFoundRule: FindingRule {
         return [
             Finding(
                 code: .noPolicyFound, severity: .notice, subject: report.domain,
-                text:
-                    "Senders found no MTA-STS or DANE policy for \(report.domain): delivery to it is not protected against downgrade",
-                evidence: [
-                    "\(Count.of(noPolicy.successful.saturatingAdd(noPolicy.failed), "session")) under no-policy-found in \(Count.of(noPolicy.reports, "report"))"
-                ])
+                facts: .noPolicyFound(
+                    sessions: noPolicy.successful.saturatingAdd(noPolicy.failed), reports: noPolicy.reports,
+                    domain: report.domain))
         ]
     }
 }

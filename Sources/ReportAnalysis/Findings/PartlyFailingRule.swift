@@ -11,9 +11,8 @@ struct PartlyFailingRule: FindingRule {
         return [
             Finding(
                 code: .authorisedPartlyFailing, severity: .notice, subject: report.domain,
-                text:
-                    "\(Count.messages(authorisedFailing)) from \(Count.of(authorised.count, "source")) that mostly pass failed DMARC",
-                evidence: evidence(authorised, \.failed, "failed"))
+                facts: .authorisedPartlyFailing(
+                    messages: authorisedFailing, sources: authorised.count, senders: figures(authorised, \.failed)))
         ]
     }
 }

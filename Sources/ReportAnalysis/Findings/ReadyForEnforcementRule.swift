@@ -13,12 +13,8 @@ struct ReadyForEnforcementRule: FindingRule {
         return [
             Finding(
                 code: .readyForEnforcement, severity: .notice, subject: report.domain,
-                text:
-                    "The policy is still p=none while \(Percent.format(rate)) of mail passes DMARC: consider p=quarantine",
-                evidence: [
-                    "\(Count.grouped(dmarc.dmarcPass)) of \(Count.messages(dmarc.messages)) passed; published \(latest.tags)"
-                ],
-                action: "Move the policy to p=quarantine")
+                facts: .readyForEnforcement(
+                    rate: rate, passed: dmarc.dmarcPass, messages: dmarc.messages, tags: latest.tags))
         ]
     }
 }

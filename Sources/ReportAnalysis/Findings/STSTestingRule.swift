@@ -10,12 +10,7 @@ struct STSTestingRule: FindingRule {
         return [
             Finding(
                 code: .stsTestingFailures, severity: .warning, subject: report.domain,
-                text:
-                    "MTA-STS is in testing mode and \(Count.of(tls.failedSessions, "session")) failed: fix them before moving to enforce",
-                evidence: [
-                    "policy mode testing, max_age \(report.summary.tlsBreakdown?.stsMaxAge.map(String.init) ?? "unknown")"
-                ],
-                action: "Fix the TLS failures before moving MTA-STS to enforce")
+                facts: .stsTestingFailures(failed: tls.failedSessions, maxAge: report.summary.tlsBreakdown?.stsMaxAge))
         ]
     }
 }

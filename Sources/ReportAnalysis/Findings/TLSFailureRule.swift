@@ -13,12 +13,8 @@ struct TLSFailureRule: FindingRule {
             return [
                 Finding(
                     code: .tlsFailures, severity: .warning, subject: report.domain,
-                    text:
-                        "\(Count.of(tls.failedSessions, "TLS session")) to the MX hosts of \(report.domain) failed; reporters gave no details",
-                    evidence: [
-                        "\(Count.of(tls.failedSessions, "failed session")) in \(Count.of(tls.reports, "report")), none itemised by result type"
-                    ],
-                    action: "Check STARTTLS and the MTA-STS policy of the MX hosts")
+                    facts: .tlsFailuresUndetailed(
+                        failed: tls.failedSessions, reports: tls.reports, domain: report.domain))
             ]
         }
         let ordered = tls.failuresByResultType.sorted { a, b in
@@ -30,38 +26,20 @@ struct TLSFailureRule: FindingRule {
         let certificate = ordered.filter { TLSResultType(rawValue: $0.key).isCertificateFailure }.reduce(Int64(0)) {
             $0.saturatingAdd($1.value)
         }
-        var evidence = ordered.map { "\($0.key): \(Count.of($0.value, "failed session"))" }
-        if let byMX = report.summary.tlsBreakdown?.failuresByReceivingMX.filter({ !$0.key.isEmpty }), !byMX.isEmpty {
-            evidence += byMX.rankedByValue().prefix(
-                thresholds.topSources
-            ).map { "MX \($0.key): \(Count.of($0.value, "failed session"))" }
-        }
-        let detailed = ReportCounts.sum(tls.failuresByResultType.values)
-        if detailed != tls.failedSessions {
-            evidence.append(
-                "reporters itemised \(Count.of(detailed, "failed session")) by result type, and reported \(Count.grouped(tls.failedSessions)) failed in total"
-            )
-        }
+        let byMX = (report.summary.tlsBreakdown?.failuresByReceivingMX ?? [:]).filter { !$0.key.isEmpty }
+        let figures = TLSFailureFigures(
+            domain: report.domain, byResultType: ordered.map { Tally($0.key, $0.value) },
+            byMX: byMX.rankedByValue().prefix(thresholds.topSources).map { Tally($0.key, $0.value) },
+            itemised: ReportCounts.sum(tls.failuresByResultType.values), total: tls.failedSessions,
+            worstMX: worstMX(report))
         if certificate > 0 {
             return [
                 Finding(
                     code: .tlsCertificateFailures, severity: .critical, subject: report.domain,
-                    text:
-                        "Senders could not validate the certificate of an MX host of \(report.domain) in \(Count.of(certificate, "session"))",
-                    evidence: evidence,
-                    action: "Renew or fix the certificate of " + (worstMX(report).map { "MX \($0)" } ?? "the MX hosts")
-                        + " (its names, chain and expiry)")
+                    facts: .tlsCertificateFailures(certificate: certificate, figures))
             ]
         }
-        return [
-            Finding(
-                code: .tlsFailures, severity: .warning, subject: report.domain,
-                text:
-                    "\(Count.of(detailed, "TLS session")) to the MX hosts of \(report.domain) failed, as reporters itemised them",
-                evidence: evidence,
-                action: "Check STARTTLS and the MTA-STS policy of "
-                    + (worstMX(report).map { "MX \($0)" } ?? "the MX hosts"))
-        ]
+        return [Finding(code: .tlsFailures, severity: .warning, subject: report.domain, facts: .tlsFailures(figures))]
     }
 
     /// The named MX host with the most failed sessions.
