@@ -3,8 +3,11 @@ import ReportModel
 
 /// What one document inside an input turned out to be.
 public enum ExtractedDocument: Sendable {
+    /// A DMARC aggregate report, found at `part` of the input.
     case dmarc(AggregateReport, part: String)
+    /// An SMTP TLS report, found at `part`.
     case tls(TLSReport, part: String)
+    /// A part that should have held a report and could not be read, with why.
     case failed(part: String, error: IngestError)
     /// Not a report and not a broken one: a text file (a README, notes) met in a folder.
     /// `kind` says what it was (`text`).

@@ -1,7 +1,10 @@
 /// The outer format of a byte string, recognised by its magic bytes, never by name or type.
 public enum ContainerKind: String, Hashable, Sendable {
+    /// gzip (RFC 1952), as most reporters send.
     case gzip
+    /// A zip archive (Microsoft, Yahoo), one or more entries.
     case zip
+    /// A bare zlib stream (RFC 1950), as some gateways send and the store keeps raw inputs.
     case zlib
     /// Not compressed: the bytes are the document itself (or junk).
     case plain

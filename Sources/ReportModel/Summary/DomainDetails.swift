@@ -130,7 +130,9 @@ public struct TLSFailureGroup: Hashable, Sendable {
 public struct FlaggedReport: Hashable, Sendable, CustomStringConvertible {
     /// Which of the two report types it is.
     public enum Kind: String, Sendable {
+        /// A DMARC aggregate report.
         case dmarc
+        /// An SMTP TLS report.
         case tlsrpt = "tls-rpt"
     }
     /// A DMARC aggregate report or a TLS report.

@@ -98,6 +98,7 @@ public enum TLSCategory: String, Hashable, Sendable, CaseIterable {
     case dane
     /// STARTTLS negotiation and certificates, whatever the policy.
     case transport
+    /// A policy type or result type that RFC 8460 does not register (kept as reported).
     case other
 }
 
