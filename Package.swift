@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         // C libraries, reached only from ReportIngest.
@@ -50,6 +53,18 @@ let package = Package(
             dependencies: [
                 "ReportModel", "ReportStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: settings
+        ),
+
+        // The PostgreSQL backend's connection: where `postgres://` URLs point, the password
+        // sources every PostgreSQL tool reads, TLS with certificate checks, clear refusals.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "ReportModel", "ReportStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
         ),
@@ -97,6 +112,9 @@ let package = Package(
             ],
             swiftSettings: settings),
         .testTarget(name: "ReportModelTests", dependencies: ["ReportModel"], swiftSettings: settings),
+        .testTarget(
+            name: "PostgresStoreTests", dependencies: ["PostgresStore", "ReportStore", "TestSupport"],
+            swiftSettings: settings),
         .testTarget(
             name: "ReportRenderingTests", dependencies: ["ReportRendering", "ReportAnalysis", "ReportModel"],
             swiftSettings: settings),
