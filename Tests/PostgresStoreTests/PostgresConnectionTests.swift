@@ -138,3 +138,42 @@ final class PostgresConnectionTests {
         }
     }
 }
+
+@Suite(
+    .serialized, .enabled(if: PostgresServer.available, "PostgreSQL's server (Debian's postgresql) is not installed"))
+final class PostgresTLSTests {
+    let server: PostgresServer
+
+    init() throws { server = try PostgresServer(tls: true) }
+
+    @Test func verifyFullChecksTheChainAndRequireEncrypts() async throws {
+        let authority = try #require(server.certificateAuthority)
+        let trusted = try PostgresLocation(
+            parsing: server.url(sslmode: "verify-full") + "&sslrootcert=\(authority.path)")
+        let connection = try await PostgresConnector(trusted).connect()
+        try await connection.close()
+        // The system's roots do not know the test authority: the chain is refused.
+        let untrusted = try PostgresLocation(parsing: server.url(sslmode: "verify-full"))
+        do {
+            let connection = try await PostgresConnector(untrusted).connect()
+            try? await connection.close()
+            Issue.record("a certificate no trusted authority signed was accepted")
+        } catch {
+            #expect(
+                error.description.contains("TLS with the PostgreSQL server at 127.0.0.1:\(server.port) failed"),
+                "\(error)")
+        }
+        // require encrypts without checking, as libpq's sslmode=require does.
+        let encrypted = try await PostgresConnector(try PostgresLocation(parsing: server.url(sslmode: "require")))
+            .connect()
+        try await encrypted.close()
+        let missing = try PostgresLocation(
+            parsing: server.url(sslmode: "verify-full") + "&sslrootcert=/nonexistent.pem")
+        do {
+            _ = try await PostgresConnector(missing).connect()
+            Issue.record("an unreadable sslrootcert was accepted")
+        } catch {
+            #expect(error.description.contains("sslrootcert /nonexistent.pem cannot be read"), "\(error)")
+        }
+    }
+}

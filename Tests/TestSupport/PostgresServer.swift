@@ -34,8 +34,15 @@ public final class PostgresServer: @unchecked Sendable {
     let superPassword = "super-\(UUID().uuidString.prefix(8))"
     let runAsPostgres = getuid() == 0
 
-    /// Starts a server; throws with the server's log when it does not start.
-    public init() throws {
+    /// The certificate authority that signed the server's certificate, when it offers TLS.
+    public var certificateAuthority: URL? { tls ? folder.appendingPathComponent("ca.pem") : nil }
+    let tls: Bool
+
+    /// Starts a server; with `tls`, it offers TLS with a certificate for 127.0.0.1 signed by a
+    /// new authority (``certificateAuthority``). Throws with the server's log when it does not
+    /// start.
+    public init(tls: Bool = false) throws {
+        self.tls = tls
         guard let bin = Self.binaries else { throw Failure(message: "PostgreSQL's server programs are not installed") }
         // Not under $TMPDIR: the tests' scratch folder is private to root, and the server runs
         // as postgres.
@@ -54,8 +61,12 @@ public final class PostgresServer: @unchecked Sendable {
                     "-D", data, "-U", "postgres", "--auth=scram-sha-256", "--pwfile=\(folder.path)/pw", "-E", "UTF8",
                     "--no-instructions",
                 ]))
-        let options =
+        var options =
             "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories=\(folder.path) -c fsync=off"
+        if tls {
+            try makeCertificates()
+            options += " -c ssl=on -c ssl_cert_file=\(folder.path)/server.pem -c ssl_key_file=\(folder.path)/server.key"
+        }
         try start(
             bin.appendingPathComponent("pg_ctl"),
             ["-D", data, "-l", "\(folder.path)/log", "-w", "-t", "60", "-o", options, "start"])
@@ -64,6 +75,23 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// A new authority and a server certificate for 127.0.0.1 (IP and DNS names) it signs, made
+    /// by the openssl program.
+    func makeCertificates() throws {
+        let path = folder.path
+        let commands = [
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=MailTally-test-CA -keyout \(path)/ca.key -out \(path)/ca.pem",
+            "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout \(path)/server.key -out \(path)/server.csr",
+            "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > \(path)/san.ext",
+            "openssl x509 -req -in \(path)/server.csr -CA \(path)/ca.pem -CAkey \(path)/ca.key -CAcreateserial -days 2 -extfile \(path)/san.ext -out \(path)/server.pem",
+            "chmod 600 \(path)/server.key",
+            runAsPostgres ? "chown postgres \(path)/server.key \(path)/server.pem" : "true",
+        ]
+        for command in commands {
+            try Self.check(TestSupport.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command]))
+        }
+    }
 
     /// Stops the server at once and removes its folder.
     public func stop() {
