@@ -82,7 +82,7 @@ enum RecordResultsColumns {
             bytes.append(UInt8(ascii: "\""))
         }
 
-        /// JSON string escaping (RFC 8259 §7): the quote, the backslash and control characters;
+        /// JSON string escaping (RFC 8259, section 7): the quote, the backslash and control characters;
         /// everything else is copied (a Swift string is valid UTF-8).
         static func appendEscaped(_ value: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
             if !value.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
@@ -136,7 +136,7 @@ enum RecordResultsColumns {
 
     /// Reads an array of flat objects whose values are strings or null, the shape these columns
     /// hold, straight from the bytes; nil for anything else (the caller falls back to
-    /// `JSONDecoder`). Null members are left out. Escapes are those of RFC 8259 §7.
+    /// `JSONDecoder`). Null members are left out. Escapes are those of RFC 8259, section 7.
     static func objects(in bytes: UnsafeBufferPointer<UInt8>) -> [[String: String]]? {
         var objects: [[String: String]] = []
         var object: [String: String] = [:]

@@ -98,7 +98,7 @@ package struct MIMEParser: Sendable {
     }
 }
 
-/// Splits a multipart body on its boundary (RFC 2046 §5.1.1): preamble and epilogue ignored,
+/// Splits a multipart body on its boundary (RFC 2046, section 5.1.1): preamble and epilogue ignored,
 /// LF or CRLF line ends, and a missing close delimiter tolerated (the last part runs to the end).
 enum MultipartSplitter {
     static func split(_ body: ArraySlice<UInt8>, boundary: [UInt8]) -> [ArraySlice<UInt8>] {

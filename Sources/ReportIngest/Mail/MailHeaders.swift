@@ -1,6 +1,6 @@
 import ReportModel
 
-/// The header section of a message or MIME part (RFC 5322 §2.2), unfolded.
+/// The header section of a message or MIME part (RFC 5322, section 2.2), unfolded.
 public struct MailHeaders: Sendable {
     /// Fields in order: lowercased name, unfolded raw value (not yet RFC 2047-decoded).
     public private(set) var fields: [(name: String, value: String)] = []

@@ -37,7 +37,7 @@ public struct AlignedVerdict: OpenValue {
     public static let fail = Self(rawValue: "fail")
 }
 
-/// A raw DKIM or SPF result from `auth_results` (RFC 8601 §2.7.1 and §2.7.2).
+/// A raw DKIM or SPF result from `auth_results` (RFC 8601, sections 2.7.1 and 2.7.2).
 ///
 /// Aliases seen in real reports are mapped: `unknown` → `temperror`, `error` → `permerror`,
 /// `hardfail` → `fail`. Anything else is kept as received.

@@ -126,7 +126,7 @@ public struct TLSPolicyType: OpenValue {
     }
 }
 
-/// An MTA-STS policy's `mode` (RFC 8461 §3.2), as the policy string a reporter saw gives it.
+/// An MTA-STS policy's `mode` (RFC 8461, section 3.2), as the policy string a reporter saw gives it.
 public struct MTASTSMode: OpenValue {
     /// The normalised text (trimmed, lowercased): what is stored and compared.
     public let rawValue: String
@@ -140,7 +140,7 @@ public struct MTASTSMode: OpenValue {
     public static let none = Self(rawValue: "none")
 }
 
-/// `result-type` (RFC 8460 §4.3 and the IANA registry), open for values senders invent.
+/// `result-type` (RFC 8460, section 4.3 and the IANA registry), open for values senders invent.
 public struct TLSResultType: OpenValue {
     /// The normalised text (trimmed, lowercased): what is stored and compared.
     public let rawValue: String
