@@ -122,15 +122,8 @@ public struct PostgresConnector: Sendable {
             }
             return "cannot reach \(server)"
         }
-        if error is ChannelError, case .connectTimeout = error as? ChannelError {
-            return "cannot reach \(server): no answer within 10 seconds"
-        }
-        if let error = error as? NIOSSLError {
-            return "TLS with \(server) failed: \(error)"
-        }
-        if let error = error as? BoringSSLError {
-            return "TLS with \(server) failed: \(error)"
-        }
+        if error is NIOSSLError || error is BoringSSLError { return "TLS with \(server) failed: \(error)" }
+        // A timeout reads "no answer within 10 seconds" (``reason(_:)``).
         return "cannot reach \(server): \(reason(error))"
     }
 

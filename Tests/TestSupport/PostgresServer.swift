@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A real PostgreSQL server of its own for a test: `initdb` in a new folder, started on a free
 /// loopback port with SCRAM authentication, a role with a password and a database of its own.
 /// Run as root, the server runs as the `postgres` user, as PostgreSQL requires.
@@ -157,23 +153,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// A TCP port nobody listens on now, on 127.0.0.1.
     public static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(message: "socket: \(errno)") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
-        }
-        guard bound == 0 else { throw Failure(message: "bind: \(errno)") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        guard named == 0 else { throw Failure(message: "getsockname: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let (descriptor, port) = try TestSupport.loopbackSocket(Int32(SOCK_STREAM.rawValue))
+        close(descriptor)
+        return port
     }
 
     /// A server that would not start or a statement that failed, with what it said.

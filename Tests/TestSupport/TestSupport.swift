@@ -199,3 +199,28 @@ public struct DNSFixtureError: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }
 }
+
+extension TestSupport {
+    /// A socket of `type` (`SOCK_STREAM`, `SOCK_DGRAM`) bound to 127.0.0.1 on a port the system
+    /// chose, with that port; the caller closes the descriptor.
+    public static func loopbackSocket(_ type: Int32) throws -> (descriptor: Int32, port: Int) {
+        let descriptor = socket(AF_INET, type, 0)
+        guard descriptor >= 0 else { throw DNSFixtureError(description: "cannot open a socket (errno \(errno))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard bound == 0, named == 0 else {
+            close(descriptor)
+            throw DNSFixtureError(description: "cannot bind a socket on 127.0.0.1 (errno \(errno))")
+        }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+    }
+}

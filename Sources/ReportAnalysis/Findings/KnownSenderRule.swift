@@ -10,15 +10,15 @@ struct KnownSenderRule: FindingRule {
         let domain = report.domain
         let misconfigured = failingRows(report, of: [.misconfigured])
         var findings: [Finding] = []
-        let ownBlocked = sum(misconfigured, \.failedRejected).saturatingAdd(sum(misconfigured, \.failedQuarantined))
+        let ownBlocked = sum(misconfigured, \.failedStopped)
         if ownBlocked > 0 {
-            let senders = misconfigured.filter { $0.dmarc.failedRejected > 0 || $0.dmarc.failedQuarantined > 0 }
+            let senders = misconfigured.filter { $0.dmarc.failedStopped > 0 }
             findings.append(
                 Finding(
                     code: .knownSenderBlocked, severity: .critical, subject: domain,
                     facts: .knownSenderBlocked(
                         messages: ownBlocked, sources: senders.count, domain: domain,
-                        senders: figures(senders, { $0.failedRejected.saturatingAdd($0.failedQuarantined) }),
+                        senders: figures(senders, \.failedStopped),
                         named: named(senders))))
         }
         let ownDelivered = sum(misconfigured, \.failedDelivered)

@@ -23,16 +23,16 @@ struct SpoofingRule: FindingRule {
                         messages: spoofDelivered, sources: senders.count, policy: policyInForce(report),
                         senders: figures(senders, \.failedDelivered))))
         }
-        let spoofBlocked = sum(unauthorised, \.failedRejected).saturatingAdd(sum(unauthorised, \.failedQuarantined))
+        let spoofBlocked = sum(unauthorised, \.failedStopped)
         if spoofBlocked > 0 {
-            let senders = unauthorised.filter { $0.dmarc.failedRejected > 0 || $0.dmarc.failedQuarantined > 0 }
+            let senders = unauthorised.filter { $0.dmarc.failedStopped > 0 }
             findings.append(
                 Finding(
                     code: .spoofingBlocked, severity: .notice, subject: domain,
                     facts: .spoofingBlocked(
                         messages: spoofBlocked, sources: senders.count, rejected: sum(senders, \.failedRejected),
                         quarantined: sum(senders, \.failedQuarantined),
-                        senders: figures(senders, { $0.failedRejected.saturatingAdd($0.failedQuarantined) }))))
+                        senders: figures(senders, \.failedStopped))))
         }
         return findings
     }

@@ -64,8 +64,11 @@ public struct DMARCTotals: Hashable, Sendable {
     public var failedQuarantined: Int64 {
         min(failedDisposition[.quarantine] ?? 0, failed - failedRejected)
     }
+    /// Failing messages the receivers stopped: rejected or quarantined (never more than
+    /// ``failed``, so the sum cannot overflow).
+    public var failedStopped: Int64 { failedRejected + failedQuarantined }
     /// Failing messages delivered as if they passed (p=none, pct below 100, overrides).
-    public var failedDelivered: Int64 { failed - failedRejected - failedQuarantined }
+    public var failedDelivered: Int64 { failed - failedStopped }
 }
 
 /// TLS-RPT session counts per the counting rules of docs/counting.md.

@@ -72,8 +72,8 @@ public struct DomainPage: Sendable {
             before.map { ratio($0.dmarc.dkimAlignedPass, $0.dmarc.messages) })
         count("failing and delivered", now.dmarc.failedDelivered, before?.dmarc.failedDelivered)
         count(
-            "quarantined or rejected", now.dmarc.failedQuarantined.saturatingAdd(now.dmarc.failedRejected),
-            before.map { $0.dmarc.failedQuarantined.saturatingAdd($0.dmarc.failedRejected) })
+            "quarantined or rejected", now.dmarc.failedStopped,
+            before.map(\.dmarc.failedStopped))
         count("TLS reports", now.tls.reports, before?.tls.reports)
         count("TLS sessions", now.tls.sessions, before?.tls.sessions)
         rate("TLS success rate", now.tls.successRate, before.map { $0.tls.successRate })
@@ -346,6 +346,12 @@ struct DomainPageSections {
             + (table.omittedNote(csv: "\(fileStem)-\(table.name).csv").map { "\n_\(Escape.markdown($0))_\n" } ?? "")
     }
 
+    /// A section of one table: its heading, then the table, or `empty` when it has no rows.
+    mutating func tableSection(_ table: PackTable, heading: String, empty: String) {
+        tables.append(table)
+        markdown += "## \(heading)\n\n" + (table.rows.isEmpty ? empty + "\n" : block(table)) + "\n"
+    }
+
     /// The title, the period and how complete its last day probably is.
     mutating func title() {
         markdown += "# \(Escape.markdown(domain)): mail authentication and TLS\n\n"
@@ -470,10 +476,7 @@ struct DomainPageSections {
     /// DMARC beside TLS per source (docs/correlation.md).
     mutating func correlation() {
         let correlation = DomainPage.correlation(report)
-        tables.append(correlation)
-        markdown +=
-            "## \(correlation.title)\n\n"
-            + (correlation.rows.isEmpty ? "No sources in this period.\n" : block(correlation)) + "\n"
+        tableSection(correlation, heading: correlation.title, empty: "No sources in this period.")
     }
 
     /// Who reported, with their DMARC and TLS figures.
@@ -495,9 +498,7 @@ struct DomainPageSections {
                 "reporter", "DMARC reports", "messages", "DMARC pass rate", "TLS reports", "TLS sessions",
                 "TLS success rate",
             ])
-        tables.append(reporters)
-        markdown +=
-            "## Reporters\n\n" + (reporters.rows.isEmpty ? "No reporters in this period.\n" : block(reporters)) + "\n"
+        tableSection(reporters, heading: "Reporters", empty: "No reporters in this period.")
     }
 
     /// Who signs, who passes SPF, and why receivers overrode the policy.
@@ -527,8 +528,7 @@ struct DomainPageSections {
                 ]
             },
             labels: ["day", "messages", "DMARC pass", "SPF aligned", "DKIM aligned", "TLS successful", "TLS failed"])
-        tables.append(daily)
-        markdown += "## Day by day\n\n" + (daily.rows.isEmpty ? "No data.\n" : block(daily)) + "\n"
+        tableSection(daily, heading: "Day by day", empty: "No data.")
     }
 
     /// The long trends, when the pack has them.

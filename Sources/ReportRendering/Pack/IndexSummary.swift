@@ -47,7 +47,7 @@ enum IndexSummary {
             var blocked: Int64 = 0
             for row in report.sources where [.suspicious, .unknown].contains(row.verdict?.sourceClass) {
                 delivered.add(saturating: row.dmarc.failedDelivered)
-                blocked.add(saturating: row.dmarc.failedRejected.saturatingAdd(row.dmarc.failedQuarantined))
+                blocked.add(saturating: row.dmarc.failedStopped)
             }
             spoofDelivered = delivered
             spoofBlocked = blocked
