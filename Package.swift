@@ -57,8 +57,9 @@ let package = Package(
             swiftSettings: settings
         ),
 
-        // The PostgreSQL backend's connection: where `postgres://` URLs point, the password
-        // sources every PostgreSQL tool reads, TLS with certificate checks, clear refusals.
+        // The PostgreSQL backend, over postgres-nio: where `postgres://` URLs point, the password
+        // sources every PostgreSQL tool reads, TLS with certificate checks, its own schema and
+        // SQL, `COPY` for bulk rows, retried transactions for concurrent writers.
         .target(
             name: "PostgresStore",
             dependencies: [
@@ -71,7 +72,8 @@ let package = Package(
 
         // Opens the store `--db` names: the one place that knows every backend.
         .target(
-            name: "StoreBackends", dependencies: ["ReportModel", "ReportStore", "SQLiteStore"], swiftSettings: settings),
+            name: "StoreBackends", dependencies: ["ReportModel", "ReportStore", "SQLiteStore", "PostgresStore"],
+            swiftSettings: settings),
 
         // Pure analysis: source resolution (source map, Public Suffix List, catalogue), classes, correlation.
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
@@ -97,7 +99,7 @@ let package = Package(
 
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
         .executableTarget(
-            name: "MailTallyFuzz", dependencies: ["ReportIngest", "SQLiteStore", "ReverseDNS"], swiftSettings: settings),
+            name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS"], swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),

@@ -8,8 +8,8 @@
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
 import Foundation
 import ReportIngest
+import ReportStore
 import ReverseDNS
-import SQLiteStore
 
 nonisolated(unsafe) let target = ProcessInfo.processInfo.environment["MAILTALLY_FUZZ_TARGET"] ?? "dmarc"
 let limits = IngestLimits(

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresStore
 import ReportModel
 import ReportStore
 import SQLiteStore
@@ -9,13 +10,23 @@ import SQLiteStore
 public enum StoreOpener {
     /// Opens the store at `location`, creating and migrating it when it may be written.
     /// - Parameters:
-    ///   - location: what `--db` (or `$MAILTALLY_DB`) says: a path to an SQLite file.
+    ///   - location: what `--db` (or `$MAILTALLY_DB`) says: a path to an SQLite file, or a
+    ///     `postgres://` URL (docs/postgresql.md).
     ///   - mustExist: for commands that only read what `ingest` made: a missing store is an
     ///     error of kind `.missing` instead of a new empty one.
     ///   - publicSuffixes: the Public Suffix List of the duplicate key (docs/counting.md).
     public static func open(
         _ location: String, mustExist: Bool = false, publicSuffixes: LazyPublicSuffixList = .system()
     ) throws(StoreError) -> any MailTallyStore {
+        if PostgresLocation.names(location) {
+            let parsed: PostgresLocation
+            do {
+                parsed = try PostgresLocation(parsing: location)
+            } catch {
+                throw StoreError(message: "\(error)", while: "reading --db")
+            }
+            return try PostgresReportStore(parsed, mustExist: mustExist, publicSuffixes: publicSuffixes)
+        }
         let files = FileManager.default
         if mustExist && !files.fileExists(atPath: location) {
             throw StoreError(

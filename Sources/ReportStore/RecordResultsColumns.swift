@@ -1,16 +1,15 @@
 import Foundation
 import ReportModel
-import ReportStore
 
 /// A record's DKIM results, SPF results and override reasons, kept in the record's own row as
 /// JSON arrays (`dmarc_record.dkim_results`, `spf_results`, `reasons`; NULL when there are
-/// none). One row per record instead of one per result: rows are what ingest pays for, and
-/// SQLite's `json_each` still reads them in SQL, e.g.
-/// `SELECT k.value ->> 'selector' FROM dmarc_record d, json_each(d.dkim_results) k`.
+/// none), the same text in every backend. One row per record instead of one per result: rows
+/// are what ingest pays for, and SQL still reads them (`json_each` in SQLite, `jsonb` in
+/// PostgreSQL).
 ///
 /// Each element is an object with the old tables' column names; absent values are left out.
-enum RecordResultsColumns {
-    static func dkim(_ results: [DKIMAuthResult]) -> [UInt8]? {
+package enum RecordResultsColumns {
+    package static func dkim(_ results: [DKIMAuthResult]) -> [UInt8]? {
         array(results) { json, result in
             json.field("domain", result.domain)
             json.field("selector", result.selector)
@@ -20,7 +19,7 @@ enum RecordResultsColumns {
         }
     }
 
-    static func spf(_ results: [SPFAuthResult]) -> [UInt8]? {
+    package static func spf(_ results: [SPFAuthResult]) -> [UInt8]? {
         array(results) { json, result in
             json.field("domain", result.domain)
             json.field("scope", result.scope?.rawValue)
@@ -30,7 +29,7 @@ enum RecordResultsColumns {
         }
     }
 
-    static func reasons(_ reasons: [OverrideReason]) -> [UInt8]? {
+    package static func reasons(_ reasons: [OverrideReason]) -> [UInt8]? {
         array(reasons) { json, reason in
             json.field("type", reason.type?.rawValue)
             json.field("comment", reason.comment)
@@ -38,7 +37,7 @@ enum RecordResultsColumns {
     }
 
     /// Reads a `dkim_results` value back; NULL or an empty text is no result.
-    static func dkim(from text: String?) throws -> [DKIMAuthResult] {
+    package static func dkim(from text: String?) throws -> [DKIMAuthResult] {
         try decode(text).map {
             DKIMAuthResult(
                 domain: $0["domain"], selector: $0["selector"], result: $0["result"].map(AuthResult.init(rawValue:)),
@@ -46,7 +45,7 @@ enum RecordResultsColumns {
         }
     }
 
-    static func spf(from text: String?) throws -> [SPFAuthResult] {
+    package static func spf(from text: String?) throws -> [SPFAuthResult] {
         try decode(text).map {
             SPFAuthResult(
                 domain: $0["domain"], scope: $0["scope"].map(SPFScope.init(rawValue:)),
@@ -55,7 +54,7 @@ enum RecordResultsColumns {
         }
     }
 
-    static func reasons(from text: String?) throws -> [OverrideReason] {
+    package static func reasons(from text: String?) throws -> [OverrideReason] {
         try decode(text).map {
             OverrideReason(type: $0["type"].map(OverrideReasonType.init(rawValue:)), comment: $0["comment"])
         }
@@ -123,7 +122,7 @@ enum RecordResultsColumns {
         return writer.bytes
     }
 
-    static func decode(_ text: String?) throws -> [[String: String]] {
+    package static func decode(_ text: String?) throws -> [[String: String]] {
         guard var text, !text.isEmpty else { return [] }
         if let objects = text.withUTF8({ Self.objects(in: $0) }) { return objects }
         // Not the shape written here (an array of flat objects of strings and nulls): the general decoder.
@@ -137,7 +136,7 @@ enum RecordResultsColumns {
     /// Reads an array of flat objects whose values are strings or null, the shape these columns
     /// hold, straight from the bytes; nil for anything else (the caller falls back to
     /// `JSONDecoder`). Null members are left out. Escapes are those of RFC 8259, section 7.
-    static func objects(in bytes: UnsafeBufferPointer<UInt8>) -> [[String: String]]? {
+    package static func objects(in bytes: UnsafeBufferPointer<UInt8>) -> [[String: String]]? {
         var objects: [[String: String]] = []
         var object: [String: String] = [:]
         let read = walk(
@@ -153,7 +152,9 @@ enum RecordResultsColumns {
     /// null), read straight from the bytes, with no dictionary per object; false, with `body`
     /// never called, when the text is not of the shape written here (the caller then falls back
     /// to ``decode(_:)``).
-    static func forEachObject(in bytes: UnsafeBufferPointer<UInt8>, names: [String], _ body: ([String?]) -> Void)
+    package static func forEachObject(
+        in bytes: UnsafeBufferPointer<UInt8>, names: [String], _ body: ([String?]) -> Void
+    )
         -> Bool
     {
         // Every object's values, in order: handed out only once the whole text has been read.

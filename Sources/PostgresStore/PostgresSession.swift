@@ -1,0 +1,203 @@
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import ReportStore
+
+/// One connection to the server, used by one caller at a time, for the store's synchronous
+/// protocols: each call runs its async postgres-nio work to the end on a queue of its own while
+/// the caller waits. The work never runs on Swift's shared pool of threads, so a caller that is
+/// itself on that pool (a test) cannot starve it.
+final class PostgresSession: @unchecked Sendable {
+    private let connector: PostgresConnector
+    private let executor = QueueTaskExecutor()
+    /// One caller at a time: a transaction's statements must not interleave with another's.
+    private let turn = NSLock()
+    private var connection: PostgresConnection?
+    let logger: Logger
+
+    init(_ connector: PostgresConnector) throws(StoreError) {
+        self.connector = connector
+        logger = connector.logger
+        connection = try Self.wait(on: executor) { () async throws(StoreError) -> PostgresConnection in
+            try await connector.connect()
+        }
+    }
+
+    deinit {
+        if let connection { try? connection.close().wait() }
+    }
+
+    /// Runs `body` with the connection, outside any transaction.
+    @discardableResult
+    func run<T>(_ what: String, _ body: (ServerConnection) throws -> T) throws(StoreError) -> T {
+        turn.lock()
+        defer { turn.unlock() }
+        let link = ServerConnection(connection: try usable(what), logger: logger, executor: executor)
+        do {
+            return try body(link)
+        } catch {
+            throw storeError(error, while: what)
+        }
+    }
+
+    /// Runs `body` in one transaction, retried from the start (up to ``attempts`` times, after a
+    /// short random pause) when PostgreSQL says it must be: a serialization failure or a
+    /// deadlock between concurrent writers (SQLSTATE 40001, 40P01) is never the user's problem.
+    /// - Parameter begin: the statement that starts it (a read-only snapshot for questions).
+    @discardableResult
+    func transaction<T>(_ what: String, begin: String = "BEGIN", _ body: (ServerConnection) throws -> T)
+        throws(StoreError) -> T
+    {
+        turn.lock()
+        defer { turn.unlock() }
+        let link = ServerConnection(connection: try usable(what), logger: logger, executor: executor)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try link.execute(begin)
+                do {
+                    let result = try body(link)
+                    try link.execute("COMMIT")
+                    return result
+                } catch {
+                    try? link.execute("ROLLBACK")
+                    throw error
+                }
+            } catch {
+                if attempt < Self.attempts, Self.mustRetry(error) {
+                    usleep(UInt32.random(in: 5_000...(20_000 * UInt32(attempt))))
+                    continue
+                }
+                throw storeError(error, while: what)
+            }
+        }
+    }
+
+    /// How many times a transaction PostgreSQL aborted for a concurrent one is tried.
+    static let attempts = 20
+
+    /// Whether PostgreSQL asks for the transaction to be tried again.
+    static func mustRetry(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    /// The connection, or the sentence of why there is none (a connection the server dropped is
+    /// not opened again behind the user's back: a run that lost its server stops there).
+    private func usable(_ what: String) throws(StoreError) -> PostgresConnection {
+        guard let connection, !connection.isClosed else {
+            throw StoreError(
+                message:
+                    "the connection to the PostgreSQL server at \(connector.location.host):\(connector.location.port) was lost",
+                while: what)
+        }
+        return connection
+    }
+
+    /// A postgres-nio failure in one sentence: the server's own message and its SQLSTATE, or
+    /// the lost connection.
+    func storeError(_ error: any Error, while what: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .server:
+                let message = error.serverInfo?[.message] ?? "an error"
+                let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
+                let state = error.serverInfo?[.sqlState] ?? ""
+                // 57P01-57P03: the server is shutting down or restarting.
+                if state.hasPrefix("57P") {
+                    return StoreError(
+                        message: "the PostgreSQL server at \(connector.location.host):\(connector.location.port) "
+                            + "went away (\(message)); nothing of the unfinished transaction was kept",
+                        while: what)
+                }
+                return StoreError(message: "\(message)\(detail) [SQLSTATE \(state)]", while: what)
+            case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection:
+                return StoreError(
+                    message:
+                        "the connection to the PostgreSQL server at \(connector.location.host):\(connector.location.port) "
+                        + "was lost; nothing of the unfinished transaction was kept",
+                    while: what)
+            default:
+                return StoreError(message: "\(error.code)", while: what)
+            }
+        }
+        return StoreError(message: "\(error)", while: what)
+    }
+
+    /// Runs `body` as a task on `executor` and waits for it on the calling thread.
+    static func wait<T: Sendable, Failure: Error>(
+        on executor: QueueTaskExecutor, _ body: @escaping @Sendable () async throws(Failure) -> T
+    ) throws(Failure) -> T {
+        let box = ResultBox<T, Failure>()
+        let done = DispatchSemaphore(value: 0)
+        Task(executorPreference: executor) {
+            do throws(Failure) {
+                box.result = .success(try await body())
+            } catch {
+                box.result = .failure(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        // The semaphore orders the write before this read.
+        guard let result = box.result else { fatalError("a finished task left no result") }
+        return try result.get()
+    }
+}
+
+/// The result of a task, handed to the thread that waited for it.
+private final class ResultBox<T, Failure: Error>: @unchecked Sendable {
+    var result: Result<T, Failure>?
+}
+
+/// A connection as the store's code uses it: statements that block the calling thread until
+/// the server answers (the store's protocols are synchronous), and `COPY` streams.
+struct ServerConnection {
+    let connection: PostgresConnection
+    let logger: Logger
+    fileprivate let executor: QueueTaskExecutor
+
+    /// Runs a statement and returns every row of its answer.
+    @discardableResult
+    func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try connection.query(query, logger: logger).wait().rows
+    }
+
+    /// Runs a statement given as text, without parameters.
+    func execute(_ sql: String) throws {
+        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+    }
+
+    /// The first column of the first row of the answer, if any.
+    func value<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) throws -> T? {
+        try self.query(query).first.map { try $0.decode(T.self) }
+    }
+
+    /// Streams `rows` into `table` with `COPY … FROM STDIN` (text format).
+    func copy(into table: String, columns: [String], rows: CopyRows) throws {
+        guard rows.count > 0 else { return }
+        let connection = connection
+        let logger = logger
+        let buffer = rows.buffer
+        try PostgresSession.wait(on: executor) { () async throws -> Void in
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await writer.write(buffer)
+            }
+        }
+    }
+}
+
+/// Runs tasks on a serial dispatch queue of their own, off Swift's shared pool.
+final class QueueTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "mailtally.postgres")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+}
