@@ -133,10 +133,7 @@ extension SQLiteReportStore {
             let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
                 .column("p.policy_domain"), QueryScope.countedReports, in: db)
             func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
-            var result: [String: TLSBreakdown] = [:]
-            var reportsPerType: [String: [String: Set<Int64>]] = [:]
-            var reportsPerReporter: [String: [String: Set<Int64>]] = [:]
-            var modes: [String: [MTASTSMode]] = [:]
+            var builder = TLSBreakdownBuilder()
             let policies = try Row.fetchCursor(
                 db,
                 sql: """
@@ -147,34 +144,11 @@ extension SQLiteReportStore {
                     """,
                 arguments: arguments)
             while let row = try policies.next() {
-                let domain: String = row["policy_domain"]
-                let reportID: Int64 = row["id"]
-                let type: String = row["policy_type"]
-                let reporter: String = row["organization"]
-                let successful = share(row["successful_sessions"], row)
-                let failed = share(row["failed_sessions"], row)
-                var breakdown = result[domain] ?? TLSBreakdown()
-                breakdown.byPolicyType[type, default: .init()].successful.add(saturating: successful)
-                breakdown.byPolicyType[type, default: .init()].failed.add(saturating: failed)
-                breakdown.byReporter[reporter, default: .init()].successful.add(saturating: successful)
-                breakdown.byReporter[reporter, default: .init()].failed.add(saturating: failed)
-                reportsPerType[domain, default: [:]][type, default: []].insert(reportID)
-                reportsPerReporter[domain, default: [:]][reporter, default: []].insert(reportID)
-                if let text: String = row["sts_mode"] {
-                    let mode = MTASTSMode(rawValue: text)
-                    breakdown.stsMode = mode
-                    breakdown.stsMaxAge = row["sts_max_age"]
-                    if !(modes[domain]?.contains(mode) ?? false) { modes[domain, default: []].append(mode) }
-                }
-                result[domain] = breakdown
+                builder.addPolicy(
+                    domain: row["policy_domain"], report: row["id"], reporter: row["organization"],
+                    type: row["policy_type"], stsMode: row["sts_mode"], stsMaxAge: row["sts_max_age"],
+                    successful: share(row["successful_sessions"], row), failed: share(row["failed_sessions"], row))
             }
-            for (domain, types) in reportsPerType {
-                for (type, ids) in types { result[domain]?.byPolicyType[type]?.reports = Int64(ids.count) }
-            }
-            for (domain, reporters) in reportsPerReporter {
-                for (reporter, ids) in reporters { result[domain]?.byReporter[reporter]?.reports = Int64(ids.count) }
-            }
-            for (domain, seen) in modes { result[domain]?.stsModesSeen = seen }
             let failures = try Row.fetchCursor(
                 db,
                 sql: """
@@ -184,13 +158,9 @@ extension SQLiteReportStore {
                     """,
                 arguments: arguments)
             while let row = try failures.next() {
-                let domain: String = row[0]
-                let mx: String = row[3] ?? ""
-                let count = share(row[4], row)
-                result[domain, default: TLSBreakdown()].failuresByReceivingMX[mx, default: 0].add(saturating: count)
-                result[domain, default: TLSBreakdown()].detailedFailures.add(saturating: count)
+                builder.addFailure(domain: row[0], receivingMX: row[3], count: share(row[4], row))
             }
-            return result
+            return builder.breakdowns
         }
     }
 
@@ -200,8 +170,7 @@ extension SQLiteReportStore {
         try read("listing TLS failure details") { db in
             let (filter, arguments) = try QueryScope(domains: [domain], period: period).build(
                 .column("p.policy_domain"), QueryScope.countedReports, in: db)
-            struct Key: Hashable { var ip, type, mx: String?, reporter: String }
-            var sums: [Key: Int64] = [:]
+            var groups = TLSFailureGroupCollector()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -211,20 +180,11 @@ extension SQLiteReportStore {
                     """,
                 arguments: arguments)
             while let row = try rows.next() {
-                let key = Key(ip: row[2], type: row[3], mx: row[4], reporter: row[5])
-                sums[key, default: 0].add(saturating: Self.share(of: row[6], in: row, period: period))
+                groups.add(
+                    sendingMTAIP: row[2], resultType: row[3], receivingMX: row[4], reporter: row[5],
+                    failedSessions: Self.share(of: row[6], in: row, period: period))
             }
-            return sums.filter { $0.value > 0 }.map { key, count in
-                TLSFailureGroup(
-                    sendingMTAIP: key.ip, resultType: key.type ?? "", receivingMX: key.mx, reporter: key.reporter,
-                    failedSessions: count)
-            }.sorted { a, b in
-                if a.failedSessions != b.failedSessions { return a.failedSessions > b.failedSessions }
-                // Every field of the key breaks ties, so the order never depends on hashing.
-                return (a.sendingMTAIP ?? "", a.resultType, a.receivingMX ?? "", a.reporter) < (
-                    b.sendingMTAIP ?? "", b.resultType, b.receivingMX ?? "", b.reporter
-                )
-            }
+            return groups.sorted
         }
     }
 
@@ -283,8 +243,7 @@ extension SQLiteReportStore {
         -> [TLSReporterAggregate]
     {
         try read("aggregating TLS-RPT by reporter") { db in
-            struct Key: Hashable { var domain, organization, contact: String }
-            var result: [Key: TLSReporterAggregate] = [:]
+            var builder = TLSReporterAggregateBuilder<Int64>()
             let (filter, arguments) = try QueryScope(domains: domains, period: period).build(
                 .column("p.policy_domain"), QueryScope.countedReports, in: db)
             func share(_ count: Int64, _ row: Row) -> Int64 { Self.share(of: count, in: row, period: period) }
@@ -296,22 +255,11 @@ extension SQLiteReportStore {
                     FROM tls_report r JOIN tls_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
                     """,
                 arguments: arguments)
-            var keyOfPolicy: [Int64: Key] = [:]
             while let row = try policies.next() {
-                let key = Key(domain: row["policy_domain"], organization: row["organization"], contact: row["contact"])
-                keyOfPolicy[row["policy_id"]] = key
-                var entry =
-                    result[key]
-                    ?? TLSReporterAggregate(
-                        domain: key.domain, organization: key.organization,
-                        contactInfo: key.contact.isEmpty ? nil : key.contact,
-                        reports: [], totals: TLSTotals())
-                entry.reports.insert(row["id"])
-                entry.totals.successfulSessions = entry.totals.successfulSessions.saturatingAdd(
-                    share(row["successful_sessions"], row))
-                entry.totals.failedSessions = entry.totals.failedSessions.saturatingAdd(
-                    share(row["failed_sessions"], row))
-                result[key] = entry
+                builder.addPolicy(
+                    policy: row["policy_id"], report: row["id"], domain: row["policy_domain"],
+                    organization: row["organization"], contact: row["contact"],
+                    successful: share(row["successful_sessions"], row), failed: share(row["failed_sessions"], row))
             }
             let failures = try Row.fetchCursor(
                 db,
@@ -322,12 +270,9 @@ extension SQLiteReportStore {
                     """,
                 arguments: arguments)
             while let row = try failures.next() {
-                guard let key = keyOfPolicy[row[0]] else { continue }
-                let type: String = row[3]
-                let count = share(row[4], row)
-                result[key]?.totals.failuresByResultType[type, default: 0].add(saturating: count)
+                builder.addFailure(policy: row[0], resultType: row[3], count: share(row[4], row))
             }
-            return Array(result.values)
+            return builder.aggregates
         }
     }
 }

@@ -99,49 +99,25 @@ extension SQLiteReportStore {
         try read("reading published policies") { db in
             let (filter, arguments) = try QueryScope(domains: [domain], period: period).build(
                 .column("r.policy_domain"), QueryScope.countedReports, in: db)
-            var observations: [PublishedPolicy: PolicyObservation] = [:]
+            var observations = PolicyObservations()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.begin, p.domain, p.adkim, p.aspf, p.p, p.sp, p.np, p.pct, p.fo, p.testing, p.discovery_method
+                    SELECT r.begin, p.domain, p.adkim, p.aspf, p.p, p.sp, p.np, p.pct, p.testing
                     FROM dmarc_report r JOIN dmarc_policy p ON p.report_id = r.id WHERE 1 = 1\(filter)
                     ORDER BY r.begin
                     """,
                 arguments: arguments)
             // The columns in SELECT order.
-            enum Column: Int { case begin, domain, adkim, aspf, p, sp, np, pct, fo, testing, discoveryMethod }
+            enum Column: Int { case begin, domain, adkim, aspf, p, sp, np, pct, testing }
             while let row = try rows.next() {
                 func text(_ column: Column) -> String? { row[column.rawValue] }
-                // Reporters leave out tags that have defaults (sp, pct, adkim, aspf): compare the
-                // effective policy, so that only a real change shows as one.
-                // np (RFC 9990) defaults to sp, which defaults to p: compared as in force, shown
-                // when a reporter gave it.
-                let p = text(.p).map(Disposition.init(rawValue:))
-                let sp = text(.sp).map(Disposition.init(rawValue:)) ?? p
-                let np = text(.np).map(Disposition.init(rawValue:))
-                // np is not part of what is compared: reporters that give it (RFC 9990) and
-                // those that do not would otherwise look like a change of policy.
-                let policy = PublishedPolicy(
-                    domain: row[Column.domain.rawValue], adkim: AlignmentMode(rawValue: text(.adkim) ?? "r"),
-                    aspf: AlignmentMode(rawValue: text(.aspf) ?? "r"), p: p, sp: sp, np: nil,
-                    pct: text(.pct) ?? "100", fo: nil, testing: text(.testing).map(TestingFlag.init(rawValue:)),
-                    discoveryMethod: nil)
-                let begin: Int64 = row[Column.begin.rawValue]
-                var observation =
-                    observations[policy]
-                    ?? PolicyObservation(policy: policy, firstSeen: begin, lastSeen: begin, reports: 0)
-                observation.firstSeen = min(observation.firstSeen, begin)
-                observation.lastSeen = max(observation.lastSeen, begin)
-                observation.reports += 1
-                if let np, begin >= observation.reportedNPSince {
-                    observation.reportedNP = np
-                    observation.reportedNPSince = begin
-                }
-                observations[policy] = observation
+                observations.add(
+                    begin: row[Column.begin.rawValue], domain: row[Column.domain.rawValue], adkim: text(.adkim),
+                    aspf: text(.aspf), p: text(.p), sp: text(.sp), np: text(.np), pct: text(.pct),
+                    testing: text(.testing))
             }
-            return observations.values.sorted {
-                ($0.firstSeen, $0.lastSeen, $0.tags) < ($1.firstSeen, $1.lastSeen, $1.tags)
-            }
+            return observations.sorted
         }
     }
 
@@ -174,34 +150,15 @@ extension SQLiteReportStore {
                             of: count, over: DateRange(begin: row.integer(0), end: row.integer(1)),
                             fromDay: $0.firstDay, toDay: $0.lastDay)
                     } ?? count
-                // Each column read from SQLite's bytes; a value of another shape goes through the
-                // general decoder.
-                func each(_ column: Int32, _ names: [String], _ body: ([String?]) -> Void) throws {
-                    let bytes = row.bytes(column)
-                    guard !bytes.isEmpty, !RecordResultsColumns.forEachObject(in: bytes, names: names, body) else {
-                        return
-                    }
-                    for object in try RecordResultsColumns.decode(String(decoding: bytes, as: UTF8.self)) {
-                        body(names.map { object[$0] })
-                    }
+                // Each column read straight from SQLite's bytes.
+                func column(_ index: Int32, _ wanted: Bool) -> UnsafeBufferPointer<UInt8>? {
+                    guard wanted else { return nil }
+                    let bytes = row.bytes(index)
+                    return bytes.isEmpty ? nil : bytes
                 }
-                if !overridesOnly {
-                    try each(3, ["domain", "selector", "result"]) { values in
-                        let key = AuthenticationBreakdown.Key(domain: values[0] ?? "", selector: values[1] ?? "")
-                        breakdown.dkim[key, default: .init()].messages.add(saturating: messages)
-                        if values[2] == "pass" {
-                            breakdown.dkim[key, default: .init()].passed.add(saturating: messages)
-                        }
-                    }
-                    try each(4, ["domain", "result"]) { values in
-                        let key = AuthenticationBreakdown.Key(domain: values[0] ?? "")
-                        breakdown.spf[key, default: .init()].messages.add(saturating: messages)
-                        if values[1] == "pass" { breakdown.spf[key, default: .init()].passed.add(saturating: messages) }
-                    }
-                }
-                try each(5, ["type"]) { values in
-                    breakdown.overrideReasons[values[0] ?? "unspecified", default: 0].add(saturating: messages)
-                }
+                try breakdown.add(
+                    messages: messages, dkimResults: column(3, !overridesOnly), spfResults: column(4, !overridesOnly),
+                    reasons: column(5, true))
             }
             return breakdown
         }
@@ -300,14 +257,7 @@ extension SQLiteReportStore {
     ) throws(StoreError) -> [String: [RecordGroup]] {
         guard !sourceOfIP.isEmpty else { return [:] }
         return try read("reading the records of sources") { db in
-            struct Entry {
-                var group: RecordGroup
-                var reports: Set<Int64>
-                var ips: Set<String>
-                /// Everything the group says, for an order that never depends on the run.
-                var key: String
-            }
-            var merged: [String: [String: Entry]] = [:]
+            var groups = RecordGroupCollector()
             let (periodFilter, arguments) = try QueryScope(domains: [domain], period: period).build(
                 .column("r.policy_domain"), QueryScope.countedReports, in: db)
             // The source IP is checked here, not in SQL: one pass over the domain's reports in
@@ -326,44 +276,19 @@ extension SQLiteReportStore {
                 case sourceIP, headerFrom, envelopeFrom, dkimResults, spfResults, dkim, spf, disposition, reasons, count
                 case reportID
             }
-            let keyColumns = Column.headerFrom.rawValue...Column.reasons.rawValue
             while let row = try rows.next() {
                 func text(_ column: Column) -> String? { row[column.rawValue] }
                 let ip: String = row[Column.sourceIP.rawValue]
                 guard let source = sourceOfIP[ip] else { continue }
-                let key = keyColumns.map { (row[$0] as String?) ?? "\u{0}" }.joined(separator: "\u{1}")
-                let count: Int64 = row[Column.count.rawValue]
-                let report: Int64 = row[Column.reportID.rawValue]
-                if var entry = merged[source]?[key] {
-                    entry.group.messages.add(saturating: count)
-                    entry.reports.insert(report)
-                    entry.ips.insert(ip)
-                    merged[source]?[key] = entry
-                } else {
-                    let group = RecordGroup(
+                groups.add(
+                    source: source, ip: ip,
+                    fields: RecordGroupCollector.Fields(
                         headerFrom: text(.headerFrom), envelopeFrom: text(.envelopeFrom),
-                        dkimResults: (try? RecordResultsColumns.dkim(from: text(.dkimResults))) ?? [],
-                        spfResults: (try? RecordResultsColumns.spf(from: text(.spfResults))) ?? [],
-                        alignedDKIM: text(.dkim).map(AlignedVerdict.init(rawValue:)),
-                        alignedSPF: text(.spf).map(AlignedVerdict.init(rawValue:)),
-                        disposition: text(.disposition).map(Disposition.init(rawValue:)),
-                        reasons: (try? RecordResultsColumns.reasons(from: text(.reasons))) ?? [], messages: count,
-                        reports: 0,
-                        sourceIPs: [])
-                    merged[source, default: [:]][key] = Entry(group: group, reports: [report], ips: [ip], key: key)
-                }
+                        dkimResults: text(.dkimResults), spfResults: text(.spfResults), dkim: text(.dkim),
+                        spf: text(.spf), disposition: text(.disposition), reasons: text(.reasons)),
+                    count: row[Column.count.rawValue], report: row[Column.reportID.rawValue])
             }
-            return merged.mapValues { entries in
-                let sorted = entries.values.sorted { a, b in
-                    a.group.messages != b.group.messages ? a.group.messages > b.group.messages : a.key < b.key
-                }
-                return sorted.prefix(limit).map { entry in
-                    var group = entry.group
-                    group.reports = Int64(entry.reports.count)
-                    group.sourceIPs = entry.ips.sorted()
-                    return group
-                }
-            }
+            return groups.groups(limit: limit)
         }
     }
 }
