@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "ReportStoreTests",
             dependencies: [
-                "ReportStore", "SQLiteStore", "ReportModel", "ReportIngest", "TestSupport",
+                "ReportStore", "SQLiteStore", "StoreBackends", "ReportModel", "ReportIngest", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings),

@@ -5,15 +5,18 @@ import TestSupport
 import Testing
 
 @testable import ReportIngest
-@testable import SQLiteStore
+import StoreBackends
 
+/// The store's contract, run against every backend (``TestBackend``).
 @Suite struct StoreTests {
-    let folder: URL
-    let store: SQLiteReportStore
+    /// A new empty store of `backend`.
+    static func store(_ backend: TestBackend) throws -> any StoreInspection {
+        try #require(try StoreOpener.open(backend.newStore()) as? any StoreInspection)
+    }
 
-    init() throws {
-        folder = try TestSupport.temporaryDirectory()
-        store = try SQLiteReportStore(path: folder.appendingPathComponent("test.sqlite").path)
+    @Test(.enabled(if: PostgresServer.available, "PostgreSQL's server programs are not installed"))
+    func postgresBackendIsCovered() {
+        #expect(TestBackend.available.contains(.postgres))
     }
 
     static func report(
@@ -41,7 +44,8 @@ import Testing
             input: name, sha256: ReportExtractor.sha256(bytes), size: bytes.count, encoding: .identity, bytes: bytes)
     }
 
-    @Test func duplicateReportChangesNothing() throws {
+    @Test(arguments: TestBackend.available) func duplicateReportChangesNothing(backend: TestBackend) throws {
+        let store = try StoreTests.store(backend)
         let first = try store.record(input("a.xml"), outcomes: [.dmarc(Self.report(), part: "")], runID: nil)
         #expect(first.map(\.status) == [.imported])
         let before = try store.dmarcTotals()
@@ -51,7 +55,8 @@ import Testing
         #expect(before["example.com"]?.reports == 1 && before["example.com"]?.messages == 8)
     }
 
-    @Test func failedReportLeavesNoRowsBehind() throws {
+    @Test(arguments: TestBackend.available) func failedReportLeavesNoRowsBehind(backend: TestBackend) throws {
+        let store = try StoreTests.store(backend)
         // A negative count violates the schema on the second record: the savepoint rolls back.
         let bad = Self.report(id: "bad", counts: [5, -1])
         let outcomes = try store.record(
@@ -67,7 +72,8 @@ import Testing
         #expect(try store.knownInput(sha256: ReportExtractor.sha256(Array("x".utf8))) == nil)
     }
 
-    @Test func unknownValuesSurviveARoundTrip() throws {
+    @Test(arguments: TestBackend.available) func unknownValuesSurviveARoundTrip(backend: TestBackend) throws {
+        let store = try StoreTests.store(backend)
         let original = Self.report()
         let logged = try store.record(input("a.xml"), outcomes: [.dmarc(original, part: "")], runID: nil)
         #expect(logged.first?.status == .imported)
@@ -77,7 +83,8 @@ import Testing
         #expect(stored.records == original.records)
     }
 
-    @Test func rawInputIsKeptAndKnownByHash() throws {
+    @Test(arguments: TestBackend.available) func rawInputIsKeptAndKnownByHash(backend: TestBackend) throws {
+        let store = try StoreTests.store(backend)
         let text = "<feedback>raw bytes</feedback>"
         let packed = ReportExtractor.storedForm(of: Array(String(repeating: text, count: 20).utf8))
         #expect(packed.encoding == .zlib)
@@ -91,7 +98,8 @@ import Testing
                 == Array(String(repeating: text, count: 20).utf8))
     }
 
-    @Test func periodSpreadsCountsOverDays() throws {
+    @Test(arguments: TestBackend.available) func periodSpreadsCountsOverDays(backend: TestBackend) throws {
+        let store = try StoreTests.store(backend)
         // 22:00 to 22:00 the next day: 2 of 24 hours on the first day.
         let range = DateRange(
             begin: 1_700_000_000 - 1_700_000_000 % 86_400 + 79_200,
@@ -99,12 +107,12 @@ import Testing
         _ = try store.record(
             input("a.xml"), outcomes: [.dmarc(Self.report(counts: [24], range: range), part: "")], runID: nil)
         let firstDay = DaySpread.day(of: range.begin)
-        let first = try store.dmarcTotals(period: DayPeriod(firstDay: firstDay, lastDay: firstDay))
-        let second = try store.dmarcTotals(period: DayPeriod(firstDay: firstDay + 1, lastDay: firstDay + 1))
+        let first = try store.dmarcTotals(domains: [], period: DayPeriod(firstDay: firstDay, lastDay: firstDay))
+        let second = try store.dmarcTotals(domains: [], period: DayPeriod(firstDay: firstDay + 1, lastDay: firstDay + 1))
         #expect(first["example.com"]?.messages == 2)
         #expect(second["example.com"]?.messages == 22)
         #expect(first["example.com"]?.reports == 1 && second["example.com"]?.reports == 1)
-        let outside = try store.dmarcTotals(period: DayPeriod(firstDay: firstDay + 2, lastDay: firstDay + 9))
+        let outside = try store.dmarcTotals(domains: [], period: DayPeriod(firstDay: firstDay + 2, lastDay: firstDay + 9))
         #expect(outside["example.com"] == nil)
     }
 }
