@@ -100,32 +100,29 @@ final class PostgresSession: @unchecked Sendable {
     /// A postgres-nio failure in one sentence: the server's own message and its SQLSTATE, or
     /// the lost connection.
     func storeError(_ error: any Error, while what: String) -> StoreError {
+        let server = "the PostgreSQL server at \(connector.location.host):\(connector.location.port)"
+        let lost =
+            "; nothing of the unfinished transaction was kept (run the command again once the server is back)"
         if let error = error as? StoreError { return error }
-        if let error = error as? PSQLError {
-            switch error.code {
-            case .server:
-                let message = error.serverInfo?[.message] ?? "an error"
-                let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
-                let state = error.serverInfo?[.sqlState] ?? ""
-                // 57P01-57P03: the server is shutting down or restarting.
-                if state.hasPrefix("57P") {
-                    return StoreError(
-                        message: "the PostgreSQL server at \(connector.location.host):\(connector.location.port) "
-                            + "went away (\(message)); nothing of the unfinished transaction was kept",
-                        while: what)
-                }
-                return StoreError(message: "\(message)\(detail) [SQLSTATE \(state)]", while: what)
-            case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection:
-                return StoreError(
-                    message:
-                        "the connection to the PostgreSQL server at \(connector.location.host):\(connector.location.port) "
-                        + "was lost; nothing of the unfinished transaction was kept",
-                    while: what)
-            default:
-                return StoreError(message: "\(error.code)", while: what)
-            }
+        if error is ConnectionClosed {
+            return StoreError(message: "the connection to \(server) was lost\(lost)", while: what)
         }
-        return StoreError(message: "\(error)", while: what)
+        guard let error = error as? PSQLError else { return StoreError(message: "\(error)", while: what) }
+        switch error.code {
+        case .server:
+            let message = error.serverInfo?[.message] ?? "an error"
+            let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
+            let state = error.serverInfo?[.sqlState] ?? ""
+            // 57P01-57P03: the server is shutting down or restarting.
+            if state.hasPrefix("57P") {
+                return StoreError(message: "\(server) went away (\(message))\(lost)", while: what)
+            }
+            return StoreError(message: "\(message)\(detail) [SQLSTATE \(state)]", while: what)
+        case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection:
+            return StoreError(message: "the connection to \(server) was lost\(lost)", while: what)
+        default:
+            return StoreError(message: "\(error.code)", while: what)
+        }
     }
 
     /// Runs `body` as a task on `executor` and waits for it on the calling thread.
@@ -164,12 +161,22 @@ struct ServerConnection {
     /// Runs a statement and returns every row of its answer.
     @discardableResult
     func query(_ query: PostgresQuery) throws -> [PostgresRow] {
-        try connection.query(query, logger: logger).wait().rows
+        try untilClosed(connection.query(query, logger: logger)).rows
     }
 
     /// Runs a statement given as text, without parameters.
     func execute(_ sql: String) throws {
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+        _ = try untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger))
+    }
+
+    /// Waits for `future`, or for the connection to close, whichever comes first: postgres-nio
+    /// never answers a statement sent on a connection the server has just closed (a restart),
+    /// and a run must end with the error, not hang.
+    func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let outcome = FirstOutcome<T>()
+        future.whenComplete { outcome.settle($0) }
+        connection.closeFuture.whenComplete { _ in outcome.settle(.failure(ConnectionClosed())) }
+        return try outcome.wait()
     }
 
     /// The first column of the first row of the answer, if any.
@@ -183,11 +190,45 @@ struct ServerConnection {
         let connection = connection
         let logger = logger
         let buffer = rows.buffer
-        try PostgresSession.wait(on: executor) { () async throws -> Void in
-            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                try await writer.write(buffer)
+        let done = connection.eventLoop.makePromise(of: Void.self)
+        Task(executorPreference: executor) {
+            do {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    try await writer.write(buffer)
+                }
+                done.succeed(())
+            } catch {
+                done.fail(error)
             }
         }
+        try untilClosed(done.futureResult)
+    }
+}
+
+/// The connection closed before the server answered.
+struct ConnectionClosed: Error {}
+
+/// The first of several outcomes to arrive, handed to the thread that waits for it.
+private final class FirstOutcome<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private let arrived = DispatchSemaphore(value: 0)
+    private var result: Result<T, any Error>?
+
+    /// Keeps `result` unless an outcome arrived before it.
+    func settle(_ result: Result<T, any Error>) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard self.result == nil else { return }
+        self.result = result
+        arrived.signal()
+    }
+
+    func wait() throws -> T {
+        arrived.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        guard let result else { throw ConnectionClosed() }
+        return try result.get()
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import ReportStore
 import SQLiteStore
+import StoreBackends
 import TestSupport
 import Testing
 
@@ -27,17 +28,23 @@ import Testing
         reference = try Self.state(of: db)
     }
 
-    /// What a database says, for comparing two: the summary and the row counts.
+    /// What a store says, for comparing two of either backend: the summary and the row
+    /// counts of the tables both keep.
     static func state(of db: String) throws -> String {
         let summary = try TestSupport.run(TestSupport.mailtally, ["summary", "--db", db, "--format", "json"]).output
-        let counts = try SQLiteReportStore(path: db).tableCounts().filter { $0.key != "ingest_log" }.sorted {
-            $0.key < $1.key
-        }
+        let counts = try inspect(db).tableCounts().filter {
+            ["raw_input", "dmarc_report", "dmarc_record", "dmarc_daily"].contains($0.key)
+        }.sorted { $0.key < $1.key }
         return summary + counts.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
 
-    @Test func killedImportsLeaveNothingHalfDone() throws {
-        let db = folder.appendingPathComponent("crash.sqlite").path
+    /// The store at `db`, for its integrity check and row counts.
+    static func inspect(_ db: String) throws -> any StoreInspection {
+        try #require(try StoreOpener.open(db) as? any StoreInspection)
+    }
+
+    @Test(arguments: TestBackend.available) func killedImportsLeaveNothingHalfDone(backend: TestBackend) throws {
+        var db = try backend.newStore()
         var generator = SystemRandomNumberGenerator()
         var kills = 0
         // Somewhere between the start and the end of a whole import. The reference import
@@ -60,13 +67,13 @@ import Testing
             } else {
                 process.waitUntilExit()
                 window = max(window / 2, 2_000)
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+                db = try backend.newStore()
             }
         }
         #expect(kills >= 1, "no import was still running when killed")
         let final = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, "--json", files.path])
         #expect(final.status == 0, "\(final.stderr)")
-        #expect(try SQLiteReportStore(path: db).integrityCheck() == "ok")
+        #expect(try Self.inspect(db).integrityCheck() == "ok")
         #expect(try Self.state(of: db) == reference, "after \(kills) kills")
         let errors = try TestSupport.run(TestSupport.mailtally, ["errors", "--db", db, "--format", "json"])
         #expect(
@@ -74,21 +81,27 @@ import Testing
                 == true)
     }
 
-    @Test func overlappingImportsAtOnceCountEverythingOnce() throws {
+    /// Three workers on overlapping thirds of the corpus (each input in two of them), several
+    /// rounds, each on a new store: the workers also race to create the schema.
+    @Test(arguments: TestBackend.available) func overlappingImportsAtOnceCountEverythingOnce(backend: TestBackend)
+        throws
+    {
         let all = try FileManager.default.contentsOfDirectory(atPath: files.path).sorted().map {
             files.appendingPathComponent($0).path
         }
-        let halves = [Array(all.prefix(400)), Array(all.suffix(400))]  // 200 inputs in both
-        // Several rounds, each on a new file: both processes also race to create the schema.
-        for round in 0..<4 {
-            let db = folder.appendingPathComponent("concurrent-\(round).sqlite").path
+        let third = all.count / 3
+        let slices = [
+            Array(all[0..<(2 * third)]), Array(all[third...]), Array(all[0..<third] + all[(2 * third)...]),
+        ]
+        for round in 0..<3 {
+            let db = try backend.newStore()
             let group = DispatchGroup()
             let lock = NSLock()
             nonisolated(unsafe) var results: [TestSupport.ProcessResult] = []
-            for half in halves {
+            for slice in slices {
                 group.enter()
                 DispatchQueue.global().async {
-                    if let result = try? TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db] + half) {
+                    if let result = try? TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db] + slice) {
                         lock.lock()
                         results.append(result)
                         lock.unlock()
@@ -98,7 +111,7 @@ import Testing
             }
             group.wait()
             #expect(
-                results.count == 2 && results.allSatisfy { $0.status == 0 }, "round \(round): \(results.map(\.stderr))")
+                results.count == 3 && results.allSatisfy { $0.status == 0 }, "round \(round): \(results.map(\.stderr))")
             #expect(results.allSatisfy { !$0.stderr.localizedCaseInsensitiveContains("locked") })
             let state = try Self.state(of: db)
             #expect(
@@ -106,6 +119,47 @@ import Testing
                 "round \(round): counts \(state.suffix(160)) against \(reference.suffix(160)); \(results.map(\.stderr))"
             )
         }
+    }
+
+    /// The PostgreSQL server restarting under an import: the run stops with one clear sentence
+    /// and exit 3, nothing half-stored, and the next run completes it.
+    @Test(.enabled(if: PostgresServer.available, "PostgreSQL's server programs are not installed"))
+    func aServerRestartMidRunIsAClearErrorAndTheNextRunCompletes() throws {
+        let server = try PostgresServer()
+        var window = max(importDuration / 2, 20_000)
+        var interrupted: TestSupport.ProcessResult?
+        var db = ""
+        for _ in 0..<8 where interrupted == nil {
+            db = try server.newDatabase()
+            let process = Process()
+            process.executableURL = TestSupport.mailtally
+            process.arguments = ["ingest", "--db", db, files.path]
+            let stderr = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = stderr
+            try process.run()
+            usleep(UInt32.random(in: window / 4...window))
+            guard process.isRunning else {
+                process.waitUntilExit()
+                window = max(window / 2, 5_000)
+                continue
+            }
+            try server.restart()
+            let said = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if process.terminationStatus == 0 { continue }  // it finished as the server went down
+            interrupted = TestSupport.ProcessResult(
+                status: process.terminationStatus, stdout: Data(), stderr: said)
+        }
+        let failed = try #require(interrupted, "no import was still running when the server restarted")
+        #expect(failed.status == 3, "\(failed.stderr)")
+        #expect(failed.stderr.contains("database error while"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("PostgreSQL server at 127.0.0.1"), "\(failed.stderr)")
+        #expect(!failed.stderr.contains(server.password))
+        let again = try TestSupport.run(TestSupport.mailtally, ["ingest", "--db", db, files.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Self.inspect(db).integrityCheck() == "ok")
+        #expect(try Self.state(of: db) == reference)
     }
 
     @Test func aFullDiskIsAClearErrorAndTheNextRunRecovers() throws {

@@ -1,11 +1,11 @@
 import Foundation
 import ReportModel
 import ReportStore
+import StoreBackends
 import TestSupport
 import Testing
 
 @testable import ReportIngest
-import StoreBackends
 
 /// The store's contract, run against every backend (``TestBackend``).
 @Suite struct StoreTests {
@@ -108,11 +108,13 @@ import StoreBackends
             input("a.xml"), outcomes: [.dmarc(Self.report(counts: [24], range: range), part: "")], runID: nil)
         let firstDay = DaySpread.day(of: range.begin)
         let first = try store.dmarcTotals(domains: [], period: DayPeriod(firstDay: firstDay, lastDay: firstDay))
-        let second = try store.dmarcTotals(domains: [], period: DayPeriod(firstDay: firstDay + 1, lastDay: firstDay + 1))
+        let second = try store.dmarcTotals(
+            domains: [], period: DayPeriod(firstDay: firstDay + 1, lastDay: firstDay + 1))
         #expect(first["example.com"]?.messages == 2)
         #expect(second["example.com"]?.messages == 22)
         #expect(first["example.com"]?.reports == 1 && second["example.com"]?.reports == 1)
-        let outside = try store.dmarcTotals(domains: [], period: DayPeriod(firstDay: firstDay + 2, lastDay: firstDay + 9))
+        let outside = try store.dmarcTotals(
+            domains: [], period: DayPeriod(firstDay: firstDay + 2, lastDay: firstDay + 9))
         #expect(outside["example.com"] == nil)
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 import ReportModel
 import ReportStore
+import StoreBackends
 import TestSupport
 import Testing
 
 @testable import ReportIngest
-import StoreBackends
 
 /// The store's TLS-RPT contract, run against every backend (``TestBackend``).
 @Suite struct TLSStoreTests {
@@ -56,7 +56,9 @@ import StoreBackends
         #expect(stored == Self.report())
     }
 
-    @Test(arguments: TestBackend.available) func duplicatesCountOnceAndTotalsFollowTheContract(backend: TestBackend) throws {
+    @Test(arguments: TestBackend.available) func duplicatesCountOnceAndTotalsFollowTheContract(backend: TestBackend)
+        throws
+    {
         let store = try StoreTests.store(backend)
         _ = try record(Self.report(), as: "a.json", in: store)
         #expect(try record(Self.report(), as: "a.json.gz", in: store).map(\.status) == [.duplicate])

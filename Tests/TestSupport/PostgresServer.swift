@@ -89,6 +89,18 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
+    /// Restarts the server (a fast shutdown: open connections are told and closed), and waits
+    /// until it accepts connections again.
+    public func restart() throws {
+        guard let bin = Self.binaries else { throw Failure(message: "PostgreSQL's server programs are not installed") }
+        try start(
+            bin.appendingPathComponent("pg_ctl"),
+            [
+                "-D", folder.appendingPathComponent("data").path, "-l", folder.appendingPathComponent("log").path,
+                "-m", "fast", "-w", "-t", "60", "restart",
+            ])
+    }
+
     /// Stops the server at once and removes its folder.
     public func stop() {
         guard FileManager.default.fileExists(atPath: folder.path), let bin = Self.binaries else { return }

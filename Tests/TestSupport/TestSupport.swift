@@ -27,6 +27,13 @@ public enum TestSupport {
         public var stdout: Data
         public var stderr: String
         public var output: String { String(decoding: stdout, as: UTF8.self) }
+
+        /// A result as a process left it.
+        public init(status: Int32, stdout: Data, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs a program to completion and collects its output.
