@@ -9,7 +9,9 @@ import StoreBackends
 
 /// `--db`: the database file.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The database file (default: $MAILTALLY_DB, else ./mailtally.sqlite).")
+    @Option(
+        name: .long,
+        help: "The store: a SQLite file or a postgres:// URL (default: $MAILTALLY_DB, else ./mailtally.sqlite).")
     var db: String?
 
     var path: String {

@@ -142,7 +142,7 @@ struct PostgresBatchWriter {
         var wasFailed = false
         // When the input first arrived: a report's dates are judged against it (countedSpan),
         // the same on every reparse.
-        var arrival = now
+        var arrival = input.firstSeen ?? now
         if let id = try db.value(
             """
             INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen)

@@ -34,18 +34,18 @@ extension PostgresReportStore {
             guard !ids.isEmpty else { return [] }
             return try db.query(
                 """
-                SELECT r.id, r.sha256, r.encoding, r.data, r.chunks,
+                SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.first_seen,
                     (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                     (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
                 FROM raw_input r WHERE r.id = ANY(\(ids)) ORDER BY r.id
                 """
             ).map { row in
-                let (id, sha256, encoding, data, chunks, input, number) = try row.decode(
-                    (Int64, ByteBuffer, String, ByteBuffer, Int32, String?, Int64?).self)
+                let (id, sha256, encoding, data, chunks, firstSeen, input, number) = try row.decode(
+                    (Int64, ByteBuffer, String, ByteBuffer, Int32, Int64, String?, Int64?).self)
                 return StoredRawInput(
                     id: id, sha256: Array(sha256.readableBytesView), encoding: StoredEncoding(stored: encoding),
                     bytes: Array(data.readableBytesView), chunks: Int(chunks), input: input ?? "",
-                    messageNumber: number.map { Int($0) })
+                    messageNumber: number.map { Int($0) }, firstSeen: firstSeen)
             }
         }
     }

@@ -118,6 +118,16 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
         }
     }
 
+    /// The stamps of every file read whole before, each whole.
+    public func fileStampList() throws(StoreError) -> [FileStamp] {
+        try read("reading input file stamps") { db in
+            try db.query("SELECT path, size, mtime_ns, inode FROM input_file ORDER BY path COLLATE \"C\"").map { row in
+                let (path, size, modified, inode) = try row.decode((String, Int64, Int64, Int64).self)
+                return FileStamp(path: path, size: size, modifiedNanoseconds: modified, inode: inode)
+            }
+        }
+    }
+
     /// Records files read whole with no failure, in one transaction.
     public func saveFileStamps(_ stamps: [FileStamp]) throws(StoreError) {
         guard !stamps.isEmpty else { return }

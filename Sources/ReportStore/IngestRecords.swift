@@ -17,6 +17,9 @@ public struct StoredInput: Sendable {
     /// An input too large to store as one value: its original bytes, read a chunk at a time
     /// (``bytes`` is then empty); each chunk is stored on its own, in ``encoding``.
     public var chunks: (any RawInputChunks)?
+    /// When the input first arrived, in seconds since 1970, when not now: a copied store keeps
+    /// its arrival times, against which report dates are judged (docs/counting.md, "Date ranges").
+    public var firstSeen: Int64?
 
     /// An input ready to store: `bytes` (or the chunks) are already in `encoding`.
     public init(
@@ -154,12 +157,15 @@ public struct StoredRawInput: Sendable {
     public var input: String
     /// Its number in an mbox, for a message of one.
     public var messageNumber: Int?
+    /// When it first arrived, in seconds since 1970.
+    public var firstSeen: Int64
 
     /// A stored input as the backend read it.
     public init(
         id: Int64, sha256: [UInt8], encoding: StoredEncoding, bytes: [UInt8], chunks: Int, input: String,
-        messageNumber: Int?
+        messageNumber: Int?, firstSeen: Int64
     ) {
+        self.firstSeen = firstSeen
         self.id = id
         self.sha256 = sha256
         self.encoding = encoding

@@ -22,6 +22,8 @@ public protocol ReportRecorder: AnyObject, Sendable {
         -> [LoggedOutcome]
     /// The stamps of every file read whole before.
     func fileStamps() throws(StoreError) -> FileStampIndex
+    /// The same stamps, each whole, for copying a store.
+    func fileStampList() throws(StoreError) -> [FileStamp]
     /// Records files read whole with no failure, in one transaction.
     func saveFileStamps(_ stamps: [FileStamp]) throws(StoreError)
     /// Readies the store for replacing many inputs' reports (a backend may build indexes that

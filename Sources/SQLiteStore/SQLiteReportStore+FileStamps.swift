@@ -17,6 +17,15 @@ extension SQLiteReportStore {
         }
     }
 
+    /// The stamps of every file read whole before, each whole.
+    public func fileStampList() throws(StoreError) -> [FileStamp] {
+        try read("reading input file stamps") { db in
+            try Row.fetchAll(db, sql: "SELECT path, size, mtime_ns, inode FROM input_file ORDER BY path").map {
+                FileStamp(path: $0[0], size: $0[1], modifiedNanoseconds: $0[2], inode: $0[3])
+            }
+        }
+    }
+
     /// Records files read whole with no failure, in one transaction.
     public func saveFileStamps(_ stamps: [FileStamp]) throws(StoreError) {
         guard !stamps.isEmpty else { return }

@@ -104,7 +104,7 @@ extension SQLiteReportStore {
         var wasFailed = false
         // When the input first arrived: a report's dates are judged against it (countedSpan),
         // the same on every reparse.
-        var arrival = Self.now()
+        var arrival = input.firstSeen ?? Self.now()
         if let inserted = try insertRaw.runInsertingRowID(
             .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding.rawValue), .blob(input.bytes),
             .text(state.rawValue),

@@ -18,7 +18,7 @@ extension SQLiteReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.size,
+                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.size, r.first_seen,
                         (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                         (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
                     FROM raw_input r WHERE r.id > ? ORDER BY r.id LIMIT ?
@@ -35,7 +35,7 @@ extension SQLiteReportStore {
                     StoredRawInput(
                         id: row[0], sha256: [UInt8](row[1] as Data), encoding: StoredEncoding(stored: row[2]),
                         bytes: data, chunks: chunks,
-                        input: (row[6] as String?) ?? "", messageNumber: row[7]))
+                        input: (row[7] as String?) ?? "", messageNumber: row[8], firstSeen: row[6]))
             }
             return inputs
         }
