@@ -111,6 +111,7 @@ def main():
     parser.add_argument("--reports", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     work = args.work
     corpus = os.path.join(work, f"corpus-{args.reports}")
@@ -130,6 +131,9 @@ def main():
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
         return path
+
+    if args.db == "postgres":
+        return bench_postgres(args, work, files, truth)
 
     def check_mailtally(db):
         def check(out, run):
@@ -233,6 +237,117 @@ def main():
               f"a second run with everything cached: {enrich['cached']:.2f} s")
     for label, seconds in queries:
         print(f"{label}, {args.records:,} records in the database: {seconds * 1000:.0f} ms (whole process, median)")
+
+
+def check_totals(args, db, truth):
+    """None when the store's summary matches the corpus generator's ground truth."""
+    summary = json.loads(subprocess.run([args.mailtally, "summary", "--db", db, "--format", "json"], capture_output=True).stdout)
+    messages = sum(d["dmarc"]["messages"] for d in summary["domains"])
+    passed = sum(d["dmarc"]["dmarc_pass"] for d in summary["domains"])
+    sessions = sum(d["tls"]["successful_sessions"] for d in summary["domains"])
+    if (messages, passed, sessions) != (truth["messages"], truth["dmarc_pass"], truth["successful_sessions"]):
+        return f"totals {(messages, passed, sessions)} differ from the ground truth"
+    return None
+
+
+def bench_postgres(args, work, files, truth):
+    """scripts/bench --db postgres: ingest into PostgreSQL with one worker and with two at once,
+    beside SQLite in the same run (runs interleaved), on a server of its own on loopback; then
+    the query figures on a PostgreSQL store of --records records."""
+    import atexit
+    server = os.path.join(work, "pg")
+    subprocess.run([sys.executable, os.path.join(HERE, "pg_server.py"), "stop", server], capture_output=True)
+    shutil.rmtree(server, ignore_errors=True)
+    print(f"bench: starting PostgreSQL in {server}", file=sys.stderr)
+    url = subprocess.run([sys.executable, os.path.join(HERE, "pg_server.py"), "start", server],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    atexit.register(lambda: subprocess.run([sys.executable, os.path.join(HERE, "pg_server.py"), "stop", server],
+                                           capture_output=True))
+    quiet = dict(os.environ, PGOPTIONS="--client-min-messages=warning")
+
+    def empty_postgres():
+        subprocess.run(["psql", "-q", url, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"], check=True, env=quiet)
+        return url
+
+    def fresh_sqlite():
+        path = os.path.join(work, "bench-pg-beside.sqlite")
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return path
+
+    reports = truth["dmarc_reports"] + truth["tls_reports"]
+    expected = {"dmarc": truth["dmarc_reports"], "tlsrpt": truth["tls_reports"]}
+    paths = sorted(os.path.join(files, name) for name in os.listdir(files))
+    halves = [paths[0::2], paths[1::2]]
+    samples = {"SQLite, one worker": [], "PostgreSQL, one worker": [], "PostgreSQL, two workers at once": []}
+    for run in range(args.runs):
+        for label, store in (("SQLite, one worker", fresh_sqlite), ("PostgreSQL, one worker", empty_postgres)):
+            db = store()
+            wall, cpu, rss, out, code, err = timed([args.mailtally, "ingest", "--json", "--db", db, files])
+            outcome = json.loads(out or b"{}")
+            if code != 0 or outcome.get("imported") != expected:
+                sys.exit(f"bench: {label}: exit {code}, imported {outcome.get('imported')}\n{err[-2000:]}")
+            problem = check_totals(args, db, truth)
+            if problem:
+                sys.exit(f"bench: {label}: {problem}")
+            samples[label].append((wall, cpu, rss))
+        db = empty_postgres()
+        started = time.perf_counter()
+        workers = [subprocess.Popen(["/usr/bin/time", "-v", args.mailtally, "ingest", "--json", "--db", db] + half,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE) for half in halves]
+        finished = [worker.communicate() for worker in workers]
+        wall = time.perf_counter() - started
+        imported = {"dmarc": 0, "tlsrpt": 0}
+        rss = cpu = 0.0
+        for worker, (out, err) in zip(workers, finished):
+            if worker.returncode != 0:
+                sys.exit(f"bench: two workers: exit {worker.returncode}\n{err.decode()[-2000:]}")
+            for kind, count in json.loads(out)["imported"].items():
+                imported[kind] += count
+            fields = dict(line.strip().rpartition(": ")[::2] for line in err.decode().splitlines() if ": " in line)
+            rss = max(rss, int(fields.get("Maximum resident set size (kbytes)", 0)) / 1024)
+            cpu += float(fields.get("User time (seconds)", 0)) + float(fields.get("System time (seconds)", 0))
+        problem = check_totals(args, db, truth) or (None if imported == expected else f"imported {imported}")
+        if problem:
+            sys.exit(f"bench: two workers: {problem}")
+        samples["PostgreSQL, two workers at once"].append((wall, cpu, rss))
+
+    # Query latency on a large PostgreSQL store, generated straight into its tables.
+    db = empty_postgres()
+    subprocess.run([args.mailtally, "ingest", "--db", db, os.devnull], capture_output=True)
+    print(f"bench: writing {args.records} records into PostgreSQL", file=sys.stderr)
+    subprocess.run([sys.executable, os.path.join(HERE, "make_large_db.py"), db, "--records", str(args.records)], check=True)
+    queries = []
+    for label, command in (
+        ("summary, one domain, 30 days", ["summary", "--format", "json"]),
+        ("correlate, one domain, 30 days", ["correlate", "--format", "json"]),
+    ):
+        full = [args.mailtally] + command + ["--db", db, "--domain", "large3.example", "--since", "2026-10-31", "--until", "2026-11-29"]
+        subprocess.run(full, capture_output=True)  # warm the server's cache
+        times = []
+        for _ in range(max(5, args.runs)):
+            started = time.perf_counter()
+            subprocess.run(full, capture_output=True, check=True)
+            times.append(time.perf_counter() - started)
+        queries.append((label, statistics.median(times)))
+
+    print(f"\nCorpus: {reports} reports ({truth['dmarc_reports']} DMARC, {truth['tls_reports']} TLS-RPT), {truth['records']} records; "
+          f"medians of {args.runs} interleaved runs; totals checked against the ground truth in every run. "
+          f"PostgreSQL {subprocess.run(['psql', '-Atc', 'SHOW server_version', url], capture_output=True, text=True).stdout.strip()} "
+          f"on loopback, default settings but shared_buffers=256MB.\n")
+    print("| ingest | wall s | CPU s | peak RSS MB | reports/s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    medians = {}
+    for label, runs in samples.items():
+        wall, cpu, rss = (statistics.median(s[i] for s in runs) for i in range(3))
+        medians[label] = wall
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {reports / wall:,.0f} |")
+    print()
+    print(f"PostgreSQL one worker / SQLite wall time: {medians['PostgreSQL, one worker'] / medians['SQLite, one worker']:.2f}x; "
+          f"two workers / one worker: {medians['PostgreSQL, two workers at once'] / medians['PostgreSQL, one worker']:.2f}x")
+    for label, seconds in queries:
+        print(f"{label}, {args.records:,} records in PostgreSQL: {seconds * 1000:.0f} ms (whole process, median)")
 
 
 if __name__ == "__main__":

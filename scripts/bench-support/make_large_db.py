@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Fills a MailTally database with synthetic DMARC records, straight into SQLite, for the
+"""Fills a MailTally store with synthetic DMARC records, straight into its tables, for the
 query-latency benchmark (what ingest would write, rollup included, without parsing).
 
 usage: make_large_db.py DB --records N [--domains 20] [--days 365] [--seed 1]
-The database must already exist with MailTally's schema (run `mailtally ingest` once).
+DB is an SQLite file or a postgres:// URL (written with psql's \copy); the store must already
+have MailTally's schema (run `mailtally ingest` once).
 """
 import argparse
 import random
 import sqlite3
+import subprocess
 import time
 
 DAY = 86400
@@ -24,17 +26,13 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    db = sqlite3.connect(args.db)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("INSERT OR IGNORE INTO raw_input(id, sha256, size, encoding, data, state, first_seen) VALUES (1, x'00', 0, 'identity', x'', 'done', 0)")
+    db = PostgresWriter(args.db) if args.db.startswith("postgres") else SQLiteWriter(args.db)
     reporters = [("google.com", "noreply-dmarc-support@google.com"), ("enterprise outlook", "dmarcreport@microsoft.com"),
                  ("yahoo", "dmarchelp@yahooinc.com"), ("mail.ru", "dmarc_support@corp.mail.ru")]
     # A pool of sources per domain: a few big senders and a long tail.
     pools = {d: [f"{rng.choice([209, 40, 54, 198])}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
                  for _ in range(300)] for d in range(args.domains)}
-    report_id = db.execute("SELECT IFNULL(MAX(id), 0) FROM dmarc_report").fetchone()[0]
-    record_id = db.execute("SELECT IFNULL(MAX(id), 0) FROM dmarc_record").fetchone()[0]
+    report_id, record_id = db.last_ids()
     made = 0
     started = time.time()
     rollup = {}
@@ -71,35 +69,93 @@ def main():
         # One row per report with its distinct source IPs, one per line (plain addresses need no escaping).
         sources.append((domain, begin + DAY - 1, report_id, begin, "\n".join(sorted(report_ips))))
         if len(records) >= 200_000:
-            flush(db, reports, records, sources)
+            db.flush(reports, records, sources)
             reports, records, sources = [], [], []
-    flush(db, reports, records, sources)
-    db.executemany(
-        """INSERT INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
-           messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
-           spf_pass = spf_pass + excluded.spf_pass, dkim_pass = dkim_pass + excluded.dkim_pass""",
-        ((*k, *v) for k, v in rollup.items()))
-    db.commit()
-    db.execute("ANALYZE")
-    db.close()
+    db.flush(reports, records, sources)
+    db.finish(rollup)
     print(f"{made} records in {report_id} reports written in {time.time() - started:.1f} s")
 
 
-def flush(db, reports, records, sources):
-    db.executemany(
-        """INSERT INTO dmarc_report_ips(policy_domain, end, report_id, part, begin, source_ips) VALUES (?, ?, ?, 0, ?, ?)""", sources)
-    db.executemany(
-        """INSERT INTO dmarc_report(id, reporter, org_name, email, report_id, policy_domain, begin, end, schema,
-           record_count, message_count, raw_input_id, input, part, imported_at, counted_begin, counted_end)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'rfc7489', ?, ?, 1, 'bench', '', 0, ?, ?)""",
-        # Plausible ranges: counted as they stand (docs/counting.md).
-        ((*r, r[6], r[7]) for r in reports))
-    db.executemany(
-        "INSERT INTO dmarc_policy(report_id, domain, p) VALUES (?, ?, 'none')", ((r[0], r[5]) for r in reports))
-    db.executemany(
-        """INSERT INTO dmarc_record(id, report_id, source_ip, count, disposition, dkim, spf, header_from)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", records)
+class SQLiteWriter:
+    def __init__(self, path):
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("INSERT OR IGNORE INTO raw_input(id, sha256, size, encoding, data, state, first_seen) VALUES (1, x'00', 0, 'identity', x'', 'done', 0)")
+
+    def last_ids(self):
+        return (self.db.execute("SELECT IFNULL(MAX(id), 0) FROM dmarc_report").fetchone()[0],
+                self.db.execute("SELECT IFNULL(MAX(id), 0) FROM dmarc_record").fetchone()[0])
+
+    def flush(self, reports, records, sources):
+        db = self.db
+        db.executemany(
+            """INSERT INTO dmarc_report_ips(policy_domain, end, report_id, part, begin, source_ips) VALUES (?, ?, ?, 0, ?, ?)""", sources)
+        db.executemany(
+            """INSERT INTO dmarc_report(id, reporter, org_name, email, report_id, policy_domain, begin, end, schema,
+               record_count, message_count, raw_input_id, input, part, imported_at, counted_begin, counted_end)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'rfc7489', ?, ?, 1, 'bench', '', 0, ?, ?)""",
+            # Plausible ranges: counted as they stand (docs/counting.md).
+            ((*r, r[6], r[7]) for r in reports))
+        db.executemany(
+            "INSERT INTO dmarc_policy(report_id, domain, p) VALUES (?, ?, 'none')", ((r[0], r[5]) for r in reports))
+        db.executemany(
+            """INSERT INTO dmarc_record(id, report_id, source_ip, count, disposition, dkim, spf, header_from)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", records)
+
+    def finish(self, rollup):
+        self.db.executemany(
+            """INSERT INTO dmarc_daily(policy_domain, day, source_ip, reporter_org, reporter_email, disposition,
+               messages, dmarc_pass, spf_pass, dkim_pass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO UPDATE SET messages = messages + excluded.messages, dmarc_pass = dmarc_pass + excluded.dmarc_pass,
+               spf_pass = spf_pass + excluded.spf_pass, dkim_pass = dkim_pass + excluded.dkim_pass""",
+            ((*k, *v) for k, v in rollup.items()))
+        self.db.commit()
+        self.db.execute("ANALYZE")
+        self.db.close()
+
+
+class PostgresWriter:
+    """The same rows into PostgreSQL's tables (keys led by the policy domain), by \\copy."""
+
+    def __init__(self, url):
+        self.url = url
+        self.sql("INSERT INTO raw_input(id, sha256, size, encoding, data, state, first_seen) "
+                 "VALUES (1, '\\x00', 0, 'identity', '', 'done', 0) ON CONFLICT DO NOTHING")
+
+    def sql(self, statement):
+        return subprocess.run(["psql", "-qAt", "-v", "ON_ERROR_STOP=1", self.url, "-c", statement],
+                              check=True, capture_output=True, text=True).stdout
+
+    def copy(self, table, columns, rows):
+        data = "".join("\t".join("\\N" if v is None else str(v) for v in row) + "\n" for row in rows)
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-c",
+                        f"\\copy {table}({', '.join(columns)}) FROM STDIN"], input=data, text=True, check=True)
+
+    def last_ids(self):
+        return int(self.sql("SELECT COALESCE(MAX(id), 0) FROM dmarc_report")), 0
+
+    def flush(self, reports, records, sources):
+        domain_of = {r[0]: r[5] for r in reports}
+        self.copy("dmarc_report", ["id", "reporter", "org_name", "email", "report_id", "policy_domain", '"begin"', '"end"',
+                                   "record_count", "message_count", "counted_begin", "counted_end", "schema",
+                                   "raw_input_id", "input", "part", "imported_at"],
+                  ((*r, r[6], r[7], "rfc7489", 1, "bench", "", 0) for r in reports))
+        self.copy("dmarc_policy", ["report_id", "policy_domain", "domain", "p"], ((r[0], r[5], r[5], "none") for r in reports))
+        seq = {}
+        rows = []
+        for record_id, report_id, ip, count, disposition, dkim, spf, domain in records:
+            seq[report_id] = seq.get(report_id, -1) + 1
+            rows.append((domain_of[report_id], report_id, seq[report_id], ip, count, disposition, dkim, spf, domain, "f"))
+        self.copy("dmarc_record", ["policy_domain", "report_id", "seq", "source_ip", "count", "disposition", "dkim", "spf",
+                                   "header_from", "relayed"], rows)
+
+    def finish(self, rollup):
+        self.copy("dmarc_daily", ["policy_domain", "day", "source_ip", "reporter_org", "reporter_email", "disposition",
+                                  "messages", "dmarc_pass", "spf_pass", "dkim_pass", "relayed"],
+                  ((*k, *v, 0) for k, v in rollup.items()))
+        self.sql("SELECT setval(pg_get_serial_sequence('dmarc_report', 'id'), (SELECT MAX(id) FROM dmarc_report))")
+        self.sql("ANALYZE")
 
 
 if __name__ == "__main__":
