@@ -343,23 +343,34 @@ struct PostgresBatchWriter {
         let organization = Self.text(key.organization) ?? ""
         let reportKey = Self.text(key.reportID) ?? ""
         let (counted, flags) = report.dateRange.countedSpan(arrival: arrival)
-        let inserted = try db.value(
+        // The duplicate key (TLSReportKey) does not name a domain, and the table's unique key
+        // leads with one (to distribute by it): the key is checked across domains, under a
+        // lock on its hash that holds to the end of the transaction, so that two workers
+        // storing one report at once store it once.
+        let keyText = [organization, reportKey, String(key.begin), String(key.end)].joined(separator: "\u{1}")
+        try db.query("SELECT pg_advisory_xact_lock(hashtextextended(\(keyText), \(AdvisoryLock.tlsReportKeys)))")
+        if let existing = try db.value(
             """
-            INSERT INTO tls_report(report_domain, organization, organization_key, contact_info, report_id, "begin", "end",
-                counted_begin, counted_end, range_flags, raw_input_id, input, part, imported_at, mail_message_id)
-            VALUES (\(reportDomain), \(Self.text(report.organizationName) ?? ""), \(organization),
-                \(Self.text(report.contactInfo)), \(reportKey), \(key.begin), \(key.end), \(counted.begin), \(counted.end),
-                \(flags.isEmpty ? nil : flags.names), \(origin.rawInputID), \(Self.text(origin.input) ?? ""),
-                \(Self.text(part) ?? ""), \(now), \(origin.messageID))
-            ON CONFLICT (report_domain, organization_key, report_id, "begin", "end") DO NOTHING RETURNING id
+            SELECT id FROM tls_report WHERE organization_key = \(organization) AND report_id = \(reportKey)
+                AND "begin" = \(key.begin) AND "end" = \(key.end) ORDER BY id LIMIT 1
             """, as: Int64.self)
-        guard let reportID = inserted else {
-            let existing = try db.value(
-                """
-                SELECT id FROM tls_report WHERE report_domain = \(reportDomain) AND organization_key = \(organization)
-                    AND report_id = \(reportKey) AND "begin" = \(key.begin) AND "end" = \(key.end)
-                """, as: Int64.self)
+        {
             return (existing, false)
+        }
+        guard
+            let reportID = try db.value(
+                """
+                INSERT INTO tls_report(report_domain, organization, organization_key, contact_info, report_id, "begin", "end",
+                    counted_begin, counted_end, range_flags, raw_input_id, input, part, imported_at, mail_message_id)
+                VALUES (\(reportDomain), \(Self.text(report.organizationName) ?? ""), \(organization),
+                    \(Self.text(report.contactInfo)), \(reportKey), \(key.begin), \(key.end), \(counted.begin), \(counted.end),
+                    \(flags.isEmpty ? nil : flags.names), \(origin.rawInputID), \(Self.text(origin.input) ?? ""),
+                    \(Self.text(part) ?? ""), \(now), \(origin.messageID))
+                RETURNING id
+                """, as: Int64.self)
+        else {
+            throw StoreError(
+                message: "the server returned no id for a new TLS report", while: "storing \(origin.input)")
         }
         changed = true
         for (position, result) in report.policies.enumerated() {

@@ -159,6 +159,8 @@ enum PostgresSchema {
         )
         """,
         "CREATE INDEX tls_report_raw_input ON tls_report(raw_input_id)",
+        // The duplicate key of TLSReportKey, which names no domain: looked up across domains.
+        #"CREATE INDEX tls_report_key ON tls_report(organization_key, report_id, "begin", "end")"#,
         """
         CREATE TABLE tls_policy (
             report_domain text NOT NULL,
@@ -297,6 +299,8 @@ enum PostgresSchema {
 enum AdvisoryLock {
     /// Held while migrations run.
     static let migration: Int64 = 0x4D54_0001
-    /// Held by a `nightly` run (and `enrich`), so that two hosts do not do one night's work twice.
+    /// Held by a `nightly` run, so that two hosts do not do one night's work twice.
     static let runs: Int64 = 0x4D54_0002
+    /// The seed of the hashes of TLS report keys, locked while one is checked and stored.
+    static let tlsReportKeys: Int64 = 0x4D54_0003
 }

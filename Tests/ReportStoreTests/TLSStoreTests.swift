@@ -99,4 +99,18 @@ import Testing
         #expect(quantum.map(\.reporter) == reporters.sorted())
         #expect(quantum.allSatisfy { $0.failedSessions == 2 })
     }
+
+    /// The duplicate key names no domain (docs/counting.md): the same organisation, report id and
+    /// range for another domain is the same report on every backend, though PostgreSQL places
+    /// reports by domain.
+    @Test(arguments: TestBackend.available) func aReportIDSentAgainForAnotherDomainIsADuplicate(backend: TestBackend)
+        throws
+    {
+        let store = try StoreTests.store(backend)
+        #expect(try record(Self.report(), as: "a.json", in: store).map(\.status) == [.imported])
+        var other = Self.report()
+        other.policies[0].policy.domain = "example.net"
+        #expect(try record(other, as: "b.json", in: store).map(\.status) == [.duplicate])
+        #expect(try store.domains() == ["example.com"])
+    }
 }

@@ -17,7 +17,8 @@ extension MailTally {
                 A pack already written from the same reports, names, options, source map, Public Suffix \
                 List and mailtally build is kept as it is (its .mailtally-pack file says what it was \
                 written from); --rewrite writes it anyway. \
-                A lock beside the database makes overlapping runs take turns: the second waits up to \
+                A run lock (a file beside an SQLite database, an advisory lock on a PostgreSQL server, \
+                whichever host runs) makes overlapping runs take turns: the second waits up to \
                 --wait seconds, then exits with status 4.
                 Reports arrive one to three days after the day they cover: each run also brings up to \
                 date the packs of the --revisit days before (default 3); only files whose content \
