@@ -14,6 +14,13 @@ struct StoreOptions: ParsableArguments {
         help: "The store: a SQLite file or a postgres:// URL (default: $MAILTALLY_DB, else ./mailtally.sqlite).")
     var db: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep raw inputs as files in this folder, named by SHA-256, instead of in the database.",
+            discussion: "The store remembers the folder; later runs need not give it again."))
+    var rawDir: String?
+
     var path: String {
         if let db { return db }
         if let env = ProcessInfo.processInfo.environment["MAILTALLY_DB"], !env.isEmpty { return env }
@@ -24,7 +31,8 @@ struct StoreOptions: ParsableArguments {
     /// - Parameter mustExist: query commands need a store that `ingest` made.
     func open(mustExist: Bool = false) throws -> any MailTallyStore {
         do throws(StoreError) {
-            let store = try StoreOpener.open(path, mustExist: mustExist)
+            let store = try StoreOpener.open(
+                path, mustExist: mustExist, rawFolder: rawDir.map { RawInputFolder(path: $0) })
             // What a migration did (reports merged) is said once, by the command that ran it.
             for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") }
             return store

@@ -17,7 +17,8 @@ extension PostgresReportStore {
         var logged: [LoggedOutcome] = []
         while let batch = next() {
             let (rows, changed) = try write("storing inputs") { db in
-                var writer = PostgresBatchWriter(runID: runID, suffixes: suffixes, now: Self.now())
+                var writer = PostgresBatchWriter(
+                    runID: runID, suffixes: suffixes, folder: self.rawFolder, now: Self.now())
                 let rows = try writer.store(batch, replacing: replacing, in: db)
                 return (rows, writer.changed)
             }
@@ -74,6 +75,8 @@ extension PostgresReportStore {
 struct PostgresBatchWriter {
     let runID: Int64?
     let suffixes: PublicSuffixList
+    /// Where raw inputs are kept as files, when not in the database.
+    let folder: RawInputFolder?
     let now: Int64
     /// Whether a report was stored or removed.
     private(set) var changed = false
@@ -87,9 +90,10 @@ struct PostgresBatchWriter {
     /// The failures logged in this batch, not yet in the table, for ``known(_:in:)``.
     private var failuresLogged: Set<[String?]> = []
 
-    init(runID: Int64?, suffixes: PublicSuffixList, now: Int64) {
+    init(runID: Int64?, suffixes: PublicSuffixList, folder: RawInputFolder?, now: Int64) {
         self.runID = runID
         self.suffixes = suffixes
+        self.folder = folder
         self.now = now
     }
 
@@ -145,14 +149,22 @@ struct PostgresBatchWriter {
         var arrival = input.firstSeen ?? now
         if let id = try db.value(
             """
-            INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen)
+            INSERT INTO raw_input(sha256, size, encoding, data, state, first_seen, in_folder)
             VALUES (\(ByteBuffer(bytes: input.sha256)), \(Int64(input.size)), \(input.encoding.rawValue),
-                \(ByteBuffer(bytes: input.bytes)), \(state.rawValue), \(arrival))
+                \(ByteBuffer(bytes: folder == nil ? input.bytes : [])), \(state.rawValue), \(arrival), \(folder != nil))
             ON CONFLICT (sha256) DO NOTHING RETURNING id
             """, as: Int64.self)
         {
             rawID = id
-            if let chunks = input.chunks { try storeChunks(chunks, of: rawID, in: db) }
+            if let chunks = input.chunks {
+                try storeChunks(chunks, of: rawID, sha256: input.sha256, in: db)
+            } else if let folder {
+                // Written (and synced) before the transaction commits: no committed row names a
+                // file that is not there.
+                try input.bytes.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Void in
+                    try folder.write(bytes, sha256: input.sha256)
+                }
+            }
         } else {
             // Stored before (it failed then, or it is parsed again): its state is this run's.
             guard
@@ -218,13 +230,20 @@ struct PostgresBatchWriter {
         return logged
     }
 
-    /// Stores a large input's bytes a chunk per row, one chunk in memory at a time.
-    private func storeChunks(_ chunks: any RawInputChunks, of rawID: Int64, in db: ServerConnection) throws {
+    /// Stores a large input's bytes a chunk per row (or per file in the folder), one chunk in
+    /// memory at a time.
+    private func storeChunks(_ chunks: any RawInputChunks, of rawID: Int64, sha256: [UInt8], in db: ServerConnection)
+        throws
+    {
         var sequence: Int64 = 0
         try chunks.forEachChunk { chunk in
-            try db.query(
-                "INSERT INTO raw_input_chunk(raw_input_id, seq, data) VALUES (\(rawID), \(sequence), \(ByteBuffer(bytes: chunk)))"
-            )
+            if let folder {
+                try folder.write(chunk, sha256: sha256, chunk: Int(sequence))
+            } else {
+                try db.query(
+                    "INSERT INTO raw_input_chunk(raw_input_id, seq, data) VALUES (\(rawID), \(sequence), \(ByteBuffer(bytes: chunk)))"
+                )
+            }
             sequence += 1
         }
         try db.query("UPDATE raw_input SET chunks = \(sequence) WHERE id = \(rawID)")

@@ -22,7 +22,7 @@ extension PostgresReportStore {
             var bytes = 0
             for row in try db.query(
                 """
-                SELECT id, CASE WHEN chunks > 0 THEN size ELSE octet_length(data) END FROM raw_input
+                SELECT id, CASE WHEN chunks > 0 OR in_folder THEN size ELSE octet_length(data) END FROM raw_input
                 WHERE id > \(after) ORDER BY id LIMIT \(Int64(limit))
                 """)
             {
@@ -34,17 +34,19 @@ extension PostgresReportStore {
             guard !ids.isEmpty else { return [] }
             return try db.query(
                 """
-                SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.first_seen,
+                SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.first_seen, r.in_folder,
                     (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                     (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
                 FROM raw_input r WHERE r.id = ANY(\(ids)) ORDER BY r.id
                 """
             ).map { row in
-                let (id, sha256, encoding, data, chunks, firstSeen, input, number) = try row.decode(
-                    (Int64, ByteBuffer, String, ByteBuffer, Int32, Int64, String?, Int64?).self)
+                let (id, sha256, encoding, data, chunks, firstSeen, inFolder, input, number) = try row.decode(
+                    (Int64, ByteBuffer, String, ByteBuffer, Int32, Int64, Bool, String?, Int64?).self)
+                let digest = Array(sha256.readableBytesView)
                 return StoredRawInput(
-                    id: id, sha256: Array(sha256.readableBytesView), encoding: StoredEncoding(stored: encoding),
-                    bytes: Array(data.readableBytesView), chunks: Int(chunks), input: input ?? "",
+                    id: id, sha256: digest, encoding: StoredEncoding(stored: encoding),
+                    bytes: inFolder && chunks == 0 ? try rawFile(digest) : Array(data.readableBytesView),
+                    chunks: Int(chunks), input: input ?? "",
                     messageNumber: number.map { Int($0) }, firstSeen: firstSeen)
             }
         }
@@ -53,6 +55,15 @@ extension PostgresReportStore {
     /// Calls `body` with each stored chunk of a large input, in order, one in memory at a time.
     public func rawInputChunks(of id: Int64, _ body: ([UInt8]) throws -> Void) throws(StoreError) {
         try read("reading a stored input") { db in
+            if let row = try db.query(
+                "SELECT sha256, chunks FROM raw_input WHERE id = \(id) AND in_folder"
+            ).first {
+                let (sha256, chunks) = try row.decode((ByteBuffer, Int32).self)
+                for chunk in 0..<Int(chunks) {
+                    try body(try rawFile(Array(sha256.readableBytesView), chunk: chunk))
+                }
+                return
+            }
             var sequence: Int64 = 0
             while let chunk = try db.value(
                 "SELECT data FROM raw_input_chunk WHERE raw_input_id = \(id) AND seq = \(sequence)",

@@ -21,15 +21,19 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
     let publicSuffixes: LazyPublicSuffixList
     /// The store as `--db` named it, the password masked.
     public let location: String
+    /// Where raw inputs are kept as files, when not in the database (`--raw-dir`).
+    let rawFolder: RawInputFolder?
 
     /// Opens the store at `location`, applying pending migrations.
     /// - Parameters:
     ///   - mustExist: a database without a MailTally schema is an error of kind `.missing`
     ///     (for commands that only read what `ingest` made) instead of being set up.
+    ///   - rawFolder: keep new raw inputs as files there (``RawInputFolder``); the store remembers
+    ///     it, and a store that keeps them elsewhere refuses another.
     ///   - environment: where `PGPASSWORD` and `PGPASSFILE` are looked up.
     public init(
         _ location: PostgresLocation, mustExist: Bool = false, publicSuffixes: LazyPublicSuffixList = .system(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        rawFolder: RawInputFolder? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(StoreError) {
         self.location = location.description
         self.publicSuffixes = publicSuffixes
@@ -48,6 +52,18 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
             }
         }
         _ = try writer.run("setting up \(name)") { db in try PostgresSchema.migrate(db, location: name) }
+        let writer = writer
+        self.rawFolder = try RawFolderSetting.settle(
+            rawFolder, store: name,
+            stored: try reader.run("opening \(name)") { db in
+                try db.value("SELECT value FROM store_meta WHERE key = 'raw_dir'", as: String.self)
+            },
+            remember: { folder in
+                try writer.run("recording the raw input folder") { db in
+                    _ = try db.query(
+                        "INSERT INTO store_meta(key, value) VALUES ('raw_dir', \(folder)) ON CONFLICT (key) DO NOTHING")
+                }
+            })
     }
 
     /// Runs `body` in one read-only snapshot: a question asked in several statements sees one
@@ -312,12 +328,25 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
     /// A raw input's stored bytes and their encoding.
     package func rawInput(sha256: [UInt8]) throws(StoreError) -> (encoding: StoredEncoding, bytes: [UInt8])? {
         try read("reading a raw input") { db in
-            try db.query("SELECT encoding, data FROM raw_input WHERE sha256 = \(ByteBuffer(bytes: sha256))").first
-                .map { row in
-                    let (encoding, data) = try row.decode((String, ByteBuffer).self)
-                    return (StoredEncoding(stored: encoding), Array(data.readableBytesView))
+            try db.query("SELECT encoding, data, in_folder FROM raw_input WHERE sha256 = \(ByteBuffer(bytes: sha256))")
+                .first.map { row in
+                    let (encoding, data, inFolder) = try row.decode((String, ByteBuffer, Bool).self)
+                    return (
+                        StoredEncoding(stored: encoding),
+                        inFolder ? try rawFile(sha256) : Array(data.readableBytesView)
+                    )
                 }
         }
+    }
+
+    /// A raw input kept as a file (or one chunk of it).
+    func rawFile(_ sha256: [UInt8], chunk: Int? = nil) throws(StoreError) -> [UInt8] {
+        guard let rawFolder else {
+            throw StoreError(
+                message: "a raw input is kept as a file, and \(location) names no folder for them (store_meta raw_dir)",
+                while: "reading a stored input")
+        }
+        return try rawFolder.read(sha256: sha256, chunk: chunk)
     }
 }
 

@@ -39,7 +39,8 @@ enum PostgresSchema {
             data bytea NOT NULL,
             chunks integer NOT NULL DEFAULT 0,
             state text NOT NULL CHECK (state IN ('done', 'failed')),
-            first_seen bigint NOT NULL
+            first_seen bigint NOT NULL,
+            in_folder boolean NOT NULL DEFAULT false
         )
         """,
         """

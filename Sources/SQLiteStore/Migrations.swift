@@ -424,6 +424,11 @@ extension SQLiteReportStore {
                     """)
             try markRelayedRecords(suffixes: suffixes.list, in: db)
         }
+        migrator.registerMigration("v16-raw-input-folder", foreignKeyChecks: .immediate) { db in
+            // Raw inputs kept as files (RawInputFolder) instead of in `data`; the folder is the
+            // store's `raw_dir` setting in store_meta.
+            try db.execute(sql: "ALTER TABLE raw_input ADD COLUMN in_folder INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

@@ -27,7 +27,8 @@ extension SQLiteReportStore {
                     try db.inTransaction(.immediate) {
                         while let batch = next() {
                             logged += try Self.record(
-                                batch, runID: runID, replacing: replacing, suffixes: suffixes, in: db)
+                                batch, runID: runID, replacing: replacing, suffixes: suffixes, folder: rawFolder,
+                                in: db)
                         }
                         return .commit
                     }
@@ -44,7 +45,8 @@ extension SQLiteReportStore {
     /// Stores one batch inside the caller's transaction, then the stamps of its files that had
     /// no failure.
     static func record(
-        _ batch: StoreBatch, runID: Int64?, replacing: Bool = false, suffixes: PublicSuffixList, in db: Database
+        _ batch: StoreBatch, runID: Int64?, replacing: Bool = false, suffixes: PublicSuffixList,
+        folder: RawInputFolder?, in db: Database
     ) throws -> [LoggedOutcome] {
         var logged: [LoggedOutcome] = []
         for pending in batch.inputs {
@@ -53,7 +55,8 @@ extension SQLiteReportStore {
                 if replacing { try Self.removeReports(of: input, in: db) }
                 // No savepoint of its own: only a report can fail on its content, and each has
                 // one; any other failure (a full disk) ends the whole transaction.
-                logged += try Self.record(input, outcomes: outcomes, runID: runID, suffixes: suffixes, in: db)
+                logged += try Self.record(
+                    input, outcomes: outcomes, runID: runID, suffixes: suffixes, folder: folder, in: db)
             case .seen(let input, let part, let sha256):
                 let rawID = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM raw_input WHERE sha256 = ?"), arguments: [Data(sha256)])
@@ -85,20 +88,25 @@ extension SQLiteReportStore {
         -> [LoggedOutcome]
     {
         try write("storing \(input.input)") { db in
-            try Self.record(input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, in: db)
+            try Self.record(
+                input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, folder: rawFolder, in: db)
         }
     }
 
+    /// - Parameter folder: where raw inputs are kept as files, when not in the database.
     static func record(
-        _ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, suffixes: PublicSuffixList, in db: Database
+        _ input: StoredInput, outcomes: [PartOutcome], runID: Int64?, suffixes: PublicSuffixList,
+        folder: RawInputFolder?, in db: Database
     ) throws -> [LoggedOutcome] {
         let state = KnownInputState(parsed: outcomes)
         let insertRaw = try FastInsert(
             db,
             sql: """
-                INSERT OR FAIL INTO raw_input(sha256, size, encoding, data, state, first_seen) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR FAIL INTO raw_input(sha256, size, encoding, data, state, first_seen, in_folder)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(sha256) DO NOTHING
                 """)
+
         let rawID: Int64
         // The same bytes failed before: their failures now are known ones.
         var wasFailed = false
@@ -106,12 +114,20 @@ extension SQLiteReportStore {
         // the same on every reparse.
         var arrival = input.firstSeen ?? Self.now()
         if let inserted = try insertRaw.runInsertingRowID(
-            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding.rawValue), .blob(input.bytes),
-            .text(state.rawValue),
-            .integer(arrival))
+            .blob(input.sha256), .integer(Int64(input.size)), .text(input.encoding.rawValue),
+            .blob(folder == nil ? input.bytes : []), .text(state.rawValue), .integer(arrival),
+            .integer(folder == nil ? 0 : 1))
         {
             rawID = inserted
-            if let chunks = input.chunks { try storeChunks(chunks, of: rawID, in: db) }
+            if let chunks = input.chunks {
+                try storeChunks(chunks, of: rawID, sha256: input.sha256, folder: folder, in: db)
+            } else if let folder {
+                // Written (and synced) before the transaction commits: no committed row names a
+                // file that is not there.
+                try input.bytes.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Void in
+                    try folder.write(bytes, sha256: input.sha256)
+                }
+            }
         } else {
             wasFailed =
                 try String.fetchOne(
@@ -181,13 +197,19 @@ extension SQLiteReportStore {
     }
 
     /// Stores a large input's bytes a chunk per row (one value may not exceed SQLite's 1 GB,
-    /// and binding it would need it whole in memory).
-    static func storeChunks(_ chunks: any RawInputChunks, of rawID: Int64, in db: Database) throws {
+    /// and binding it would need it whole in memory), or a chunk per file in `folder`.
+    static func storeChunks(
+        _ chunks: any RawInputChunks, of rawID: Int64, sha256: [UInt8], folder: RawInputFolder?, in db: Database
+    ) throws {
         let insert = try FastInsert(
             db, sql: "INSERT OR FAIL INTO raw_input_chunk(raw_input_id, seq, data) VALUES (?, ?, ?)")
         var sequence: Int64 = 0
         try chunks.forEachChunk { chunk in
-            try insert.run(.integer(rawID), .integer(sequence), .blob(Array(chunk)))
+            if let folder {
+                try folder.write(chunk, sha256: sha256, chunk: Int(sequence))
+            } else {
+                try insert.run(.integer(rawID), .integer(sequence), .blob(Array(chunk)))
+            }
             sequence += 1
         }
         try db.execute(sql: "UPDATE raw_input SET chunks = ? WHERE id = ?", arguments: [sequence, rawID])

@@ -18,7 +18,7 @@ extension SQLiteReportStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.size, r.first_seen,
+                    SELECT r.id, r.sha256, r.encoding, r.data, r.chunks, r.size, r.first_seen, r.in_folder,
                         (SELECT input FROM ingest_log l WHERE l.raw_input_id = r.id ORDER BY l.id DESC LIMIT 1),
                         (SELECT number FROM mail_message m WHERE m.raw_input_id = r.id ORDER BY m.id DESC LIMIT 1)
                     FROM raw_input r WHERE r.id > ? ORDER BY r.id LIMIT ?
@@ -27,15 +27,16 @@ extension SQLiteReportStore {
             var inputs: [StoredRawInput] = []
             var bytes = 0
             while bytes < maxBytes, let row = try rows.next() {
-                let data = [UInt8](row[3] as Data)
+                let sha256 = [UInt8](row[1] as Data)
                 let chunks: Int = row[4]
+                let inFolder: Bool = row[7]
+                let data = inFolder && chunks == 0 ? try rawFile(sha256) : [UInt8](row[3] as Data)
                 // A chunked input is written back whole to a temporary file: it counts at its size.
                 bytes += chunks > 0 ? (row[5] as Int) : data.count
                 inputs.append(
                     StoredRawInput(
-                        id: row[0], sha256: [UInt8](row[1] as Data), encoding: StoredEncoding(stored: row[2]),
-                        bytes: data, chunks: chunks,
-                        input: (row[7] as String?) ?? "", messageNumber: row[8], firstSeen: row[6]))
+                        id: row[0], sha256: sha256, encoding: StoredEncoding(stored: row[2]), bytes: data,
+                        chunks: chunks, input: (row[8] as String?) ?? "", messageNumber: row[9], firstSeen: row[6]))
             }
             return inputs
         }
@@ -44,10 +45,26 @@ extension SQLiteReportStore {
     /// Calls `body` with each stored chunk of a large input, in order, in its stored encoding.
     public func rawInputChunks(of id: Int64, _ body: ([UInt8]) throws -> Void) throws(StoreError) {
         try read("reading a stored input") { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT sha256, chunks FROM raw_input WHERE id = ? AND in_folder", arguments: [id])
+            {
+                for chunk in 0..<(row[1] as Int) { try body(try rawFile([UInt8](row[0] as Data), chunk: chunk)) }
+                return
+            }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT data FROM raw_input_chunk WHERE raw_input_id = ? ORDER BY seq", arguments: [id])
             while let row = try rows.next() { try body([UInt8](row[0] as Data)) }
         }
+    }
+
+    /// A raw input kept as a file (or one chunk of it).
+    func rawFile(_ sha256: [UInt8], chunk: Int? = nil) throws(StoreError) -> [UInt8] {
+        guard let rawFolder else {
+            throw StoreError(
+                message: "a raw input is kept as a file, and \(path) names no folder for them (store_meta raw_dir)",
+                while: "reading a stored input")
+        }
+        return try rawFolder.read(sha256: sha256, chunk: chunk)
     }
 
     /// Inputs whose last attempt failed, oldest first.

@@ -38,7 +38,8 @@ extension SQLiteReportStore {
     {
         try write("parsing \(input.input) again") { db in
             try Self.removeReports(of: input, in: db)
-            return try Self.record(input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, in: db)
+            return try Self.record(
+                input, outcomes: outcomes, runID: runID, suffixes: publicSuffixes.list, folder: rawFolder, in: db)
         }
     }
 

@@ -18,6 +18,8 @@ public final class SQLiteReportStore: MailTallyStore, StoreInspection {
     let publicSuffixes: LazyPublicSuffixList
     /// The database file.
     public let path: String
+    /// Where raw inputs are kept as files, when not in the database (`--raw-dir`).
+    let rawFolder: RawInputFolder?
     /// The database file, for messages.
     public var location: String { path }
 
@@ -26,11 +28,15 @@ public final class SQLiteReportStore: MailTallyStore, StoreInspection {
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// - Throws: ``StoreError`` when the file cannot be opened or migrated.
-    /// - Parameter publicSuffixes: the Public Suffix List of the duplicate key (the system's, or
-    ///   `$MAILTALLY_PSL`, by default).
-    public init(path: String, readOnly: Bool = false, publicSuffixes: LazyPublicSuffixList = .system())
-        throws(StoreError)
-    {
+    /// - Parameters:
+    ///   - publicSuffixes: the Public Suffix List of the duplicate key (the system's, or
+    ///     `$MAILTALLY_PSL`, by default).
+    ///   - rawFolder: keep new raw inputs as files there (``RawInputFolder``); the store remembers
+    ///     it, and a store that keeps them elsewhere refuses another.
+    public init(
+        path: String, readOnly: Bool = false, publicSuffixes: LazyPublicSuffixList = .system(),
+        rawFolder: RawInputFolder? = nil
+    ) throws(StoreError) {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -51,6 +57,20 @@ public final class SQLiteReportStore: MailTallyStore, StoreInspection {
             let (pool, migrated) = try Self.openPool(
                 path: path, configuration: configuration, migrating: !readOnly, suffixes: publicSuffixes)
             queue = pool
+            self.rawFolder = try RawFolderSetting.settle(
+                rawFolder, store: path,
+                stored: try pool.read { db in
+                    try db.tableExists("store_meta")
+                        ? String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'raw_dir'") : nil
+                },
+                remember: readOnly
+                    ? nil
+                    : { folder in
+                        try pool.write { db in
+                            try db.execute(
+                                sql: "INSERT INTO store_meta(key, value) VALUES ('raw_dir', ?)", arguments: [folder])
+                        }
+                    })
             // A migration may rewrite much of the file: it ends in the file, not in the -wal.
             if migrated { checkpoint() }
         } catch let error as StoreError {

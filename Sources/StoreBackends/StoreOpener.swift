@@ -15,8 +15,11 @@ public enum StoreOpener {
     ///   - mustExist: for commands that only read what `ingest` made: a missing store is an
     ///     error of kind `.missing` instead of a new empty one.
     ///   - publicSuffixes: the Public Suffix List of the duplicate key (docs/counting.md).
+    ///   - rawFolder: keep new raw inputs as files in this folder (`--raw-dir`); the store
+    ///     remembers it.
     public static func open(
-        _ location: String, mustExist: Bool = false, publicSuffixes: LazyPublicSuffixList = .system()
+        _ location: String, mustExist: Bool = false, publicSuffixes: LazyPublicSuffixList = .system(),
+        rawFolder: RawInputFolder? = nil
     ) throws(StoreError) -> any MailTallyStore {
         if PostgresLocation.names(location) {
             let parsed: PostgresLocation
@@ -25,7 +28,8 @@ public enum StoreOpener {
             } catch {
                 throw StoreError(message: "\(error)", while: "reading --db")
             }
-            return try PostgresReportStore(parsed, mustExist: mustExist, publicSuffixes: publicSuffixes)
+            return try PostgresReportStore(
+                parsed, mustExist: mustExist, publicSuffixes: publicSuffixes, rawFolder: rawFolder)
         }
         let files = FileManager.default
         if mustExist && !files.fileExists(atPath: location) {
@@ -35,6 +39,7 @@ public enum StoreOpener {
         }
         // A file this user may only read is opened read-only: query commands still work on it.
         let writable = !files.fileExists(atPath: location) || files.isWritableFile(atPath: location)
-        return try SQLiteReportStore(path: location, readOnly: !writable, publicSuffixes: publicSuffixes)
+        return try SQLiteReportStore(
+            path: location, readOnly: !writable, publicSuffixes: publicSuffixes, rawFolder: rawFolder)
     }
 }

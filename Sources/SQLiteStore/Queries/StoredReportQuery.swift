@@ -60,9 +60,14 @@ extension SQLiteReportStore {
     package func rawInput(sha256: [UInt8]) throws(StoreError) -> (encoding: StoredEncoding, bytes: [UInt8])? {
         try read("reading a raw input") { db in
             try Row.fetchOne(
-                db, sql: "SELECT encoding, data FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)]
+                db, sql: "SELECT encoding, data, in_folder FROM raw_input WHERE sha256 = ?", arguments: [Data(sha256)]
             )
-            .map { row in (StoredEncoding(stored: row["encoding"]), [UInt8](row["data"] as Data)) }
+            .map { row in
+                (
+                    StoredEncoding(stored: row["encoding"]),
+                    row["in_folder"] ? try rawFile(sha256) : [UInt8](row["data"] as Data)
+                )
+            }
         }
     }
 
