@@ -32,6 +32,26 @@ struct CopyRows {
         }
     }
 
+    /// Adds an array of text, as PostgreSQL's array literal (`{"a","b"}`, each element quoted,
+    /// `"` and `\` escaped), itself escaped as a text value.
+    mutating func add(array: [String]) {
+        var literal = "{"
+        for (index, element) in array.enumerated() {
+            if index > 0 { literal += "," }
+            literal += "\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        literal += "}"
+        add(literal)
+    }
+
+    /// How many bytes the rows take so far.
+    var byteCount: Int { buffer.readableBytes }
+
     /// Adds a whole number.
     mutating func add(_ value: Int64?) {
         separate()

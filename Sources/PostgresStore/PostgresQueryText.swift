@@ -1,5 +1,6 @@
 import PostgresNIO
 import ReportModel
+import ReportStore
 
 /// A statement put together in parts, with its parameters numbered as they are added.
 struct PostgresQueryText {
@@ -17,12 +18,11 @@ struct PostgresQueryText {
         return "$\(binds.count)"
     }
 
-    /// Adds the terms that scope a query to some policy domains and a period (docs/counting.md,
-    /// "Periods"): a report counts when its counted span overlaps the period, a rollup row when
-    /// its day is in it. No domains means every domain, no period all time.
-    mutating func scope(_ scope: QueryScope) {
+    /// Adds the terms that scope a query to `scope` (docs/counting.md, "Periods"), for a table
+    /// that says which domain a row is about and when it counts as `domain` and `when` do.
+    mutating func scope(_ scope: QueryScope, _ domain: QueryScope.DomainMatch, _ when: QueryScope.PeriodMatch) {
         if !scope.domains.isEmpty {
-            switch scope.domain {
+            switch domain {
             case .column(let column): append(" AND \(column) = ANY(\(bind(scope.domains))::text[])")
             case .tlsReportPolicies:
                 append(
@@ -31,7 +31,7 @@ struct PostgresQueryText {
             }
         }
         if let period = scope.period {
-            switch scope.when {
+            switch when {
             case .span(let begin, let end):
                 append(" AND \(end) > \(bind(period.start)) AND \(begin) < \(bind(period.end))")
             case .day(let column):
@@ -40,42 +40,16 @@ struct PostgresQueryText {
         }
     }
 
+    /// Scopes reports (`r`) of the domains in `domainColumn` by their counted span.
+    mutating func scopeReports(_ domains: [String], _ period: DayPeriod?, domainColumn: String = "r.policy_domain") {
+        scope(QueryScope(domains: domains, period: period), .column(domainColumn), QueryScope.countedReports)
+    }
+
+    /// Scopes rollup rows by their domain and day.
+    mutating func scopeDays(_ domains: [String], _ period: DayPeriod?) {
+        scope(QueryScope(domains: domains, period: period), .column("policy_domain"), .day("day"))
+    }
+
     /// The statement, ready to run.
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
-}
-
-/// Which domains and period a query covers, and how its tables say so.
-struct QueryScope {
-    /// How a table says which domain a row is about.
-    enum DomainMatch {
-        /// A column holding the policy domain.
-        case column(String)
-        /// A TLS report (`r`) with a policy for the domain.
-        case tlsReportPolicies
-    }
-
-    /// How a table says when a row counts.
-    enum PeriodMatch {
-        /// The columns of a counted span (`begin` inclusive, `end` exclusive, in seconds).
-        case span(begin: String, end: String)
-        /// A column holding a UTC day number.
-        case day(String)
-    }
-
-    var domains: [String]
-    var period: DayPeriod?
-    var domain: DomainMatch
-    var when: PeriodMatch
-
-    /// Reports of `column`'s domains, scoped by their counted span (`r.counted_begin`, `r.counted_end`).
-    static func reports(_ domains: [String], _ period: DayPeriod?, domainColumn: String = "r.policy_domain") -> Self {
-        Self(
-            domains: domains, period: period, domain: .column(domainColumn),
-            when: .span(begin: "r.counted_begin", end: "r.counted_end"))
-    }
-
-    /// Rollup rows of the domains whose day is in the period.
-    static func days(_ domains: [String], _ period: DayPeriod?) -> Self {
-        Self(domains: domains, period: period, domain: .column("policy_domain"), when: .day("day"))
-    }
 }

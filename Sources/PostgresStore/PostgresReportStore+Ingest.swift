@@ -69,8 +69,8 @@ extension PostgresReportStore {
 }
 
 /// One batch's writing, inside its transaction: inputs, reports and their keys one statement
-/// each (their ids and whether they were new are needed at once), and everything bulk (policies,
-/// records, rollup shares, TLS policies and failures, log rows) collected and sent by `COPY` at
+/// each (their ids and whether they were new are needed at once), and everything bulk (records,
+/// rollup shares, TLS policies and failures, log rows) collected and sent by `COPY` at
 /// the end, the rollup through a staging table and one additive upsert.
 struct PostgresBatchWriter {
     let runID: Int64?
@@ -81,8 +81,8 @@ struct PostgresBatchWriter {
     /// Whether a report was stored or removed.
     private(set) var changed = false
 
-    private var policies = CopyRows()
     private var records = CopyRows()
+    private var sourceLists = CopyRows()
     private var daily = CopyRows()
     private var tlsPolicies = CopyRows()
     private var tlsFailures = CopyRows()
@@ -251,12 +251,14 @@ struct PostgresBatchWriter {
 
     // MARK: - DMARC
 
-    /// Inserts a DMARC report; its policy, records and rollup shares go to the batch's streams.
+    /// Inserts a DMARC report with its published policy; its records and rollup shares go to the
+    /// batch's streams.
     /// - Returns: its id (the stored one for a duplicate) and whether it was new.
     private mutating func insert(
         _ report: AggregateReport, from origin: InputOrigin, part: String, arrival: Int64, in db: ServerConnection
     ) throws -> (Int64?, Bool) {
         let meta = report.metadata
+        let policy = report.policy
         let key = DMARCReportKey(report, suffixes: suffixes)
         let domain = Self.text(key.policyDomain) ?? ""
         let reporter = Self.text(key.reporter) ?? ""
@@ -267,13 +269,17 @@ struct PostgresBatchWriter {
             """
             INSERT INTO dmarc_report(policy_domain, reporter, org_name, email, extra_contact_info, report_id,
                 "begin", "end", counted_begin, counted_end, range_flags, version, namespace, generator, errors, schema,
-                record_count, message_count, raw_input_id, input, part, imported_at, mail_message_id)
+                record_count, message_count, raw_input_id, input, part, imported_at, mail_message_id,
+                domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method)
             VALUES (\(domain), \(reporter), \(Self.text(meta.orgName) ?? ""), \(Self.text(meta.email)),
                 \(Self.text(meta.extraContactInfo)), \(reportKey), \(key.begin), \(key.end), \(counted.begin),
                 \(counted.end), \(flags.isEmpty ? nil : flags.names), \(Self.text(report.version)),
                 \(Self.text(report.namespace)), \(Self.text(meta.generator)), \(Self.text(errors)),
                 \(report.isRFC9990 ? "rfc9990" : "rfc7489"), \(Int64(report.recordCount)), \(report.messageCount),
-                \(origin.rawInputID), \(Self.text(origin.input) ?? ""), \(Self.text(part) ?? ""), \(now), \(origin.messageID))
+                \(origin.rawInputID), \(Self.text(origin.input) ?? ""), \(Self.text(part) ?? ""), \(now), \(origin.messageID),
+                \(Self.text(policy.domain) ?? ""), \(policy.adkim?.rawValue), \(policy.aspf?.rawValue), \(policy.p?.rawValue),
+                \(policy.sp?.rawValue), \(policy.np?.rawValue), \(Self.text(policy.pct)), \(Self.text(policy.fo)),
+                \(policy.testing?.rawValue), \(policy.discoveryMethod?.rawValue))
             ON CONFLICT (policy_domain, reporter, report_id, "begin", "end") DO NOTHING RETURNING id
             """, as: Int64.self)
         guard let reportID = inserted else {
@@ -285,20 +291,30 @@ struct PostgresBatchWriter {
             return (existing, false)
         }
         changed = true
-        let policy = report.policy
-        policies.add(domain)
-        policies.add(reportID)
-        for value in [
-            policy.domain, policy.adkim?.rawValue, policy.aspf?.rawValue, policy.p?.rawValue, policy.sp?.rawValue,
-            policy.np?.rawValue, policy.pct, policy.fo, policy.testing?.rawValue, policy.discoveryMethod?.rawValue,
-        ] {
-            policies.add(value)
-        }
-        policies.endRow()
         let reporterOrg = DailyRollupRule.reporterOrg(meta.orgName)
         let email = meta.email ?? ""
         var sequence: Int64 = 0
+        // The report's distinct source IPs, a row per part of `ipsPerPart` records, so that a
+        // report of millions of records never holds them all (a repeat across parts is
+        // harmless: a report counts once per source).
+        var sources: [String] = []
+        var sourcesSeen: Set<String> = []
+        var part: Int64 = 0
+        func writeSources() {
+            guard !sources.isEmpty else { return }
+            sourceLists.add(domain)
+            sourceLists.add(reportID)
+            sourceLists.add(part)
+            sourceLists.add(counted.begin)
+            sourceLists.add(counted.end)
+            sourceLists.add(array: sources)
+            sourceLists.endRow()
+            part += 1
+            sources.removeAll(keepingCapacity: true)
+            sourcesSeen.removeAll(keepingCapacity: true)
+        }
         try report.forEachRecord { record in
+            if sourcesSeen.insert(record.sourceIP).inserted { sources.append(record.sourceIP) }
             let relayed = RelayEvidence.shows(record, policyDomain: report.policy.domain, suffixes: suffixes)
             records.add(domain)
             records.add(reportID)
@@ -328,9 +344,18 @@ struct PostgresBatchWriter {
                     share, domain: domain, sourceIP: record.sourceIP, reporterOrg: reporterOrg, email: email,
                     disposition: disposition)
             }
+            if sequence % Self.ipsPerPart == 0 { writeSources() }
+            // A report of millions of records is sent as it is read: memory stays bounded.
+            if records.byteCount + daily.byteCount > Self.flushBytes { try flush(in: db) }
         }
+        writeSources()
         return (reportID, true)
     }
+
+    /// Records per row of `dmarc_report_ips`: a real report fits in one.
+    static let ipsPerPart: Int64 = 50_000
+    /// The size of the batch's streams at which they are sent before the batch ends.
+    static let flushBytes = 32 << 20
 
     /// Adds one day's share of a record to the rollup's stream.
     private mutating func addShare(
@@ -461,11 +486,9 @@ struct PostgresBatchWriter {
     /// rarely deadlock; when they do, the transaction is retried).
     private mutating func flush(in db: ServerConnection) throws {
         try db.copy(
-            into: "dmarc_policy",
-            columns: [
-                "policy_domain", "report_id", "domain", "adkim", "aspf", "p", "sp", "np", "pct", "fo", "testing",
-                "discovery_method",
-            ], rows: policies)
+            into: "dmarc_report_ips",
+            columns: ["policy_domain", "report_id", "part", "counted_begin", "counted_end", "source_ips"],
+            rows: sourceLists)
         try db.copy(
             into: "dmarc_record",
             columns: [
@@ -508,8 +531,8 @@ struct PostgresBatchWriter {
                 "run_id", "at", "input", "part", "raw_input_id", "status", "kind", "code", "reason", "dmarc_report_id",
                 "tls_report_id", "mail_message_id",
             ], rows: log)
-        policies = CopyRows()
         records = CopyRows()
+        sourceLists = CopyRows()
         daily = CopyRows()
         tlsPolicies = CopyRows()
         tlsFailures = CopyRows()
@@ -579,20 +602,4 @@ struct PostgresBatchWriter {
 
     /// Text a stranger wrote, as PostgreSQL can keep it.
     static func text(_ value: String?) -> String? { PostgresText.storable(value) }
-}
-
-/// Where the rows being written come from: the input as the log names it, its stored bytes, the
-/// mail message it was in and the run.
-struct InputOrigin {
-    var input: String
-    var rawInputID: Int64?
-    var messageID: Int64?
-    var runID: Int64?
-
-    init(input: String, rawInputID: Int64? = nil, messageID: Int64? = nil, runID: Int64?) {
-        self.input = input
-        self.rawInputID = rawInputID
-        self.messageID = messageID
-        self.runID = runID
-    }
 }

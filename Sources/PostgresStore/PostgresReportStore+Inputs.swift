@@ -101,8 +101,8 @@ extension PostgresReportStore {
                 """
                 SELECT r.id, r.org_name, r.email, r.extra_contact_info, r.report_id, r."begin", r."end", r.errors,
                     r.generator, r.version, r.namespace,
-                    p.domain, p.adkim, p.aspf, p.p, p.sp, p.np, p.pct, p.fo, p.testing, p.discovery_method
-                FROM dmarc_report r JOIN dmarc_policy p ON p.policy_domain = r.policy_domain AND p.report_id = r.id
+                    r.domain, r.adkim, r.aspf, r.p, r.sp, r.np, r.pct, r.fo, r.testing, r.discovery_method
+                FROM dmarc_report r
                 WHERE r.policy_domain = \(domain) ORDER BY r."begin", r.id
                 """
             ).map { row in

@@ -56,7 +56,7 @@ extension PostgresReportStore {
         try read("summarising DMARC") { db in
             var totals: [String: DMARCTotals] = [:]
             var reports = PostgresQueryText("SELECT r.policy_domain, count(*) FROM dmarc_report r WHERE true")
-            reports.scope(.reports(domains, period))
+            reports.scopeReports(domains, period)
             reports.append(" GROUP BY r.policy_domain")
             for row in try db.query(reports.query) {
                 let (domain, count) = try row.decode((String, Int64).self)
@@ -68,7 +68,7 @@ extension PostgresReportStore {
                     \(held("sum(spf_pass)")), \(held("sum(dkim_pass)")), \(held("sum(relayed)"))
                 FROM dmarc_daily WHERE true
                 """)
-            messages.scope(.days(domains, period))
+            messages.scopeDays(domains, period)
             messages.append(" GROUP BY policy_domain, disposition")
             for row in try db.query(messages.query) {
                 let (domain, disposition, count, dmarcPass, spfPass, dkimPass, relayed) = try row.decode(
@@ -93,7 +93,7 @@ extension PostgresReportStore {
                     \(held("sum(dmarc_pass)")), \(held("sum(spf_pass)")), \(held("sum(dkim_pass)")), \(held("sum(relayed)"))
                 FROM dmarc_daily WHERE true
                 """)
-            query.scope(.days(domains, period))
+            query.scopeDays(domains, period)
             query.append(
                 """
                  GROUP BY policy_domain, source_ip, reporter_org, reporter_email, disposition
@@ -131,12 +131,10 @@ extension PostgresReportStore {
         domains: [String] = [], period: DayPeriod? = nil, keyOfIP: [String: String]
     ) throws(StoreError) -> [String: [String: Int64]] {
         try read("counting reports by source") { db in
+            // One row per report (and part) with its distinct source IPs.
             var query = PostgresQueryText(
-                """
-                SELECT DISTINCT r.policy_domain, d.source_ip, r.id FROM dmarc_report r
-                JOIN dmarc_record d ON d.policy_domain = r.policy_domain AND d.report_id = r.id WHERE true
-                """)
-            query.scope(.reports(domains, period))
+                "SELECT r.policy_domain, r.report_id, r.source_ips FROM dmarc_report_ips r WHERE true")
+            query.scopeReports(domains, period)
             struct Counted: Hashable {
                 var domain: String
                 var key: String
@@ -145,10 +143,12 @@ extension PostgresReportStore {
             var seen: Set<Counted> = []
             var reports: [String: [String: Int64]] = [:]
             for row in try db.query(query.query) {
-                let (domain, ip, report) = try row.decode((String, String, Int64).self)
-                let key = keyOfIP[ip] ?? ip
-                if seen.insert(Counted(domain: domain, key: key, report: report)).inserted {
-                    reports[domain, default: [:]][key, default: 0] += 1
+                let (domain, report, addresses) = try row.decode((String, Int64, [String]).self)
+                for ip in addresses {
+                    let key = keyOfIP[ip] ?? ip
+                    if seen.insert(Counted(domain: domain, key: key, report: report)).inserted {
+                        reports[domain, default: [:]][key, default: 0] += 1
+                    }
                 }
             }
             return reports
@@ -163,7 +163,7 @@ extension PostgresReportStore {
             var query = PostgresQueryText(
                 "SELECT r.policy_domain, \(asciiLower("btrim(r.org_name)")), r.email, count(*) FROM dmarc_report r WHERE true"
             )
-            query.scope(.reports(domains, period))
+            query.scopeReports(domains, period)
             query.append(" GROUP BY 1, 2, 3")
             return try db.query(query.query).map { try $0.decode((String, String, String?, Int64).self) }
         }
@@ -173,20 +173,20 @@ extension PostgresReportStore {
     /// One domain's figures per UTC day of the period (days without data are left out).
     public func dailyFigures(domain: String, period: DayPeriod) throws(StoreError) -> [DailyFigures] {
         try read("reading the daily series") { db in
-            var days: [Int64: DailyFigures] = [:]
+            var days = DailyFiguresBuilder(period: period)
             var rollup = PostgresQueryText(
                 """
                 SELECT day, disposition, \(held("sum(messages)")), \(held("sum(dmarc_pass)")), \(held("sum(spf_pass)")),
                     \(held("sum(dkim_pass)")), \(held("sum(relayed)")) FROM dmarc_daily WHERE true
                 """)
-            rollup.scope(.days([domain], period))
+            rollup.scopeDays([domain], period)
             rollup.append(" GROUP BY day, disposition")
             for row in try db.query(rollup.query) {
                 let (day, disposition, messages, dmarcPass, spfPass, dkimPass, relayed) = try row.decode(
                     (Int64, String, Int64, Int64, Int64, Int64, Int64).self)
-                days[day, default: DailyFigures(day: day)].dmarc.add(
-                    messages: messages, dmarcPass: dmarcPass, spfPass: spfPass, dkimPass: dkimPass, relayed: relayed,
-                    disposition: Disposition(rawValue: disposition))
+                days.addRollup(
+                    day: day, disposition: disposition, messages: messages, dmarcPass: dmarcPass, spfPass: spfPass,
+                    dkimPass: dkimPass, relayed: relayed)
             }
             for row in try db.query(
                 """
@@ -196,15 +196,7 @@ extension PostgresReportStore {
                 """)
             {
                 let (begin, end, successful, failed) = try row.decode((Int64, Int64, Int64, Int64).self)
-                let range = DateRange(begin: begin, end: end)
-                for (day, count) in DaySpread.spread(count: successful, over: range)
-                where day >= period.firstDay && day <= period.lastDay {
-                    days[day, default: DailyFigures(day: day)].tls.successfulSessions.add(saturating: count)
-                }
-                for (day, count) in DaySpread.spread(count: failed, over: range)
-                where day >= period.firstDay && day <= period.lastDay {
-                    days[day, default: DailyFigures(day: day)].tls.failedSessions.add(saturating: count)
-                }
+                days.addTLSPolicy(span: DateRange(begin: begin, end: end), successful: successful, failed: failed)
             }
             for row in try db.query(
                 """
@@ -215,13 +207,9 @@ extension PostgresReportStore {
                 """)
             {
                 let (begin, end, type, failed) = try row.decode((Int64, Int64, String, Int64).self)
-                for (day, count) in DaySpread.spread(count: failed, over: DateRange(begin: begin, end: end))
-                where day >= period.firstDay && day <= period.lastDay && count > 0 {
-                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0].add(
-                        saturating: count)
-                }
+                days.addTLSFailure(span: DateRange(begin: begin, end: end), resultType: type, failed: failed)
             }
-            return days.values.sorted { $0.day < $1.day }
+            return days.figures
         }
     }
 
@@ -230,11 +218,10 @@ extension PostgresReportStore {
         try read("reading published policies") { db in
             var query = PostgresQueryText(
                 """
-                SELECT r."begin", p.domain, p.adkim, p.aspf, p.p, p.sp, p.np, p.pct, p.testing
-                FROM dmarc_report r JOIN dmarc_policy p ON p.policy_domain = r.policy_domain AND p.report_id = r.id
-                WHERE true
+                SELECT r."begin", r.domain, r.adkim, r.aspf, r.p, r.sp, r.np, r.pct, r.testing
+                FROM dmarc_report r WHERE true
                 """)
-            query.scope(.reports([domain], period))
+            query.scopeReports([domain], period)
             query.append(#" ORDER BY r."begin", r.id"#)
             var observations = PolicyObservations()
             for row in try db.query(query.query) {
@@ -263,7 +250,7 @@ extension PostgresReportStore {
                 overridesOnly
                     ? " d.reasons IS NOT NULL"
                     : " (d.dkim_results IS NOT NULL OR d.spf_results IS NOT NULL OR d.reasons IS NOT NULL)")
-            query.scope(.reports([domain], period))
+            query.scopeReports([domain], period)
             var breakdown = AuthenticationBreakdown()
             for row in try db.query(query.query) {
                 let (begin, end, count, dkim, spf, reasons) = try row.decode(
@@ -290,7 +277,7 @@ extension PostgresReportStore {
                     r.range_flags, r.input, r.imported_at
                 FROM dmarc_report r WHERE r.range_flags IS NOT NULL
                 """)
-            dmarc.scope(.reports(domains, period))
+            dmarc.scopeReports(domains, period)
             var tls = PostgresQueryText(
                 """
                 SELECT (SELECT MIN(policy_domain \(bytewise)) FROM tls_policy p
@@ -299,10 +286,7 @@ extension PostgresReportStore {
                     r.input, r.imported_at
                 FROM tls_report r WHERE r.range_flags IS NOT NULL
                 """)
-            tls.scope(
-                QueryScope(
-                    domains: domains, period: period, domain: .tlsReportPolicies,
-                    when: .span(begin: "r.counted_begin", end: "r.counted_end")))
+            tls.scope(QueryScope(domains: domains, period: period), .tlsReportPolicies, QueryScope.countedReports)
             var flagged: [FlaggedReport] = []
             for (query, kind) in [(dmarc, FlaggedReport.Kind.dmarc), (tls, .tlsrpt)] {
                 for row in try db.query(query.query) {
@@ -369,7 +353,7 @@ extension PostgresReportStore {
                 FROM dmarc_report r JOIN dmarc_record d ON d.policy_domain = r.policy_domain AND d.report_id = r.id
                 WHERE true
                 """)
-            query.scope(.reports([domain], period))
+            query.scopeReports([domain], period)
             var groups = RecordGroupCollector()
             for row in try db.query(query.query) {
                 let (
@@ -412,11 +396,10 @@ extension PostgresReportStore {
     /// TLS session totals per policy domain (docs/counting.md), with the day-spread rule.
     public func tlsTotals(domains: [String] = [], period: DayPeriod? = nil) throws(StoreError) -> [String: TLSTotals] {
         try read("summarising TLS-RPT") { db in
-            let scope = QueryScope.reports(domains, period, domainColumn: "p.policy_domain")
             var totals: [String: TLSTotals] = [:]
             var reports = PostgresQueryText(
                 "SELECT p.policy_domain, count(DISTINCT (r.report_domain, r.id)) FROM \(Self.tlsPolicies) WHERE true")
-            reports.scope(scope)
+            reports.scopeReports(domains, period, domainColumn: "p.policy_domain")
             reports.append(" GROUP BY p.policy_domain")
             for row in try db.query(reports.query) {
                 let (domain, count) = try row.decode((String, Int64).self)
@@ -427,7 +410,7 @@ extension PostgresReportStore {
                 SELECT p.policy_domain, r.counted_begin, r.counted_end, p.successful_sessions, p.failed_sessions
                 FROM \(Self.tlsPolicies) WHERE true
                 """)
-            policies.scope(scope)
+            policies.scopeReports(domains, period, domainColumn: "p.policy_domain")
             for row in try db.query(policies.query) {
                 let (domain, begin, end, successful, failed) = try row.decode((String, Int64, Int64, Int64, Int64).self)
                 totals[domain, default: TLSTotals()].successfulSessions.add(
@@ -440,7 +423,7 @@ extension PostgresReportStore {
                 SELECT p.policy_domain, r.counted_begin, r.counted_end, f.result_type, f.failed_session_count
                 FROM \(Self.tlsFailures) WHERE true
                 """)
-            failures.scope(scope)
+            failures.scopeReports(domains, period, domainColumn: "p.policy_domain")
             for row in try db.query(failures.query) {
                 let (domain, begin, end, type, count) = try row.decode((String, Int64, Int64, String, Int64).self)
                 totals[domain, default: TLSTotals()].failuresByResultType[type, default: 0].add(
@@ -456,7 +439,6 @@ extension PostgresReportStore {
         TLSBreakdown]
     {
         try read("breaking down TLS-RPT") { db in
-            let scope = QueryScope.reports(domains, period, domainColumn: "p.policy_domain")
             var builder = TLSBreakdownBuilder()
             var policies = PostgresQueryText(
                 """
@@ -464,7 +446,7 @@ extension PostgresReportStore {
                     p.sts_max_age, p.successful_sessions, p.failed_sessions
                 FROM \(Self.tlsPolicies) WHERE true
                 """)
-            policies.scope(scope)
+            policies.scopeReports(domains, period, domainColumn: "p.policy_domain")
             policies.append(#" ORDER BY r."begin", r.id, p.position"#)
             for row in try db.query(policies.query) {
                 let (domain, report, reporter, begin, end, type, mode, maxAge, successful, failed) = try row.decode(
@@ -479,7 +461,7 @@ extension PostgresReportStore {
                 SELECT p.policy_domain, r.counted_begin, r.counted_end, f.receiving_mx_hostname, f.failed_session_count
                 FROM \(Self.tlsFailures) WHERE true
                 """)
-            failures.scope(scope)
+            failures.scopeReports(domains, period, domainColumn: "p.policy_domain")
             for row in try db.query(failures.query) {
                 let (domain, begin, end, mx, count) = try row.decode((String, Int64, Int64, String?, Int64).self)
                 builder.addFailure(
@@ -500,7 +482,7 @@ extension PostgresReportStore {
                     r.organization, f.failed_session_count
                 FROM \(Self.tlsFailures) WHERE true
                 """)
-            query.scope(.reports([domain], period, domainColumn: "p.policy_domain"))
+            query.scopeReports([domain], period, domainColumn: "p.policy_domain")
             var groups = TLSFailureGroupCollector()
             for row in try db.query(query.query) {
                 let (begin, end, ip, type, mx, reporter, count) = try row.decode(
@@ -518,7 +500,6 @@ extension PostgresReportStore {
         -> [TLSReporterAggregate]
     {
         try read("aggregating TLS-RPT by reporter") { db in
-            let scope = QueryScope.reports(domains, period, domainColumn: "p.policy_domain")
             var builder = TLSReporterAggregateBuilder<String>()
             var policies = PostgresQueryText(
                 """
@@ -526,7 +507,7 @@ extension PostgresReportStore {
                     COALESCE(r.contact_info, ''), r.counted_begin, r.counted_end, p.successful_sessions, p.failed_sessions
                 FROM \(Self.tlsPolicies) WHERE true
                 """)
-            policies.scope(scope)
+            policies.scopeReports(domains, period, domainColumn: "p.policy_domain")
             for row in try db.query(policies.query) {
                 let (reportDomain, report, position, domain, organization, contact, begin, end, successful, failed) =
                     try row.decode((String, Int64, Int32, String, String, String, Int64, Int64, Int64, Int64).self)
@@ -542,7 +523,7 @@ extension PostgresReportStore {
                     f.failed_session_count
                 FROM \(Self.tlsFailures) WHERE true
                 """)
-            failures.scope(scope)
+            failures.scopeReports(domains, period, domainColumn: "p.policy_domain")
             for row in try db.query(failures.query) {
                 let (reportDomain, report, position, begin, end, type, count) = try row.decode(
                     (String, Int64, Int32, Int64, Int64, String, Int64).self)

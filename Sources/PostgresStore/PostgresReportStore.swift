@@ -13,7 +13,9 @@ import ReportStore
 /// keys (`ON CONFLICT DO NOTHING`), rollups by additive upserts in the same transaction as
 /// their report, and bulk rows go through `COPY`.
 public final class PostgresReportStore: MailTallyStore, StoreInspection {
-    let writer: PostgresSession
+    /// The writing connection, opened when first needed: a command that only asks questions
+    /// makes one connection, not two.
+    private let writerSession: LazySession
     let reader: PostgresSession
     /// The connection that holds the run lock while a nightly run goes on, opened when taken.
     let connector: PostgresConnector
@@ -38,28 +40,29 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
         self.location = location.description
         self.publicSuffixes = publicSuffixes
         connector = PostgresConnector(location, environment: environment)
-        writer = try PostgresSession(connector)
+        writerSession = LazySession(connector)
         reader = try PostgresSession(connector)
         let name = location.description
-        if mustExist {
-            let exists = try reader.run("opening \(name)") { db in
-                try db.value("SELECT to_regclass('schema_migration') IS NOT NULL", as: Bool.self) ?? false
-            }
-            guard exists else {
-                throw StoreError(
-                    message: "no MailTally store in \(name): run `mailtally ingest` first, or pass --db",
-                    while: "opening \(name)", kind: .missing)
+        let applied = try reader.run("opening \(name)") { db in try PostgresSchema.appliedVersions(db) }
+        if mustExist && applied == nil {
+            throw StoreError(
+                message: "no MailTally store in \(name): run `mailtally ingest` first, or pass --db",
+                while: "opening \(name)", kind: .missing)
+        }
+        // Migrated only when a version is missing: a store that is up to date is only read.
+        if try !PostgresSchema.isCurrent(applied ?? [], location: name) {
+            _ = try writerSession.session().run("setting up \(name)") { db in
+                try PostgresSchema.migrate(db, location: name)
             }
         }
-        _ = try writer.run("setting up \(name)") { db in try PostgresSchema.migrate(db, location: name) }
-        let writer = writer
+        let writer = writerSession
         self.rawFolder = try RawFolderSetting.settle(
             rawFolder, store: name,
             stored: try reader.run("opening \(name)") { db in
                 try db.value("SELECT value FROM store_meta WHERE key = 'raw_dir'", as: String.self)
             },
             remember: { folder in
-                try writer.run("recording the raw input folder") { db in
+                try writer.session().run("recording the raw input folder") { db in
                     _ = try db.query(
                         "INSERT INTO store_meta(key, value) VALUES ('raw_dir', \(folder)) ON CONFLICT (key) DO NOTHING")
                 }
@@ -70,13 +73,13 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
     /// state of the store, whatever writers commit meanwhile.
     @discardableResult
     func read<T>(_ what: String, _ body: (ServerConnection) throws -> T) throws(StoreError) -> T {
-        try reader.transaction(what, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        try reader.transaction(what, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true, body)
     }
 
     /// Runs `body` in one write transaction, retried when PostgreSQL asks.
     @discardableResult
     func write<T>(_ what: String, _ body: (ServerConnection) throws -> T) throws(StoreError) -> T {
-        try writer.transaction(what, body)
+        try writerSession.session().transaction(what, body)
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
@@ -258,7 +261,9 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
     /// the transaction), so that a reader that read the number while the change was under way
     /// sees another one now.
     func bumpContentGeneration() throws(StoreError) {
-        try writer.run("marking the store changed") { db in try db.execute("SELECT nextval('content_generation')") }
+        try writerSession.session().run("marking the store changed") { db in
+            try db.execute("SELECT nextval('content_generation')")
+        }
     }
 
     /// A number that changes whenever a report is stored or removed or a name looked up.
@@ -270,7 +275,12 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
 
     /// What the store has to tell since it was last asked; each notice is told once.
     public func takeNotices() throws(StoreError) -> [String] {
-        try write("reading the store's notices") { db in
+        // Asked by every command: read first, so that a command that only asks questions writes nothing.
+        let any = try read("reading the store's notices") { db in
+            try db.value("SELECT EXISTS (SELECT 1 FROM store_notice)", as: Bool.self) ?? false
+        }
+        guard any else { return [] }
+        return try write("reading the store's notices") { db in
             try db.query("DELETE FROM store_notice RETURNING id, text").map { try $0.decode((Int64, String).self) }
                 .sorted { $0.0 < $1.0 }.map(\.1)
         }
@@ -347,6 +357,25 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
                 while: "reading a stored input")
         }
         return try rawFolder.read(sha256: sha256, chunk: chunk)
+    }
+}
+
+/// A connection opened when first asked for, then kept.
+final class LazySession: @unchecked Sendable {
+    private let connector: PostgresConnector
+    private let lock = NSLock()
+    private var opened: PostgresSession?
+
+    init(_ connector: PostgresConnector) { self.connector = connector }
+
+    /// The connection, opened now if it was not yet.
+    func session() throws(StoreError) -> PostgresSession {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        let session = try PostgresSession(connector)
+        opened = session
+        return session
     }
 }
 

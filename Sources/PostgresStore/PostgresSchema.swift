@@ -83,6 +83,9 @@ enum PostgresSchema {
             range_flags text,
             version text, namespace text, generator text, errors text,
             schema text NOT NULL,
+            -- The published policy the report gives (one per report: no table of its own).
+            domain text NOT NULL,
+            adkim text, aspf text, p text, sp text, np text, pct text, fo text, testing text, discovery_method text,
             record_count bigint NOT NULL,
             message_count bigint NOT NULL,
             raw_input_id bigint NOT NULL REFERENCES raw_input(id),
@@ -94,18 +97,11 @@ enum PostgresSchema {
             UNIQUE (policy_domain, reporter, report_id, "begin", "end")
         )
         """,
+        // A period's reports by either end of their counted span: recent periods are found by
+        // the end, old ones by the start (the planner picks).
         "CREATE INDEX dmarc_report_counted ON dmarc_report(policy_domain, counted_begin)",
+        "CREATE INDEX dmarc_report_counted_end ON dmarc_report(policy_domain, counted_end, counted_begin)",
         "CREATE INDEX dmarc_report_raw_input ON dmarc_report(raw_input_id)",
-        """
-        CREATE TABLE dmarc_policy (
-            policy_domain text NOT NULL,
-            report_id bigint NOT NULL,
-            domain text NOT NULL,
-            adkim text, aspf text, p text, sp text, np text, pct text, fo text, testing text, discovery_method text,
-            PRIMARY KEY (policy_domain, report_id),
-            FOREIGN KEY (policy_domain, report_id) REFERENCES dmarc_report(policy_domain, id) ON DELETE CASCADE
-        )
-        """,
         """
         CREATE TABLE dmarc_record (
             policy_domain text NOT NULL,
@@ -121,6 +117,24 @@ enum PostgresSchema {
             FOREIGN KEY (policy_domain, report_id) REFERENCES dmarc_report(policy_domain, id) ON DELETE CASCADE
         )
         """,
+        // A report's distinct source IPs, a row per part of at most 50,000 records (a real report
+        // fits in one): the per-source report counts of the correlation read these rows instead
+        // of the records.
+        """
+        CREATE TABLE dmarc_report_ips (
+            policy_domain text NOT NULL,
+            report_id bigint NOT NULL,
+            part integer NOT NULL,
+            counted_begin bigint NOT NULL,
+            counted_end bigint NOT NULL,
+            source_ips text[] NOT NULL,
+            PRIMARY KEY (policy_domain, report_id, part),
+            FOREIGN KEY (policy_domain, report_id) REFERENCES dmarc_report(policy_domain, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX dmarc_report_ips_counted ON dmarc_report_ips(policy_domain, counted_end, counted_begin)",
+        // The few records a receiver overrode, for the findings, without reading the others.
+        "CREATE INDEX dmarc_record_overridden ON dmarc_record(policy_domain, report_id) WHERE reasons IS NOT NULL",
         """
         CREATE TABLE dmarc_daily (
             policy_domain text NOT NULL,
@@ -260,18 +274,8 @@ enum PostgresSchema {
         defer { _ = try? db.query("SELECT pg_advisory_unlock(\(AdvisoryLock.migration))") }
         try db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migration (version text PRIMARY KEY, applied_at bigint NOT NULL)")
-        let applied = Set(try db.query("SELECT version FROM schema_migration").map { try $0.decode(String.self) })
-        let known = Set(migrations.map(\.version))
-        let unknown = applied.filter { !known.contains($0) }.sorted()
-        if !unknown.isEmpty {
-            let madeBy = try db.value(
-                "SELECT value FROM store_meta WHERE key = 'schema_written_by'", as: String.self)
-            throw StoreError(
-                message:
-                    "\(location) was made by \(madeBy.map { "mailtally \($0)" } ?? "a newer mailtally") (schema \(unknown.joined(separator: ", "))), "
-                    + "newer than this mailtally \(MailTallyVersion.current): use that version or a later one",
-                while: "opening \(location)")
-        }
+        let applied = try appliedVersions(db) ?? []
+        _ = try isCurrent(applied, location: location)
         var migrated = false
         for migration in migrations where !applied.contains(migration.version) {
             try db.execute("BEGIN")
@@ -293,6 +297,30 @@ enum PostgresSchema {
             migrated = true
         }
         return migrated
+    }
+}
+
+extension PostgresSchema {
+    /// The versions applied so far; nil when the database has no MailTally schema.
+    static func appliedVersions(_ db: ServerConnection) throws -> Set<String>? {
+        guard try db.value("SELECT to_regclass('schema_migration') IS NOT NULL", as: Bool.self) == true else {
+            return nil
+        }
+        return Set(try db.query("SELECT version FROM schema_migration").map { try $0.decode(String.self) })
+    }
+
+    /// Whether every migration is applied. - Throws: when one this build does not know is: a
+    /// newer mailtally made the store, and reading it could misread what it holds.
+    static func isCurrent(_ applied: Set<String>, location: String) throws(StoreError) -> Bool {
+        let known = Set(migrations.map(\.version))
+        let unknown = applied.subtracting(known).sorted()
+        guard unknown.isEmpty else {
+            throw StoreError(
+                message: "\(location) was made by a newer mailtally (schema \(unknown.joined(separator: ", "))), "
+                    + "newer than this mailtally \(MailTallyVersion.current): use that version or a later one",
+                while: "opening \(location)")
+        }
+        return known.isSubset(of: applied)
     }
 }
 

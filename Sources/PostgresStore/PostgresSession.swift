@@ -45,11 +45,15 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs `body` in one transaction, retried from the start (up to ``attempts`` times, after a
     /// short random pause) when PostgreSQL says it must be: a serialization failure or a
     /// deadlock between concurrent writers (SQLSTATE 40001, 40P01) is never the user's problem.
-    /// - Parameter begin: the statement that starts it (a read-only snapshot for questions).
+    /// - Parameters:
+    ///   - begin: the statement that starts it (a read-only snapshot for questions).
+    ///   - readOnly: nothing is written, so `begin` and the end are sent without waiting for
+    ///     their answers (the connection runs statements in order): a question costs one round
+    ///     trip per statement of its own, not two more.
     @discardableResult
-    func transaction<T>(_ what: String, begin: String = "BEGIN", _ body: (ServerConnection) throws -> T)
-        throws(StoreError) -> T
-    {
+    func transaction<T>(
+        _ what: String, begin: String = "BEGIN", readOnly: Bool = false, _ body: (ServerConnection) throws -> T
+    ) throws(StoreError) -> T {
         turn.lock()
         defer { turn.unlock() }
         let link = ServerConnection(connection: try usable(what), logger: logger, executor: executor)
@@ -57,13 +61,13 @@ final class PostgresSession: @unchecked Sendable {
         while true {
             attempt += 1
             do {
-                try link.execute(begin)
+                if readOnly { link.send(begin) } else { try link.execute(begin) }
                 do {
                     let result = try body(link)
-                    try link.execute("COMMIT")
+                    if readOnly { link.send("COMMIT") } else { try link.execute("COMMIT") }
                     return result
                 } catch {
-                    try? link.execute("ROLLBACK")
+                    if readOnly { link.send("ROLLBACK") } else { try? link.execute("ROLLBACK") }
                     throw error
                 }
             } catch {
@@ -162,6 +166,12 @@ struct ServerConnection {
     @discardableResult
     func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         try untilClosed(connection.query(query, logger: logger)).rows
+    }
+
+    /// Sends a statement given as text without waiting for its answer: the statements after it
+    /// on this connection run after it, and a failure of its own shows in theirs.
+    func send(_ sql: String) {
+        _ = connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
     /// Runs a statement given as text, without parameters.

@@ -185,3 +185,19 @@ public enum PendingInput: Sendable {
     /// Could not be read at all: no bytes to keep.
     case unreadable(LoggedOutcome)
 }
+
+/// Where the rows being written come from: the input as the log names it, its stored bytes, the
+/// mail message it was in and the run. Every report row and log row of an input carries them.
+package struct InputOrigin {
+    package var input: String
+    package var rawInputID: Int64?
+    package var messageID: Int64?
+    package var runID: Int64?
+
+    package init(input: String, rawInputID: Int64? = nil, messageID: Int64? = nil, runID: Int64?) {
+        self.input = input
+        self.rawInputID = rawInputID
+        self.messageID = messageID
+        self.runID = runID
+    }
+}

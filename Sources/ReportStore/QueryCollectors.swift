@@ -293,3 +293,45 @@ package struct TLSReporterAggregateBuilder<Policy: Hashable> {
     /// The aggregates.
     package var aggregates: [TLSReporterAggregate] { Array(result.values) }
 }
+
+/// One domain's figures day by day over a period: the DMARC rollup's days as they are, TLS
+/// sessions spread over the days of each report's counted span (docs/counting.md).
+package struct DailyFiguresBuilder {
+    private let period: DayPeriod
+    private var days: [Int64: DailyFigures] = [:]
+
+    package init(period: DayPeriod) { self.period = period }
+
+    /// Adds one rollup row's sums for `day` and `disposition`.
+    package mutating func addRollup(
+        day: Int64, disposition: String, messages: Int64, dmarcPass: Int64, spfPass: Int64, dkimPass: Int64,
+        relayed: Int64
+    ) {
+        days[day, default: DailyFigures(day: day)].dmarc.add(
+            messages: messages, dmarcPass: dmarcPass, spfPass: spfPass, dkimPass: dkimPass, relayed: relayed,
+            disposition: Disposition(rawValue: disposition))
+    }
+
+    /// Adds one TLS policy's sessions, spread over its report's counted span.
+    package mutating func addTLSPolicy(span: DateRange, successful: Int64, failed: Int64) {
+        for (day, count) in DaySpread.spread(count: successful, over: span) where contains(day) {
+            days[day, default: DailyFigures(day: day)].tls.successfulSessions.add(saturating: count)
+        }
+        for (day, count) in DaySpread.spread(count: failed, over: span) where contains(day) {
+            days[day, default: DailyFigures(day: day)].tls.failedSessions.add(saturating: count)
+        }
+    }
+
+    /// Adds one failure detail's sessions, spread over its report's counted span.
+    package mutating func addTLSFailure(span: DateRange, resultType: String, failed: Int64) {
+        for (day, count) in DaySpread.spread(count: failed, over: span) where contains(day) && count > 0 {
+            days[day, default: DailyFigures(day: day)].tls.failuresByResultType[resultType, default: 0].add(
+                saturating: count)
+        }
+    }
+
+    private func contains(_ day: Int64) -> Bool { day >= period.firstDay && day <= period.lastDay }
+
+    /// The days with data, in order.
+    package var figures: [DailyFigures] { days.values.sorted { $0.day < $1.day } }
+}

@@ -280,19 +280,3 @@ extension SQLiteReportStore {
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 }
-
-/// Where the rows being written come from: the input as the log names it, its stored bytes, the
-/// mail message it was in and the run. Every report row and log row of an input carries them.
-struct InputOrigin {
-    var input: String
-    var rawInputID: Int64?
-    var messageID: Int64?
-    var runID: Int64?
-
-    init(input: String, rawInputID: Int64? = nil, messageID: Int64? = nil, runID: Int64?) {
-        self.input = input
-        self.rawInputID = rawInputID
-        self.messageID = messageID
-        self.runID = runID
-    }
-}

@@ -35,6 +35,36 @@ import Testing
             #expect(!outputs[0].isEmpty, "\(command): \(results[0].stderr)")
             #expect(outputs[0] == outputs[1], "\(command[0]) \(command.dropFirst().joined(separator: " "))")
         }
+        // The stakeholder pack, every file of it in every format.
+        let folder = try TestSupport.temporaryDirectory()
+        let packs = try stores.enumerated().map { index, db in
+            let out = folder.appendingPathComponent("pack-\(index)")
+            let result = try TestSupport.run(
+                TestSupport.mailtally,
+                [
+                    "report", "--db", db, "--out", out.path, "--format", "all", "--since", "2020-01-01", "--until",
+                    "2026-12-31",
+                ])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try Self.files(in: out)
+        }
+        #expect(packs[0].count > 20)
+        #expect(packs[0].keys.sorted() == packs[1].keys.sorted())
+        for (name, bytes) in packs[0] { #expect(packs[1][name] == bytes, "\(name)") }
+    }
+
+    /// Every file under `folder`, by its path there.
+    static func files(in folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let walker = FileManager.default.enumerator(atPath: folder.path)
+        while let path = walker?.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            let full = folder.appendingPathComponent(path).path
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
+                files[path] = try Data(contentsOf: URL(fileURLWithPath: full))
+            }
+        }
+        return files
     }
 
     /// The time each failure was logged differs between two runs.

@@ -98,6 +98,19 @@ import Testing
                 == Array(String(repeating: text, count: 20).utf8))
     }
 
+    /// A source IP is a stranger's text: quotes, backslashes, commas and braces survive into the
+    /// per-source report counts on every backend.
+    @Test(arguments: TestBackend.available) func hostileSourceTextIsCountedAsItCame(backend: TestBackend) throws {
+        let store = try StoreTests.store(backend)
+        var report = Self.report()
+        let hostile = [#"a"b\c"#, "{x,y}", "NULL", "tab\there", ""]
+        report.records = hostile.map { AggregateRecord(sourceIP: $0, count: 2) }
+        _ = try store.record(input("h.xml"), outcomes: [.dmarc(report, part: "")], runID: nil)
+        let counts = try store.dmarcReportCounts(
+            domains: ["example.com"], period: nil, keyOfIP: ["NULL": "null-source"])
+        #expect(counts["example.com"] == [#"a"b\c"#: 1, "{x,y}": 1, "null-source": 1, "tab\there": 1, "": 1])
+    }
+
     @Test(arguments: TestBackend.available) func periodSpreadsCountsOverDays(backend: TestBackend) throws {
         let store = try StoreTests.store(backend)
         // 22:00 to 22:00 the next day: 2 of 24 hours on the first day.

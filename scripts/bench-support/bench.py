@@ -140,13 +140,7 @@ def main():
             outcome = json.loads(out)
             if outcome["imported"] != {"dmarc": truth["dmarc_reports"], "tlsrpt": truth["tls_reports"]} or outcome["failed"]:
                 return f"imported {outcome['imported']}, failed {outcome['failed']}; expected {truth['dmarc_reports']} DMARC and {truth['tls_reports']} TLS-RPT"
-            summary = json.loads(subprocess.run([args.mailtally, "summary", "--db", db, "--format", "json"], capture_output=True).stdout)
-            messages = sum(d["dmarc"]["messages"] for d in summary["domains"])
-            passed = sum(d["dmarc"]["dmarc_pass"] for d in summary["domains"])
-            sessions = sum(d["tls"]["successful_sessions"] for d in summary["domains"])
-            if (messages, passed, sessions) != (truth["messages"], truth["dmarc_pass"], truth["successful_sessions"]):
-                return f"totals {(messages, passed, sessions)} differ from the ground truth"
-            return None
+            return check_totals(args, db, truth)
         return check
 
     for label, source in (("MailTally ingest, files", files), ("MailTally ingest, mbox", mbox)):
@@ -199,19 +193,7 @@ def main():
         subprocess.run([args.mailtally, "ingest", "--db", large, os.devnull], capture_output=True)
         print(f"bench: writing {args.records} records into {large}", file=sys.stderr)
         subprocess.run([sys.executable, os.path.join(HERE, "make_large_db.py"), large, "--records", str(args.records)], check=True)
-    queries = []
-    for label, command in (
-        ("summary, one domain, 30 days", ["summary", "--format", "json"]),
-        ("correlate, one domain, 30 days", ["correlate", "--format", "json"]),
-    ):
-        full = [args.mailtally] + command + ["--db", large, "--domain", "large3.example", "--since", "2026-10-31", "--until", "2026-11-29"]
-        subprocess.run(full, capture_output=True)  # warm the page cache
-        samples = []
-        for _ in range(max(5, args.runs)):
-            started = time.perf_counter()
-            subprocess.run(full, capture_output=True, check=True)
-            samples.append(time.perf_counter() - started)
-        queries.append((label, statistics.median(samples)))
+    queries = query_latency(args, large)
 
     records = truth["records"]
     xml_mb = truth["xml_bytes"] / 1e6
@@ -237,6 +219,25 @@ def main():
               f"a second run with everything cached: {enrich['cached']:.2f} s")
     for label, seconds in queries:
         print(f"{label}, {args.records:,} records in the database: {seconds * 1000:.0f} ms (whole process, median)")
+
+
+def query_latency(args, db):
+    """Median whole-process times of summary and correlate of one domain over 30 days, after a
+    run that warms the caches (the page cache, or the server's)."""
+    queries = []
+    for label, command in (
+        ("summary, one domain, 30 days", ["summary", "--format", "json"]),
+        ("correlate, one domain, 30 days", ["correlate", "--format", "json"]),
+    ):
+        full = [args.mailtally] + command + ["--db", db, "--domain", "large3.example", "--since", "2026-10-31", "--until", "2026-11-29"]
+        subprocess.run(full, capture_output=True)
+        samples = []
+        for _ in range(max(5, args.runs)):
+            started = time.perf_counter()
+            subprocess.run(full, capture_output=True, check=True)
+            samples.append(time.perf_counter() - started)
+        queries.append((label, statistics.median(samples)))
+    return queries
 
 
 def check_totals(args, db, truth):
@@ -318,19 +319,7 @@ def bench_postgres(args, work, files, truth):
     subprocess.run([args.mailtally, "ingest", "--db", db, os.devnull], capture_output=True)
     print(f"bench: writing {args.records} records into PostgreSQL", file=sys.stderr)
     subprocess.run([sys.executable, os.path.join(HERE, "make_large_db.py"), db, "--records", str(args.records)], check=True)
-    queries = []
-    for label, command in (
-        ("summary, one domain, 30 days", ["summary", "--format", "json"]),
-        ("correlate, one domain, 30 days", ["correlate", "--format", "json"]),
-    ):
-        full = [args.mailtally] + command + ["--db", db, "--domain", "large3.example", "--since", "2026-10-31", "--until", "2026-11-29"]
-        subprocess.run(full, capture_output=True)  # warm the server's cache
-        times = []
-        for _ in range(max(5, args.runs)):
-            started = time.perf_counter()
-            subprocess.run(full, capture_output=True, check=True)
-            times.append(time.perf_counter() - started)
-        queries.append((label, statistics.median(times)))
+    queries = query_latency(args, db)
 
     print(f"\nCorpus: {reports} reports ({truth['dmarc_reports']} DMARC, {truth['tls_reports']} TLS-RPT), {truth['records']} records; "
           f"medians of {args.runs} interleaved runs; totals checked against the ground truth in every run. "

@@ -139,9 +139,11 @@ class PostgresWriter:
         domain_of = {r[0]: r[5] for r in reports}
         self.copy("dmarc_report", ["id", "reporter", "org_name", "email", "report_id", "policy_domain", '"begin"', '"end"',
                                    "record_count", "message_count", "counted_begin", "counted_end", "schema",
-                                   "raw_input_id", "input", "part", "imported_at"],
-                  ((*r, r[6], r[7], "rfc7489", 1, "bench", "", 0) for r in reports))
-        self.copy("dmarc_policy", ["report_id", "policy_domain", "domain", "p"], ((r[0], r[5], r[5], "none") for r in reports))
+                                   "raw_input_id", "input", "part", "imported_at", "domain", "p"],
+                  ((*r, r[6], r[7], "rfc7489", 1, "bench", "", 0, r[5], "none") for r in reports))
+        self.copy("dmarc_report_ips", ["policy_domain", "report_id", "part", "counted_begin", "counted_end", "source_ips"],
+                  ((domain, report_id, 0, begin, end, "{" + ips.replace("\n", ",") + "}")
+                   for domain, end, report_id, begin, ips in sources))
         seq = {}
         rows = []
         for record_id, report_id, ip, count, disposition, dkim, spf, domain in records:
@@ -155,7 +157,7 @@ class PostgresWriter:
                                   "messages", "dmarc_pass", "spf_pass", "dkim_pass", "relayed"],
                   ((*k, *v, 0) for k, v in rollup.items()))
         self.sql("SELECT setval(pg_get_serial_sequence('dmarc_report', 'id'), (SELECT MAX(id) FROM dmarc_report))")
-        self.sql("ANALYZE")
+        self.sql("ANALYZE dmarc_report, dmarc_record, dmarc_daily")
 
 
 if __name__ == "__main__":

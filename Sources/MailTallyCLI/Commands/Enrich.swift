@@ -45,9 +45,11 @@ extension MailTally {
                 name counts only when its A or AAAA records include the address. Answers are cached \
                 with their TTL (kept between an hour and a week); no PTR for a day; failures and \
                 timeouts for an hour. Imports never wait for DNS: this is the only command that asks \
-                it (nightly runs it after ingest unless --offline).
+                it (nightly runs it after ingest unless --offline). It takes the store's run lock, as \
+                nightly does, so two hosts do not look up the same addresses at once: the second \
+                waits up to --wait seconds.
                 Exit status: 0 done (failed lookups are cached and counted, not errors); 2 usage; \
-                3 database error.
+                3 database error; 4 another run held the lock past --wait.
 
                 Examples:
                   mailtally enrich
@@ -66,9 +68,16 @@ extension MailTally {
         @Flag(help: "Print the counts as JSON.")
         var json = false
 
+        @Option(help: "Seconds to wait for another run's lock.")
+        var wait: Int = 600
+
         func run() throws {
             let database = try store.open(mustExist: true)
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
+            let lock: any StoreRunLock
+            do { lock = try database.lockRuns(waiting: TimeInterval(wait)) } catch { throw CommandFailure(error) }
+            defer { withExtendedLifetime(lock) {} }
             let outcome = try Self.enrich(
                 database, configuration: dns.configuration, all: all, limit: limit, progress: true)
             database.checkpoint()

@@ -347,17 +347,7 @@ public struct IngestPipeline {
             let stored = try store.rawInputs(after: last, limit: IngestBatch.maxUnits, maxBytes: IngestBatch.maxBytes)
             guard let final = stored.last else { break }
             last = final.id
-            var results = [PendingInput?](repeating: nil, count: stored.count)
-            let store = store
-            let spillArea = RecordSpillArea()
-            results.withUnsafeMutableBufferPointer { buffer in
-                // Each iteration writes its own slot only.
-                nonisolated(unsafe) let slots = buffer
-                ParsingPriority.concurrentPerform(iterations: stored.count) { index in
-                    slots[index] = Self.parseAgain(stored[index], limits: limits, store: store, spillArea: spillArea)
-                }
-            }
-            try writer.submit(StoreBatch(inputs: results.compactMap { $0 }))
+            try writer.submit(StoreBatch(inputs: Self.parseAgain(stored, limits: limits, store: store)))
             for outcome in writer.takeCommitted() { summary.count(outcome) }
             done += stored.count
             summary.inputs = done
@@ -367,6 +357,26 @@ public struct IngestPipeline {
         try store.finishRun(runID)
         summary.interrupted = Interruption.signal
         return summary
+    }
+
+    /// Stored inputs parsed again on every core, in order; `adjust` may change what each gives
+    /// before it is stored (`copy` adds the arrival time and the source of a large input's chunks).
+    static func parseAgain(
+        _ stored: [StoredRawInput], limits: IngestLimits, store: any MailTallyStore,
+        adjust: @escaping @Sendable (StoredRawInput, inout PendingInput) -> Void = { _, _ in }
+    ) -> [PendingInput] {
+        var results = [PendingInput?](repeating: nil, count: stored.count)
+        let spillArea = RecordSpillArea()
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration writes its own slot only.
+            nonisolated(unsafe) let slots = buffer
+            ParsingPriority.concurrentPerform(iterations: stored.count) { index in
+                var pending = Self.parseAgain(stored[index], limits: limits, store: store, spillArea: spillArea)
+                adjust(stored[index], &pending)
+                slots[index] = pending
+            }
+        }
+        return results.compactMap { $0 }
     }
 
     /// One stored input parsed again, as it was first read: a message (with its number in an

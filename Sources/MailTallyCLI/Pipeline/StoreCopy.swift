@@ -1,5 +1,4 @@
 import Foundation
-import ReportIngest
 import ReportModel
 import ReportStore
 
@@ -55,23 +54,13 @@ extension IngestPipeline {
             let known = try destination.knownInputs(stored.map(\.sha256))
             let missing = stored.filter { known[$0.sha256] == nil }
             outcome.alreadyThere += stored.count - missing.count
-            var results = [PendingInput?](repeating: nil, count: missing.count)
-            let spillArea = RecordSpillArea()
-            results.withUnsafeMutableBufferPointer { buffer in
-                // Each iteration writes its own slot only.
-                nonisolated(unsafe) let slots = buffer
-                ParsingPriority.concurrentPerform(iterations: missing.count) { index in
-                    let raw = missing[index]
-                    var pending = Self.parseAgain(raw, limits: limits, store: source, spillArea: spillArea)
-                    if case .parsed(var input, let outcomes) = pending {
-                        input.firstSeen = raw.firstSeen
-                        if raw.chunks > 0 { input.chunks = SourceStoreChunks(store: source, id: raw.id) }
-                        pending = .parsed(input, outcomes)
-                    }
-                    slots[index] = pending
-                }
+            let parsed = Self.parseAgain(missing, limits: limits, store: source) { raw, pending in
+                guard case .parsed(var input, let outcomes) = pending else { return }
+                input.firstSeen = raw.firstSeen
+                if raw.chunks > 0 { input.chunks = SourceStoreChunks(store: source, id: raw.id) }
+                pending = .parsed(input, outcomes)
             }
-            try writer.submit(StoreBatch(inputs: results.compactMap { $0 }))
+            try writer.submit(StoreBatch(inputs: parsed))
             for logged in writer.takeCommitted() { outcome.summary.count(logged) }
             outcome.copied += missing.count
             done += stored.count

@@ -36,7 +36,7 @@ extension SQLiteReportStore {
     /// One domain's figures per UTC day of the period (days without data are left out).
     public func dailyFigures(domain: String, period: DayPeriod) throws(StoreError) -> [DailyFigures] {
         try read("reading the daily series") { db in
-            var days: [Int64: DailyFigures] = [:]
+            var days = DailyFiguresBuilder(period: period)
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -48,12 +48,11 @@ extension SQLiteReportStore {
             // The columns in SELECT order.
             enum Column: Int { case day, disposition, messages, dmarcPass, spfPass, dkimPass, relayed }
             while let row = try rows.next() {
-                let day: Int64 = row[Column.day.rawValue]
-                days[day, default: DailyFigures(day: day)].dmarc.add(
+                days.addRollup(
+                    day: row[Column.day.rawValue], disposition: row[Column.disposition.rawValue],
                     messages: row[Column.messages.rawValue], dmarcPass: row[Column.dmarcPass.rawValue],
                     spfPass: row[Column.spfPass.rawValue], dkimPass: row[Column.dkimPass.rawValue],
-                    relayed: row[Column.relayed.rawValue],
-                    disposition: Disposition(rawValue: row[Column.disposition.rawValue]))
+                    relayed: row[Column.relayed.rawValue])
             }
             let policies = try Row.fetchCursor(
                 db,
@@ -63,15 +62,7 @@ extension SQLiteReportStore {
                     """,
                 arguments: [domain, period.start, period.end])
             while let row = try policies.next() {
-                let range = DateRange(begin: row[1], end: row[2])
-                for (day, count) in DaySpread.spread(count: row[3], over: range)
-                where day >= period.firstDay && day <= period.lastDay {
-                    days[day, default: DailyFigures(day: day)].tls.successfulSessions.add(saturating: count)
-                }
-                for (day, count) in DaySpread.spread(count: row[4], over: range)
-                where day >= period.firstDay && day <= period.lastDay {
-                    days[day, default: DailyFigures(day: day)].tls.failedSessions.add(saturating: count)
-                }
+                days.addTLSPolicy(span: DateRange(begin: row[1], end: row[2]), successful: row[3], failed: row[4])
             }
             let failures = try Row.fetchCursor(
                 db,
@@ -82,15 +73,9 @@ extension SQLiteReportStore {
                     """,
                 arguments: [domain, period.start, period.end])
             while let row = try failures.next() {
-                let range = DateRange(begin: row[0], end: row[1])
-                let type: String = row[2]
-                for (day, count) in DaySpread.spread(count: row[3], over: range)
-                where day >= period.firstDay && day <= period.lastDay && count > 0 {
-                    days[day, default: DailyFigures(day: day)].tls.failuresByResultType[type, default: 0].add(
-                        saturating: count)
-                }
+                days.addTLSFailure(span: DateRange(begin: row[0], end: row[1]), resultType: row[2], failed: row[3])
             }
-            return days.values.sorted { $0.day < $1.day }
+            return days.figures
         }
     }
 
