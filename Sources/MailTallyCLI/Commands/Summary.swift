@@ -67,8 +67,11 @@ extension MailTally {
                         let options = ReportAssembler.Options(
                             compare: period != nil, newSourceDays: newSourceDays, longTrends: false,
                             completeness: false, findingsOnly: true)
-                        view.findings = try assembler.report(domain: summary.domain, period: covered, options: options)
-                            .findings
+                        // Over the asked period, the figures just read serve the findings too.
+                        let known = period == nil ? nil : (summary, sources)
+                        view.findings = try assembler.report(
+                            domain: summary.domain, period: covered, options: options, known: known
+                        ).findings
                     }
                     return view
                 }

@@ -33,17 +33,28 @@ struct ReportAssembler {
     }
 
     /// Everything the pack says about `domain` over `period`.
-    func report(domain: String, period: DayPeriod, options: Options) throws(StoreError) -> DomainReport {
+    /// - Parameter known: the period's summary and rows by source when the caller has them
+    ///   already (`summary` does): not asked of the store again.
+    func report(
+        domain: String, period: DayPeriod, options: Options,
+        known: (summary: DomainSummary, sources: [CorrelationRow])? = nil
+    ) throws(StoreError) -> DomainReport {
         let selected = [domain]
         let length = period.lastDay - period.firstDay + 1
         let previousPeriod =
             options.compare ? DayPeriod(firstDay: period.firstDay - length, lastDay: period.firstDay - 1) : nil
-        let current = try summary(domain: domain, period: period)
+        let current: DomainSummary
+        if let known { current = known.summary } else { current = try summary(domain: domain, period: period) }
         let previous = try previousPeriod.map { period throws(StoreError) in try summary(domain: domain, period: period)
         }
-        let bySource = try CorrelationQuery.rows(
-            store, by: .source, builder: builder, domains: selected, period: period, countReports: !options.findingsOnly
-        )
+        let bySource: [CorrelationRow]
+        if let known {
+            bySource = known.sources
+        } else {
+            bySource = try CorrelationQuery.rows(
+                store, by: .source, builder: builder, domains: selected, period: period,
+                countReports: !options.findingsOnly)
+        }
         let byReporter =
             options.findingsOnly
             ? [] : try CorrelationQuery.rows(store, by: .reporter, builder: builder, domains: selected, period: period)
