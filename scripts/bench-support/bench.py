@@ -281,29 +281,21 @@ def bench_postgres(args, work, files, truth):
     expected = {"dmarc": truth["dmarc_reports"], "tlsrpt": truth["tls_reports"]}
     paths = sorted(os.path.join(files, name) for name in os.listdir(files))
     halves = [paths[0::2], paths[1::2]]
-    samples = {"SQLite, one worker": [], "PostgreSQL, one worker": [], "PostgreSQL, two workers at once": []}
-    for run in range(args.runs):
-        for label, store in (("SQLite, one worker", fresh_sqlite), ("PostgreSQL, one worker", empty_postgres)):
-            db = store()
-            wall, cpu, rss, out, code, err = timed([args.mailtally, "ingest", "--json", "--db", db, files])
-            outcome = json.loads(out or b"{}")
-            if code != 0 or outcome.get("imported") != expected:
-                sys.exit(f"bench: {label}: exit {code}, imported {outcome.get('imported')}\n{err[-2000:]}")
-            problem = check_totals(args, db, truth)
-            if problem:
-                sys.exit(f"bench: {label}: {problem}")
-            samples[label].append((wall, cpu, rss))
-        db = empty_postgres()
+
+    def workers(db, groups, pinned):
+        """Runs one ingest worker per group of inputs at once (each on a core of its own when
+        pinned); returns (wall s, CPU s of all, largest peak RSS MB) after checking the totals."""
         started = time.perf_counter()
-        workers = [subprocess.Popen(["/usr/bin/time", "-v", args.mailtally, "ingest", "--json", "--db", db] + half,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE) for half in halves]
-        finished = [worker.communicate() for worker in workers]
+        processes = [subprocess.Popen((["taskset", "-c", str(index)] if pinned else []) +
+                                      ["/usr/bin/time", "-v", args.mailtally, "ingest", "--json", "--db", db] + group,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE) for index, group in enumerate(groups)]
+        finished = [process.communicate() for process in processes]
         wall = time.perf_counter() - started
         imported = {"dmarc": 0, "tlsrpt": 0}
         rss = cpu = 0.0
-        for worker, (out, err) in zip(workers, finished):
-            if worker.returncode != 0:
-                sys.exit(f"bench: two workers: exit {worker.returncode}\n{err.decode()[-2000:]}")
+        for process, (out, err) in zip(processes, finished):
+            if process.returncode != 0:
+                sys.exit(f"bench: {len(groups)} workers: exit {process.returncode}\n{err.decode()[-2000:]}")
             for kind, count in json.loads(out)["imported"].items():
                 imported[kind] += count
             fields = dict(line.strip().rpartition(": ")[::2] for line in err.decode().splitlines() if ": " in line)
@@ -311,8 +303,21 @@ def bench_postgres(args, work, files, truth):
             cpu += float(fields.get("User time (seconds)", 0)) + float(fields.get("System time (seconds)", 0))
         problem = check_totals(args, db, truth) or (None if imported == expected else f"imported {imported}")
         if problem:
-            sys.exit(f"bench: two workers: {problem}")
-        samples["PostgreSQL, two workers at once"].append((wall, cpu, rss))
+            sys.exit(f"bench: {len(groups)} workers: {problem}")
+        return wall, cpu, rss
+
+    runs = {
+        "SQLite, one worker": lambda: workers(fresh_sqlite(), [[files]], False),
+        "PostgreSQL, one worker": lambda: workers(empty_postgres(), [[files]], False),
+        "PostgreSQL, two workers at once": lambda: workers(empty_postgres(), halves, False),
+        # As one-core hosts would run them: each worker given a core of its own.
+        "PostgreSQL, one worker on one core": lambda: workers(empty_postgres(), [[files]], True),
+        "PostgreSQL, two workers on a core each": lambda: workers(empty_postgres(), halves, True),
+    }
+    samples = {label: [] for label in runs}
+    for run in range(args.runs):
+        for label, measure in runs.items():
+            samples[label].append(measure())
 
     # Query latency on a large PostgreSQL store, generated straight into its tables.
     db = empty_postgres()
@@ -334,7 +339,9 @@ def bench_postgres(args, work, files, truth):
         print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {reports / wall:,.0f} |")
     print()
     print(f"PostgreSQL one worker / SQLite wall time: {medians['PostgreSQL, one worker'] / medians['SQLite, one worker']:.2f}x; "
-          f"two workers / one worker: {medians['PostgreSQL, two workers at once'] / medians['PostgreSQL, one worker']:.2f}x")
+          f"two workers / one worker: {medians['PostgreSQL, two workers at once'] / medians['PostgreSQL, one worker']:.2f}x; "
+          f"two workers on a core each / one worker on one core: "
+          f"{medians['PostgreSQL, two workers on a core each'] / medians['PostgreSQL, one worker on one core']:.2f}x")
     for label, seconds in queries:
         print(f"{label}, {args.records:,} records in PostgreSQL: {seconds * 1000:.0f} ms (whole process, median)")
 
