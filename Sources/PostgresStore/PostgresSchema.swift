@@ -151,6 +151,12 @@ enum PostgresSchema {
             PRIMARY KEY (policy_domain, day, source_ip, reporter_org, reporter_email, disposition)
         )
         """,
+        // A period's rollup rows read from the index alone (once autovacuum has marked their pages
+        // visible): the summaries and the correlation never touch the table.
+        """
+        CREATE INDEX dmarc_daily_by_day ON dmarc_daily (policy_domain, day)
+            INCLUDE (source_ip, reporter_org, reporter_email, disposition, messages, dmarc_pass, spf_pass, dkim_pass, relayed)
+        """,
         """
         CREATE TABLE tls_report (
             report_domain text NOT NULL,
