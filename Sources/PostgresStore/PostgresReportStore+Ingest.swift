@@ -7,7 +7,7 @@ import ReportStore
 extension PostgresReportStore {
     /// Stores batches as `next` hands them over, each in one transaction (committed before the
     /// next is taken, so a retried transaction replays one batch, and concurrent workers hold
-    /// their locks briefly). Each report is all in or all out, and a duplicate, stored by this
+    /// their locks for a fraction of a second). Each report is all in or all out, and a duplicate, stored by this
     /// worker or by another at the same moment, changes nothing (docs/counting.md).
     /// - Returns: the log rows of every batch, in order, once they are committed.
     public func recordBatches(runID: Int64?, replacing: Bool, next: () -> StoreBatch?) throws(StoreError)
@@ -32,21 +32,24 @@ extension PostgresReportStore {
     package func record(_ input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
         -> [LoggedOutcome]
     {
-        var batch: StoreBatch? = StoreBatch(inputs: [.parsed(input, outcomes)])
-        return try recordBatches(runID: runID, replacing: false) {
-            defer { batch = nil }
-            return batch
-        }
+        try recordBatches(
+            runID: runID, replacing: false, next: Self.once(StoreBatch(inputs: [.parsed(input, outcomes)])))
     }
 
     /// Parses a stored input again in a transaction of its own: its reports are replaced.
     package func replaceReports(of input: StoredInput, outcomes: [PartOutcome], runID: Int64?) throws(StoreError)
         -> [LoggedOutcome]
     {
-        var batch: StoreBatch? = StoreBatch(inputs: [.parsed(input, outcomes)])
-        return try recordBatches(runID: runID, replacing: true) {
-            defer { batch = nil }
-            return batch
+        try recordBatches(
+            runID: runID, replacing: true, next: Self.once(StoreBatch(inputs: [.parsed(input, outcomes)])))
+    }
+
+    /// A `next` that hands over `batch`, then nothing.
+    private static func once(_ batch: StoreBatch) -> () -> StoreBatch? {
+        var pending: StoreBatch? = batch
+        return {
+            defer { pending = nil }
+            return pending
         }
     }
 

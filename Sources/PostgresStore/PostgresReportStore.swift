@@ -351,12 +351,7 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
 
     /// A raw input kept as a file (or one chunk of it).
     func rawFile(_ sha256: [UInt8], chunk: Int? = nil) throws(StoreError) -> [UInt8] {
-        guard let rawFolder else {
-            throw StoreError(
-                message: "a raw input is kept as a file, and \(location) names no folder for them (store_meta raw_dir)",
-                while: "reading a stored input")
-        }
-        return try rawFolder.read(sha256: sha256, chunk: chunk)
+        try RawInputFolder.read(in: rawFolder, of: location, sha256: sha256, chunk: chunk)
     }
 }
 

@@ -15,14 +15,18 @@ final class PostgresSession: @unchecked Sendable {
     /// One caller at a time: a transaction's statements must not interleave with another's.
     private let turn = NSLock()
     private var connection: PostgresConnection?
+    /// Tells the statements waiting on the connection when it closes.
+    private let closeWatch: CloseWatch
     let logger: Logger
 
     init(_ connector: PostgresConnector) throws(StoreError) {
         self.connector = connector
         logger = connector.logger
-        connection = try Self.wait(on: executor) { () async throws(StoreError) -> PostgresConnection in
+        let connection = try Self.wait(on: executor) { () async throws(StoreError) -> PostgresConnection in
             try await connector.connect()
         }
+        self.connection = connection
+        closeWatch = CloseWatch(connection)
     }
 
     deinit {
@@ -34,7 +38,8 @@ final class PostgresSession: @unchecked Sendable {
     func run<T>(_ what: String, _ body: (ServerConnection) throws -> T) throws(StoreError) -> T {
         turn.lock()
         defer { turn.unlock() }
-        let link = ServerConnection(connection: try usable(what), logger: logger, executor: executor)
+        let link = ServerConnection(
+            connection: try usable(what), logger: logger, executor: executor, closeWatch: closeWatch)
         do {
             return try body(link)
         } catch {
@@ -56,7 +61,8 @@ final class PostgresSession: @unchecked Sendable {
     ) throws(StoreError) -> T {
         turn.lock()
         defer { turn.unlock() }
-        let link = ServerConnection(connection: try usable(what), logger: logger, executor: executor)
+        let link = ServerConnection(
+            connection: try usable(what), logger: logger, executor: executor, closeWatch: closeWatch)
         var attempt = 0
         while true {
             attempt += 1
@@ -161,6 +167,7 @@ struct ServerConnection {
     let connection: PostgresConnection
     let logger: Logger
     fileprivate let executor: QueueTaskExecutor
+    fileprivate let closeWatch: CloseWatch
 
     /// Runs a statement and returns every row of its answer.
     @discardableResult
@@ -185,7 +192,8 @@ struct ServerConnection {
     func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
         let outcome = FirstOutcome<T>()
         future.whenComplete { outcome.settle($0) }
-        connection.closeFuture.whenComplete { _ in outcome.settle(.failure(ConnectionClosed())) }
+        let waiter = closeWatch.add { outcome.settle(.failure(ConnectionClosed())) }
+        defer { closeWatch.remove(waiter) }
         return try outcome.wait()
     }
 
@@ -217,6 +225,51 @@ struct ServerConnection {
 
 /// The connection closed before the server answered.
 struct ConnectionClosed: Error {}
+
+/// The statements waiting on one connection, told when it closes: one callback on the
+/// connection's close for its whole life, not one per statement (those would pile up until it
+/// closes, a million for a long import).
+final class CloseWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var closed = false
+    private var next = 0
+    private var waiters: [Int: @Sendable () -> Void] = [:]
+
+    init(_ connection: PostgresConnection) {
+        connection.closeFuture.whenComplete { _ in self.close() }
+    }
+
+    /// Calls `onClose` when the connection closes (at once when it has). - Returns: the key
+    /// that ``remove(_:)`` takes.
+    func add(_ onClose: @escaping @Sendable () -> Void) -> Int {
+        lock.lock()
+        guard !closed else {
+            lock.unlock()
+            onClose()
+            return -1
+        }
+        next += 1
+        waiters[next] = onClose
+        lock.unlock()
+        return next
+    }
+
+    /// Forgets a waiter whose statement was answered.
+    func remove(_ key: Int) {
+        lock.lock()
+        waiters[key] = nil
+        lock.unlock()
+    }
+
+    private func close() {
+        lock.lock()
+        closed = true
+        let waiting = waiters.values
+        waiters = [:]
+        lock.unlock()
+        for onClose in waiting { onClose() }
+    }
+}
 
 /// The first of several outcomes to arrive, handed to the thread that waits for it.
 private final class FirstOutcome<T: Sendable>: @unchecked Sendable {

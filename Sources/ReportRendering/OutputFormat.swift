@@ -1,4 +1,4 @@
-/// The formats every query command can write.
+/// What every query command can write: one case per `--format` value.
 public enum OutputFormat: String, CaseIterable, Sendable {
     /// Aligned tables for a terminal.
     case text

@@ -81,6 +81,19 @@ public struct RawInputFolder: Sendable, Equatable {
         return [UInt8](data)
     }
 
+    /// The stored bytes of an input kept as a file by a store whose folder is `folder` (nil when
+    /// the store names none, which a row kept as a file contradicts).
+    public static func read(
+        in folder: RawInputFolder?, of store: String, sha256: [UInt8], chunk: Int? = nil
+    ) throws(StoreError) -> [UInt8] {
+        guard let folder else {
+            throw StoreError(
+                message: "a raw input is kept as a file, and \(store) names no folder for them (store_meta raw_dir)",
+                while: "reading a stored input")
+        }
+        return try folder.read(sha256: sha256, chunk: chunk)
+    }
+
     private func failure(_ what: String) -> StoreError {
         StoreError(message: "\(what): \(String(cString: strerror(errno)))", while: "keeping a raw input")
     }

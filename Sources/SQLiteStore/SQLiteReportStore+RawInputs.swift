@@ -59,12 +59,7 @@ extension SQLiteReportStore {
 
     /// A raw input kept as a file (or one chunk of it).
     func rawFile(_ sha256: [UInt8], chunk: Int? = nil) throws(StoreError) -> [UInt8] {
-        guard let rawFolder else {
-            throw StoreError(
-                message: "a raw input is kept as a file, and \(path) names no folder for them (store_meta raw_dir)",
-                while: "reading a stored input")
-        }
-        return try rawFolder.read(sha256: sha256, chunk: chunk)
+        try RawInputFolder.read(in: rawFolder, of: path, sha256: sha256, chunk: chunk)
     }
 
     /// Inputs whose last attempt failed, oldest first.

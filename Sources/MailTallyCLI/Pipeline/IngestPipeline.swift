@@ -333,28 +333,42 @@ public struct IngestPipeline {
     /// stores the new ones, several batches to a transaction. Each input is replaced whole or
     /// not at all, so a failure leaves its old reports in place.
     public func reparse(progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> IngestSummary {
-        var summary = IngestSummary()
-        let total = try store.rawInputCount()
-        let runID = try store.startRun(command: "reparse")
         try store.prepareForReparse()
         defer { try? store.finishReparse() }
-        let writer = BatchWriter(store: store, runID: runID, replacing: true)
-        defer { writer.close() }
         let limits = limits
+        let store = store
+        return try writeStoredBatches(into: store, command: "reparse", replacing: true, progress: progress) {
+            stored in Self.parseAgain(stored, limits: limits, store: store)
+        }
+    }
+
+    /// Reads this store's raw inputs a batch at a time, in store order, until all are read or
+    /// a signal asks to stop, and stores what `batch` makes of each batch into `destination`
+    /// through one batch writer, in a run named `command`.
+    /// - Returns: the run's outcomes, counted as ingest counts them.
+    func writeStoredBatches(
+        into destination: any MailTallyStore, command: String, replacing: Bool, progress: ((Int, Int) -> Void)?,
+        _ batch: ([StoredRawInput]) throws(StoreError) -> [PendingInput]
+    ) throws(StoreError) -> IngestSummary {
+        var summary = IngestSummary()
+        let total = try store.rawInputCount()
+        let runID = try destination.startRun(command: command)
+        let writer = BatchWriter(store: destination, runID: runID, replacing: replacing)
+        defer { writer.close() }
         var last: Int64 = 0
         var done = 0
         while !Interruption.requested {
             let stored = try store.rawInputs(after: last, limit: IngestBatch.maxUnits, maxBytes: IngestBatch.maxBytes)
             guard let final = stored.last else { break }
             last = final.id
-            try writer.submit(StoreBatch(inputs: Self.parseAgain(stored, limits: limits, store: store)))
+            try writer.submit(StoreBatch(inputs: try batch(stored)))
             for outcome in writer.takeCommitted() { summary.count(outcome) }
             done += stored.count
             summary.inputs = done
             progress?(done, total)
         }
         for outcome in try writer.finish() { summary.count(outcome) }
-        try store.finishRun(runID)
+        try destination.finishRun(runID)
         summary.interrupted = Interruption.signal
         return summary
     }

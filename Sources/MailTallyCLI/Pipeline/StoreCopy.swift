@@ -40,36 +40,22 @@ extension IngestPipeline {
     {
         var outcome = StoreCopyOutcome()
         outcome.inputs = try store.rawInputCount()
-        let runID = try destination.startRun(command: "copy")
-        let writer = BatchWriter(store: destination, runID: runID, replacing: false)
-        defer { writer.close() }
         let limits = limits
         let source = store
-        var last: Int64 = 0
-        var done = 0
-        while !Interruption.requested {
-            let stored = try store.rawInputs(after: last, limit: IngestBatch.maxUnits, maxBytes: IngestBatch.maxBytes)
-            guard let final = stored.last else { break }
-            last = final.id
+        outcome.summary = try writeStoredBatches(
+            into: destination, command: "copy", replacing: false, progress: progress
+        ) { stored throws(StoreError) in
             let known = try destination.knownInputs(stored.map(\.sha256))
             let missing = stored.filter { known[$0.sha256] == nil }
             outcome.alreadyThere += stored.count - missing.count
-            let parsed = Self.parseAgain(missing, limits: limits, store: source) { raw, pending in
+            outcome.copied += missing.count
+            return Self.parseAgain(missing, limits: limits, store: source) { raw, pending in
                 guard case .parsed(var input, let outcomes) = pending else { return }
                 input.firstSeen = raw.firstSeen
                 if raw.chunks > 0 { input.chunks = SourceStoreChunks(store: source, id: raw.id) }
                 pending = .parsed(input, outcomes)
             }
-            try writer.submit(StoreBatch(inputs: parsed))
-            for logged in writer.takeCommitted() { outcome.summary.count(logged) }
-            outcome.copied += missing.count
-            done += stored.count
-            outcome.summary.inputs = done
-            progress?(done, outcome.inputs)
         }
-        for logged in try writer.finish() { outcome.summary.count(logged) }
-        try destination.finishRun(runID)
-        outcome.summary.interrupted = Interruption.signal
         guard outcome.summary.interrupted == nil else { return outcome }
         let names = Array(try store.reverseDNS().values)
         try destination.saveReverseDNS(names)
