@@ -15,8 +15,13 @@ import Testing
     }
 
     @Test(.enabled(if: PostgresServer.available, "PostgreSQL's server programs are not installed"))
-    func postgresBackendIsCovered() {
+    func postgresBackendIsCovered() throws {
         #expect(TestBackend.available.contains(.postgres))
+        // A postgres:// location opens the PostgreSQL backend, its password masked, and empty.
+        let store = try Self.store(.postgres)
+        #expect(store.location.hasPrefix("postgres://"))
+        #expect(!store.location.contains(try PostgresServer.shared().password))
+        #expect(try store.domains().isEmpty && store.rawInputCount() == 0)
     }
 
     static func report(
