@@ -75,6 +75,18 @@ let package = Package(
             name: "StoreBackends", dependencies: ["ReportModel", "ReportStore", "SQLiteStore", "PostgresStore"],
             swiftSettings: settings),
 
+        // The mail protocols MailTally speaks on the network, written small on swift-nio and
+        // swift-nio-ssl: a connection with TLS and STARTTLS, and an IMAP client with its
+        // response parser (fuzzed).
+        .target(
+            name: "MailNetwork",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: settings
+        ),
+
         // Pure analysis: source resolution (source map, Public Suffix List, catalogue), classes, correlation.
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
 
@@ -90,7 +102,7 @@ let package = Package(
             name: "MailTallyCLI",
             dependencies: [
                 "ReportModel", "ReportIngest", "ReportStore", "StoreBackends", "ReportAnalysis", "ReportRendering",
-                "ReverseDNS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ReverseDNS", "MailNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
@@ -99,7 +111,8 @@ let package = Package(
 
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
         .executableTarget(
-            name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS"], swiftSettings: settings),
+            name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS", "MailNetwork"],
+            swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
@@ -117,6 +130,7 @@ let package = Package(
         .testTarget(
             name: "PostgresStoreTests", dependencies: ["PostgresStore", "ReportStore", "TestSupport"],
             swiftSettings: settings),
+        .testTarget(name: "MailNetworkTests", dependencies: ["MailNetwork"], swiftSettings: settings),
         .testTarget(
             name: "ReportRenderingTests", dependencies: ["ReportRendering", "ReportAnalysis", "ReportModel"],
             swiftSettings: settings),

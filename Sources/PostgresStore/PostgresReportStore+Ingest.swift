@@ -123,6 +123,7 @@ struct PostgresBatchWriter {
         try flush(in: db)
         let stamps = batch.stampsToRecord(after: logged)
         if !stamps.isEmpty { try PostgresReportStore.saveFileStamps(stamps, in: db) }
+        if !batch.checkpoints.isEmpty { try PostgresReportStore.saveCheckpoints(batch.checkpoints, in: db) }
         return logged
     }
 

@@ -168,6 +168,35 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
             """)
     }
 
+    /// How far every IMAP mailbox has been read.
+    public func mailboxCheckpoints() throws(StoreError) -> [MailboxCheckpoint] {
+        try read("reading mailbox checkpoints") { db in
+            try db.query(
+                "SELECT account, mailbox, uid_validity, last_uid FROM mailbox_checkpoint ORDER BY account, mailbox"
+            ).map { row in
+                let (account, mailbox, validity, last) = try row.decode((String, String, Int64, Int64).self)
+                return MailboxCheckpoint(account: account, mailbox: mailbox, uidValidity: validity, lastUID: last)
+            }
+        }
+    }
+
+    /// Within ingest's transaction: each checkpoint moves forward, or starts again under a new
+    /// UIDVALIDITY.
+    static func saveCheckpoints(_ checkpoints: [MailboxCheckpoint], in db: ServerConnection) throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        for checkpoint in checkpoints {
+            try db.query(
+                """
+                INSERT INTO mailbox_checkpoint (account, mailbox, uid_validity, last_uid, updated_at)
+                VALUES (\(checkpoint.account), \(checkpoint.mailbox), \(checkpoint.uidValidity), \(checkpoint.lastUID), \(now))
+                ON CONFLICT (account, mailbox) DO UPDATE SET
+                    last_uid = CASE WHEN mailbox_checkpoint.uid_validity = excluded.uid_validity
+                        THEN GREATEST(mailbox_checkpoint.last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+                    uid_validity = excluded.uid_validity, updated_at = excluded.updated_at
+                """)
+        }
+    }
+
     // MARK: - Reverse DNS
 
     /// Every distinct sender address the reports name with no entry valid at `now`, in text

@@ -15,7 +15,19 @@ import ReportStore
 enum PostgresSchema {
     /// The migrations in order: a version name and its statements.
     static let migrations: [(version: String, statements: [String])] = [
-        ("v1-store", version1)
+        ("v1-store", version1),
+        ("v2-mailbox-checkpoint", version2),
+    ]
+
+    /// How far each IMAP mailbox has been read (MailboxCheckpoint), as SQLite's v17.
+    static let version2 = [
+        """
+        CREATE TABLE mailbox_checkpoint (
+            account text NOT NULL, mailbox text NOT NULL, uid_validity bigint NOT NULL,
+            last_uid bigint NOT NULL, updated_at bigint NOT NULL,
+            PRIMARY KEY (account, mailbox)
+        )
+        """
     ]
 
     /// A fresh store: the shape SQLite reached by its v15, in PostgreSQL's types.

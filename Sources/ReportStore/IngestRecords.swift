@@ -132,11 +132,17 @@ public struct StoreBatch: Sendable {
     /// The stamps to record for it (``stampsToRecord(after:)`` leaves out those of failed files; docs/counting.md,
     /// "When an input counts as read").
     public var stamps: [FileStamp]
+    /// How far IMAP mailboxes have been read once these inputs are stored: recorded in the same
+    /// transaction, so a checkpoint never runs ahead of what was stored. A checkpoint only
+    /// moves forward while its UIDVALIDITY holds.
+    public var checkpoints: [MailboxCheckpoint]
 
-    /// A batch of inputs and the stamps of the files they came from.
-    public init(inputs: [PendingInput], stamps: [FileStamp] = []) {
+    /// A batch of inputs, the stamps of the files they came from and the mailbox checkpoints
+    /// they reach.
+    public init(inputs: [PendingInput], stamps: [FileStamp] = [], checkpoints: [MailboxCheckpoint] = []) {
         self.inputs = inputs
         self.stamps = stamps
+        self.checkpoints = checkpoints
     }
 }
 

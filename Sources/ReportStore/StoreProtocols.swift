@@ -26,6 +26,8 @@ public protocol ReportRecorder: AnyObject, Sendable {
     func fileStampList() throws(StoreError) -> [FileStamp]
     /// Records files read whole with no failure, in one transaction.
     func saveFileStamps(_ stamps: [FileStamp]) throws(StoreError)
+    /// How far every IMAP mailbox has been read, by account and mailbox.
+    func mailboxCheckpoints() throws(StoreError) -> [MailboxCheckpoint]
     /// Readies the store for replacing many inputs' reports (a backend may build indexes that
     /// only a reparse needs and ingest would pay for on every report).
     func prepareForReparse() throws(StoreError)

@@ -429,6 +429,17 @@ extension SQLiteReportStore {
             // store's `raw_dir` setting in store_meta.
             try db.execute(sql: "ALTER TABLE raw_input ADD COLUMN in_folder INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v17-mailbox-checkpoint", foreignKeyChecks: .immediate) { db in
+            // How far each IMAP mailbox has been read (MailboxCheckpoint).
+            try db.execute(
+                sql: """
+                    CREATE TABLE mailbox_checkpoint (
+                        account TEXT NOT NULL, mailbox TEXT NOT NULL, uid_validity INTEGER NOT NULL,
+                        last_uid INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (account, mailbox)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 

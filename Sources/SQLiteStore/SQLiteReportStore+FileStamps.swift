@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import ReportStore
 
@@ -44,6 +45,34 @@ extension SQLiteReportStore {
         for stamp in stamps {
             try insert.run(
                 .text(stamp.path), .integer(stamp.size), .integer(stamp.modifiedNanoseconds), .integer(stamp.inode))
+        }
+    }
+
+    /// How far every IMAP mailbox has been read.
+    public func mailboxCheckpoints() throws(StoreError) -> [MailboxCheckpoint] {
+        try read("reading mailbox checkpoints") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT account, mailbox, uid_validity, last_uid FROM mailbox_checkpoint ORDER BY account, mailbox"
+            ).map { MailboxCheckpoint(account: $0[0], mailbox: $0[1], uidValidity: $0[2], lastUID: $0[3]) }
+        }
+    }
+
+    /// Within ingest's transaction: each checkpoint moves forward, or starts again under a new
+    /// UIDVALIDITY.
+    static func saveCheckpoints(_ checkpoints: [MailboxCheckpoint], in db: Database) throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        for checkpoint in checkpoints {
+            try db.execute(
+                sql: """
+                    INSERT INTO mailbox_checkpoint (account, mailbox, uid_validity, last_uid, updated_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(account, mailbox) DO UPDATE SET
+                        last_uid = CASE WHEN uid_validity = excluded.uid_validity
+                            THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+                        uid_validity = excluded.uid_validity, updated_at = excluded.updated_at
+                    """,
+                arguments: [checkpoint.account, checkpoint.mailbox, checkpoint.uidValidity, checkpoint.lastUID, now])
         }
     }
 }

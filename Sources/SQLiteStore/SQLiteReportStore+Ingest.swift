@@ -78,6 +78,7 @@ extension SQLiteReportStore {
         }
         let stamps = batch.stampsToRecord(after: logged)
         if !stamps.isEmpty { try saveFileStamps(stamps, in: db) }
+        if !batch.checkpoints.isEmpty { try saveCheckpoints(batch.checkpoints, in: db) }
         return logged
     }
 

@@ -60,7 +60,8 @@ extension MailTally {
             } else if outcome.summary.interrupted == nil {
                 Terminal.error(
                     "copied \(outcome.copied) of \(outcome.inputs) inputs (\(outcome.alreadyThere) were there already), "
-                        + "\(outcome.reverseDNS) reverse DNS entries and \(outcome.fileStamps) file stamps")
+                        + "\(outcome.reverseDNS) reverse DNS entries, \(outcome.fileStamps) file stamps and "
+                        + "\(outcome.mailboxCheckpoints) mailbox checkpoints")
                 if outcome.summary.failed > 0 {
                     // Failed in the source too: listed by `errors`, not said again one by one.
                     Terminal.error(

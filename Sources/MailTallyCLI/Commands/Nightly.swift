@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailNetwork
 import ReportAnalysis
 import ReportModel
 import ReportStore
@@ -27,11 +28,13 @@ extension MailTally {
                 Quiet on success unless --verbose; errors go to standard error. A failure logged \
                 before for the same bytes is known: said in one line, and not a reason for status 1.
                 Exit status: 0 success; 1 some input failed that had not failed before (the packs are still written); 2 usage; \
-                3 database error; 4 another run holds the lock; 5 the packs could not be written; \
+                3 database error, or an IMAP mailbox could not be read to its end (the packs are still written); 4 another run holds the lock; 5 the packs could not be written; \
                 130 or 143 SIGINT or SIGTERM stopped the ingest (what was read is stored, no pack written).
 
                 Examples:
                   mailtally nightly --inbox /var/mail/dmarc --out /srv/reports
+                  mailtally nightly --inbox imaps://dmarc@imap.example.com/INBOX --password-file /etc/mailtally/imap-pass \\
+                      --move-to Processed --failed-to Failed --out /srv/reports
                   mailtally nightly --inbox ~/Maildir/.DMARC --inbox /srv/tlsrpt --out /srv/reports --date 2026-12-01 --offline
                 """)
 
@@ -51,8 +54,12 @@ extension MailTally {
             offline || (dns.resolver == nil && ProcessInfo.processInfo.environment["MAILTALLY_OFFLINE"] == "1")
         }
 
-        @Option(name: .customLong("inbox"), help: "An mbox, Maildir or folder to ingest (repeatable).")
+        @Option(
+            name: .customLong("inbox"),
+            help: "An mbox, Maildir or folder, or an IMAP mailbox (imaps://USER@HOST/MAILBOX), to ingest (repeatable).")
         var inboxes: [String] = []
+
+        @OptionGroup var imap: IMAPOptions
 
         @Option(help: "The folder the packs go under.")
         var out: String
@@ -94,12 +101,16 @@ extension MailTally {
                 throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)")
             }
             // A missing inbox is a mistake in the cron line, not an input that failed.
-            for inbox in inboxes where inbox != "-" && !FileManager.default.fileExists(atPath: inbox) {
+            for inbox in inboxes
+            where inbox != "-" && !IMAPAccount.isURL(inbox)
+                && !FileManager.default.fileExists(atPath: inbox)
+            {
                 throw ValidationError("--inbox \(inbox): no such file or folder")
             }
         }
 
         func run() throws {
+            let (paths, mailboxes) = try imap.split(inboxes)
             let resolver = try self.resolver.makeResolver()
             let database = try store.open()
             let lock: any StoreRunLock
@@ -109,7 +120,7 @@ extension MailTally {
             let summary: IngestSummary
             do {
                 summary = try IngestPipeline(store: database, limits: caps.limits, logger: MailTally.logger)
-                    .run(paths: inboxes, command: "nightly", rehash: rehash)
+                    .run(paths: paths, mailboxes: mailboxes, command: "nightly", rehash: rehash)
             } catch {
                 throw CommandFailure(.database, "\(error)")
             }
@@ -151,6 +162,13 @@ extension MailTally {
                             + written.joined(separator: ", "))
                 }
                 throw failure
+            }
+            summary.reportMailboxFailures()
+            if !summary.mailboxFailures.isEmpty {
+                Terminal.error(
+                    "mailtally: the packs were written from what was stored: \(out)/\(DayPeriod.isoDate(ofDay: last)) (day, 7d, 30d)"
+                )
+                throw ExitCode(CommandFailure.Kind.database.rawValue)
             }
             if summary.newFailures > 0 {
                 // Cron mails this: where the packs are, beside what failed.

@@ -20,6 +20,13 @@ final class IngestBatch {
     private var ready: [PendingInput] = []
     /// Files read whole into this batch alone, recorded with it unless one of their inputs fails.
     private var stamps: [FileStamp] = []
+    /// How far IMAP mailboxes are read once this batch is stored, committed with it.
+    private var checkpoints: [MailboxCheckpoint] = []
+    /// Log rows committed and not yet taken: kept only while ``keepsCommittedRows`` (an IMAP
+    /// mailbox moves mail once its rows are committed).
+    private var committedRows: [LoggedOutcome] = []
+    /// Whether committed log rows are kept for ``takeCommittedRows()``.
+    var keepsCommittedRows = false
     /// Batches handed to the writer so far.
     private(set) var flushes = 0
     var summary = IngestSummary()
@@ -60,10 +67,20 @@ final class IngestBatch {
         stamps.append(stamp)
     }
 
+    func add(_ checkpoint: MailboxCheckpoint) {
+        checkpoints.append(checkpoint)
+    }
+
+    /// The log rows committed since the last call (with ``keepsCommittedRows``).
+    func takeCommittedRows() -> [LoggedOutcome] {
+        defer { committedRows = [] }
+        return committedRows
+    }
+
     /// Parses everything waiting and hands it to the writer.
     /// - Parameter wait: wait for the write (and every earlier one) to finish.
     func flush(wait: Bool = false) throws(StoreError) {
-        guard !units.isEmpty || !ready.isEmpty || !stamps.isEmpty else {
+        guard !units.isEmpty || !ready.isEmpty || !stamps.isEmpty || !checkpoints.isEmpty else {
             if wait { try collect() }
             return
         }
@@ -91,11 +108,12 @@ final class IngestBatch {
                     : IngestPipeline.parse(unit, limits: limits, spillArea: spillArea)
             }
         }
-        let batch = StoreBatch(inputs: ready + results.compactMap { $0 }, stamps: stamps)
+        let batch = StoreBatch(inputs: ready + results.compactMap { $0 }, stamps: stamps, checkpoints: checkpoints)
         units.removeAll(keepingCapacity: true)
         unitBytes = 0
         ready.removeAll(keepingCapacity: true)
         stamps.removeAll(keepingCapacity: true)
+        checkpoints.removeAll()
         flushes += 1
         try writer.submit(batch)
         count(writer.takeCommitted())
@@ -109,6 +127,7 @@ final class IngestBatch {
     }
 
     private func count(_ outcomes: [LoggedOutcome]) {
+        if keepsCommittedRows { committedRows += outcomes }
         for outcome in outcomes {
             summary.count(outcome)
             if outcome.status == .failed { failedInputs.insert(outcome.input) }

@@ -38,8 +38,12 @@ public struct IngestPipeline {
     /// `rehash` is set; every other file is read and hashed. A stamp is recorded in the
     /// transaction that stores the file's last input, so an interrupted run leaves nothing
     /// skipped that was not stored.
+    ///
+    /// IMAP `mailboxes` are read after the files, each to its end (docs/imap.md); one that
+    /// cannot be read is said in the summary's ``IngestSummary/mailboxes`` and the others go on.
     public func run(
-        paths: [String], command: String = "ingest", rehash: Bool = false, progress: ((IngestProgress) -> Void)? = nil
+        paths: [String], mailboxes: [IMAPInbox] = [], command: String = "ingest", rehash: Bool = false,
+        progress: ((IngestProgress) -> Void)? = nil
     ) throws(StoreError) -> IngestSummary {
         let (files, problems) = InputWalker.files(for: paths)
         let runID = try store.startRun(command: command)
@@ -83,11 +87,17 @@ public struct IngestPipeline {
         }
         // Unchanged files skip the count above; a stopped run says how far it got.
         if !Interruption.requested { filesDone = files.count }
+        batch.keepsCommittedRows = mailboxes.contains { $0.moves }
+        var mailboxOutcomes: [MailboxOutcome] = []
+        for inbox in mailboxes where !Interruption.requested {
+            mailboxOutcomes.append(try IMAPIngest(inbox: inbox, store: store, limits: limits).run(into: batch))
+        }
         try batch.flush(wait: true)
         // Only files with no failure anywhere in them are skipped next time.
         try store.saveFileStamps(spanning.filter { !batch.failedInputs.contains($0.path) })
         try store.finishRun(runID)
         var summary = batch.summary
+        summary.mailboxes = mailboxOutcomes
         summary.interrupted = Interruption.signal
         return summary
     }

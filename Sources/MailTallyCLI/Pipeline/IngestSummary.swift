@@ -46,6 +46,8 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     public var knownFailures = 0
     /// Each failure, in the order the log rows came back.
     public var errors: [Failure] = []
+    /// What each IMAP mailbox gave, in the order read.
+    public var mailboxes: [MailboxOutcome] = []
     /// The signal (SIGINT, SIGTERM) that stopped the run before every input was read; what
     /// was read is stored, and a rerun reads the rest.
     public var interrupted: Int32?
@@ -70,6 +72,9 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     /// Failures not logged before for the same bytes.
     public var newFailures: Int { failed - knownFailures }
 
+    /// The mailboxes that could not be read to their end, with why.
+    public var mailboxFailures: [String] { mailboxes.compactMap(\.error) }
+
     /// `13 files read: 13 reports imported (10 DMARC, 3 TLS-RPT), 2 duplicates, 2 skipped (no report), 1 failed`.
     /// Files (standard input counts as one) hold reports, messages and parts: the counts after
     /// the colon are of those.
@@ -79,6 +84,13 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
             "\(Self.count(inputs, "file")) read: \(Self.count(total, "report")) imported (\(imported.dmarc) DMARC, "
             + "\(imported.tlsrpt) TLS-RPT), \(Self.count(duplicates, "duplicate")), \(skipped) skipped (no report), \(newFailures) failed"
         if knownFailures > 0 { text += ", \(Self.count(knownFailures, "known failure"))" }
+        if !mailboxes.isEmpty {
+            let fetched = mailboxes.reduce(0) { $0 + $1.fetched }
+            let moved = mailboxes.reduce(0) { $0 + $1.moved }
+            let movedFailed = mailboxes.reduce(0) { $0 + $1.movedFailed }
+            text += "; \(Self.count(fetched, "message")) fetched from \(Self.count(mailboxes.count, "mailbox"))"
+            if moved + movedFailed > 0 { text += " (\(moved) moved, \(movedFailed) to the failed folder)" }
+        }
         return text
     }
 
@@ -87,7 +99,7 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case inputs, imported, duplicates, unchanged, skipped, failed
         case knownFailures = "known_failures"
-        case errors, interrupted
+        case errors, mailboxes, interrupted
     }
 }
 

@@ -10,9 +10,10 @@ struct StoreCopyOutcome: Encodable {
     var copied = 0
     /// Raw inputs the destination held already (an earlier, interrupted copy).
     var alreadyThere = 0
-    /// Reverse DNS entries and file stamps copied.
+    /// Reverse DNS entries, file stamps and mailbox checkpoints copied.
     var reverseDNS = 0
     var fileStamps = 0
+    var mailboxCheckpoints = 0
     /// What the two stores hold, side by side: the same when the copy is whole.
     var compared: [Comparison] = []
     /// The run's outcomes, as ingest counts them.
@@ -63,6 +64,16 @@ extension IngestPipeline {
         let stamps = try store.fileStampList()
         try destination.saveFileStamps(stamps)
         outcome.fileStamps = stamps.count
+        // The destination holds every message read, so it has read the mailboxes as far.
+        let checkpoints = try store.mailboxCheckpoints()
+        if !checkpoints.isEmpty {
+            var pending: StoreBatch? = StoreBatch(inputs: [], checkpoints: checkpoints)
+            _ = try destination.recordBatches(runID: nil) {
+                defer { pending = nil }
+                return pending
+            }
+        }
+        outcome.mailboxCheckpoints = checkpoints.count
         outcome.compared = try Self.compare(store, destination)
         return outcome
     }

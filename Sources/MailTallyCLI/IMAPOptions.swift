@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import MailNetwork
+
+/// How `ingest` and `nightly` reach the IMAP mailboxes they are given (docs/imap.md).
+struct IMAPOptions: ParsableArguments {
+    @Option(help: "A file whose first line is the IMAP password (others must not be able to read it).")
+    var passwordFile: String?
+
+    @Option(
+        name: .customLong("oauth2-token-command"),
+        help: "A command that prints an OAuth 2.0 access token, for Microsoft 365 and Gmail (OAUTHBEARER or XOAUTH2).")
+    var oauth2TokenCommand: String?
+
+    @Option(help: "A PEM file of further certificate authorities to trust, beside the system's (a private CA).")
+    var caFile: String?
+
+    @Option(
+        name: .customLong("imap-tls"),
+        help: "`none`: IMAP without TLS or STARTTLS, to a loopback test server only.")
+    var imapTLS: String?
+
+    @Option(help: "Move each IMAP message whose reports are stored (or were before) to this folder, made when missing.")
+    var moveTo: String?
+
+    @Option(help: "Move each IMAP message that failed to this folder, made when missing.")
+    var failedTo: String?
+
+    func validate() throws {
+        if let imapTLS, imapTLS != "none" {
+            throw ValidationError("--imap-tls takes only `none` (TLS is otherwise always on), not '\(imapTLS)'")
+        }
+        if passwordFile != nil && oauth2TokenCommand != nil {
+            throw ValidationError("give --password-file or --oauth2-token-command, not both")
+        }
+        for (name, folder) in [("--move-to", moveTo), ("--failed-to", failedTo)] {
+            if let folder, folder.isEmpty || folder.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+                throw ValidationError("\(name) takes a folder name, not '\(folder)'")
+            }
+        }
+    }
+
+    /// The arguments that are IMAP URLs, as inboxes; the others are paths.
+    func split(_ arguments: [String]) throws -> (paths: [String], mailboxes: [IMAPInbox]) {
+        var paths: [String] = []
+        var mailboxes: [IMAPInbox] = []
+        for argument in arguments {
+            guard IMAPAccount.isURL(argument) else {
+                paths.append(argument)
+                continue
+            }
+            mailboxes.append(try inbox(argument))
+        }
+        return (paths, mailboxes)
+    }
+
+    /// One inbox from its URL and these options.
+    func inbox(_ url: String) throws -> IMAPInbox {
+        var account: IMAPAccount
+        do {
+            account = try IMAPAccount(url: url)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if imapTLS == "none" {
+            guard account.security == .startTLS else {
+                throw ValidationError("--imap-tls none goes with imap://, not \(url)")
+            }
+            guard Self.isLoopback(account.host) else {
+                throw ValidationError(
+                    "--imap-tls none is for a loopback test server only, not \(account.host): use imaps:// or imap://")
+            }
+            account.security = .none
+            Terminal.error("mailtally: \(account.mailboxName): no TLS (--imap-tls none, for loopback tests only)")
+        }
+        let credentials: IMAPCredentialSource
+        if let oauth2TokenCommand {
+            credentials = .tokenCommand(oauth2TokenCommand)
+        } else if let passwordFile {
+            credentials = .passwordFile(passwordFile)
+        } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"], !password.isEmpty {
+            credentials = .password(password)
+        } else {
+            throw ValidationError(
+                "\(account.mailboxName) needs a password or a token: --password-file, $MAILTALLY_IMAP_PASSWORD "
+                    + "or --oauth2-token-command")
+        }
+        return IMAPInbox(
+            account: account, credentials: credentials, trust: MailTLSTrust(extraRootsFile: caFile), moveTo: moveTo,
+            failedTo: failedTo)
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+extension IngestSummary {
+    /// Says each mailbox that could not be read to its end on standard error.
+    func reportMailboxFailures() {
+        for failure in mailboxFailures { Terminal.error("mailtally: \(failure)") }
+    }
+}
