@@ -62,17 +62,20 @@ struct IMAPOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.message)
         }
-        if imapTLS == "none" {
-            guard account.security == .startTLS else {
-                throw ValidationError("--imap-tls none goes with imap://, not \(url)")
-            }
-            guard Self.isLoopback(account.host) else {
-                throw ValidationError(
-                    "--imap-tls none is for a loopback test server only, not \(account.host): use imaps:// or imap://")
-            }
-            account.security = .none
-            Terminal.error("mailtally: \(account.mailboxName): no TLS (--imap-tls none, for loopback tests only)")
+        let configuration = try Configuration.current()
+        // An account of the configuration file brings its own secret and folders, unless
+        // flags give them.
+        if let configured = configuration.mailboxes.first(where: { $0.url == url }),
+            passwordFile == nil && oauth2TokenCommand == nil
+        {
+            var inbox = try configured.inbox(defaultCAFile: caFile ?? configuration.caFile)
+            if let caFile { inbox.trust = MailTLSTrust(extraRootsFile: caFile) }
+            if let moveTo { inbox.moveTo = moveTo }
+            if let failedTo { inbox.failedTo = failedTo }
+            if imapTLS == "none" { inbox.account = try Self.withoutTLS(inbox.account) }
+            return inbox
         }
+        if imapTLS == "none" { account = try Self.withoutTLS(account) }
         let credentials: IMAPCredentialSource
         if let oauth2TokenCommand {
             credentials = .tokenCommand(oauth2TokenCommand)
@@ -82,12 +85,27 @@ struct IMAPOptions: ParsableArguments {
             credentials = .password(password)
         } else {
             throw ValidationError(
-                "\(account.mailboxName) needs a password or a token: --password-file, $MAILTALLY_IMAP_PASSWORD "
-                    + "or --oauth2-token-command")
+                "\(account.mailboxName) needs a password or a token: --password-file, $MAILTALLY_IMAP_PASSWORD, "
+                    + "--oauth2-token-command, or an [[imap]] account in the configuration file")
         }
         return IMAPInbox(
-            account: account, credentials: credentials, trust: MailTLSTrust(extraRootsFile: caFile), moveTo: moveTo,
-            failedTo: failedTo)
+            account: account, credentials: credentials,
+            trust: MailTLSTrust(extraRootsFile: caFile ?? configuration.caFile), moveTo: moveTo, failedTo: failedTo)
+    }
+
+    /// The account without TLS: refused unless it is `imap://` to a loopback address, and said.
+    static func withoutTLS(_ account: IMAPAccount) throws -> IMAPAccount {
+        guard account.security != .implicitTLS else {
+            throw ValidationError("no TLS goes with imap://, not \(account.mailboxName)")
+        }
+        guard isLoopback(account.host) else {
+            throw ValidationError(
+                "no TLS is for a loopback test server only, not \(account.host): use imaps:// or imap://")
+        }
+        var plain = account
+        plain.security = .none
+        Terminal.error("mailtally: \(account.mailboxName): no TLS (for loopback tests only)")
+        return plain
     }
 
     /// 127.0.0.0/8, ::1 and localhost.

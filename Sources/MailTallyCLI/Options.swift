@@ -11,7 +11,9 @@ import StoreBackends
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "The store: a SQLite file or a postgres:// URL (default: $MAILTALLY_DB, else ./mailtally.sqlite).")
+        help:
+            "The store: a SQLite file or a postgres:// URL (default: $MAILTALLY_DB, else the configuration file's db, else ./mailtally.sqlite)."
+    )
     var db: String?
 
     @Option(
@@ -21,18 +23,31 @@ struct StoreOptions: ParsableArguments {
             discussion: "The store remembers the folder; later runs need not give it again."))
     var rawDir: String?
 
-    var path: String {
-        if let db { return db }
-        if let env = ProcessInfo.processInfo.environment["MAILTALLY_DB"], !env.isEmpty { return env }
-        return "mailtally.sqlite"
+    var path: String { effectivePath.value }
+
+    /// The store's location and where it was given.
+    var effectivePath: (value: String, origin: String) {
+        if let db { return (db, "--db") }
+        if let env = ProcessInfo.processInfo.environment["MAILTALLY_DB"], !env.isEmpty { return (env, "$MAILTALLY_DB") }
+        let configuration = Configuration.bestEffort
+        if let db = configuration.db { return (db, configuration.origin) }
+        return ("mailtally.sqlite", "default")
+    }
+
+    /// The raw-input folder, if any, and where it was given.
+    var effectiveRawDir: (value: String, origin: String)? {
+        if let rawDir { return (rawDir, "--raw-dir") }
+        let configuration = Configuration.bestEffort
+        return configuration.rawDir.map { ($0, configuration.origin) }
     }
 
     /// Opens the store, applying pending migrations (an older store is upgraded in place).
     /// - Parameter mustExist: query commands need a store that `ingest` made.
     func open(mustExist: Bool = false) throws -> any MailTallyStore {
+        _ = try Configuration.current()
         do throws(StoreError) {
             let store = try StoreOpener.open(
-                path, mustExist: mustExist, rawFolder: rawDir.map { RawInputFolder(path: $0) })
+                path, mustExist: mustExist, rawFolder: effectiveRawDir.map { RawInputFolder(path: $0.value) })
             // What a migration did (reports merged) is said once, by the command that ran it.
             for notice in (try? store.takeNotices()) ?? [] { Terminal.error("mailtally: note: \(notice)") }
             return store
@@ -125,6 +140,8 @@ struct CommandFailure: Error, CustomStringConvertible {
     enum Kind: Int32 {
         /// Some inputs failed; the rest was imported.
         case inputsFailed = 1
+        /// The command line or the configuration file cannot be used.
+        case usage = 2
         /// The database could not be opened, read or written.
         case database = 3
         /// Another run holds the lock (nightly).
@@ -154,14 +171,44 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 /// How sources are named: the user's source map and the Public Suffix List.
 struct ResolverOptions: ParsableArguments {
-    @Option(help: "A source map: one `network-or-ptr-suffix,source[,category]` rule a line.")
-    var sourceMap: String?
+    @Option(
+        name: .customLong("source-map"),
+        help:
+            "A source map: one `network-or-ptr-suffix,source[,category]` rule a line (default: the configuration file's)."
+    )
+    var sourceMapOption: String?
 
-    @Option(help: "The Public Suffix List (default: $MAILTALLY_PSL, else \(PublicSuffixList.defaultPath)).")
-    var psl: String?
+    @Option(
+        name: .customLong("psl"),
+        help:
+            "The Public Suffix List (default: $MAILTALLY_PSL, else the configuration file's, else \(PublicSuffixList.defaultPath))."
+    )
+    var pslOption: String?
 
-    /// The Public Suffix List file: `--psl`, else `$MAILTALLY_PSL`, else the system's.
-    var pslPath: String { psl ?? ProcessInfo.processInfo.environment["MAILTALLY_PSL"] ?? PublicSuffixList.defaultPath }
+    /// The source map: `--source-map`, else the configuration file's.
+    var sourceMap: String? { effectiveSourceMap?.value }
+
+    /// The source map and where it was given.
+    var effectiveSourceMap: (value: String, origin: String)? {
+        if let sourceMapOption { return (sourceMapOption, "--source-map") }
+        let configuration = Configuration.bestEffort
+        return configuration.sourceMap.map { ($0, configuration.origin) }
+    }
+
+    /// The Public Suffix List file: `--psl`, else `$MAILTALLY_PSL`, else the configuration
+    /// file's, else the system's.
+    var pslPath: String { effectivePSL.value }
+
+    /// The Public Suffix List file and where it was given.
+    var effectivePSL: (value: String, origin: String) {
+        if let pslOption { return (pslOption, "--psl") }
+        if let env = ProcessInfo.processInfo.environment["MAILTALLY_PSL"], !env.isEmpty {
+            return (env, "$MAILTALLY_PSL")
+        }
+        let configuration = Configuration.bestEffort
+        if let psl = configuration.psl { return (psl, configuration.origin) }
+        return (PublicSuffixList.defaultPath, "default")
+    }
 
     /// What the resolver is made from, for a pack's manifest: the source map's bytes and the
     /// Public Suffix List file's identity.
@@ -173,6 +220,7 @@ struct ResolverOptions: ParsableArguments {
     }
 
     func makeResolver() throws -> SourceResolver {
+        _ = try Configuration.current()
         var map = SourceMap()
         if let sourceMap {
             guard let data = FileManager.default.contents(atPath: sourceMap) else {

@@ -4,9 +4,11 @@
 // decompression), mail (the mbox reader and the MIME parser with report extraction), headers
 // (header sections, RFC 2047 encoded words and RFC 2231 parameters), dns (the
 // readers of DNS answers that `mailtally enrich` gets from the network), columns (the reader of
-// the JSON result columns of the store).
+// the JSON result columns of the store), imap (the IMAP framer and response parser, and
+// modified UTF-7 mailbox names).
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
 import Foundation
+import MailNetwork
 import ReportIngest
 import ReportStore
 import ReverseDNS
@@ -23,6 +25,17 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         DNSAnswerFuzzing.exercise(bytes)
     case "columns":
         RecordResultsFuzzing.exercise(bytes)
+    case "imap":
+        // As the connection does: cut responses from the stream, then parse each one.
+        var framer = IMAPFramer(maxLineBytes: 4096, maxLiteralBytes: 1 << 16)
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            // Stops at the end of what is whole, or at the first error.
+            guard let length = try? Array(rest).withUnsafeBytes({ try framer.responseLength(in: $0) }) else { break }
+            _ = try? IMAPResponseParser.parse(Array(rest.prefix(length)))
+            rest = rest.dropFirst(length)
+        }
+        _ = ModifiedUTF7.decode(bytes)
     case "tlsrpt":
         _ = try? TLSReportParser(limits: limits).parse(bytes)
     case "container":

@@ -8,6 +8,18 @@ import SQLiteStore
 /// backends, so that commands see only ``MailTallyStore`` (docs/architecture.md). A new backend
 /// is a target of its own and a case here; no command changes.
 public enum StoreOpener {
+    /// A store's location as messages may show it: a `postgres://` URL's password masked.
+    public static func shown(_ location: String) -> String {
+        guard PostgresLocation.names(location) else { return location }
+        return (try? PostgresLocation(parsing: location))?.description ?? "postgres://… (not a valid URL)"
+    }
+
+    /// Whether `location` holds a password (a `postgres://` URL with one).
+    public static func holdsPassword(_ location: String) -> Bool {
+        guard PostgresLocation.names(location) else { return false }
+        return (try? PostgresLocation(parsing: location))?.password != nil
+    }
+
     /// Opens the store at `location`, creating and migrating it when it may be written.
     /// - Parameters:
     ///   - location: what `--db` (or `$MAILTALLY_DB`) says: a path to an SQLite file, or a

@@ -7,7 +7,10 @@ import ReverseDNS
 
 /// How `enrich` (and `nightly`) ask DNS.
 struct DNSOptions: ParsableArguments {
-    @Option(help: "The DNS server to ask, host:port (default: $MAILTALLY_RESOLVER, else the system's resolvers).")
+    @Option(
+        help:
+            "The DNS server to ask, host:port (default: $MAILTALLY_RESOLVER, else the configuration file's, else the system's resolvers)."
+    )
     var resolver: String?
 
     @Option(help: "Seconds to wait for the first try of a query (c-ares doubles it for the retry).")
@@ -25,9 +28,18 @@ struct DNSOptions: ParsableArguments {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency takes 1 to 1024") }
     }
 
+    /// The DNS server named, if any, and where.
+    var effectiveResolver: (value: String, origin: String)? {
+        if let resolver { return (resolver, "--resolver") }
+        if let environment = ProcessInfo.processInfo.environment["MAILTALLY_RESOLVER"], !environment.isEmpty {
+            return (environment, "$MAILTALLY_RESOLVER")
+        }
+        let file = Configuration.bestEffort
+        return file.resolver.map { ($0, file.origin) }
+    }
+
     var configuration: ResolverConfiguration {
-        let environment = ProcessInfo.processInfo.environment["MAILTALLY_RESOLVER"].flatMap { $0.isEmpty ? nil : $0 }
-        var configuration = ResolverConfiguration(server: resolver ?? environment)
+        var configuration = ResolverConfiguration(server: effectiveResolver?.value)
         configuration.timeoutMilliseconds = Int32((timeout * 1000).rounded())
         configuration.tries = Int32(tries)
         configuration.concurrency = concurrency

@@ -51,7 +51,7 @@ extension MailTally {
 
         /// `--offline`, or `MAILTALLY_OFFLINE=1` without a resolver named on the command line.
         var skipsDNS: Bool {
-            offline || (dns.resolver == nil && ProcessInfo.processInfo.environment["MAILTALLY_OFFLINE"] == "1")
+            offline || (dns.effectiveResolver == nil && ProcessInfo.processInfo.environment["MAILTALLY_OFFLINE"] == "1")
         }
 
         @Option(
@@ -61,8 +61,12 @@ extension MailTally {
 
         @OptionGroup var imap: IMAPOptions
 
-        @Option(help: "The folder the packs go under.")
-        var out: String
+        @Option(
+            name: .customLong("out"), help: "The folder the packs go under (default: the configuration file's out).")
+        var outOption: String?
+
+        /// `--out`, else the configuration file's.
+        var out: String { outOption ?? Configuration.bestEffort.out ?? "" }
 
         @Option(help: "The last day of the packs (YYYY-MM-DD; default: yesterday, UTC).")
         var date: String?
@@ -100,17 +104,32 @@ extension MailTally {
             guard (0...3650).contains(newSourceDays) else {
                 throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)")
             }
+            let configuration = try Configuration.current()
+            guard outOption != nil || configuration.out != nil else {
+                throw ValidationError("say where the packs go: --out, or out in the configuration file")
+            }
             // A missing inbox is a mistake in the cron line, not an input that failed.
-            for inbox in inboxes
+            let named = inboxes.isEmpty ? configuration.inboxes : inboxes
+            for inbox in named
             where inbox != "-" && !IMAPAccount.isURL(inbox)
                 && !FileManager.default.fileExists(atPath: inbox)
             {
-                throw ValidationError("--inbox \(inbox): no such file or folder")
+                throw ValidationError(
+                    "\(inboxes.isEmpty ? "inbox of \(configuration.origin)" : "--inbox") \(inbox): no such file or folder"
+                )
             }
         }
 
+        /// The inboxes: `--inbox`, else the configuration file's paths and IMAP accounts.
+        func allInboxes() throws -> (paths: [String], mailboxes: [IMAPInbox]) {
+            guard inboxes.isEmpty else { return try imap.split(inboxes) }
+            let configuration = try Configuration.current()
+            let mailboxes = try configuration.mailboxes.map { try imap.inbox($0.url) }
+            return (configuration.inboxes, mailboxes)
+        }
+
         func run() throws {
-            let (paths, mailboxes) = try imap.split(inboxes)
+            let (paths, mailboxes) = try allInboxes()
             let resolver = try self.resolver.makeResolver()
             let database = try store.open()
             let lock: any StoreRunLock
