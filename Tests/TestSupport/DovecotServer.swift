@@ -249,7 +249,6 @@ public final class DovecotServer: @unchecked Sendable {
             ssl = \(ssl)
             ssl_cert = <\(path)/server.pem
             ssl_key = <\(path)/server.key
-            verbose_ssl = yes
 
             disable_plaintext_auth = no
             auth_mechanisms = plain login xoauth2 oauthbearer
@@ -288,7 +287,9 @@ public final class DovecotServer: @unchecked Sendable {
               args = \(path)/users
             }
 
+            # No chroot: only root may chroot, and these tests may run as another user.
             service imap-login {
+              chroot =
               inet_listener imap {
                 address = 127.0.0.1
                 port = \(port)
@@ -303,6 +304,7 @@ public final class DovecotServer: @unchecked Sendable {
             # The auth process turns its per-IP penalty (2, 4, 8, 15 s before answering again after
             # failures) off when this socket is missing at its path.
             service anvil {
+              chroot =
               unix_listener anvil-auth-penalty {
                 path = anvil-auth-penalty-unused
               }

@@ -88,7 +88,7 @@ struct IMAPIngest {
         }
     }
 
-    private func connect() throws(MailNetworkError) -> IMAPClient {
+    func connect() throws(MailNetworkError) -> IMAPClient {
         let credentials = try inbox.credentials.resolve()
         return try IMAPClient(
             account: inbox.account, credentials: credentials, trust: inbox.trust,
@@ -96,7 +96,7 @@ struct IMAPIngest {
     }
 
     /// One session: opens the mailbox, fetches what is new and what waits to be moved, batch by batch.
-    private func read(with client: IMAPClient, into batch: IngestBatch, outcome: inout MailboxOutcome)
+    func read(with client: IMAPClient, into batch: IngestBatch, outcome: inout MailboxOutcome)
         throws(MailNetworkError)
     {
         let account = inbox.account
