@@ -220,15 +220,37 @@ public final class MailConnection: @unchecked Sendable {
         }
         if let error = error as? NIOSSLError {
             switch error {
-            case .handshakeFailed(let inner): return "the TLS handshake failed (\(inner))"
+            case .handshakeFailed(let inner):
+                let said = "\(inner)"
+                if said.contains("CERTIFICATE_VERIFY_FAILED") {
+                    return "the server's certificate is not trusted: its chain does not lead to the system's roots "
+                        + "or those of --ca-file, or it has expired"
+                }
+                if said.contains("WRONG_VERSION_NUMBER") || said.contains("PACKET_LENGTH_TOO_LONG") {
+                    return "the server does not speak TLS on this port"
+                }
+                return "the TLS handshake failed (\(Self.shortBoringSSL(said)))"
             case .uncleanShutdown: return "the server closed the TLS connection uncleanly"
             case .unableToValidateCertificate: return "the server's certificate could not be validated"
             default: return "TLS failed (\(error))"
             }
         }
-        if let error = error as? NIOSSLExtraError { return "TLS failed (\(error))" }
+        if let error = error as? NIOSSLExtraError {
+            if error == .failedToValidateHostname {
+                return "the server's certificate is not for the name or address connected to"
+            }
+            return "TLS failed (\(error))"
+        }
         if let error = error as? BoringSSLError { return "TLS failed (\(error))" }
         return "\(error)"
+    }
+}
+
+extension MailConnection {
+    /// BoringSSL's reason code (`WRONG_VERSION_NUMBER`) out of its long error text, when found.
+    static func shortBoringSSL(_ text: String) -> String {
+        guard let range = text.range(of: "OPENSSL_internal:") else { return text }
+        return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" })
     }
 }
 
@@ -342,7 +364,10 @@ final class FramingHandler: ChannelInboundHandler, @unchecked Sendable {
         let tlsFailure = error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
         queue.fail(
             MailNetworkError(
-                tlsFailure ? .tls : .closed, "the connection failed: \(MailConnection.reason(error))"))
+                tlsFailure ? .tls : .closed,
+                tlsFailure
+                    ? "TLS with the server failed: \(MailConnection.reason(error))"
+                    : "the connection failed: \(MailConnection.reason(error))"))
         context.close(promise: nil)
     }
 

@@ -92,9 +92,13 @@ struct Configuration: Sendable {
 
     /// Reads one file.
     static func read(path: String) throws(ConfigurationError) -> Configuration {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Read through a handle, not whole: /dev/null (no configuration) has no size to trust.
+        guard let handle = FileHandle(forReadingAtPath: path),
+            let data = try? handle.read(upToCount: (1 << 20) + 1) ?? Data()
+        else {
             throw ConfigurationError("\(path) cannot be read")
         }
+        try? handle.close()
         guard data.count <= 1 << 20 else { throw ConfigurationError("\(path) is larger than 1 MiB") }
         let table: TOMLTable
         do {

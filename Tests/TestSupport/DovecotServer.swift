@@ -4,8 +4,8 @@ import Foundation
 /// nothing read from /etc/dovecot, the system instance untouched) with its base, state, log and
 /// mail under a new folder `/tmp/mailtally-dovecot-UUID`, listening on 127.0.0.1 only.
 ///
-/// - ``port`` is plain IMAP; with ``TLSMode-swift.enum/offered`` it offers STARTTLS, with
-///   ``TLSMode-swift.enum/disabled`` (`ssl = no`) it does not, and nothing listens on ``imapsPort``.
+/// - ``port`` is plain IMAP; with ``TLSMode/offered`` it offers STARTTLS, with
+///   ``TLSMode/disabled`` (`ssl = no`) it does not, and nothing listens on ``imapsPort``.
 /// - ``imapsPort`` is IMAPS (implicit TLS), with a certificate for 127.0.0.1 and `localhost`
 ///   (SAN IP and DNS) signed by a new authority, ``certificateAuthority``; ``otherAuthority`` is
 ///   an unrelated one, for "wrong CA" tests.
@@ -21,7 +21,8 @@ import Foundation
 ///   anvil socket is moved away, which turns Dovecot's auth penalty off).
 /// - A failed `XOAUTH2` or `OAUTHBEARER` is first answered with a continuation carrying a JSON
 ///   error (`{"status":"401","schemes":"bearer","scope":"mail"}`, `{"status":"invalid_token"}`);
-///   the client sends an empty line and then gets the tagged `NO`.
+///   the client answers with an empty line (or `AQ==`, RFC 7628's `%x01`, for `OAUTHBEARER`)
+///   and then gets the tagged `NO`; a `*` instead cancels it with `BAD`.
 ///
 /// Run as root, the login processes run as `dovenull`, the internal ones as `dovecot` and mail is
 /// stored as the `mail` user (Dovecot refuses mail access as root); otherwise everything runs as
@@ -65,9 +66,9 @@ public final class DovecotServer: @unchecked Sendable {
 
     /// Where it listens.
     public let host = "127.0.0.1"
-    /// Plain IMAP, offering STARTTLS with ``TLSMode-swift.enum/offered``.
+    /// Plain IMAP, offering STARTTLS with ``TLSMode/offered``.
     public let port: Int
-    /// IMAPS (TLS from the first byte); nothing listens here with ``TLSMode-swift.enum/disabled``.
+    /// IMAPS (TLS from the first byte); nothing listens here with ``TLSMode/disabled``.
     public let imapsPort: Int
     /// What TLS it offers.
     public let tls: TLSMode
@@ -322,9 +323,12 @@ public final class DovecotServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard !running else { return }
         // Dovecot daemonises; started through Python's subprocess, which closes every other
-        // descriptor, so the daemon holds none of the pipes Foundation's Process waits on.
+        // descriptor, so the daemon holds none of the pipes Foundation's Process waits on. The
+        // signal mask is cleared too: the test process's threads block SIGTERM, a child inherits
+        // the mask, and a master that never sees SIGTERM would only stop at SIGKILL.
         let script = """
-            import subprocess, sys
+            import signal, subprocess, sys
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())
             with open(sys.argv[1], "wb") as out:
                 sys.exit(subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=out, stderr=out).returncode)
             """
@@ -350,7 +354,8 @@ public final class DovecotServer: @unchecked Sendable {
     }
 
     /// Stops Dovecot and waits until it has gone, keeping its folder, mail and ports for
-    /// ``start()``. Open connections are closed.
+    /// ``start()``: open sessions get `* BYE Server shutting down.` and are closed, and new
+    /// connections are refused.
     public func shutDown() {
         lock.lock()
         defer { lock.unlock() }
@@ -360,18 +365,18 @@ public final class DovecotServer: @unchecked Sendable {
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8),
             let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else { return }
-        kill(pid, SIGTERM)
-        // The master removes its pid file as it exits, after its children.
+        // The master and its children share a process group (the master's pid: it called setsid).
+        // SIGTERM goes to all of them: a logged-in imap process would outlive its master (and
+        // keep its session open) otherwise; this way it says `* BYE Server shutting down.`.
+        kill(-pid, SIGTERM)
+        // The master removes its pid file as it exits.
         let deadline = Date().addingTimeInterval(15)
         while FileManager.default.fileExists(atPath: pidFile.path) && Date() < deadline {
             usleep(20_000)
         }
-        if FileManager.default.fileExists(atPath: pidFile.path) {
-            // The master and its children share a process group (it called setsid).
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
-            try? FileManager.default.removeItem(at: pidFile)
-        }
+        // Whatever is left goes now (nothing, usually).
+        kill(-pid, SIGKILL)
+        try? FileManager.default.removeItem(at: pidFile)
     }
 
     /// Stops and starts Dovecot again on the same ports, keeping the mail.
@@ -513,7 +518,9 @@ public final class DovecotServer: @unchecked Sendable {
 
     /// Gives `mailbox` (INBOX too) a new UIDVALIDITY, `to` or the current one plus one, with
     /// `doveadm mailbox update`; its messages and their UIDs stay as they were, so a client that
-    /// trusted its old UIDs would be wrong. Returns the new value.
+    /// trusted its old UIDs would be wrong. A session that has `mailbox` selected meanwhile is
+    /// ended by the server (`* BYE IMAP session state is inconsistent, please relogin.`, and an
+    /// `Error:` line in ``log``). Returns the new value.
     @discardableResult
     public func changeUIDValidity(
         user: String = DovecotServer.reportsUser, mailbox: String = "INBOX", to value: Int? = nil

@@ -48,6 +48,8 @@ public enum TestSupport {
         env.removeValue(forKey: "MAILTALLY_DB")
         // No test asks the machine's DNS: nightly skips enrich unless a test names a resolver.
         env["MAILTALLY_OFFLINE"] = "1"
+        // Nor the machine's configuration file: an empty one, unless a test names its own.
+        env["MAILTALLY_CONFIG"] = "/dev/null"
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()

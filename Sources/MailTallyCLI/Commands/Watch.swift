@@ -91,7 +91,8 @@ extension MailTally {
                         _ = try client.idle(seconds: TimeInterval(idleMinutes * 60)) { Interruption.requested }
                     }
                 } catch {
-                    Terminal.error("mailtally: \(inbox.account.mailboxName): \(error.message); again in \(Int(pause)) s")
+                    Terminal.error(
+                        "mailtally: \(inbox.account.mailboxName): \(error.message); again in \(Int(pause)) s")
                     let until = Date(timeIntervalSinceNow: pause)
                     while Date() < until && !Interruption.requested { Thread.sleep(forTimeInterval: 0.2) }
                     pause = min(pause * 2, 300)

@@ -75,22 +75,26 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     /// The mailboxes that could not be read to their end, with why.
     public var mailboxFailures: [String] { mailboxes.compactMap(\.error) }
 
-    /// `13 files read: 13 reports imported (10 DMARC, 3 TLS-RPT), 2 duplicates, 2 skipped (no report), 1 failed`.
+    /// `13 files read: 13 reports imported (10 DMARC, 3 TLS-RPT), 2 duplicates, 2 skipped (no report), 1 failed`;
+    /// with IMAP mailboxes, `…, 20 messages fetched from 1 mailbox (20 moved, 0 to the failed folder): …`.
     /// Files (standard input counts as one) hold reports, messages and parts: the counts after
     /// the colon are of those.
     public var line: String {
         let total = imported.dmarc + imported.tlsrpt
-        var text =
-            "\(Self.count(inputs, "file")) read: \(Self.count(total, "report")) imported (\(imported.dmarc) DMARC, "
-            + "\(imported.tlsrpt) TLS-RPT), \(Self.count(duplicates, "duplicate")), \(skipped) skipped (no report), \(newFailures) failed"
-        if knownFailures > 0 { text += ", \(Self.count(knownFailures, "known failure"))" }
+        var read: [String] = []
+        if inputs > 0 || mailboxes.isEmpty { read.append("\(Self.count(inputs, "file")) read") }
         if !mailboxes.isEmpty {
             let fetched = mailboxes.reduce(0) { $0 + $1.fetched }
             let moved = mailboxes.reduce(0) { $0 + $1.moved }
             let movedFailed = mailboxes.reduce(0) { $0 + $1.movedFailed }
-            text += "; \(Self.count(fetched, "message")) fetched from \(Self.count(mailboxes.count, "mailbox"))"
-            if moved + movedFailed > 0 { text += " (\(moved) moved, \(movedFailed) to the failed folder)" }
+            var fetchedText = "\(Self.count(fetched, "message")) fetched from \(Self.count(mailboxes.count, "mailbox"))"
+            if moved + movedFailed > 0 { fetchedText += " (\(moved) moved, \(movedFailed) to the failed folder)" }
+            read.append(fetchedText)
         }
+        var text =
+            "\(read.joined(separator: ", ")): \(Self.count(total, "report")) imported (\(imported.dmarc) DMARC, "
+            + "\(imported.tlsrpt) TLS-RPT), \(Self.count(duplicates, "duplicate")), \(skipped) skipped (no report), \(newFailures) failed"
+        if knownFailures > 0 { text += ", \(Self.count(knownFailures, "known failure"))" }
         return text
     }
 
