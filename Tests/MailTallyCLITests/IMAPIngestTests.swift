@@ -412,4 +412,28 @@ struct IMAPIngestTests {
         #expect(process.terminationStatus == 143)
         #expect(try summary(db).contains("example"))
     }
+
+    @Test("a mailbox of 10,000 report mails is read whole, in bounded batches, with the same figures as the mbox")
+    func tenThousandMessages() throws {
+        let server = try DovecotServer()
+        let (messages, corpus) = try mails(10_000, seed: 11)
+        try server.append(messages: messages)
+        let db = folder.appendingPathComponent("imap.sqlite").path
+        let result = try mailtally(
+            ["ingest", "--db", db, "--json", "--ca-file", server.certificateAuthority.path, url(server)], server: server
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        let outcome = try json(result)
+        #expect(mailbox(outcome)["fetched"] as? Int == 10_000)
+        let reference = folder.appendingPathComponent("reference.sqlite").path
+        let fromFile = try TestSupport.run(
+            TestSupport.mailtally, ["ingest", "--db", reference, corpus.appendingPathComponent("inbox.mbox").path])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(try summary(db) == summary(reference))
+        // And a rerun asks the server for nothing above its checkpoint.
+        let again = try mailtally(
+            ["ingest", "--db", db, "--json", "--ca-file", server.certificateAuthority.path, url(server)], server: server
+        )
+        #expect(mailbox(try json(again))["fetched"] as? Int == 0)
+    }
 }
