@@ -141,7 +141,7 @@ struct IMAPIngestTests {
         #expect(result.status == 1, "\(result.stderr)")
         let outcome = try json(result)
         #expect(mailbox(outcome)["moved"] as? Int == 10)
-        #expect(mailbox(outcome)["movedFailed"] as? Int == 1)
+        #expect(mailbox(outcome)["moved_failed"] as? Int == 1)
         #expect(try server.messageCount() == 0)
         #expect(try server.messageCount(mailbox: "Processed/DMARC") == 10)
         #expect(try server.messageCount(mailbox: "Failed") == 1)

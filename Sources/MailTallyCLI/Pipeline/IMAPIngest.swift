@@ -44,6 +44,12 @@ public struct MailboxOutcome: Sendable, Encodable, Equatable {
     public var movedFailed = 0
     /// Why the mailbox could not be read to its end, when it could not.
     public var error: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case mailbox, fetched, moved
+        case movedFailed = "moved_failed"
+        case error
+    }
 }
 
 /// Reads one IMAP mailbox into an ingest batch: only the messages above the stored checkpoint,

@@ -105,6 +105,22 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         case knownFailures = "known_failures"
         case errors, mailboxes, interrupted
     }
+
+    /// The keys of docs/output.md; `mailboxes` only when the run read any, `interrupted` only
+    /// when a signal stopped it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(inputs, forKey: .inputs)
+        try container.encode(imported, forKey: .imported)
+        try container.encode(duplicates, forKey: .duplicates)
+        try container.encode(unchanged, forKey: .unchanged)
+        try container.encode(skipped, forKey: .skipped)
+        try container.encode(failed, forKey: .failed)
+        try container.encode(knownFailures, forKey: .knownFailures)
+        try container.encode(errors, forKey: .errors)
+        if !mailboxes.isEmpty { try container.encode(mailboxes, forKey: .mailboxes) }
+        try container.encodeIfPresent(interrupted, forKey: .interrupted)
+    }
 }
 
 extension IngestSummary {
