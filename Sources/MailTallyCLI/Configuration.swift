@@ -209,7 +209,7 @@ extension Configuration.Mailbox {
         do {
             account = try IMAPAccount(url: url)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(.usage, error.message)
         }
         if withoutTLS { account = try IMAPOptions.withoutTLS(account) }
         let credentials: IMAPCredentialSource =

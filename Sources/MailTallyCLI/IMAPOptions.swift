@@ -60,7 +60,7 @@ struct IMAPOptions: ParsableArguments {
         do {
             account = try IMAPAccount(url: url)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(.usage, error.message)
         }
         let configuration = try Configuration.current()
         // An account of the configuration file brings its own secret and folders, unless
@@ -84,7 +84,8 @@ struct IMAPOptions: ParsableArguments {
         } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"], !password.isEmpty {
             credentials = .password(password)
         } else {
-            throw ValidationError(
+            throw CommandFailure(
+                .usage,
                 "\(account.mailboxName) needs a password or a token: --password-file, $MAILTALLY_IMAP_PASSWORD, "
                     + "--oauth2-token-command, or an [[imap]] account in the configuration file")
         }
@@ -96,10 +97,11 @@ struct IMAPOptions: ParsableArguments {
     /// The account without TLS: refused unless it is `imap://` to a loopback address, and said.
     static func withoutTLS(_ account: IMAPAccount) throws -> IMAPAccount {
         guard account.security != .implicitTLS else {
-            throw ValidationError("no TLS goes with imap://, not \(account.mailboxName)")
+            throw CommandFailure(.usage, "no TLS goes with imap://, not \(account.mailboxName)")
         }
         guard isLoopback(account.host) else {
-            throw ValidationError(
+            throw CommandFailure(
+                .usage,
                 "no TLS is for a loopback test server only, not \(account.host): use imaps:// or imap://")
         }
         var plain = account

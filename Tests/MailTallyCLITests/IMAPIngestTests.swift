@@ -276,6 +276,15 @@ struct IMAPIngestTests {
         #expect(noStartTLS.status == 3)
         #expect(noStartTLS.stderr.contains("does not offer STARTTLS"), "\(noStartTLS.stderr)")
         #expect(try !summary(db).contains("example."), "a refused connection stored something")
+        // Without TLS only on purpose, only to loopback, and said.
+        let loopbackPlain = try mailtally(
+            ["ingest", "--db", db, "--json", "--imap-tls", "none", url(plain, implicit: false)], server: plain)
+        #expect(loopbackPlain.status == 0, "\(loopbackPlain.stderr)")
+        #expect(loopbackPlain.stderr.contains("no TLS (for loopback tests only)"))
+        let remotePlain = try mailtally(
+            ["ingest", "--db", db, "--imap-tls", "none", "imap://reports@imap.example.com/INBOX"], server: plain)
+        #expect(remotePlain.status == 2)
+        #expect(remotePlain.stderr.contains("loopback test server only"), "\(remotePlain.stderr)")
 
         // STARTTLS on the plain port of a server that offers it works.
         let startTLS = try mailtally(

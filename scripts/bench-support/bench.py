@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The benchmark behind scripts/bench: measures MailTally against parsedmarc and a C floor on
 the same synthetic corpus, and query latency on a large database. Prints one table.
+With --imap, MailTally and parsedmarc read the corpus's mails from a Dovecot of their own on
+loopback instead (bench_imap).
 
 Every timing is the whole process, read from /usr/bin/time -v: the median of --runs runs.
 Totals are checked against the corpus generator's ground truth in every run.
@@ -112,6 +114,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--imap", action="store_true",
+                        help="read the corpus's mails over IMAPS from a Dovecot on loopback, MailTally beside parsedmarc")
     args = parser.parse_args()
     work = args.work
     corpus = os.path.join(work, f"corpus-{args.reports}")
@@ -132,6 +136,8 @@ def main():
                 os.remove(path + suffix)
         return path
 
+    if args.imap:
+        return bench_imap(args, work, corpus, truth)
     if args.db == "postgres":
         return bench_postgres(args, work, files, truth)
 
@@ -344,6 +350,203 @@ def bench_postgres(args, work, files, truth):
           f"{medians['PostgreSQL, two workers on a core each'] / medians['PostgreSQL, one worker on one core']:.2f}x")
     for label, seconds in queries:
         print(f"{label}, {args.records:,} records in PostgreSQL: {seconds * 1000:.0f} ms (whole process, median)")
+
+
+def bench_imap(args, work, corpus, truth):
+    """scripts/bench --imap: `mailtally ingest imaps://...` beside parsedmarc's IMAP mode on the
+    same mailbox of one mail per report (the corpus's inbox.mbox, appended to INBOX of a Dovecot
+    of its own on loopback: scripts/bench-support/imap_server.py), runs interleaved, each on
+    fresh output. Both use implicit TLS on the IMAPS port and check the server's certificate
+    against the test CA: MailTally with --ca-file, parsedmarc (which has no CA option) through
+    OpenSSL's SSL_CERT_FILE. Neither changes the mailbox: MailTally reads with EXAMINE and
+    BODY.PEEK[], parsedmarc runs with `test = True` (no moves or deletions), but its FETCH RFC822
+    sets \\Seen, so every message is made unseen again before each run."""
+    import signal
+
+    helper = os.path.join(HERE, "imap_server.py")
+    fixture = os.path.join(HERE, "..", "..", "Tests", "Support", "imap_fixture.py")
+    state = os.path.join(work, "imap")
+    # SIGTERM ends the run through the `finally` below, which stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    subprocess.run([sys.executable, helper, "stop", state], capture_output=True)
+    print("bench: starting Dovecot on loopback", file=sys.stderr)
+    started = subprocess.run([sys.executable, helper, "start", state], capture_output=True, text=True)
+    if started.returncode != 0:
+        sys.exit(f"bench: imap_server.py start: {started.stderr.strip()}")
+    server = json.loads(started.stdout)
+    try:
+        return measure_imap(args, work, corpus, truth, server, fixture)
+    finally:
+        subprocess.run([sys.executable, helper, "stop", state], capture_output=True)
+
+
+def measure_imap(args, work, corpus, truth, server, fixture):
+    import base64
+    import imaplib
+    import mailbox
+
+    reports = truth["dmarc_reports"] + truth["tls_reports"]
+    user, password, ca = server["user"], server["password"], server["ca"]
+
+    def session():
+        client = imaplib.IMAP4(server["host"], server["port"], timeout=120)
+        client.login(user, password)
+        return client
+
+    # The mails, appended in order with MULTIAPPEND, a thousand a session.
+    started = time.perf_counter()
+    box = mailbox.mbox(os.path.join(corpus, "inbox.mbox"), create=False)
+    appended = 0
+    chunk = []
+
+    def append(chunk):
+        result = subprocess.run([sys.executable, fixture, "append", "--port", str(server["port"]), "--user", user,
+                                 "--password", password, "--mailbox", "INBOX", "--no-create"],
+                                input=json.dumps(chunk), capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"bench: appending to INBOX: {result.stderr.strip()}")
+        return len(json.loads(result.stdout)["uids"])
+
+    for key in box.iterkeys():
+        chunk.append(base64.b64encode(box.get_bytes(key)).decode("ascii"))
+        if len(chunk) == 1000:
+            appended += append(chunk)
+            chunk = []
+    if chunk:
+        appended += append(chunk)
+    box.close()
+    client = session()
+    count = int(client.select("INBOX", readonly=True)[1][0])
+    # Once through every message before anything is timed: the mail files in the page cache and
+    # Dovecot's index and cache files built, for whichever command comes first.
+    mail_bytes = 0
+    for low in range(1, count + 1, 1000):
+        typ, data = client.fetch(f"{low}:{min(low + 999, count)}", "(RFC822.SIZE BODY.PEEK[])")
+        mail_bytes += sum(len(item[1]) for item in data if isinstance(item, tuple))
+    client.logout()
+    if appended != reports or count != reports:
+        sys.exit(f"bench: appended {appended} mails, INBOX holds {count}; the corpus has {reports} reports")
+    print(f"bench: {count} mails ({mail_bytes / 1e6:.1f} MB) appended to INBOX in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+
+    def all_unseen():
+        client = session()
+        client.select("INBOX")
+        client.store("1:*", "-FLAGS.SILENT", "(\\Seen)")
+        unseen = client.search(None, "UNSEEN")[1][0].split()
+        client.close()
+        client.logout()
+        if len(unseen) != count:
+            sys.exit(f"bench: {len(unseen)} of {count} messages unseen after clearing \\Seen")
+
+    def fresh(name):
+        path = os.path.join(work, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return path
+
+    url = f"imaps://{user}@{server['host']}:{server['imaps_port']}/INBOX"
+    mailtally_env = dict(os.environ, MAILTALLY_IMAP_PASSWORD=password)
+
+    def run_mailtally():
+        db = fresh("imap.sqlite")
+        command = [args.mailtally, "ingest", url, "--ca-file", ca, "--json", "--db", db]
+        wall, cpu, rss, out, code, err = timed(command, env=mailtally_env)
+        try:
+            outcome = json.loads(out)
+        except ValueError:
+            return None, f"exit {code}, no JSON on stdout\n{err[-2000:]}"
+        fetched = [m["fetched"] for m in outcome.get("mailboxes", [])]
+        expected = {"dmarc": truth["dmarc_reports"], "tlsrpt": truth["tls_reports"]}
+        if code != 0 or fetched != [count] or outcome["imported"] != expected or outcome["failed"]:
+            return None, (f"exit {code}, fetched {fetched}, imported {outcome['imported']}, failed {outcome['failed']}; "
+                          f"expected [{count}] fetched, {expected}\n{err[-2000:]}")
+        return (wall, cpu, rss), check_totals(args, db, truth)
+
+    if args.parsedmarc:
+        version = subprocess.run([args.parsedmarc, "--version"], capture_output=True, text=True).stdout.strip()
+        config = os.path.join(work, "parsedmarc-imap.ini")
+        output = os.path.join(work, "parsedmarc-imap-out")
+        with open(config, "w") as f:
+            os.fchmod(f.fileno(), 0o600)
+            f.write(f"""[general]
+offline = True
+save_aggregate = True
+save_smtp_tls = True
+output = {output}
+silent = True
+
+[mailbox]
+reports_folder = INBOX
+# Read only: nothing moved to an archive folder, nothing deleted.
+test = True
+watch = False
+# 0: every message in one batch. The default (10) reads 10 messages and, in test mode, stops.
+batch_size = 0
+
+[imap]
+host = {server['host']}
+port = {server['imaps_port']}
+ssl = True
+user = {user}
+password = {password}
+""")
+        # parsedmarc has no CA option; Python's default context reads OpenSSL's SSL_CERT_FILE,
+        # so the certificate is checked against the test CA as MailTally checks it.
+        parsedmarc_env = dict(os.environ, SSL_CERT_FILE=ca)
+
+    def run_parsedmarc():
+        fresh("parsedmarc-imap-out")
+        wall, cpu, rss, out, code, err = timed([args.parsedmarc, "-c", config], env=parsedmarc_env)
+        if code != 0:
+            return None, f"exit {code}\n{err[-2000:]}"
+        try:
+            aggregate = json.load(open(os.path.join(output, "aggregate.json")))
+            tls = json.load(open(os.path.join(output, "smtp_tls.json")))
+        except (OSError, ValueError) as error:
+            return None, f"no output ({error})\n{err[-2000:]}"
+        messages = sum(r["count"] for report in aggregate for r in report["records"])
+        got = (len(aggregate), len(tls), messages)
+        want = (truth["dmarc_reports"], truth["tls_reports"], truth["messages"])
+        if got != want:
+            return None, (f"{got[0]} aggregate reports, {got[1]} SMTP TLS reports, {got[2]} messages; "
+                          f"the ground truth says {want[0]}, {want[1]} and {want[2]}")
+        return (wall, cpu, rss), None
+
+    runs = {"MailTally ingest imaps://": run_mailtally}
+    if args.parsedmarc:
+        runs[f"parsedmarc {version}, IMAP (test mode)"] = run_parsedmarc
+    samples = {label: [] for label in runs}
+    for run in range(args.runs):
+        for label, measure in runs.items():
+            all_unseen()
+            sample, problem = measure()
+            if problem:
+                sys.exit(f"bench: {label}, run {run + 1}: {problem}")
+            samples[label].append(sample)
+            print(f"bench: {label}, run {run + 1}: {sample[0]:.2f} s wall, {sample[2]:.0f} MB peak RSS", file=sys.stderr)
+
+    dovecot = subprocess.run(["/usr/sbin/dovecot", "--version"], capture_output=True, text=True).stdout.split()
+    print(f"\nMailbox: {count} mails, one report each ({truth['dmarc_reports']} DMARC, {truth['tls_reports']} TLS-RPT; "
+          f"{truth['records']} records), {mail_bytes / 1e6:.1f} MB, in INBOX of Dovecot {dovecot[0] if dovecot else '?'} "
+          f"on loopback (Maildir), read over IMAPS with the certificate checked; "
+          f"medians of {args.runs} interleaved runs, each on fresh output with every message unseen; "
+          f"counts checked against the ground truth in every run.\n")
+    print("| IMAP run | wall s | CPU s | peak RSS MB | mails/s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    medians = {}
+    for label, values in samples.items():
+        wall, cpu, rss = (statistics.median(s[i] for s in values) for i in range(3))
+        medians[label] = (wall, rss)
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {count / wall:,.0f} |")
+    print()
+    if len(medians) == 2:
+        (mt_wall, mt_rss), (pm_wall, pm_rss) = medians.values()
+        print(f"MailTally / parsedmarc over IMAP: {pm_wall / mt_wall:.1f}x the mails per second, "
+              f"{mt_rss / pm_rss:.2f}x the peak RSS")
 
 
 if __name__ == "__main__":
