@@ -2,7 +2,8 @@ import Foundation
 
 /// How the client proves who it is.
 public enum IMAPCredentials: Sendable {
-    /// A password: `AUTHENTICATE PLAIN` when offered, else `LOGIN`.
+    /// A password: `AUTHENTICATE PLAIN` when offered, else `AUTHENTICATE LOGIN`, else the
+    /// `LOGIN` command.
     case password(String)
     /// An OAuth 2.0 bearer token: `AUTHENTICATE OAUTHBEARER` (RFC 7628) when offered, else
     /// `XOAUTH2` (Google's and Microsoft's).
@@ -20,7 +21,7 @@ public struct IMAPMailboxState: Sendable, Equatable {
 }
 
 /// A small, blocking IMAP4rev1 client (RFC 3501) with what reading reports needs and no more:
-/// STARTTLS, LOGIN and SASL (PLAIN, OAUTHBEARER, XOAUTH2), LIST, CREATE, EXAMINE and SELECT,
+/// STARTTLS, LOGIN and SASL (PLAIN, LOGIN, OAUTHBEARER, XOAUTH2), LIST, CREATE, EXAMINE and SELECT,
 /// UID SEARCH, UID FETCH with BODY.PEEK[], MOVE (RFC 6851) or COPY and UID EXPUNGE (UIDPLUS,
 /// RFC 4315), NOOP, IDLE (RFC 2177) and LOGOUT. One command at a time; every wait has a timeout.
 public final class IMAPClient: @unchecked Sendable {
@@ -108,6 +109,9 @@ public final class IMAPClient: @unchecked Sendable {
                 if capabilities.contains("AUTH=PLAIN") {
                     let plain = Array("\0\(account.user)\0\(password)".utf8)
                     try sasl("PLAIN", initial: plain)
+                } else if capabilities.contains("AUTH=LOGIN") {
+                    // The old LOGIN mechanism: the user, then the password, each asked for.
+                    try sasl("LOGIN", steps: [Array(account.user.utf8), Array(password.utf8)], allowsInitial: false)
                 } else {
                     guard !capabilities.contains("LOGINDISABLED") else {
                         throw MailNetworkError(
@@ -143,18 +147,30 @@ public final class IMAPClient: @unchecked Sendable {
     /// JSON): answered with the empty or `\x01` response the mechanism asks for, so that the
     /// tagged NO follows.
     private func sasl(_ mechanism: String, initial: [UInt8]) throws(MailNetworkError) {
-        let encoded = Data(initial).base64EncodedString()
+        try sasl(mechanism, steps: [initial], allowsInitial: true)
+    }
+
+    /// `AUTHENTICATE MECH`, answering the server's challenges with `steps` in order (the first
+    /// inline under SASL-IR when the mechanism has an initial response).
+    private func sasl(_ mechanism: String, steps: [[UInt8]], allowsInitial: Bool) throws(MailNetworkError) {
+        let encoded = steps.map { Data($0).base64EncodedString() }
         let tag = nextTag()
-        let inline = capabilities.contains("SASL-IR")
-        try connection.send(Array("\(tag) AUTHENTICATE \(mechanism)\(inline ? " " + encoded : "")\r\n".utf8))
-        var sentInitial = inline
+        let inline = allowsInitial && capabilities.contains("SASL-IR")
+        try connection.send(Array("\(tag) AUTHENTICATE \(mechanism)\(inline ? " " + encoded[0] : "")\r\n".utf8))
+        var sent = inline ? 1 : 0
+        var challenges = 0
         while true {
             let response = try next()
             switch response {
             case .continuation:
-                if !sentInitial {
-                    sentInitial = true
-                    try connection.send(Array("\(encoded)\r\n".utf8))
+                // One challenge per step and, on failure, one error challenge.
+                challenges += 1
+                guard challenges <= steps.count + 1 else {
+                    throw MailNetworkError(.protocolViolation, "\(connection.server) kept challenging AUTHENTICATE")
+                }
+                if sent < encoded.count {
+                    try connection.send(Array("\(encoded[sent])\r\n".utf8))
+                    sent += 1
                 } else {
                     // The server's error challenge: end the exchange.
                     try connection.send(Array((mechanism == "OAUTHBEARER" ? "AQ==\r\n" : "\r\n").utf8))

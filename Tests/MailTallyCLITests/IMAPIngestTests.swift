@@ -324,6 +324,30 @@ struct IMAPIngestTests {
             ])
         #expect(failing.status == 3)
         #expect(failing.stderr.contains("failed with status 7: no helper"), "\(failing.stderr)")
+
+        // A server offering XOAUTH2 alone (as Gmail and Microsoft 365 long did) gets it; one
+        // without AUTH=PLAIN gets the password through the LOGIN mechanism.
+        let xoauth2 = try DovecotServer(mechanisms: ["PLAIN", "XOAUTH2"])
+        try xoauth2.append(messages: try mails(2, seed: 12, name: "xoauth2").messages)
+        let tokenOnly = folder.appendingPathComponent("token2")
+        try xoauth2.oauthToken(for: DovecotServer.reportsUser).write(to: tokenOnly, atomically: true, encoding: .utf8)
+        let viaXOAUTH2 = try TestSupport.run(
+            TestSupport.mailtally,
+            [
+                "ingest", "--db", folder.appendingPathComponent("x.sqlite").path, "--json", "--ca-file",
+                xoauth2.certificateAuthority.path, "--oauth2-token-command", "cat \(tokenOnly.path)", url(xoauth2),
+            ])
+        #expect(viaXOAUTH2.status == 0, "\(viaXOAUTH2.stderr)")
+        #expect(mailbox(try json(viaXOAUTH2))["fetched"] as? Int == 2)
+        #expect(xoauth2.log.contains("method=XOAUTH2"), "\(xoauth2.log)")
+        let loginOnly = try DovecotServer(mechanisms: ["LOGIN"])
+        let viaLogin = try mailtally(
+            [
+                "ingest", "--db", folder.appendingPathComponent("l.sqlite").path, "--ca-file",
+                loginOnly.certificateAuthority.path, url(loginOnly),
+            ], server: loginOnly)
+        #expect(viaLogin.status == 0, "\(viaLogin.stderr)")
+        #expect(loginOnly.log.contains("method=LOGIN"), "\(loginOnly.log)")
     }
 
     @Test("a UTF-8 mailbox name under the server's delimiter, and a password file")

@@ -63,6 +63,8 @@ public final class DovecotServer: @unchecked Sendable {
     public static let passwordMechanisms = ["PLAIN", "LOGIN"]
     /// The SASL mechanisms checked against ``oauthToken(for:)`` tokens.
     public static let oauthMechanisms = ["XOAUTH2", "OAUTHBEARER"]
+    /// The SASL mechanisms this server offers.
+    public let mechanisms: [String]
 
     /// Where it listens.
     public let host = "127.0.0.1"
@@ -99,10 +101,13 @@ public final class DovecotServer: @unchecked Sendable {
     private var running = false
 
     /// Starts a server. Throws with the server's log when it does not start.
-    public init(tls: TLSMode = .offered, separator: String = "/") throws {
+    /// - Parameter mechanisms: the SASL mechanisms offered (all four by default); fewer, to make
+    ///   a client take its fallback (`LOGIN` without `PLAIN`, `XOAUTH2` without `OAUTHBEARER`).
+    public init(tls: TLSMode = .offered, separator: String = "/", mechanisms: [String]? = nil) throws {
         guard Self.available else { throw Failure(message: "Dovecot is not installed (apt-get install dovecot-imapd)") }
         self.tls = tls
         self.separator = separator
+        self.mechanisms = mechanisms ?? Self.passwordMechanisms + Self.oauthMechanisms
         // Not under $TMPDIR: the tests' scratch folder may be private to root, and the server's
         // processes run as other users.
         folder = URL(fileURLWithPath: "/tmp/mailtally-dovecot-\(UUID().uuidString)")
@@ -252,7 +257,7 @@ public final class DovecotServer: @unchecked Sendable {
             ssl_key = <\(path)/server.key
 
             disable_plaintext_auth = no
-            auth_mechanisms = plain login xoauth2 oauthbearer
+            auth_mechanisms = \(mechanisms.map { $0.lowercased() }.joined(separator: " "))
             auth_failure_delay = 0
             auth_verbose = yes
             auth_cache_size = 0
