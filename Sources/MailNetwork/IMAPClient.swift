@@ -39,6 +39,8 @@ public final class IMAPClient: @unchecked Sendable {
     private var farewell: String?
     /// Serialises commands: the keep-alive runs on another thread.
     private let lock = NSLock()
+    /// Bytes of responses received so far, for each command's budget.
+    private var received = 0
 
     /// Connects, reads the greeting, starts TLS as the account asks (refusing a server that does
     /// not offer STARTTLS), and logs in.
@@ -159,7 +161,7 @@ public final class IMAPClient: @unchecked Sendable {
         try connection.send(Array("\(tag) AUTHENTICATE \(mechanism)\(inline ? " " + encoded[0] : "")\r\n".utf8))
         var sent = inline ? 1 : 0
         var challenges = 0
-        while true {
+        for _ in 0..<Self.maxUnrelatedResponses {
             let response = try next()
             switch response {
             case .continuation:
@@ -187,6 +189,7 @@ public final class IMAPClient: @unchecked Sendable {
                 continue
             }
         }
+        throw MailNetworkError(.protocolViolation, "\(connection.server) did not end AUTHENTICATE")
     }
 
     // MARK: Mailboxes
@@ -283,12 +286,19 @@ public final class IMAPClient: @unchecked Sendable {
         return sizes
     }
 
-    /// Fetches whole messages without setting `\Seen` (`BODY.PEEK[]`), calling `body` with each
-    /// as it arrives.
-    public func fetch(_ uids: [UInt32], _ body: (UInt32, [UInt8]) -> Void) throws(MailNetworkError) {
+    /// Fetches messages without setting `\Seen` (`BODY.PEEK[]`), at most `maxBytes + 1` bytes
+    /// of each (so a message larger than its announced size cannot make the server send more),
+    /// calling `body` with each as it arrives, once per UID asked for; anything else is ignored.
+    /// A body of `maxBytes + 1` bytes was cut: the message is larger than `maxBytes`.
+    public func fetch(_ uids: [UInt32], maxBytes: Int, _ body: (UInt32, [UInt8]) -> Void) throws(MailNetworkError) {
         guard !uids.isEmpty else { return }
-        try command("UID FETCH \(Self.set(uids)) (UID BODY.PEEK[])") { response in
-            if case .fetch(_, let data) = response, let uid = data.uid, let bytes = data.body { body(uid, bytes) }
+        var waiting = Set(uids)
+        let budget = (maxBytes + 4096) * uids.count + (64 << 20)
+        try command("UID FETCH \(Self.set(uids)) (UID BODY.PEEK[]<0.\(maxBytes + 1)>)", budget: budget) { response in
+            guard case .fetch(_, let data) = response, let uid = data.uid, let bytes = data.body,
+                waiting.remove(uid) != nil
+            else { return }
+            body(uid, bytes)
         }
     }
 
@@ -299,9 +309,9 @@ public final class IMAPClient: @unchecked Sendable {
         guard !uids.isEmpty else { return }
         let name = try wireName(mailbox)
         let set = Self.set(uids)
-        if capabilities.contains("MOVE") {
+        if offers("MOVE") {
             try command("UID MOVE \(set)", arguments: [name])
-        } else if capabilities.contains("UIDPLUS") {
+        } else if offers("UIDPLUS") {
             try command("UID COPY \(set)", arguments: [name])
             try command("UID STORE \(set) +FLAGS.SILENT (\\Deleted)")
             try command("UID EXPUNGE \(set)")
@@ -321,8 +331,10 @@ public final class IMAPClient: @unchecked Sendable {
     /// Waits in IDLE until the server reports new mail (true) or `seconds` pass (false), then
     /// ends the IDLE. Servers drop an IDLE after 30 minutes: callers ask for less.
     public func idle(seconds: TimeInterval, stop: () -> Bool = { false }) throws(MailNetworkError) -> Bool {
-        guard capabilities.contains("IDLE") else {
-            Thread.sleep(forTimeInterval: min(seconds, 60))
+        guard offers("IDLE") else {
+            // No IDLE: a poll a minute at most, a signal heard within a fifth of a second.
+            let until = Date(timeIntervalSinceNow: min(seconds, 60))
+            while Date() < until && !stop() { Thread.sleep(forTimeInterval: 0.2) }
             return true
         }
         lock.lock()
@@ -344,7 +356,7 @@ public final class IMAPClient: @unchecked Sendable {
             }
         }
         try connection.send(Array("DONE\r\n".utf8))
-        while true {
+        for _ in 0..<100_000 {
             let response = try next()
             if case .exists = response { arrived = true }
             if case .tagged(let got, let status, _, let text) = response, got == tag {
@@ -354,6 +366,15 @@ public final class IMAPClient: @unchecked Sendable {
                 return arrived
             }
         }
+        throw MailNetworkError(.protocolViolation, "\(connection.server) did not end the IDLE")
+    }
+
+    /// Whether the server offers a capability (read under the lock: a keep-alive may be
+    /// updating them).
+    public func offers(_ capability: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return capabilities.contains(capability)
     }
 
     /// Ends the session politely, then closes.
@@ -374,11 +395,14 @@ public final class IMAPClient: @unchecked Sendable {
     }
 
     /// Sends a command and hands each untagged response to `each` until its tagged end.
+    /// - Parameter budget: the most bytes the answer may take: a server that keeps talking
+    ///   without ending the command is cut off there.
     public func command(
-        _ text: String, arguments: [String] = [], _ each: (IMAPResponse) -> Void
+        _ text: String, arguments: [String] = [], budget: Int = 256 << 20, _ each: (IMAPResponse) -> Void
     ) throws(MailNetworkError) {
         lock.lock()
         defer { lock.unlock() }
+        let limit = received + budget
         let tag = nextTag()
         var line = Array("\(tag) \(text)".utf8)
         // Each argument goes quoted when it can, else as a literal.
@@ -403,6 +427,10 @@ public final class IMAPClient: @unchecked Sendable {
         line += [0x0D, 0x0A]
         try connection.send(line)
         while true {
+            guard received <= limit else {
+                throw MailNetworkError(
+                    .protocolViolation, "\(connection.server) sent more than \(budget) bytes without ending \(text)")
+            }
             let response = try next()
             switch response {
             case .tagged(let got, let status, let code, let said) where got == tag:
@@ -424,8 +452,9 @@ public final class IMAPClient: @unchecked Sendable {
         }
     }
 
+    /// The server's `+`, or its refusal of the command tagged `tag`.
     private func nextOrTagged(tag: String) throws(MailNetworkError) -> IMAPResponse {
-        while true {
+        for _ in 0..<Self.maxUnrelatedResponses {
             let response = try next()
             switch response {
             case .continuation: return response
@@ -435,11 +464,17 @@ public final class IMAPClient: @unchecked Sendable {
             default: continue
             }
         }
+        throw MailNetworkError(.protocolViolation, "\(connection.server) never answered the command")
     }
+
+    /// Untagged responses a short exchange (a login, a literal, the start of IDLE) may wait through.
+    static let maxUnrelatedResponses = 10_000
 
     private func next() throws(MailNetworkError) -> IMAPResponse {
         do throws(MailNetworkError) {
-            return try parse(connection.receive(timeout: timeout))
+            let frame = try connection.receive(timeout: timeout)
+            received += frame.count
+            return try parse(frame)
         } catch  where error.kind == .closed && farewell != nil {
             throw MailNetworkError(.closed, "\(connection.server) closed the connection: \(farewell ?? "")")
         }

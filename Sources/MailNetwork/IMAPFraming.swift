@@ -7,14 +7,19 @@ public struct IMAPFramer: Sendable {
     public var maxLineBytes: Int
     /// The largest literal (one message's body, plus room).
     public var maxLiteralBytes: Int
+    /// The largest whole response: one literal and a few lines (a response can chain literals).
+    public var maxResponseBytes: Int
     /// Where the scan of the current response goes on: the start of a line not yet whole, or
     /// the end of a literal not yet received.
     private var resume = 0
 
     /// A framer with these limits.
-    public init(maxLineBytes: Int = 1 << 20, maxLiteralBytes: Int) {
+    /// - Parameter maxLineBytes: 16 MiB by default: `* SEARCH` answers in one line, about 7
+    ///   bytes a message, so a mailbox of 2 million messages fits.
+    public init(maxLineBytes: Int = 16 << 20, maxLiteralBytes: Int) {
         self.maxLineBytes = maxLineBytes
         self.maxLiteralBytes = maxLiteralBytes
+        maxResponseBytes = maxLiteralBytes + 2 * maxLineBytes
     }
 
     /// The length of the first whole response in `bytes` (which starts where the last response
@@ -35,12 +40,18 @@ public struct IMAPFramer: Sendable {
             if newline - position > maxLineBytes {
                 throw IMAPProtocolError("the server sent a line of more than \(maxLineBytes) bytes")
             }
+            guard newline < maxResponseBytes else {
+                throw IMAPProtocolError("the server sent a response of more than \(maxResponseBytes) bytes")
+            }
             if let literal = try Self.literalLength(endingLineAt: newline, in: bytes, lineStart: position) {
                 guard literal <= maxLiteralBytes else {
                     throw IMAPProtocolError(
                         "the server announced a literal of \(literal) bytes, more than the \(maxLiteralBytes) allowed")
                 }
                 position = newline + 1 + literal
+                guard position <= maxResponseBytes else {
+                    throw IMAPProtocolError("the server sent a response of more than \(maxResponseBytes) bytes")
+                }
                 if position > bytes.count {
                     resume = position
                     return nil

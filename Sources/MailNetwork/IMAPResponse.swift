@@ -55,7 +55,7 @@ public struct IMAPFetchData: Equatable, Sendable {
     public var uid: UInt32?
     /// `RFC822.SIZE`.
     public var size: Int?
-    /// `BODY[]`: the whole message.
+    /// `BODY[]` (or `BODY[]<0>`, the answer to a fetch capped in bytes): the message.
     public var body: [UInt8]?
     /// `FLAGS`.
     public var flags: [String]?
@@ -109,6 +109,7 @@ public struct IMAPResponseParser {
             }
             return .tagged(tag: tag, status: status, code: code, text: text)
         }
+        let firstStart = position
         let first = word()
         if let number = UInt32(first) {
             try space()
@@ -122,7 +123,9 @@ public struct IMAPResponseParser {
             default: return .other("\(number) \(kind)")
             }
         }
-        position -= first.utf8.count
+        // Back to the word's first byte (its text may hold replacement characters, which are
+        // longer than the bytes they replaced).
+        position = firstStart
         switch first.uppercased() {
         case "OK", "NO", "BAD", "BYE", "PREAUTH":
             let (status, code, text) = try statusBody()
@@ -214,7 +217,7 @@ public struct IMAPResponseParser {
                     throw IMAPProtocolError("a FETCH with a bad RFC822.SIZE: \(preview)")
                 }
                 data.size = size
-            case "BODY[]", "RFC822":
+            case "BODY[]", "RFC822", "BODY[]<0>":
                 switch item {
                 case .string(let body): data.body = body
                 case .nilValue: data.body = []

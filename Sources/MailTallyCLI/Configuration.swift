@@ -187,14 +187,18 @@ struct Configuration: Sendable {
     }
 
     /// A file with a password in it (an IMAP password, a `postgres://` URL with one) that others
-    /// can read is refused: the password is as good as published.
+    /// can read is refused: the password is as good as published. A file that others can write
+    /// is refused too: it names commands to run (`oauth2_token_command`) and where to write.
     func refuseIfOthersCanRead() throws(ConfigurationError) {
         guard let file else { return }
+        var info = stat()
+        guard stat(file, &info) == 0 else { return }
+        if info.st_mode & 0o002 != 0, (info.st_mode & S_IFMT) == S_IFREG {
+            throw ConfigurationError("\(file) can be written by others: refused (chmod o-w \(file))")
+        }
         let holdsPassword =
             mailboxes.contains { $0.password != nil } || (db.map(StoreOpener.holdsPassword) ?? false)
         guard holdsPassword else { return }
-        var info = stat()
-        guard stat(file, &info) == 0 else { return }
         if info.st_mode & 0o007 != 0 {
             throw ConfigurationError(
                 "\(file) holds a password and others can read it: refused (chmod o-rwx \(file), or use password_file)")

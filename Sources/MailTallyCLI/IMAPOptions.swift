@@ -63,26 +63,31 @@ struct IMAPOptions: ParsableArguments {
             throw CommandFailure(.usage, error.message)
         }
         let configuration = try Configuration.current()
-        // An account of the configuration file brings its own secret and folders, unless
-        // flags give them.
-        if let configured = configuration.mailboxes.first(where: { $0.url == url }),
-            passwordFile == nil && oauth2TokenCommand == nil
-        {
-            var inbox = try configured.inbox(defaultCAFile: caFile ?? configuration.caFile)
+        // Flags, then the environment, then the file: each setting on its own.
+        let given: IMAPCredentialSource? =
+            if let oauth2TokenCommand { .tokenCommand(oauth2TokenCommand) } else if let passwordFile {
+                .passwordFile(passwordFile)
+            } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"], !password.isEmpty {
+                .password(password)
+            } else {
+                nil
+            }
+        // An account of the configuration file brings its own secret, folders, CA and TLS.
+        if let configured = configuration.mailboxes.first(where: { $0.url == url }) {
+            var inbox = try configured.inbox(defaultCAFile: configuration.caFile)
+            if let given { inbox.credentials = given }
             if let caFile { inbox.trust = MailTLSTrust(extraRootsFile: caFile) }
             if let moveTo { inbox.moveTo = moveTo }
             if let failedTo { inbox.failedTo = failedTo }
-            if imapTLS == "none" { inbox.account = try Self.withoutTLS(inbox.account) }
+            if imapTLS == "none" && inbox.account.security != .none {
+                inbox.account = try Self.withoutTLS(inbox.account)
+            }
             return inbox
         }
         if imapTLS == "none" { account = try Self.withoutTLS(account) }
         let credentials: IMAPCredentialSource
-        if let oauth2TokenCommand {
-            credentials = .tokenCommand(oauth2TokenCommand)
-        } else if let passwordFile {
-            credentials = .passwordFile(passwordFile)
-        } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"], !password.isEmpty {
-            credentials = .password(password)
+        if let given {
+            credentials = given
         } else {
             throw CommandFailure(
                 .usage,
@@ -110,9 +115,16 @@ struct IMAPOptions: ParsableArguments {
         return plain
     }
 
-    /// 127.0.0.0/8, ::1 and localhost.
+    /// 127.0.0.0/8, ::1 and localhost: addresses read as addresses (`127.evil.example` is a name).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host.lowercased() == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+        }
+        return false
     }
 }
 

@@ -38,6 +38,22 @@ struct IMAPIngestTests {
             environment: ["MAILTALLY_IMAP_PASSWORD": password ?? server.password])
     }
 
+    /// Starts mailtally in the background with the account's password; what it writes goes to
+    /// `output` and `errors`, or nowhere.
+    func launch(_ arguments: [String], server: DovecotServer, output: Pipe? = nil, errors: Pipe? = nil) throws
+        -> Process
+    {
+        let process = Process()
+        process.executableURL = TestSupport.mailtally
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["MAILTALLY_IMAP_PASSWORD": server.password, "MAILTALLY_CONFIG": "/dev/null"], uniquingKeysWith: { $1 })
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = errors ?? FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     func url(_ server: DovecotServer, mailbox: String = "INBOX", implicit: Bool = true) -> String {
         implicit
             ? "imaps://\(DovecotServer.reportsUser)@127.0.0.1:\(server.imapsPort)/\(mailbox)"
@@ -173,14 +189,7 @@ struct IMAPIngestTests {
         var kills = 0
         var delay: UInt32 = 300_000
         for _ in 0..<6 where try server.messageCount() > 0 {
-            let process = Process()
-            process.executableURL = TestSupport.mailtally
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(
-                ["MAILTALLY_IMAP_PASSWORD": server.password], uniquingKeysWith: { $1 })
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try launch(arguments, server: server)
             usleep(delay)
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
@@ -207,18 +216,11 @@ struct IMAPIngestTests {
         let (messages, corpus) = try mails(1500, seed: 5)
         try server.append(messages: messages)
         let db = folder.appendingPathComponent("imap.sqlite").path
-        let process = Process()
-        process.executableURL = TestSupport.mailtally
-        process.arguments = [
-            "ingest", "--db", db, "--json", "--ca-file", server.certificateAuthority.path, url(server),
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["MAILTALLY_IMAP_PASSWORD": server.password], uniquingKeysWith: { $1 })
         let output = Pipe()
         let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let process = try launch(
+            ["ingest", "--db", db, "--json", "--ca-file", server.certificateAuthority.path, url(server)],
+            server: server, output: output, errors: errors)
         usleep(700_000)
         let restartedWhileRunning = process.isRunning
         try server.restart()
@@ -419,17 +421,9 @@ struct IMAPIngestTests {
         let (messages, _) = try mails(3, seed: 10)
         try server.append(messages: [messages[0]])
         let db = folder.appendingPathComponent("watch.sqlite").path
-        let process = Process()
-        process.executableURL = TestSupport.mailtally
-        process.arguments = [
-            "watch", "--db", db, "--ca-file", server.certificateAuthority.path, "--move-to", "Done", url(server),
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["MAILTALLY_IMAP_PASSWORD": server.password], uniquingKeysWith: { $1 })
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
+        let process = try launch(
+            ["watch", "--db", db, "--ca-file", server.certificateAuthority.path, "--move-to", "Done", url(server)],
+            server: server)
         func waitFor(_ count: Int) throws -> Bool {
             for _ in 0..<100 {
                 if try server.messageCount(mailbox: "Done") == count { return true }

@@ -208,18 +208,12 @@ public final class DovecotServer: @unchecked Sendable {
     /// A new authority and a server certificate for 127.0.0.1 and localhost (IP and DNS names)
     /// it signs, and a second authority that signs nothing, made by the openssl program.
     func makeCertificates() throws {
-        let path = folder.path
-        let commands = [
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=MailTally-test-CA -keyout \(path)/ca.key -out \(path)/ca.pem",
-            "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout \(path)/server.key -out \(path)/server.csr",
-            "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > \(path)/san.ext",
-            "openssl x509 -req -in \(path)/server.csr -CA \(path)/ca.pem -CAkey \(path)/ca.key -CAcreateserial -days 2 -extfile \(path)/san.ext -out \(path)/server.pem",
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=MailTally-other-CA -keyout \(path)/other-ca.key -out \(path)/other-ca.pem",
-            "chmod 600 \(path)/server.key \(path)/ca.key \(path)/other-ca.key",
-        ]
-        for command in commands {
-            try Self.check(TestSupport.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command]))
-        }
+        try TestCertificates.make(
+            in: folder,
+            extra: [
+                "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=MailTally-other-CA -keyout $F/other-ca.key -out $F/other-ca.pem",
+                "chmod 600 $F/other-ca.key",
+            ])
     }
 
     /// The oauth2 passdb's settings: tokens checked here, against the key file, no provider.

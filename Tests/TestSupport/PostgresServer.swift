@@ -73,20 +73,10 @@ public final class PostgresServer: @unchecked Sendable {
     deinit { stop() }
 
     /// A new authority and a server certificate for 127.0.0.1 (IP and DNS names) it signs, made
-    /// by the openssl program.
+    /// by the openssl program; the server's files belong to postgres when it runs as postgres.
     func makeCertificates() throws {
-        let path = folder.path
-        let commands = [
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=MailTally-test-CA -keyout \(path)/ca.key -out \(path)/ca.pem",
-            "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout \(path)/server.key -out \(path)/server.csr",
-            "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > \(path)/san.ext",
-            "openssl x509 -req -in \(path)/server.csr -CA \(path)/ca.pem -CAkey \(path)/ca.key -CAcreateserial -days 2 -extfile \(path)/san.ext -out \(path)/server.pem",
-            "chmod 600 \(path)/server.key",
-            runAsPostgres ? "chown postgres \(path)/server.key \(path)/server.pem" : "true",
-        ]
-        for command in commands {
-            try Self.check(TestSupport.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command]))
-        }
+        try TestCertificates.make(
+            in: folder, extra: runAsPostgres ? ["chown postgres $F/server.key $F/server.pem"] : [])
     }
 
     /// Restarts the server (a fast shutdown: open connections are told and closed), and waits

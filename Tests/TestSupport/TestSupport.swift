@@ -233,3 +233,32 @@ extension TestSupport {
         return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
+
+/// Certificates for the servers the tests start, made by the openssl program.
+public enum TestCertificates {
+    /// A command of the openssl program failed, with what it said.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// A new authority (`ca.pem`, `ca.key`) and a server certificate it signs for 127.0.0.1
+    /// and localhost (`server.pem`, `server.key`, mode 600), in `folder`; with `extra`, more
+    /// shell commands run after them there (`$F` is the folder).
+    public static func make(in folder: URL, extra: [String] = []) throws {
+        let path = folder.path
+        let commands =
+            [
+                "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=MailTally-test-CA -keyout \(path)/ca.key -out \(path)/ca.pem",
+                "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout \(path)/server.key -out \(path)/server.csr",
+                "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > \(path)/san.ext",
+                "openssl x509 -req -in \(path)/server.csr -CA \(path)/ca.pem -CAkey \(path)/ca.key -CAcreateserial -days 2 -extfile \(path)/san.ext -out \(path)/server.pem",
+                "chmod 600 \(path)/server.key \(path)/ca.key",
+            ] + extra.map { $0.replacingOccurrences(of: "$F", with: path) }
+        for command in commands {
+            let result = try TestSupport.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command])
+            guard result.status == 0 else {
+                throw Failure(description: "\(command): exit \(result.status): \(result.stderr)")
+            }
+        }
+    }
+}

@@ -77,8 +77,15 @@ public enum IMAPCredentialSource: Sendable {
         for (pipe, isError) in [(output, false), (errors, true)] {
             group.enter()
             DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                collected.set(data.prefix(64 << 10), isError: isError)
+                // The first 64 KiB are kept; the rest is read and dropped, so the command never
+                // blocks on a full pipe and memory stays bounded.
+                var kept = Data()
+                while true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    if kept.count < 64 << 10 { kept.append(chunk.prefix((64 << 10) - kept.count)) }
+                }
+                collected.set(kept, isError: isError)
                 group.leave()
             }
         }

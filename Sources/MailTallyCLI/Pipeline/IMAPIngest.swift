@@ -122,28 +122,58 @@ struct IMAPIngest {
         let resumeAfter: UInt32 =
             checkpoint.flatMap { $0.uidValidity == Int64(state.uidValidity) ? UInt32(clamping: $0.lastUID) : nil } ?? 0
         // Messages read in an earlier run that are still here wait to be moved (the run
-        // stopped after its commit and before its move): fetched again, they are known.
-        var uids = inbox.moves ? try client.uids(through: resumeAfter) : []
-        uids += try client.uids(from: resumeAfter + 1)
+        // stopped after its commit and before its move): fetched again, they are known. Only
+        // with a move folder: without one, stored messages stay by design.
+        var uids = inbox.moveTo != nil ? try client.uids(through: resumeAfter) : []
+        if resumeAfter < UInt32.max { uids += try client.uids(from: resumeAfter + 1) }
         let mover = Mover(client: client, inbox: inbox, uidValidity: state.uidValidity)
         var group: [UInt32] = []
         var groupBytes = 0
-        // The highest UID handed to the batch: the checkpoint its flush may record.
+        // The checkpoint only passes UIDs handed to the batch (a body stored, or a failure
+        // logged), in order: a message the server left out of its answer is asked for again
+        // next time rather than skipped.
+        var handled: Set<UInt32> = []
+        var next = uids.firstIndex { $0 > resumeAfter } ?? uids.count
         var highest = resumeAfter
+        var storeFailure: StoreError?
+
+        func name(_ uid: UInt32) -> String { account.messageName(uidValidity: state.uidValidity, uid: uid) }
+
+        func tooLarge(_ uid: UInt32, size: Int) {
+            // Never stored: logged as failed under its name, and moved as one.
+            batch.add(
+                .unreadable(
+                    LoggedOutcome(
+                        input: name(uid), part: "", status: .failed, kind: nil, code: "too-large",
+                        reason: "message of \(size) bytes or more exceeds the \(limits.maxMessageBytes)-byte cap "
+                            + "(--max-message-bytes)")))
+            mover.expect(uid)
+            handled.insert(uid)
+        }
 
         func flushGroup() throws(MailNetworkError) {
             if !group.isEmpty {
-                try client.fetch(group) { uid, bytes in
-                    batch.add(
-                        IngestPipeline.Unit(
-                            input: account.messageName(uidValidity: state.uidValidity, uid: uid), bytes: bytes,
-                            kind: .message(number: nil)))
+                try client.fetch(group, maxBytes: limits.maxMessageBytes) { uid, bytes in
+                    if bytes.count > limits.maxMessageBytes {
+                        tooLarge(uid, size: bytes.count)
+                        return
+                    }
+                    batch.add(IngestPipeline.Unit(input: name(uid), bytes: bytes, kind: .message(number: nil)))
                     mover.expect(uid)
+                    handled.insert(uid)
+                    // Sizes are the server's word: memory stays bounded by what arrives.
+                    if batch.isFull && storeFailure == nil {
+                        do throws(StoreError) { try batch.flush() } catch { storeFailure = error }
+                    }
                 }
+                if let storeFailure { throw MailNetworkError(.local, "the store failed: \(storeFailure)") }
                 outcome.fetched += group.count
-                highest = max(highest, group.last ?? 0)
                 group = []
                 groupBytes = 0
+            }
+            while next < uids.count && handled.contains(uids[next]) {
+                highest = uids[next]
+                next += 1
             }
             if highest > resumeAfter {
                 batch.add(
@@ -166,18 +196,10 @@ struct IMAPIngest {
             start += slice.count
             let sizes = try client.sizes(of: slice)
             for uid in slice {
-                guard let size = sizes[uid] else { continue }  // expunged meanwhile
+                // Expunged meanwhile, or left out by the server: asked for again next time.
+                guard let size = sizes[uid] else { continue }
                 if size > limits.maxMessageBytes {
-                    // Never fetched: logged as failed under its name, and moved as one.
-                    batch.add(
-                        .unreadable(
-                            LoggedOutcome(
-                                input: account.messageName(uidValidity: state.uidValidity, uid: uid), part: "",
-                                status: .failed, kind: nil, code: "too-large",
-                                reason: "message of \(size) bytes exceeds the \(limits.maxMessageBytes)-byte cap "
-                                    + "(--max-message-bytes)")))
-                    mover.expect(uid)
-                    highest = max(highest, uid)
+                    tooLarge(uid, size: size)
                     continue
                 }
                 if !group.isEmpty, group.count >= IngestBatch.maxUnits || groupBytes + size > IngestBatch.maxBytes {
