@@ -220,7 +220,7 @@ extension Configuration.Mailbox {
             if let tokenCommand { .tokenCommand(tokenCommand) } else if let passwordFile {
                 .passwordFile(passwordFile)
             } else {
-                .password(password ?? "")
+                .password(password ?? "", from: "the configuration file")
             }
         return IMAPInbox(
             account: account, credentials: credentials, trust: MailTLSTrust(extraRootsFile: caFile ?? defaultCAFile),

@@ -68,7 +68,7 @@ struct IMAPOptions: ParsableArguments {
             if let oauth2TokenCommand { .tokenCommand(oauth2TokenCommand) } else if let passwordFile {
                 .passwordFile(passwordFile)
             } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"], !password.isEmpty {
-                .password(password)
+                .password(password, from: "$MAILTALLY_IMAP_PASSWORD")
             } else {
                 nil
             }

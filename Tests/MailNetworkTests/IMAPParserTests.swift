@@ -46,7 +46,7 @@ struct IMAPParserTests {
     }
 
     @Test("bad responses are refused with a reason, never a crash")
-    func refusals() {
+    func refusals() throws {
         for text in [
             "* 3 FETCH (UID x)\r\n", "* 3 FETCH (UID 99999999999)\r\n", "* 3 FETCH (BODY[] {10}\r\nabc)\r\n",
             "M1 WHAT now\r\n", "* OK [UNCLOSED\r\n", "* SEARCH 1 two\r\n", "M1 BYE no\r\n",
@@ -54,6 +54,14 @@ struct IMAPParserTests {
         ] {
             #expect(throws: IMAPProtocolError.self, "\(text.debugDescription)") { try parse(text) }
         }
+        // Invalid UTF-8 in the first word (found by the fuzzer: the parser stepped back by the
+        // decoded text's length, before the buffer).
+        let invalid: [UInt8] = Array("* ".utf8) + [0xFF, 0xFF, 0xF9] + Array(" OK fine\r\n".utf8)
+        #expect(try IMAPResponseParser.parse(invalid) == .other("\u{FFFD}\u{FFFD}\u{FFFD} OK fine"))
+        // A fetch capped in bytes answers BODY[]<0>.
+        #expect(
+            try parse("* 2 FETCH (UID 9 BODY[]<0> {3}\r\nabc)\r\n")
+                == .fetch(sequence: 2, IMAPFetchData(uid: 9, body: Array("abc".utf8))))
     }
 
     /// Feeds `bytes` in pieces of `step` and returns the responses cut.
@@ -90,6 +98,12 @@ struct IMAPParserTests {
             var framer = IMAPFramer(maxLineBytes: 100, maxLiteralBytes: 100)
             let line = [UInt8](repeating: 0x41, count: 200)
             _ = try line.withUnsafeBytes { try framer.responseLength(in: $0) }
+        }
+        // Literals chained without end make one response past its bound, however small each is.
+        #expect(throws: IMAPProtocolError.self) {
+            var framer = IMAPFramer(maxLineBytes: 100, maxLiteralBytes: 100)
+            let chain = Array(String(repeating: "X {60}\r\n" + String(repeating: "y", count: 60), count: 20).utf8)
+            _ = try chain.withUnsafeBytes { try framer.responseLength(in: $0) }
         }
     }
 

@@ -56,15 +56,21 @@ import Testing
         #expect(rows["db"]?.origin == "the configuration file \(file.path)")
         #expect(rows["resolver"]?.value == "127.0.0.1:5353")
         #expect(rows["configuration file"]?.origin == "$MAILTALLY_CONFIG")
-        #expect(fromFile.output.contains("password (hidden); move to Done"))
+        #expect(fromFile.output.contains("password from the configuration file (hidden); move to Done"))
         #expect(!fromFile.output.contains("hunter2-secret"))
 
         let flagged = try config(file, ["--db", "flag.sqlite", "--resolver", "127.0.0.1:53"])
         #expect(try self.rows(flagged)["db"]?.value == "flag.sqlite")
         #expect(try self.rows(flagged)["db"]?.origin == "--db")
         #expect(try self.rows(flagged)["resolver"]?.origin == "--resolver")
-        let environment = try config(file, environment: ["MAILTALLY_DB": "env.sqlite"])
+        let environment = try config(
+            file, environment: ["MAILTALLY_DB": "env.sqlite", "MAILTALLY_IMAP_PASSWORD": "from-env-secret"])
         #expect(try self.rows(environment)["db"]?.origin == "$MAILTALLY_DB")
+        // The environment's password replaces the account's, and only it: the folder stays.
+        #expect(environment.output.contains("password from $MAILTALLY_IMAP_PASSWORD (hidden); move to Done"))
+        #expect(!environment.output.contains("from-env-secret"))
+        let moved = try config(file, ["--move-to", "Elsewhere"])
+        #expect(moved.output.contains("password from the configuration file (hidden); move to Elsewhere"))
 
         // A postgres:// URL's password is never shown.
         let postgres = try write(#"db = "postgres://u:pg-secret@db.example/mt""#, name: "pg.toml")
@@ -88,6 +94,7 @@ import Testing
                 "holds a password and others can read it"
             ),
             ("db = \"postgres://u:p@h/db\"\n", 0o604, "holds a password and others can read it"),
+            ("out = \"/srv/reports\"\n", 0o602, "can be written by others"),
         ]
         for (index, (text, mode, expected)) in cases.enumerated() {
             let file = try write(text, mode: mode, name: "case\(index).toml")

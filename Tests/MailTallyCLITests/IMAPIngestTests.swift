@@ -177,6 +177,30 @@ struct IMAPIngestTests {
         #expect(try server.messageCount(mailbox: "Processed/DMARC") == 10)
     }
 
+    @Test("a message over the size cap is never fetched: logged as too large and moved to the failed folder")
+    func oversizedMessages() throws {
+        let server = try DovecotServer()
+        let (messages, _) = try mails(3, seed: 13)
+        let uids = try server.append(messages: messages)
+        let db = folder.appendingPathComponent("imap.sqlite").path
+        let arguments = [
+            "ingest", "--db", db, "--json", "--ca-file", server.certificateAuthority.path, "--max-message-bytes", "200",
+            "--failed-to", "Too large", url(server),
+        ]
+        let result = try mailtally(arguments, server: server)
+        #expect(result.status == 1, "\(result.stderr)")
+        let outcome = try json(result)
+        #expect(mailbox(outcome)["fetched"] as? Int == 0)
+        #expect(mailbox(outcome)["moved_failed"] as? Int == 3)
+        #expect(outcome["failed"] as? Int == 3)
+        #expect(result.stderr.contains("too-large: message of"), "\(result.stderr)")
+        #expect(result.stderr.contains(";UID=\(uids[0])"), "\(result.stderr)")
+        #expect(try server.messageCount(mailbox: "Too large") == 3)
+        #expect(try server.messageCount() == 0)
+        let again = try mailtally(arguments, server: server)
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
     @Test("killed mid-fetch, a rerun is exact and moves nothing twice")
     func killedMidFetch() throws {
         let server = try DovecotServer()
@@ -287,6 +311,10 @@ struct IMAPIngestTests {
             ["ingest", "--db", db, "--imap-tls", "none", "imap://reports@imap.example.com/INBOX"], server: plain)
         #expect(remotePlain.status == 2)
         #expect(remotePlain.stderr.contains("loopback test server only"), "\(remotePlain.stderr)")
+        // A name that starts like a loopback address is still a name.
+        let lookalike = try mailtally(
+            ["ingest", "--db", db, "--imap-tls", "none", "imap://reports@127.evil.example/INBOX"], server: plain)
+        #expect(lookalike.status == 2, "\(lookalike.stderr)")
 
         // STARTTLS on the plain port of a server that offers it works.
         let startTLS = try mailtally(

@@ -5,8 +5,8 @@ import MailNetwork
 /// Where an IMAP account's secret comes from; read at every connection, so that a rotated
 /// password file or a fresh OAuth token is picked up by a reconnect. Never printed or logged.
 public enum IMAPCredentialSource: Sendable {
-    /// A password already read (`$MAILTALLY_IMAP_PASSWORD`, the configuration file).
-    case password(String)
+    /// A password already read, and where from (`$MAILTALLY_IMAP_PASSWORD`, the configuration file).
+    case password(String, from: String)
     /// A file whose first line is the password (`--password-file`).
     case passwordFile(String)
     /// A command that prints an OAuth 2.0 bearer token (`--oauth2-token-command`), run with
@@ -16,7 +16,7 @@ public enum IMAPCredentialSource: Sendable {
     /// How the secret is given, for `config` and messages: never the secret itself.
     public var shown: String {
         switch self {
-        case .password: "password (hidden)"
+        case .password(_, let origin): "password from \(origin) (hidden)"
         case .passwordFile(let path): "password file \(path)"
         case .tokenCommand(let command): "OAuth 2.0 token from `\(command)`"
         }
@@ -26,7 +26,7 @@ public enum IMAPCredentialSource: Sendable {
     /// the secret.
     func resolve() throws(MailNetworkError) -> IMAPCredentials {
         switch self {
-        case .password(let password):
+        case .password(let password, _):
             return .password(password)
         case .passwordFile(let path):
             return .password(try Self.readPasswordFile(path))
