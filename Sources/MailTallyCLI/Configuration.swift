@@ -21,8 +21,22 @@ struct Configuration: Sendable {
         var withoutTLS = false
     }
 
+    /// How the nightly digest is mailed (`[mail]`; docs/digest.md).
+    struct Mail: Sendable {
+        /// Recipient sets, each comma-separated.
+        var to: [String] = []
+        var from: String?
+        var when: String?
+        var weekly: String?
+        var smtp: String?
+        var password: String?
+        var passwordFile: String?
+        var tokenCommand: String?
+    }
+
     /// The file read, nil when there is none.
     var file: String?
+    var mail = Mail()
     /// How the file was found (`$MAILTALLY_CONFIG`, the user's, the system's).
     var foundBy: String?
     var db: String?
@@ -85,7 +99,12 @@ struct Configuration: Sendable {
         return Configuration()
     }
 
-    static let knownKeys = ["db", "raw_dir", "source_map", "psl", "out", "resolver", "ca_file", "inboxes", "imap"]
+    static let knownKeys = [
+        "db", "raw_dir", "source_map", "psl", "out", "resolver", "ca_file", "inboxes", "imap", "mail",
+    ]
+    static let knownMailKeys = [
+        "to", "from", "when", "weekly", "smtp", "password", "password_file", "oauth2_token_command",
+    ]
     static let knownMailboxKeys = [
         "url", "password", "password_file", "oauth2_token_command", "move_to", "failed_to", "ca_file", "tls",
     ]
@@ -182,6 +201,31 @@ struct Configuration: Sendable {
                 configuration.mailboxes.append(mailbox)
             }
         }
+        if let value = table["mail"] {
+            guard let mail = value.table else {
+                throw ConfigurationError("\(path): mail takes a table: write it as [mail]")
+            }
+            for key in mail.keys where !knownMailKeys.contains(key) {
+                throw ConfigurationError(
+                    "\(path): [mail]: unknown setting '\(key)' (known: \(knownMailKeys.joined(separator: ", ")))")
+            }
+            if let to = mail["to"] {
+                if let one = to.string {
+                    configuration.mail.to = [one]
+                } else if let list = to.array, list.allSatisfy({ $0.string != nil }) {
+                    configuration.mail.to = list.compactMap(\.string)
+                } else {
+                    throw ConfigurationError("\(path): [mail] to takes an address list, or a list of them")
+                }
+            }
+            configuration.mail.from = try string("from", in: mail, "[mail] ")
+            configuration.mail.when = try string("when", in: mail, "[mail] ")
+            configuration.mail.weekly = try string("weekly", in: mail, "[mail] ")
+            configuration.mail.smtp = try string("smtp", in: mail, "[mail] ")
+            configuration.mail.password = try string("password", in: mail, "[mail] ")
+            configuration.mail.passwordFile = try string("password_file", in: mail, "[mail] ")
+            configuration.mail.tokenCommand = try string("oauth2_token_command", in: mail, "[mail] ")
+        }
         try configuration.refuseIfOthersCanRead()
         return configuration
     }
@@ -197,7 +241,8 @@ struct Configuration: Sendable {
             throw ConfigurationError("\(file) can be written by others: refused (chmod o-w \(file))")
         }
         let holdsPassword =
-            mailboxes.contains { $0.password != nil } || (db.map(StoreOpener.holdsPassword) ?? false)
+            mailboxes.contains { $0.password != nil } || mail.password != nil
+            || (db.map(StoreOpener.holdsPassword) ?? false)
         guard holdsPassword else { return }
         if info.st_mode & 0o007 != 0 {
             throw ConfigurationError(

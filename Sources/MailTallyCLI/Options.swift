@@ -148,6 +148,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case locked = 4
         /// The output could not be written.
         case output = 5
+        /// The digest could not be mailed (nightly); the next run tries again.
+        case mail = 6
     }
 
     let kind: Kind

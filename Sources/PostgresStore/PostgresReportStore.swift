@@ -168,6 +168,39 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
             """)
     }
 
+    /// The records of one recipient set, newest period first.
+    public func digestRecords(recipients: String, limit: Int) throws(StoreError) -> [DigestRecord] {
+        try read("reading the digest ledger") { db in
+            try db.query(
+                """
+                SELECT recipients, period_end, kind, sent, at, findings, message_id, error FROM digest_ledger
+                WHERE recipients = \(recipients) ORDER BY period_end DESC, kind LIMIT \(limit)
+                """
+            ).map { row in
+                let (who, end, kind, sent, at, findings, messageID, error) = try row.decode(
+                    (String, Int64, String, Bool, Int64, String, String?, String?).self)
+                return DigestRecord(
+                    recipients: who, periodEnd: end, kind: DigestKind(rawValue: kind) ?? .daily, sent: sent, at: at,
+                    findings: Self.strings(findings), messageID: messageID, error: error)
+            }
+        }
+    }
+
+    /// Records a digest, replacing the record of the same recipients, period and kind.
+    public func recordDigest(_ record: DigestRecord) throws(StoreError) {
+        try write("recording a digest") { db in
+            try db.query(
+                """
+                INSERT INTO digest_ledger (recipients, period_end, kind, sent, at, findings, message_id, error)
+                VALUES (\(PostgresText.storable(record.recipients) ?? ""), \(record.periodEnd), \(record.kind.rawValue),
+                    \(record.sent), \(record.at), \(Self.json(record.findings)), \(PostgresText.storable(record.messageID)),
+                    \(PostgresText.storable(record.error)))
+                ON CONFLICT (recipients, period_end, kind) DO UPDATE SET sent = excluded.sent, at = excluded.at,
+                    findings = excluded.findings, message_id = excluded.message_id, error = excluded.error
+                """)
+        }
+    }
+
     /// How far every IMAP mailbox has been read.
     public func mailboxCheckpoints() throws(StoreError) -> [MailboxCheckpoint] {
         try read("reading mailbox checkpoints") { db in

@@ -17,6 +17,19 @@ enum PostgresSchema {
     static let migrations: [(version: String, statements: [String])] = [
         ("v1-store", version1),
         ("v2-mailbox-checkpoint", version2),
+        ("v3-digest-ledger", version3),
+    ]
+
+    /// The digests sent by mail (DigestRecord), as SQLite's v18.
+    static let version3 = [
+        """
+        CREATE TABLE digest_ledger (
+            recipients text NOT NULL, period_end bigint NOT NULL, kind text NOT NULL,
+            sent boolean NOT NULL, at bigint NOT NULL, findings text NOT NULL,
+            message_id text, error text,
+            PRIMARY KEY (recipients, period_end, kind)
+        )
+        """
     ]
 
     /// How far each IMAP mailbox has been read (MailboxCheckpoint), as SQLite's v17.

@@ -161,7 +161,9 @@ public protocol StoreMaintenance: AnyObject, Sendable {
 }
 
 /// A whole store: what every command may ask of one, whichever backend keeps it.
-public protocol MailTallyStore: ReportRecorder, StoredInputs, ReportQueries, ReverseDNSCache, StoreMaintenance {}
+public protocol MailTallyStore: ReportRecorder, StoredInputs, ReportQueries, ReverseDNSCache, StoreMaintenance,
+    DigestLedger
+{}
 
 /// What only tests and tools inside this package ask of a store: integrity checks, stored
 /// reports read back whole, single-input writes.

@@ -440,6 +440,18 @@ extension SQLiteReportStore {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v18-digest-ledger", foreignKeyChecks: .immediate) { db in
+            // The digests sent by mail (DigestRecord): each night's once, the next new against it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE digest_ledger (
+                        recipients TEXT NOT NULL, period_end INTEGER NOT NULL, kind TEXT NOT NULL,
+                        sent INTEGER NOT NULL, at INTEGER NOT NULL, findings TEXT NOT NULL,
+                        message_id TEXT, error TEXT,
+                        PRIMARY KEY (recipients, period_end, kind)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 

@@ -147,3 +147,71 @@ struct IMAPParserTests {
         }
     }
 }
+
+@Suite("SMTP replies, addresses and messages")
+struct SMTPMessageTests {
+    func replies(_ text: String, step: Int) throws -> [SMTPReply] {
+        var framer = SMTPFramer()
+        var buffer: [UInt8] = []
+        var cut: [SMTPReply] = []
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            buffer += bytes[offset..<min(offset + step, bytes.count)]
+            offset += step
+            while let length = try buffer.withUnsafeBytes({ try framer.responseLength(in: $0) }) {
+                cut.append(try SMTPReply(parsing: Array(buffer[..<length])))
+                buffer.removeFirst(length)
+            }
+        }
+        return cut
+    }
+
+    @Test("multi-line replies are cut whole, however the bytes arrive")
+    func replyFraming() throws {
+        let stream = "220 mx.example ESMTP\r\n250-mx.example\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n354 go\r\n"
+        for step in [1, 3, 100] {
+            let cut = try replies(stream, step: step)
+            #expect(cut.map(\.code) == [220, 250, 354])
+            #expect(cut[1].lines == ["mx.example", "STARTTLS", "AUTH PLAIN LOGIN"])
+        }
+        #expect(throws: IMAPProtocolError.self) { try SMTPReply(parsing: Array("hello\r\n".utf8)) }
+        #expect(throws: IMAPProtocolError.self) { try SMTPReply(parsing: Array("250-a\r\n251 b\r\n".utf8)) }
+    }
+
+    @Test("submission URLs")
+    func addresses() throws {
+        let server = try SMTPServerAddress(url: "smtp://digest%40example.com@smtp.example.com")
+        #expect(server.user == "digest@example.com")
+        #expect(server.port == 587)
+        #expect(server.security == .startTLS)
+        let implicit = try SMTPServerAddress(url: "smtps://[::1]:2465")
+        #expect(implicit.host == "::1")
+        #expect(implicit.port == 2465)
+        #expect(implicit.user == nil)
+        for bad in ["smtp://u:pw@h", "smtp://h:0", "imap://h", "smtp://", "smtp://h/path"] {
+            #expect(throws: MailNetworkError.self, "\(bad)") { try SMTPServerAddress(url: bad) }
+        }
+    }
+
+    @Test("a message: encoded words, base64 bodies, multipart/alternative, Auto-Submitted")
+    func messages() throws {
+        let message = MailMessage(
+            from: "MailTally <mailtally@example.com>", to: ["Pöstmaster <postmaster@example.com>"],
+            subject: "[MailTally] 2 warnings on 3 domains, 2026-12-01 — exämple.de",
+            date: Date(timeIntervalSince1970: 0),
+            messageID: "<id@example.com>", host: "example.com", text: "Hello\n.\nBye", html: "<p>Hello</p>")
+        let text = String(decoding: message.rendered(), as: UTF8.self)
+        #expect(text.contains("Subject: =?utf-8?B?"))
+        #expect(text.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"))
+        #expect(text.contains("Auto-Submitted: auto-generated\r\n"))
+        #expect(text.contains("Content-Type: multipart/alternative;"))
+        #expect(text.contains("To: =?utf-8?B?"))
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
+        #expect(!text.contains("\n\n"))
+        #expect(text.split(separator: "\r\n").allSatisfy { $0.count <= 998 })
+        // A long subject becomes several encoded words, each at most 75 characters.
+        let long = MailMessage.encodedWords(String(repeating: "ä", count: 200))
+        #expect(long.split(separator: "\r\n ").allSatisfy { $0.count <= 75 })
+    }
+}

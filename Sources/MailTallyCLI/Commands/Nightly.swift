@@ -28,7 +28,8 @@ extension MailTally {
                 Quiet on success unless --verbose; errors go to standard error. A failure logged \
                 before for the same bytes is known: said in one line, and not a reason for status 1.
                 Exit status: 0 success; 1 some input failed that had not failed before (the packs are still written); 2 usage; \
-                3 database error, or an IMAP mailbox could not be read to its end (the packs are still written); 4 another run holds the lock; 5 the packs could not be written; \
+                3 database error, or an IMAP mailbox could not be read to its end (the packs are still written); \
+                6 the digest could not be sent (the packs are written; the next run tries again); 4 another run holds the lock; 5 the packs could not be written; \
                 130 or 143 SIGINT or SIGTERM stopped the ingest (what was read is stored, no pack written).
 
                 Examples:
@@ -60,6 +61,7 @@ extension MailTally {
         var inboxes: [String] = []
 
         @OptionGroup var imap: IMAPOptions
+        @OptionGroup var mail: MailOptions
 
         @Option(
             name: .customLong("out"), help: "The folder the packs go under (default: the configuration file's out).")
@@ -130,6 +132,12 @@ extension MailTally {
 
         func run() throws {
             let (paths, mailboxes) = try allInboxes()
+            let configuration = try Configuration.current()
+            let recipientSets = mail.recipientSets(configuration)
+            // A digest that cannot be sent is said before anything runs, not after the night's work.
+            let transport =
+                recipientSets.isEmpty
+                ? nil : try mail.transport(configuration, caFile: imap.caFile ?? configuration.caFile)
             let resolver = try self.resolver.makeResolver()
             let database = try store.open()
             let lock: any StoreRunLock
@@ -182,6 +190,28 @@ extension MailTally {
                 }
                 throw failure
             }
+            var mailFailed = false
+            if let transport {
+                let step = DigestStep(
+                    store: database, resolver: resolver, recipientSets: recipientSets,
+                    sender: mail.sender(configuration),
+                    when: try mail.when(configuration), weeklyDay: mail.weeklyDay(configuration), transport: transport,
+                    packFolder: URL(fileURLWithPath: out), lastDay: last, newSourceDays: newSourceDays)
+                let outcomes: [DigestStep.Outcome]
+                do { outcomes = try step.run() } catch { throw CommandFailure(error) }
+                for outcome in outcomes {
+                    if let error = outcome.error {
+                        mailFailed = true
+                        Terminal.error(
+                            "mailtally: the digest to \(outcome.recipients) was not sent: \(error) (the next run tries again)"
+                        )
+                    } else if verbose {
+                        Terminal.error(
+                            "digest to \(outcome.recipients): \(outcome.sent ? "sent" : "not sent, \(outcome.skipped ?? "")")"
+                        )
+                    }
+                }
+            }
             summary.reportMailboxFailures()
             if !summary.mailboxFailures.isEmpty {
                 Terminal.error(
@@ -189,6 +219,7 @@ extension MailTally {
                 )
                 throw ExitCode(CommandFailure.Kind.database.rawValue)
             }
+            if mailFailed { throw ExitCode(CommandFailure.Kind.mail.rawValue) }
             if summary.newFailures > 0 {
                 // Cron mails this: where the packs are, beside what failed.
                 Terminal.error(

@@ -118,7 +118,7 @@ public final class StakeholderPack {
     /// option to the next command that lists the folder), never the pack's own `index`, at most
     /// 100 characters (domains come from strangers). Two domains with one stem are told apart
     /// by the caller.
-    static func fileStem(for domain: String) -> String {
+    public static func fileStem(for domain: String) -> String {
         var stem = String(
             domain.lowercased().unicodeScalars.map { scalar -> Character in
                 let c = Character(scalar)

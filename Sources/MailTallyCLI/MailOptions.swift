@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import MailNetwork
+
+extension MailWhen: ExpressibleByArgument {}
+
+/// How `nightly` mails its digest (docs/digest.md).
+struct MailOptions: ParsableArguments {
+    @Option(
+        name: .customLong("mail-to"),
+        help: "Mail the digest to these addresses, comma-separated; repeat for another set (one message per set).")
+    var mailTo: [String] = []
+
+    @Option(name: .customLong("mail-from"), help: "The digest's sender (default: mailtally@ this host's name).")
+    var mailFrom: String?
+
+    @Option(
+        name: .customLong("mail-when"),
+        help: "new: only when a finding is new since the last digest (default); findings: when there is any; always.")
+    var mailWhen: MailWhen?
+
+    @Option(
+        name: .customLong("mail-weekly"),
+        help:
+            "Also send a weekly roll-up of every open finding when the packs' last day is this weekday (monday…sunday)."
+    )
+    var mailWeekly: String?
+
+    @Option(
+        help: "Submit through this server: smtp://[USER@]HOST[:587] (STARTTLS, required) or smtps://[USER@]HOST[:465].")
+    var smtp: String?
+
+    @Option(help: "A file whose first line is the SMTP password (others must not be able to read it).")
+    var smtpPasswordFile: String?
+
+    @Option(
+        name: .customLong("smtp-oauth2-token-command"),
+        help: "A command that prints an OAuth 2.0 access token for the SMTP server (XOAUTH2).")
+    var smtpTokenCommand: String?
+
+    @Option(help: "The local sendmail, used when no SMTP server is named.")
+    var sendmail: String = "/usr/sbin/sendmail"
+
+    static let weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+
+    func validate() throws {
+        if let mailWeekly, !Self.weekdays.contains(mailWeekly.lowercased()) {
+            throw ValidationError("--mail-weekly takes a weekday (monday … sunday), not '\(mailWeekly)'")
+        }
+        if smtpPasswordFile != nil && smtpTokenCommand != nil {
+            throw ValidationError("give --smtp-password-file or --smtp-oauth2-token-command, not both")
+        }
+    }
+
+    /// The recipient sets: `--mail-to`, else the configuration file's `[mail] to`.
+    func recipientSets(_ configuration: Configuration) -> [[String]] {
+        let given = mailTo.isEmpty ? configuration.mail.to : mailTo
+        return given.map { set in
+            set.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }.filter { !$0.isEmpty }
+    }
+
+    /// The weekday of the roll-up, 1 Sunday … 7 Saturday.
+    func weeklyDay(_ configuration: Configuration) -> Int? {
+        (mailWeekly ?? configuration.mail.weekly).flatMap { Self.weekdays.firstIndex(of: $0.lowercased()) }.map {
+            $0 + 1
+        }
+    }
+
+    func when(_ configuration: Configuration) throws -> MailWhen {
+        if let mailWhen { return mailWhen }
+        guard let text = configuration.mail.when else { return .new }
+        guard let value = MailWhen(rawValue: text) else {
+            throw CommandFailure(
+                .usage, "the configuration file's [mail] when takes new, findings or always, not '\(text)'")
+        }
+        return value
+    }
+
+    func sender(_ configuration: Configuration) -> String {
+        mailFrom ?? configuration.mail.from ?? "MailTally <mailtally@\(MailTransport.hostName)>"
+    }
+
+    /// The transport: the SMTP server named, else the local sendmail. - Throws: a sentence
+    /// when there is neither.
+    func transport(_ configuration: Configuration, caFile: String?) throws -> MailTransport {
+        if let url = smtp ?? configuration.mail.smtp {
+            let server: SMTPServerAddress
+            do {
+                server = try SMTPServerAddress(url: url)
+            } catch {
+                throw CommandFailure(.usage, error.message)
+            }
+            var credentials: IMAPCredentialSource?
+            if let command = smtpTokenCommand ?? (smtpPasswordFile == nil ? configuration.mail.tokenCommand : nil) {
+                credentials = .tokenCommand(command)
+            } else if let file = smtpPasswordFile ?? configuration.mail.passwordFile {
+                credentials = .passwordFile(file)
+            } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_SMTP_PASSWORD"], !password.isEmpty {
+                credentials = .password(password, from: "$MAILTALLY_SMTP_PASSWORD")
+            } else if let password = configuration.mail.password {
+                credentials = .password(password, from: "the configuration file")
+            }
+            if server.user != nil && credentials == nil {
+                throw CommandFailure(
+                    .usage,
+                    "\(server.shown) names a user but no password or token: --smtp-password-file, "
+                        + "$MAILTALLY_SMTP_PASSWORD or --smtp-oauth2-token-command")
+            }
+            return .smtp(server, credentials: credentials, trust: MailTLSTrust(extraRootsFile: caFile))
+        }
+        guard FileManager.default.isExecutableFile(atPath: sendmail) else {
+            throw CommandFailure(
+                .usage,
+                "no way to send the digest: no sendmail at \(sendmail), and no --smtp server "
+                    + "(or [mail] smtp in the configuration file)")
+        }
+        return .sendmail(path: sendmail)
+    }
+}

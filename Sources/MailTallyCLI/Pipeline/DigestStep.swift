@@ -1,0 +1,211 @@
+import Foundation
+import MailNetwork
+import ReportAnalysis
+import ReportModel
+import ReportRendering
+import ReportStore
+
+/// When a nightly digest goes out (`--mail-when`).
+enum MailWhen: String, CaseIterable, Sendable {
+    /// Only when a finding is new since the last digest sent (the default).
+    case new
+    /// Whenever there is any finding.
+    case findings
+    /// Every night.
+    case always
+}
+
+/// How digests travel: the local sendmail, or a submission server (docs/digest.md).
+enum MailTransport: Sendable {
+    /// `/usr/sbin/sendmail -t -oi`, the Unix way, as cron mails.
+    case sendmail(path: String)
+    /// A submission server, with how to log in.
+    case smtp(SMTPServerAddress, credentials: IMAPCredentialSource?, trust: MailTLSTrust)
+
+    /// Hands the message over. - Throws: one sentence saying why it was not taken.
+    func deliver(_ message: MailMessage, from sender: String) throws(MailNetworkError) {
+        switch self {
+        case .sendmail(let path):
+            try Self.runSendmail(path, message: message.rendered())
+        case .smtp(let server, let source, let trust):
+            let credentials: SMTPCredentials?
+            switch try source?.resolve() {
+            case .password(let password): credentials = .password(password)
+            case .bearerToken(let token): credentials = .bearerToken(token)
+            case nil: credentials = nil
+            }
+            let client = try SMTPClient(
+                server: server, credentials: credentials, trust: trust, heloName: Self.hostName)
+            defer { client.quit() }
+            try client.send(
+                from: Self.address(of: sender), to: message.to.map(Self.address), message: message.rendered())
+        }
+    }
+
+    /// The bare address of `Name <address>`.
+    static func address(of entry: String) -> String {
+        guard let open = entry.lastIndex(of: "<"), let close = entry.lastIndex(of: ">"), open < close else {
+            return entry.trimmingCharacters(in: .whitespaces)
+        }
+        return String(entry[entry.index(after: open)..<close])
+    }
+
+    /// This host's name, for EHLO and Message-IDs.
+    static var hostName: String {
+        let name = ProcessInfo.processInfo.hostName
+        return name.isEmpty || name.contains(" ") ? "localhost" : name
+    }
+
+    /// Pipes the message to sendmail, which takes the recipients from its headers (`-t`) and
+    /// does not end it at a line holding a dot (`-oi`).
+    static func runSendmail(_ path: String, message: [UInt8]) throws(MailNetworkError) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-t", "-oi"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw MailNetworkError(.local, "\(path) could not start: \(error)")
+        }
+        nonisolated(unsafe) var said = Data()
+        let reader = DispatchGroup()
+        reader.enter()
+        DispatchQueue.global().async {
+            said = errors.fileHandleForReading.readDataToEndOfFile().prefix(4096)
+            reader.leave()
+        }
+        do {
+            try input.fileHandleForWriting.write(contentsOf: Data(message))
+            try input.fileHandleForWriting.close()
+        } catch {
+            process.terminate()
+        }
+        process.waitUntilExit()
+        reader.wait()
+        guard process.terminationStatus == 0 else {
+            let first = String(decoding: said, as: UTF8.self).split(separator: "\n").first.map { ": \($0)" } ?? ""
+            throw MailNetworkError(.refused, "\(path) -t -oi failed with status \(process.terminationStatus)\(first)")
+        }
+    }
+}
+
+/// The digest part of `nightly` (docs/digest.md): one message per recipient set, new against the
+/// last one sent, recorded in the store's ledger so that a rerun of the same night sends nothing.
+struct DigestStep {
+    let store: any MailTallyStore
+    let resolver: SourceResolver
+    /// The recipient sets: each gets one digest of every domain.
+    let recipientSets: [[String]]
+    let sender: String
+    let when: MailWhen
+    /// The weekly roll-up goes out on runs whose last day is this weekday (1 Sunday … 7 Saturday).
+    let weeklyDay: Int?
+    let transport: MailTransport
+    /// Where the packs are, for the links.
+    let packFolder: URL
+    let lastDay: Int64
+    let newSourceDays: Int
+
+    /// What happened to one recipient set.
+    struct Outcome {
+        var recipients: String
+        /// Sent now; else why not (`nil` error: nothing to say, or sent before).
+        var sent = false
+        var skipped: String?
+        var error: String?
+    }
+
+    /// The digest's period: the 7 days to the last day, against the 7 before.
+    var period: DayPeriod { DayPeriod(firstDay: lastDay - 6, lastDay: lastDay) }
+
+    func run() throws(StoreError) -> [Outcome] {
+        let assembler = try ReportAssembler(store: store, resolver: resolver)
+        var reports: [DomainReport]?
+        var outcomes: [Outcome] = []
+        for recipients in recipientSets {
+            let key = recipients.map { MailTransport.address(of: $0).lowercased() }.sorted().joined(separator: ",")
+            var outcome = Outcome(recipients: key)
+            let weekly = weeklyDay.map { Self.weekday(of: lastDay) == $0 } ?? false
+            let kind: DigestKind = weekly ? .weekly : .daily
+            let records = try store.digestRecords(recipients: key, limit: 20)
+            if records.contains(where: { $0.periodEnd == lastDay && $0.kind == kind && $0.sent }) {
+                outcome.skipped = "sent before for \(DayPeriod.isoDate(ofDay: lastDay))"
+                outcomes.append(outcome)
+                continue
+            }
+            if reports == nil {
+                var gathered: [DomainReport] = []
+                for domain in try store.domains() {
+                    gathered.append(
+                        try assembler.report(
+                            domain: domain, period: period,
+                            options: ReportAssembler.Options(
+                                compare: true, newSourceDays: newSourceDays, findingsOnly: true)))
+                }
+                reports = gathered
+            }
+            let lastSent = records.first { $0.sent && $0.periodEnd <= lastDay }
+            let said = Set(lastSent?.findings ?? [])
+            var parts: [Digest.Part] = []
+            var keys: [String] = []
+            for report in reports ?? [] {
+                let findings = report.findings.sorted { ($0.severity, $0.code) < ($1.severity, $1.code) }
+                let new = findings.filter { !said.contains(Self.key($0)) }
+                let open = findings.filter { said.contains(Self.key($0)) }
+                keys += findings.map(Self.key)
+                let stem = StakeholderPack.fileStem(for: report.domain)
+                let day = packFolder.appendingPathComponent(DayPeriod.isoDate(ofDay: lastDay))
+                parts.append(
+                    Digest.Part(
+                        report: report, new: new, stillOpen: open,
+                        links: [day.appendingPathComponent("7d/\(stem).html").path]))
+            }
+            let digest = Digest(lastDay: lastDay, weekly: weekly, parts: parts)
+            let anyNew = parts.contains { !$0.new.isEmpty }
+            let anyFinding = parts.contains { !$0.new.isEmpty || !$0.stillOpen.isEmpty }
+            let send =
+                weekly
+                || (when == .always) || (when == .findings && anyFinding) || (when == .new && anyNew)
+            guard send else {
+                outcome.skipped = "nothing new"
+                outcomes.append(outcome)
+                continue
+            }
+            let message = MailMessage(
+                from: sender, to: recipients, subject: digest.subject, host: MailTransport.hostName,
+                text: digest.text(), html: digest.html())
+            let now = Int64(Date().timeIntervalSince1970)
+            do throws(MailNetworkError) {
+                try transport.deliver(message, from: sender)
+            } catch {
+                outcome.error = error.message
+                try store.recordDigest(
+                    DigestRecord(
+                        recipients: key, periodEnd: lastDay, kind: kind, sent: false, at: now, findings: [],
+                        messageID: nil, error: error.message))
+                outcomes.append(outcome)
+                continue
+            }
+            try store.recordDigest(
+                DigestRecord(
+                    recipients: key, periodEnd: lastDay, kind: kind, sent: true, at: now, findings: keys,
+                    messageID: message.messageID, error: nil))
+            outcome.sent = true
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    /// `code subject`: what makes a finding the same finding from one digest to the next.
+    static func key(_ finding: Finding) -> String { "\(finding.code.rawValue) \(finding.subject)" }
+
+    /// 1 Sunday … 7 Saturday, of a UTC day (day 0, 1970-01-01, was a Thursday).
+    static func weekday(of day: Int64) -> Int {
+        Int(((day + 4) % 7 + 7) % 7) + 1
+    }
+}
