@@ -41,9 +41,13 @@ struct MailOptions: ParsableArguments {
     @Option(help: "The local sendmail, used when no SMTP server is named.")
     var sendmail: String = "/usr/sbin/sendmail"
 
+    @Option(help: "The largest zip of the 7-day pack attached to the digest, in bytes (0: never attach).")
+    var mailAttachMaxBytes: Int = 10 << 20
+
     static let weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 
     func validate() throws {
+        guard mailAttachMaxBytes >= 0 else { throw ValidationError("--mail-attach-max-bytes must not be negative") }
         if let mailWeekly, !Self.weekdays.contains(mailWeekly.lowercased()) {
             throw ValidationError("--mail-weekly takes a weekday (monday … sunday), not '\(mailWeekly)'")
         }

@@ -33,12 +33,15 @@ public struct Digest: Sendable {
     public var weekly: Bool
     /// The domains, in order.
     public var parts: [Part]
+    /// What the message carries beside the text, or why it does not (the pack's zip).
+    public var attachmentNote: String?
 
     /// A digest of `parts`.
-    public init(lastDay: Int64, weekly: Bool, parts: [Part]) {
+    public init(lastDay: Int64, weekly: Bool, parts: [Part], attachmentNote: String? = nil) {
         self.lastDay = lastDay
         self.weekly = weekly
         self.parts = parts
+        self.attachmentNote = attachmentNote
     }
 
     /// The findings the subject counts: the new ones (every open one in a weekly roll-up).
@@ -75,9 +78,15 @@ public struct Digest: Sendable {
         var before: String?
     }
 
+    /// Whether the period before had any report: else there is nothing to compare with.
+    static func hasPrevious(_ report: DomainReport) -> Bool {
+        guard let previous = report.previous else { return false }
+        return previous.dmarc.reports > 0 || previous.tls.reports > 0
+    }
+
     static func figures(_ report: DomainReport) -> [Figure] {
         let now = report.summary
-        let before = report.previous
+        let before = hasPrevious(report) ? report.previous : nil
         var figures = [
             Figure(
                 name: "Messages", now: Count.grouped(now.dmarc.messages),
@@ -105,6 +114,7 @@ public struct Digest: Sendable {
         if let previous = report.previousPeriod {
             line +=
                 ", against \(DayPeriod.isoDate(ofDay: previous.firstDay)) to \(DayPeriod.isoDate(ofDay: previous.lastDay))"
+            if !hasPrevious(report) { line += " (no reports then)" }
         }
         return line
     }
@@ -141,6 +151,7 @@ public struct Digest: Sendable {
             if !weekly && !part.stillOpen.isEmpty { out += "  Still open: \(Self.openLine(part.stillOpen))\n" }
             for link in part.links { out += "  Pack: \(link)\n" }
         }
+        if let attachmentNote { out += "\n\(attachmentNote)\n" }
         out += "\nSent by mailtally nightly. Nothing is sent on a night with nothing new.\n"
         // Report text comes from strangers: no control character reaches a mail reader.
         return Escape.controls(out, keeping: ["\n"])
@@ -199,6 +210,10 @@ public struct Digest: Sendable {
                 out +=
                     "<tr><td style=\"padding:2px 20px 8px 20px;font-size:13px;\"><a href=\"\(Escape.html(target))\" style=\"color:#0969da;\">\(shown)</a></td></tr>\n"
             }
+        }
+        if let attachmentNote {
+            out +=
+                "<tr><td style=\"padding:8px 20px;font-size:13px;border-top:1px solid #d0d7de;\(font)\">\(Escape.html(attachmentNote))</td></tr>\n"
         }
         out += """
             <tr><td style="padding:12px 20px;font-size:12px;color:#57606a;border-top:1px solid #d0d7de;">Sent by mailtally nightly. Nothing is sent on a night with nothing new.</td></tr>

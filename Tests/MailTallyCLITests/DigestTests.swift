@@ -67,7 +67,23 @@ struct DigestTests {
         #expect(subject.hasPrefix("[MailTally] ") && subject.hasSuffix("on 3 domains, \(Self.night)"), "\(subject)")
         #expect(message["auto_submitted"] as? String == "auto-generated")
         #expect(
-            message["parts"] as? [String] == ["multipart/alternative", "text/plain", "text/html"], "\(message)")
+            message["parts"] as? [String] == [
+                "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/zip",
+            ], "\(message)")
+        // The zip holds the 7-day pack's pages and tables, each the file on disk.
+        let attachment = try #require((message["attachments"] as? [[String: Any]])?.first)
+        #expect(attachment["name"] as? String == "mailtally-\(Self.night)-7d.zip")
+        #expect(attachment["broken"] is NSNull)
+        let files = attachment["files"] as? [String: String] ?? [:]
+        let pack = out.appendingPathComponent("\(Self.night)/7d")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: pack.path).filter {
+            $0.hasSuffix(".html") || $0.hasSuffix(".csv")
+        }
+        #expect(Set(files.keys) == Set(onDisk) && onDisk.contains("example.com.html"))
+        for (name, digest) in files {
+            let sum = try TestSupport.shell("sha256sum", [pack.appendingPathComponent(name).path])
+            #expect(sum.output.hasPrefix(digest), "\(name)")
+        }
         let text = message["text"] as? String ?? ""
         let html = message["html"] as? String ?? ""
         for domain in ["example.com", "example.net", "example.org"] {

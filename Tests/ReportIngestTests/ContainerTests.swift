@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 
@@ -9,6 +10,37 @@ import Testing
     @Test func plainBytesPassThrough() throws {
         let payloads = try ContainerUnwrapper().unwrap(report)
         #expect(payloads == [Payload(bytes: report, path: "")])
+    }
+
+    @Test("the zip writer's archives read back by our reader and by Python's zipfile")
+    func zipWriterRoundTrips() throws {
+        let big = [UInt8](String(repeating: "<record>ünïcode</record>\n", count: 2000).utf8)
+        let tiny: [UInt8] = [0x00, 0xFF]
+        let archive = try #require(
+            ZipWriter.archive([
+                ZipWriter.Entry(name: "a.xml", bytes: report), ZipWriter.Entry(name: "pack/Reçus.csv", bytes: big),
+                ZipWriter.Entry(name: "tiny.bin", bytes: tiny),
+            ]))
+        #expect(archive.count < big.count / 4, "the large entry is deflated")
+        // Our reader gives the entries that look like documents (the binary one is junk to it).
+        let payloads = try ContainerUnwrapper().unwrap(archive)
+        #expect(payloads.map(\.path) == ["zip:a.xml", "zip:pack/Reçus.csv"])
+        #expect(payloads.first?.bytes == report && payloads.last?.bytes == big)
+        let file = try TestSupport.temporaryDirectory().appendingPathComponent("w.zip")
+        try Data(archive).write(to: file)
+        let check = try TestSupport.shell(
+            "python3",
+            [
+                "-c",
+                "import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); "
+                    + "print(json.dumps([z.testzip(), z.namelist(), [len(z.read(n)) for n in z.namelist()]]))",
+                file.path,
+            ])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(
+            check.output.contains(
+                "[null, [\"a.xml\", \"pack/Re\\u00e7us.csv\", \"tiny.bin\"], [\(report.count), \(big.count), 2]]"),
+            "\(check.output)")
     }
 
     @Test func gzipIsInflated() throws {

@@ -5,12 +5,16 @@
 
 Prints one JSON object: the decoded headers the tests check (subject, from, to, date,
 message_id, auto_submitted, mime_version), the content type of every part in order, the text
-and HTML parts decoded, and the names of any attachments with their sizes.
+and HTML parts decoded, and each attachment's name, type and size, with, for a zip, the SHA-256
+of every file in it (read with Python's zipfile).
 """
 import email
 import email.policy
+import hashlib
+import io
 import json
 import sys
+import zipfile
 
 
 def main():
@@ -33,7 +37,13 @@ def main():
     result["text"] = text.get_content() if text is not None else None
     result["html"] = html.get_content() if html is not None else None
     for part in message.iter_attachments():
-        result["attachments"].append({"name": part.get_filename(), "size": len(part.get_content())})
+        content = part.get_content()
+        attachment = {"name": part.get_filename(), "type": part.get_content_type(), "size": len(content)}
+        if part.get_content_type() == "application/zip":
+            archive = zipfile.ZipFile(io.BytesIO(content))
+            attachment["broken"] = archive.testzip()
+            attachment["files"] = {name: hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()}
+        result["attachments"].append(attachment)
     print(json.dumps(result))
 
 

@@ -192,11 +192,12 @@ extension MailTally {
             }
             var mailFailed = false
             if let transport {
-                let step = DigestStep(
+                var step = DigestStep(
                     store: database, resolver: resolver, recipientSets: recipientSets,
                     sender: mail.sender(configuration),
                     when: try mail.when(configuration), weeklyDay: mail.weeklyDay(configuration), transport: transport,
                     packFolder: URL(fileURLWithPath: out), lastDay: last, newSourceDays: newSourceDays)
+                step.attachmentLimit = mail.mailAttachMaxBytes
                 let outcomes: [DigestStep.Outcome]
                 do { outcomes = try step.run() } catch { throw CommandFailure(error) }
                 for outcome in outcomes {

@@ -1,6 +1,7 @@
 import Foundation
 import MailNetwork
 import ReportAnalysis
+import ReportIngest
 import ReportModel
 import ReportRendering
 import ReportStore
@@ -110,6 +111,8 @@ struct DigestStep {
     let packFolder: URL
     let lastDay: Int64
     let newSourceDays: Int
+    /// The largest zip of the pack attached; a larger one is left out and said.
+    var attachmentLimit = 10 << 20
 
     /// What happened to one recipient set.
     struct Outcome {
@@ -165,7 +168,8 @@ struct DigestStep {
                         report: report, new: new, stillOpen: open,
                         links: [day.appendingPathComponent("7d/\(stem).html").path]))
             }
-            let digest = Digest(lastDay: lastDay, weekly: weekly, parts: parts)
+            let (attachment, note) = packAttachment()
+            let digest = Digest(lastDay: lastDay, weekly: weekly, parts: parts, attachmentNote: note)
             let anyNew = parts.contains { !$0.new.isEmpty }
             let anyFinding = parts.contains { !$0.new.isEmpty || !$0.stillOpen.isEmpty }
             let send =
@@ -178,7 +182,7 @@ struct DigestStep {
             }
             let message = MailMessage(
                 from: sender, to: recipients, subject: digest.subject, host: MailTransport.hostName,
-                text: digest.text(), html: digest.html())
+                text: digest.text(), html: digest.html(), attachments: attachment.map { [$0] } ?? [])
             let now = Int64(Date().timeIntervalSince1970)
             do throws(MailNetworkError) {
                 try transport.deliver(message, from: sender)
@@ -199,6 +203,44 @@ struct DigestStep {
             outcomes.append(outcome)
         }
         return outcomes
+    }
+
+    /// The 7-day pack's HTML pages and CSV files as one zip, and a line saying what is attached
+    /// or why it is not.
+    func packAttachment() -> (MailMessage.Attachment?, String?) {
+        let folder = packFolder.appendingPathComponent("\(DayPeriod.isoDate(ofDay: lastDay))/7d")
+        let names =
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".html") || $0.hasSuffix(".csv") }.sorted()
+        guard !names.isEmpty, attachmentLimit > 0 else { return (nil, nil) }
+        var entries: [ZipWriter.Entry] = []
+        var read = 0
+        for name in names {
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
+                continue
+            }
+            read += data.count
+            // Past eight times the cap, no compression brings it under: stop reading.
+            guard read <= attachmentLimit * 8 else {
+                return (nil, "The pack is too large to attach; it is at \(folder.path).")
+            }
+            entries.append(ZipWriter.Entry(name: name, bytes: [UInt8](data)))
+        }
+        guard let zip = ZipWriter.archive(entries) else {
+            return (nil, "The pack could not be zipped; it is at \(folder.path).")
+        }
+        guard zip.count <= attachmentLimit else {
+            return (
+                nil,
+                "The pack (\(zip.count >> 10) KiB zipped) is over the \(attachmentLimit >> 10) KiB attachment cap; "
+                    + "it is at \(folder.path)."
+            )
+        }
+        let filename = "mailtally-\(DayPeriod.isoDate(ofDay: lastDay))-7d.zip"
+        return (
+            MailMessage.Attachment(filename: filename, contentType: "application/zip", bytes: zip),
+            "Attached: \(filename), the 7-day pack's pages and tables (\(names.count) files)."
+        )
     }
 
     /// `code subject`: what makes a finding the same finding from one digest to the next.

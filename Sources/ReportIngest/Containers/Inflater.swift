@@ -82,7 +82,8 @@ enum Inflater {
     }
 
     /// Compresses `input` as a raw zlib stream (used to keep raw inputs small in the store).
-    static func deflate(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
+    /// - Parameter raw: a raw deflate stream, without zlib's header and checksum (a zip entry's).
+    static func deflate(_ input: [UInt8], level: Int32 = 6, raw: Bool = false) -> [UInt8]? {
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         defer {
@@ -94,7 +95,8 @@ enum Inflater {
         // and for a message of a few kilobytes the full 32 KiB window cost more than the
         // compression. Any zlib reader takes the smaller window.
         let windowBits = min(MAX_WBITS, max(9, Int32(Int.bitWidth - max(input.count - 1, 1).leadingZeroBitCount)))
-        guard czlib_deflateInit2(stream, level, windowBits, min(8, max(2, windowBits - 7))) == Z_OK else { return nil }
+        guard czlib_deflateInit2(stream, level, raw ? -windowBits : windowBits, min(8, max(2, windowBits - 7))) == Z_OK
+        else { return nil }
         let bound = Int(deflateBound(stream, UInt(input.count)))
         var output = [UInt8](repeating: 0, count: bound)
         let status: Int32 = input.withUnsafeBufferPointer { source in
