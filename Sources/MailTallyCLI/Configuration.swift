@@ -32,6 +32,7 @@ struct Configuration: Sendable {
         var password: String?
         var passwordFile: String?
         var tokenCommand: String?
+        var alertCommand: String?
     }
 
     /// The file read, nil when there is none.
@@ -103,7 +104,7 @@ struct Configuration: Sendable {
         "db", "raw_dir", "source_map", "psl", "out", "resolver", "ca_file", "inboxes", "imap", "mail",
     ]
     static let knownMailKeys = [
-        "to", "from", "when", "weekly", "smtp", "password", "password_file", "oauth2_token_command",
+        "to", "from", "when", "weekly", "smtp", "password", "password_file", "oauth2_token_command", "alert_command",
     ]
     static let knownMailboxKeys = [
         "url", "password", "password_file", "oauth2_token_command", "move_to", "failed_to", "ca_file", "tls",
@@ -225,6 +226,7 @@ struct Configuration: Sendable {
             configuration.mail.password = try string("password", in: mail, "[mail] ")
             configuration.mail.passwordFile = try string("password_file", in: mail, "[mail] ")
             configuration.mail.tokenCommand = try string("oauth2_token_command", in: mail, "[mail] ")
+            configuration.mail.alertCommand = try string("alert_command", in: mail, "[mail] ")
         }
         try configuration.refuseIfOthersCanRead()
         return configuration

@@ -41,6 +41,12 @@ struct MailOptions: ParsableArguments {
     @Option(help: "The local sendmail, used when no SMTP server is named.")
     var sendmail: String = "/usr/sbin/sendmail"
 
+    @Option(
+        help:
+            "Run this command (/bin/sh -c) with the night's new critical findings as JSON on standard input (a webhook is one curl away)."
+    )
+    var alertCommand: String?
+
     @Option(help: "The largest zip of the 7-day pack attached to the digest, in bytes (0: never attach).")
     var mailAttachMaxBytes: Int = 10 << 20
 

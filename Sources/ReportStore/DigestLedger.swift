@@ -1,6 +1,7 @@
-/// The kind of a digest: the nightly one, or the weekly roll-up that always goes out.
+/// The kind of a digest: the nightly one, the weekly roll-up that always goes out, or the
+/// alert command's input (new critical findings).
 public enum DigestKind: String, Sendable, Hashable, CaseIterable {
-    case daily, weekly
+    case daily, weekly, alert
 }
 
 /// One digest as the ledger keeps it (docs/digest.md): to whom, for which period, what it said

@@ -215,4 +215,63 @@ struct DigestTests {
         #expect((message["html"] as? String ?? "").contains("bücher.example"))
         #expect(received[0].data.allSatisfy { $0 < 0x80 }, "the message is 7-bit, whatever it carries")
     }
+
+    @Test("the weekly roll-up always goes out, and the alert command gets each new critical finding once")
+    func weeklyAndAlerts() throws {
+        let server = try SMTPServer()
+        let first = try nightly(server: server)
+        #expect(first.status == 0, "\(first.stderr)")
+        // 2026-11-30 has nothing new, and is a Monday: the roll-up goes out anyway.
+        let alerts = folder.appendingPathComponent("alerts")
+        let monday = try nightly(
+            date: "2026-11-30", server: server,
+            extra: ["--mail-weekly", "monday", "--alert-command", "cat >> \(alerts.path)"])
+        #expect(monday.status == 0, "\(monday.stderr)")
+        let received = try server.received()
+        try #require(received.count == 2)
+        let weekly = try read(received[1])
+        #expect((weekly["subject"] as? String ?? "").hasPrefix("[MailTally] week to 2026-11-30: "), "\(weekly)")
+        #expect((weekly["text"] as? String ?? "").contains("Open:\n  - [critical]"))
+        // The alert: JSON of the critical findings, once.
+        let said = try String(contentsOf: alerts, encoding: .utf8)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(said.utf8)) as? [[String: Any]])
+        #expect(list.count == 1)
+        #expect(list.first?["code"] as? String == "tls-certificate-failures")
+        #expect(list.first?["domain"] as? String == "example.com")
+        let again = try nightly(
+            date: "2026-12-01", server: server, extra: ["--alert-command", "cat >> \(alerts.path)"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try String(contentsOf: alerts, encoding: .utf8) == said, "a critical finding is alerted once")
+        let failing = try nightly(
+            date: "2026-12-02", server: server, extra: ["--alert-command", "echo webhook down >&2; exit 22"])
+        #expect(failing.status == 0, "nothing new to alert: the command does not run")
+    }
+
+    @Test("the configuration file's [mail] with an XOAUTH2 token command")
+    func configurationAndToken() throws {
+        let server = try SMTPServer(password: nil)
+        let tokenFile = folder.appendingPathComponent("token")
+        try (server.oauthToken ?? "").write(to: tokenFile, atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent("config.toml")
+        try """
+        db = "\(db)"
+        out = "\(out.path)"
+        ca_file = "\(server.certificateAuthority.path)"
+
+        [mail]
+        to = ["Postmaster <postmaster@example.com>, security@example.com"]
+        from = "DMARC <dmarc@example.com>"
+        smtp = "smtps://digest@127.0.0.1:\(server.smtpsPort)"
+        oauth2_token_command = "cat \(tokenFile.path)"
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let result = try TestSupport.run(
+            TestSupport.mailtally, ["nightly", "--date", Self.night], environment: ["MAILTALLY_CONFIG": config.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let received = try server.received()
+        try #require(received.count == 1, "\(server.log)")
+        #expect(received[0].mechanism == "XOAUTH2")
+        #expect(received[0].implicitTLS)
+        #expect(received[0].mailFrom == "dmarc@example.com")
+        #expect(received[0].recipients == ["postmaster@example.com", "security@example.com"])
+    }
 }

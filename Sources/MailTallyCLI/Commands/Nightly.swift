@@ -213,6 +213,20 @@ extension MailTally {
                     }
                 }
             }
+            if let command = mail.alertCommand ?? configuration.mail.alertCommand {
+                let step = DigestStep(
+                    store: database, resolver: resolver, recipientSets: [], sender: "", when: .new, weeklyDay: nil,
+                    transport: .sendmail(path: mail.sendmail), packFolder: URL(fileURLWithPath: out), lastDay: last,
+                    newSourceDays: newSourceDays)
+                do {
+                    if let failure = try step.alert(command: command) {
+                        mailFailed = true
+                        Terminal.error("mailtally: \(failure) (the next run tries again)")
+                    }
+                } catch {
+                    throw CommandFailure(error)
+                }
+            }
             summary.reportMailboxFailures()
             if !summary.mailboxFailures.isEmpty {
                 Terminal.error(

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MailNetwork
 import ReportAnalysis
 import ReportIngest
@@ -60,9 +61,25 @@ enum MailTransport: Sendable {
     /// Pipes the message to sendmail, which takes the recipients from its headers (`-t`) and
     /// does not end it at a line holding a dot (`-oi`).
     static func runSendmail(_ path: String, message: [UInt8]) throws(MailNetworkError) {
+        try CommandRunner.run(
+            executable: path, arguments: ["-t", "-oi"], input: message, what: "\(path) -t -oi")
+    }
+}
+
+/// Runs a program with bytes on its standard input, for the local sendmail and the alert
+/// command: its exit status and the first line it wrote on standard error make the error.
+enum CommandRunner {
+    /// `command` through `/bin/sh -c`.
+    static func run(_ command: String, input: [UInt8], what: String) throws(MailNetworkError) {
+        try run(executable: "/bin/sh", arguments: ["-c", command], input: input, what: what)
+    }
+
+    static func run(executable path: String, arguments: [String], input bytes: [UInt8], what: String)
+        throws(MailNetworkError)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-t", "-oi"]
+        process.arguments = arguments
         let input = Pipe()
         let errors = Pipe()
         process.standardInput = input
@@ -71,7 +88,7 @@ enum MailTransport: Sendable {
         do {
             try process.run()
         } catch {
-            throw MailNetworkError(.local, "\(path) could not start: \(error)")
+            throw MailNetworkError(.local, "\(what) could not start: \(error)")
         }
         nonisolated(unsafe) var said = Data()
         let reader = DispatchGroup()
@@ -80,8 +97,12 @@ enum MailTransport: Sendable {
             said = errors.fileHandleForReading.readDataToEndOfFile().prefix(4096)
             reader.leave()
         }
+        // A program that exits without reading all of its input must not end this one with
+        // SIGPIPE: the write fails instead, and the exit status says why.
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
         do {
-            try input.fileHandleForWriting.write(contentsOf: Data(message))
+            try input.fileHandleForWriting.write(contentsOf: Data(bytes))
             try input.fileHandleForWriting.close()
         } catch {
             process.terminate()
@@ -90,7 +111,7 @@ enum MailTransport: Sendable {
         reader.wait()
         guard process.terminationStatus == 0 else {
             let first = String(decoding: said, as: UTF8.self).split(separator: "\n").first.map { ": \($0)" } ?? ""
-            throw MailNetworkError(.refused, "\(path) -t -oi failed with status \(process.terminationStatus)\(first)")
+            throw MailNetworkError(.refused, "\(what) failed with status \(process.terminationStatus)\(first)")
         }
     }
 }
@@ -241,6 +262,52 @@ struct DigestStep {
             MailMessage.Attachment(filename: filename, contentType: "application/zip", bytes: zip),
             "Attached: \(filename), the 7-day pack's pages and tables (\(names.count) files)."
         )
+    }
+
+    /// Runs `command` (`/bin/sh -c`) with the critical findings not alerted before as JSON on
+    /// standard input, once per night: `[{"domain", "code", "severity", "subject", "text",
+    /// "action"}]`. - Returns: why it failed, or nil.
+    func alert(command: String) throws(StoreError) -> String? {
+        let key = "alert-command"
+        let records = try store.digestRecords(recipients: key, limit: 20)
+        if records.contains(where: { $0.periodEnd == lastDay && $0.kind == .alert && $0.sent }) { return nil }
+        let said = Set(records.first { $0.sent && $0.kind == .alert }?.findings ?? [])
+        let assembler = try ReportAssembler(store: store, resolver: resolver)
+        var critical: [(String, Finding)] = []
+        for domain in try store.domains() {
+            let report = try assembler.report(
+                domain: domain, period: period,
+                options: ReportAssembler.Options(compare: true, newSourceDays: newSourceDays, findingsOnly: true))
+            critical += report.findings.filter { $0.severity == .critical }.map { (domain, $0) }
+        }
+        let keys = critical.map { Self.key($0.1) }
+        let fresh = critical.filter { !said.contains(Self.key($0.1)) }
+        let now = Int64(Date().timeIntervalSince1970)
+        guard !fresh.isEmpty else { return nil }
+        struct Alert: Encodable {
+            var domain, code, severity, subject, text: String
+            var action: String?
+        }
+        let alerts = fresh.map { domain, finding in
+            Alert(
+                domain: domain, code: finding.code.rawValue, severity: finding.severity.rawValue,
+                subject: finding.subject, text: finding.text, action: finding.action)
+        }
+        let input = Array(JSONOutput.encode(alerts).utf8)
+        do throws(MailNetworkError) {
+            try CommandRunner.run(command, input: input, what: "the alert command")
+        } catch {
+            try store.recordDigest(
+                DigestRecord(
+                    recipients: key, periodEnd: lastDay, kind: .alert, sent: false, at: now, findings: [],
+                    messageID: nil, error: error.message))
+            return error.message
+        }
+        try store.recordDigest(
+            DigestRecord(
+                recipients: key, periodEnd: lastDay, kind: .alert, sent: true, at: now, findings: keys, messageID: nil,
+                error: nil))
+        return nil
     }
 
     /// `code subject`: what makes a finding the same finding from one digest to the next.
