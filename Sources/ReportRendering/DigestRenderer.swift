@@ -17,13 +17,27 @@ public struct Digest: Sendable {
         public var stillOpen: [Finding]
         /// Where the domain's pages are (paths or URLs).
         public var links: [String]
+        /// Who reported on the domain in the period, with their reports, most first.
+        public var reporters: [(name: String, reports: Int64)]
 
         /// A domain's part.
-        public init(report: DomainReport, new: [Finding], stillOpen: [Finding], links: [String]) {
+        public init(
+            report: DomainReport, new: [Finding], stillOpen: [Finding], links: [String],
+            reporters: [(name: String, reports: Int64)] = []
+        ) {
             self.report = report
             self.new = new
             self.stillOpen = stillOpen
             self.links = links
+            self.reporters = reporters
+        }
+
+        /// `Reporters: Google (3), Österreichische Post AG (1) and 4 more`.
+        var reporterLine: String? {
+            guard !reporters.isEmpty else { return nil }
+            let named = reporters.prefix(5).map { "\($0.name) (\(Count.grouped($0.reports)))" }
+            let more = reporters.count > 5 ? " and \(reporters.count - 5) more" : ""
+            return "DMARC reports from " + named.joined(separator: ", ") + more
         }
     }
 
@@ -138,6 +152,7 @@ public struct Digest: Sendable {
                 + Self.figures(report).map { figure in
                     figure.before.map { "\(figure.name) \(figure.now) (was \($0))" } ?? "\(figure.name) \(figure.now)"
                 }.joined(separator: "; ") + "\n"
+            if let line = part.reporterLine { out += "  \(line)\n" }
             let news = weekly ? part.new + part.stillOpen : part.new
             if news.isEmpty {
                 out += "  Nothing new.\n"
@@ -185,6 +200,10 @@ public struct Digest: Sendable {
                     + "<td style=\"padding:4px 0;color:#57606a;\">\(figure.before.map { "was " + Escape.html($0) } ?? "")</td></tr>\n"
             }
             out += "</table></td></tr>\n"
+            if let line = part.reporterLine {
+                out +=
+                    "<tr><td style=\"padding:0 20px 8px 20px;font-size:13px;color:#57606a;\">\(Escape.html(line))</td></tr>\n"
+            }
             let news = weekly ? part.new + part.stillOpen : part.new
             if news.isEmpty {
                 out += "<tr><td style=\"padding:4px 20px 8px 20px;font-size:14px;\(font)\">Nothing new.</td></tr>\n"

@@ -212,6 +212,8 @@ struct DigestTests {
         #expect((message["subject"] as? String ?? "").contains("on bücher.example, \(Self.night)"), "\(message)")
         #expect((message["to"] as? String ?? "").contains("Pöstmaster"))
         #expect((message["text"] as? String ?? "").contains("\nbücher.example\n"))
+        #expect((message["text"] as? String ?? "").contains("DMARC reports from Österreichische"))
+        #expect((message["html"] as? String ?? "").contains("DMARC reports from Österreichische"))
         #expect((message["html"] as? String ?? "").contains("bücher.example"))
         #expect(received[0].data.allSatisfy { $0 < 0x80 }, "the message is 7-bit, whatever it carries")
     }

@@ -184,10 +184,17 @@ struct DigestStep {
                 keys += findings.map(Self.key)
                 let stem = StakeholderPack.fileStem(for: report.domain)
                 let day = packFolder.appendingPathComponent(DayPeriod.isoDate(ofDay: lastDay))
+                var reporters: [String: Int64] = [:]
+                for row in try store.dmarcReportsByReporter(domains: [report.domain], period: period) {
+                    reporters[row.orgName, default: 0] += row.reports
+                }
                 parts.append(
                     Digest.Part(
                         report: report, new: new, stillOpen: open,
-                        links: [day.appendingPathComponent("7d/\(stem).html").path]))
+                        links: [day.appendingPathComponent("7d/\(stem).html").path],
+                        reporters: reporters.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                            (name: $0.key, reports: $0.value)
+                        }))
             }
             let (attachment, note) = packAttachment()
             let digest = Digest(lastDay: lastDay, weekly: weekly, parts: parts, attachmentNote: note)
