@@ -34,6 +34,18 @@ public struct IMAPAccount: Sendable, Hashable {
         self.mailbox = mailbox
     }
 
+    /// `text` with anything between `:` and `@` in its user part replaced by `***`: an error
+    /// about a URL never repeats a password written into it.
+    public static func masked(_ text: String) -> String {
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return text
+        }
+        return String(text[..<colon]) + ":***" + String(text[at...])
+    }
+
     /// Whether `text` is meant as an IMAP URL (rather than a path).
     public static func isURL(_ text: String) -> Bool {
         let lower = text.lowercased()
@@ -42,7 +54,7 @@ public struct IMAPAccount: Sendable, Hashable {
 
     /// Parses an `imaps://` or `imap://` URL. - Throws: one sentence saying what is wrong.
     public init(url text: String) throws(MailNetworkError) {
-        func bad(_ reason: String) -> MailNetworkError { MailNetworkError(.local, "\(text): \(reason)") }
+        func bad(_ reason: String) -> MailNetworkError { MailNetworkError(.local, "\(Self.masked(text)): \(reason)") }
         let lower = text.lowercased()
         let rest: Substring
         if lower.hasPrefix("imaps://") {

@@ -145,9 +145,12 @@ public final class MailConnection: @unchecked Sendable {
         }
     }
 
-    /// Sends `bytes` as they are.
-    public func send(_ bytes: [UInt8]) throws(MailNetworkError) {
+    /// Sends `bytes` as they are, within `timeout` seconds: a server that stops reading is cut off.
+    public func send(_ bytes: [UInt8], timeout: Int64 = 120) throws(MailNetworkError) {
         if let failure = queue.failure { throw failure }
+        let channel = self.channel
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(timeout)) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
         do {
             try channel.writeAndFlush(ByteBuffer(bytes: bytes)).wait()
         } catch {

@@ -79,8 +79,10 @@ public struct MailMessage: Sendable {
     /// The text and HTML parts: a part's headers, then its body.
     static func alternativePart(text: String, html: String?, boundary: String) -> String {
         func part(_ type: String, _ body: String) -> String {
-            "Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + base64Lines(Array(body.utf8))
+            // Text travels with CR LF line ends (RFC 2045), base64 or not.
+            let lines = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+            return "Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + base64Lines(Array(lines.utf8))
         }
         guard let html else { return part("text/plain", text) }
         return "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
@@ -101,18 +103,21 @@ public struct MailMessage: Sendable {
         return out
     }
 
-    /// Header text as it may travel: ASCII as it is (folded at spaces to keep lines short),
-    /// anything else as UTF-8 encoded words (`=?utf-8?B?…?=`) of at most 75 characters, one a line.
+    /// Header text as it may travel: short ASCII as it is, anything else (long text, non-ASCII,
+    /// or text that would read as an encoded word) as UTF-8 encoded words (`=?utf-8?B?…?=`) of at
+    /// most 68 characters, one a line, so that even the first line with `Subject: ` stays under 78.
     public static func encodedWords(_ text: String, nameLength: Int = 0) -> String {
         let clean = text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : String($0) }.joined()
-        if clean.unicodeScalars.allSatisfy({ $0.isASCII }) && clean.count + nameLength <= 78 { return clean }
-        // Whole characters per word: a word never splits a UTF-8 sequence.
+        if clean.unicodeScalars.allSatisfy({ $0.isASCII }) && clean.count + nameLength <= 78 && !clean.contains("=?") {
+            return clean
+        }
+        // Whole code points per word: a word never splits a UTF-8 sequence.
         var words: [String] = []
         var chunk: [UInt8] = []
-        for character in clean {
-            let bytes = Array(String(character).utf8)
-            // 45 bytes are 60 characters of base64: 72 with `=?utf-8?B?` and `?=`, under the 75 allowed.
-            if chunk.count + bytes.count > 45 {
+        for scalar in clean.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
+            // 42 bytes are 56 characters of base64: 68 with `=?utf-8?B?` and `?=`.
+            if chunk.count + bytes.count > 42 {
                 words.append("=?utf-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []
             }
@@ -129,10 +134,13 @@ public struct MailMessage: Sendable {
             let name = entry[..<open].trimmingCharacters(in: .whitespaces)
             let address = entry[open...]
             guard !name.isEmpty else { return String(address) }
-            if name.unicodeScalars.allSatisfy({ $0.isASCII && $0 != "\"" && $0 != "\\" }) {
-                return "\"\(name)\" \(address)"
+            if name.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 }) && name.count < 60 {
+                // A quoted string, its quotes and backslashes escaped.
+                let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                    of: "\"", with: "\\\"")
+                return "\"\(quoted)\" \(address)"
             }
-            return "\(encodedWords(name)) \(address)"
+            return "\(encodedWords(name, nameLength: 78)) \(address)"
         }.joined(separator: ",\r\n ")
     }
 

@@ -22,7 +22,9 @@ public struct SMTPServerAddress: Sendable, Hashable {
 
     /// Parses an `smtp://` or `smtps://` URL. - Throws: one sentence saying what is wrong.
     public init(url text: String) throws(MailNetworkError) {
-        func bad(_ reason: String) -> MailNetworkError { MailNetworkError(.local, "\(text): \(reason)") }
+        func bad(_ reason: String) -> MailNetworkError {
+            MailNetworkError(.local, "\(IMAPAccount.masked(text)): \(reason)")
+        }
         let lower = text.lowercased()
         let rest: Substring
         if lower.hasPrefix("smtps://") {
@@ -270,9 +272,11 @@ public final class SMTPClient: @unchecked Sendable {
         while index < message.count {
             let byte = message[index]
             if atLineStart && byte == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
-            if byte == 0x0A {
-                if out.last != 0x0D { out.append(0x0D) }
-                out.append(0x0A)
+            if byte == 0x0A || byte == 0x0D {
+                // Every line end becomes CR LF, a bare CR too: no line end a server might read
+                // differently (the shape of SMTP smuggling).
+                if byte == 0x0D && index + 1 < message.count && message[index + 1] == 0x0A { index += 1 }
+                out += [0x0D, 0x0A]
                 atLineStart = true
             } else {
                 out.append(byte)

@@ -227,6 +227,12 @@ struct Configuration: Sendable {
             configuration.mail.passwordFile = try string("password_file", in: mail, "[mail] ")
             configuration.mail.tokenCommand = try string("oauth2_token_command", in: mail, "[mail] ")
             configuration.mail.alertCommand = try string("alert_command", in: mail, "[mail] ")
+            if let when = configuration.mail.when, !["new", "findings", "always"].contains(when) {
+                throw ConfigurationError("\(path): [mail] when takes new, findings or always, not '\(when)'")
+            }
+            if let weekly = configuration.mail.weekly, !MailOptions.weekdays.contains(weekly.lowercased()) {
+                throw ConfigurationError("\(path): [mail] weekly takes a weekday (monday … sunday), not '\(weekly)'")
+            }
         }
         try configuration.refuseIfOthersCanRead()
         return configuration

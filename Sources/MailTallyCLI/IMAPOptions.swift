@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailNetwork
+import ReportRendering
 
 /// How `ingest` and `nightly` reach the IMAP mailboxes they are given (docs/imap.md).
 struct IMAPOptions: ParsableArguments {
@@ -131,6 +132,7 @@ struct IMAPOptions: ParsableArguments {
 extension IngestSummary {
     /// Says each mailbox that could not be read to its end on standard error.
     func reportMailboxFailures() {
-        for failure in mailboxFailures { Terminal.error("mailtally: \(failure)") }
+        // A server's words are a stranger's bytes: no control character reaches the terminal.
+        for failure in mailboxFailures { Terminal.error(Escape.terminal("mailtally: \(failure)")) }
     }
 }

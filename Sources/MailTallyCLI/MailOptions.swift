@@ -22,7 +22,7 @@ struct MailOptions: ParsableArguments {
     @Option(
         name: .customLong("mail-weekly"),
         help:
-            "Also send a weekly roll-up of every open finding when the packs' last day is this weekday (monday…sunday)."
+            "On nights whose last day is this weekday (monday…sunday), send a roll-up of every open finding instead, whatever --mail-when says."
     )
     var mailWeekly: String?
 
@@ -62,12 +62,51 @@ struct MailOptions: ParsableArguments {
         }
     }
 
-    /// The recipient sets: `--mail-to`, else the configuration file's `[mail] to`.
-    func recipientSets(_ configuration: Configuration) -> [[String]] {
+    /// The recipient sets: `--mail-to`, else the configuration file's `[mail] to`. Addresses
+    /// are split at commas outside quotes and angle brackets (`"Doe, John" <j@example.com>`).
+    /// - Throws: a sentence for an address with a control character (a line break would make a
+    ///   header of it).
+    func recipientSets(_ configuration: Configuration) throws -> [[String]] {
         let given = mailTo.isEmpty ? configuration.mail.to : mailTo
-        return given.map { set in
-            set.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }.filter { !$0.isEmpty }
+        var sets: [[String]] = []
+        for text in given {
+            let addresses = Self.addresses(text)
+            for address in addresses { try Self.check(address, "--mail-to") }
+            if !addresses.isEmpty { sets.append(addresses) }
+        }
+        return sets
+    }
+
+    /// `a@x, "Doe, John" <j@y>` as its addresses.
+    static func addresses(_ text: String) -> [String] {
+        var list: [String] = []
+        var current = ""
+        var quoted = false
+        var angle = false
+        for character in text {
+            switch character {
+            case "\"": quoted.toggle()
+            case "<" where !quoted: angle = true
+            case ">" where !quoted: angle = false
+            case "," where !quoted && !angle:
+                list.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            current.append(character)
+        }
+        list.append(current)
+        return list.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Refuses an address that holds a control character or no `@`.
+    static func check(_ address: String, _ option: String) throws {
+        guard !address.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
+            MailTransport.address(of: address).contains("@")
+        else {
+            throw CommandFailure(.usage, "\(option) takes mail addresses, not '\(address.debugDescription)'")
+        }
     }
 
     /// The weekday of the roll-up, 1 Sunday … 7 Saturday.
@@ -87,8 +126,10 @@ struct MailOptions: ParsableArguments {
         return value
     }
 
-    func sender(_ configuration: Configuration) -> String {
-        mailFrom ?? configuration.mail.from ?? "MailTally <mailtally@\(MailTransport.hostName)>"
+    func sender(_ configuration: Configuration) throws -> String {
+        let sender = mailFrom ?? configuration.mail.from ?? "MailTally <mailtally@\(MailTransport.hostName)>"
+        try Self.check(sender, "--mail-from")
+        return sender
     }
 
     /// The transport: the SMTP server named, else the local sendmail. - Throws: a sentence
@@ -101,15 +142,26 @@ struct MailOptions: ParsableArguments {
             } catch {
                 throw CommandFailure(.usage, error.message)
             }
+            // Flags, then the environment, then the file; the file's secret only with the file's
+            // server, never sent to one named on the command line.
             var credentials: IMAPCredentialSource?
-            if let command = smtpTokenCommand ?? (smtpPasswordFile == nil ? configuration.mail.tokenCommand : nil) {
+            let fileSecrets = smtp == nil
+            if let command = smtpTokenCommand {
                 credentials = .tokenCommand(command)
-            } else if let file = smtpPasswordFile ?? configuration.mail.passwordFile {
+            } else if let file = smtpPasswordFile {
                 credentials = .passwordFile(file)
             } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_SMTP_PASSWORD"], !password.isEmpty {
                 credentials = .password(password, from: "$MAILTALLY_SMTP_PASSWORD")
-            } else if let password = configuration.mail.password {
+            } else if fileSecrets, let command = configuration.mail.tokenCommand {
+                credentials = .tokenCommand(command)
+            } else if fileSecrets, let file = configuration.mail.passwordFile {
+                credentials = .passwordFile(file)
+            } else if fileSecrets, let password = configuration.mail.password {
                 credentials = .password(password, from: "the configuration file")
+            }
+            if credentials != nil && server.user == nil {
+                throw CommandFailure(
+                    .usage, "\(server.shown) names no user to log in as: write smtp://USER@HOST")
             }
             if server.user != nil && credentials == nil {
                 throw CommandFailure(

@@ -169,12 +169,15 @@ public final class PostgresReportStore: MailTallyStore, StoreInspection {
     }
 
     /// The records of one recipient set, newest period first.
-    public func digestRecords(recipients: String, limit: Int) throws(StoreError) -> [DigestRecord] {
+    public func digestRecords(recipients: String, through lastDay: Int64, limit: Int) throws(StoreError)
+        -> [DigestRecord]
+    {
         try read("reading the digest ledger") { db in
             try db.query(
                 """
                 SELECT recipients, period_end, kind, sent, at, findings, message_id, error FROM digest_ledger
-                WHERE recipients = \(recipients) ORDER BY period_end DESC, kind LIMIT \(limit)
+                WHERE recipients = \(PostgresText.storable(recipients) ?? "") AND period_end <= \(lastDay)
+                ORDER BY period_end DESC, kind LIMIT \(limit)
                 """
             ).map { row in
                 let (who, end, kind, sent, at, findings, messageID, error) = try row.decode(

@@ -167,7 +167,7 @@ public struct Digest: Sendable {
             for link in part.links { out += "  Pack: \(link)\n" }
         }
         if let attachmentNote { out += "\n\(attachmentNote)\n" }
-        out += "\nSent by mailtally nightly. Nothing is sent on a night with nothing new.\n"
+        out += "\nSent by mailtally nightly.\n"
         // Report text comes from strangers: no control character reaches a mail reader.
         return Escape.controls(out, keeping: ["\n"])
     }
@@ -235,7 +235,7 @@ public struct Digest: Sendable {
                 "<tr><td style=\"padding:8px 20px;font-size:13px;border-top:1px solid #d0d7de;\(font)\">\(Escape.html(attachmentNote))</td></tr>\n"
         }
         out += """
-            <tr><td style="padding:12px 20px;font-size:12px;color:#57606a;border-top:1px solid #d0d7de;">Sent by mailtally nightly. Nothing is sent on a night with nothing new.</td></tr>
+            <tr><td style="padding:12px 20px;font-size:12px;color:#57606a;border-top:1px solid #d0d7de;">Sent by mailtally nightly.</td></tr>
             </table></td></tr></table></body></html>
 
             """

@@ -43,8 +43,9 @@ public struct DigestRecord: Sendable, Hashable {
 
 /// Where the digests sent are remembered.
 public protocol DigestLedger: AnyObject, Sendable {
-    /// The records of one recipient set, newest period first, at most `limit`.
-    func digestRecords(recipients: String, limit: Int) throws(StoreError) -> [DigestRecord]
+    /// The records of one recipient set for periods ending on `lastDay` or before, newest
+    /// period first, at most `limit`.
+    func digestRecords(recipients: String, through lastDay: Int64, limit: Int) throws(StoreError) -> [DigestRecord]
     /// Records a digest, replacing the record of the same recipients, period and kind.
     func recordDigest(_ record: DigestRecord) throws(StoreError)
 }

@@ -4,14 +4,16 @@ import ReportStore
 
 extension SQLiteReportStore {
     /// The records of one recipient set, newest period first.
-    public func digestRecords(recipients: String, limit: Int) throws(StoreError) -> [DigestRecord] {
+    public func digestRecords(recipients: String, through lastDay: Int64, limit: Int) throws(StoreError)
+        -> [DigestRecord]
+    {
         try read("reading the digest ledger") { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT recipients, period_end, kind, sent, at, findings, message_id, error FROM digest_ledger
-                    WHERE recipients = ? ORDER BY period_end DESC, kind LIMIT ?
-                    """, arguments: [recipients, limit]
+                    WHERE recipients = ? AND period_end <= ? ORDER BY period_end DESC, kind LIMIT ?
+                    """, arguments: [recipients, lastDay, limit]
             ).map { row in
                 DigestRecord(
                     recipients: row[0], periodEnd: row[1], kind: DigestKind(rawValue: row[2]) ?? .daily, sent: row[3],

@@ -95,6 +95,8 @@ import Testing
             ),
             ("db = \"postgres://u:p@h/db\"\n", 0o604, "holds a password and others can read it"),
             ("out = \"/srv/reports\"\n", 0o602, "can be written by others"),
+            ("[mail]\nweekly = \"someday\"\n", 0o600, "[mail] weekly takes a weekday"),
+            ("[mail]\nwhen = \"sometimes\"\n", 0o600, "[mail] when takes new, findings or always"),
         ]
         for (index, (text, mode, expected)) in cases.enumerated() {
             let file = try write(text, mode: mode, name: "case\(index).toml")

@@ -276,4 +276,24 @@ struct DigestTests {
         #expect(received[0].mailFrom == "dmarc@example.com")
         #expect(received[0].recipients == ["postmaster@example.com", "security@example.com"])
     }
+
+    @Test("mistakes in addresses and URLs: one sentence each, exit 2, no password repeated")
+    func usageMistakes() throws {
+        let server = try SMTPServer()
+        let lineBreak = try nightly(to: "postmaster@example.com\r\nBcc: everyone@example.com", server: server)
+        #expect(lineBreak.status == 2, "\(lineBreak.stderr)")
+        #expect(lineBreak.stderr.contains("--mail-to takes mail addresses"))
+        let inURL = try nightly(server: server, smtp: "smtp://digest:hunter2@127.0.0.1:\(server.port)")
+        #expect(inURL.status == 2)
+        #expect(inURL.stderr.contains("smtp://digest:***@127.0.0.1"), "\(inURL.stderr)")
+        #expect(!inURL.stderr.contains("hunter2"))
+        // A display name with a comma stays one address.
+        let quoted = try nightly(
+            to: "\"Doe, John\" <john@example.com>, postmaster@example.com", server: server,
+            extra: ["--mail-when", "always"])
+        #expect(quoted.status == 0, "\(quoted.stderr)")
+        let received = try #require(try server.received().last)
+        #expect(received.recipients == ["john@example.com", "postmaster@example.com"])
+        #expect(try server.received().count == 1)
+    }
 }

@@ -34,8 +34,9 @@ def main():
     }
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    result["text"] = text.get_content() if text is not None else None
-    result["html"] = html.get_content() if html is not None else None
+    # Lines travel with CR LF; a mail reader shows them as lines.
+    result["text"] = text.get_content().replace("\r\n", "\n") if text is not None else None
+    result["html"] = html.get_content().replace("\r\n", "\n") if html is not None else None
     for part in message.iter_attachments():
         content = part.get_content()
         attachment = {"name": part.get_filename(), "type": part.get_content_type(), "size": len(content)}

@@ -3,6 +3,7 @@ import Foundation
 import MailNetwork
 import ReportAnalysis
 import ReportModel
+import ReportRendering
 import ReportStore
 import ReverseDNS
 
@@ -133,7 +134,8 @@ extension MailTally {
         func run() throws {
             let (paths, mailboxes) = try allInboxes()
             let configuration = try Configuration.current()
-            let recipientSets = mail.recipientSets(configuration)
+            let recipientSets = try mail.recipientSets(configuration)
+            let sender = try mail.sender(configuration)
             // A digest that cannot be sent is said before anything runs, not after the night's work.
             let transport =
                 recipientSets.isEmpty
@@ -194,7 +196,7 @@ extension MailTally {
             if let transport {
                 var step = DigestStep(
                     store: database, resolver: resolver, recipientSets: recipientSets,
-                    sender: mail.sender(configuration),
+                    sender: sender,
                     when: try mail.when(configuration), weeklyDay: mail.weeklyDay(configuration), transport: transport,
                     packFolder: URL(fileURLWithPath: out), lastDay: last, newSourceDays: newSourceDays)
                 step.attachmentLimit = mail.mailAttachMaxBytes
@@ -203,9 +205,11 @@ extension MailTally {
                 for outcome in outcomes {
                     if let error = outcome.error {
                         mailFailed = true
+                        // The server's words are a stranger's bytes: no control character reaches the terminal.
                         Terminal.error(
-                            "mailtally: the digest to \(outcome.recipients) was not sent: \(error) (the next run tries again)"
-                        )
+                            Escape.terminal(
+                                "mailtally: the digest to \(outcome.recipients) was not sent: \(error) (the next run tries again)"
+                            ))
                     } else if verbose {
                         Terminal.error(
                             "digest to \(outcome.recipients): \(outcome.sent ? "sent" : "not sent, \(outcome.skipped ?? "")")"
@@ -221,7 +225,7 @@ extension MailTally {
                 do {
                     if let failure = try step.alert(command: command) {
                         mailFailed = true
-                        Terminal.error("mailtally: \(failure) (the next run tries again)")
+                        Terminal.error(Escape.terminal("mailtally: \(failure) (the next run tries again)"))
                     }
                 } catch {
                     throw CommandFailure(error)

@@ -74,9 +74,11 @@ enum CommandRunner {
         try run(executable: "/bin/sh", arguments: ["-c", command], input: input, what: what)
     }
 
-    static func run(executable path: String, arguments: [String], input bytes: [UInt8], what: String)
-        throws(MailNetworkError)
-    {
+    /// Runs the program, feeding `bytes`, for at most `timeout` seconds: a program that hangs is
+    /// ended and said to have hung.
+    static func run(
+        executable path: String, arguments: [String], input bytes: [UInt8], what: String, timeout: TimeInterval = 300
+    ) throws(MailNetworkError) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -85,34 +87,59 @@ enum CommandRunner {
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
             throw MailNetworkError(.local, "\(what) could not start: \(error)")
         }
-        nonisolated(unsafe) var said = Data()
-        let reader = DispatchGroup()
-        reader.enter()
-        DispatchQueue.global().async {
-            said = errors.fileHandleForReading.readDataToEndOfFile().prefix(4096)
-            reader.leave()
-        }
         // A program that exits without reading all of its input must not end this one with
         // SIGPIPE: the write fails instead, and the exit status says why.
         let previous = signal(SIGPIPE, SIG_IGN)
         defer { signal(SIGPIPE, previous) }
-        do {
-            try input.fileHandleForWriting.write(contentsOf: Data(bytes))
-            try input.fileHandleForWriting.close()
-        } catch {
-            process.terminate()
+        let said = BoundedOutput()
+        DispatchQueue.global().async {
+            try? input.fileHandleForWriting.write(contentsOf: Data(bytes))
+            try? input.fileHandleForWriting.close()
         }
-        process.waitUntilExit()
-        reader.wait()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            said.drain(errors.fileHandleForReading)
+            drained.signal()
+        }
+        guard exited.wait(timeout: .now() + timeout) == .success else {
+            process.terminate()
+            throw MailNetworkError(.timeout, "\(what) did not finish within \(Int(timeout)) seconds")
+        }
+        // What it wrote before it exited (a child it left behind may hold the pipe: not waited for).
+        _ = drained.wait(timeout: .now() + 1)
         guard process.terminationStatus == 0 else {
-            let first = String(decoding: said, as: UTF8.self).split(separator: "\n").first.map { ": \($0)" } ?? ""
+            let first = String(decoding: said.value, as: UTF8.self).split(separator: "\n").first.map { ": \($0)" } ?? ""
             throw MailNetworkError(.refused, "\(what) failed with status \(process.terminationStatus)\(first)")
         }
+    }
+}
+
+/// The first 4 KiB a program writes, read to its end so the program never blocks on a full pipe.
+final class BoundedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept = Data()
+
+    func drain(_ handle: FileHandle) {
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { return }
+            lock.lock()
+            if kept.count < 4096 { kept.append(chunk.prefix(4096 - kept.count)) }
+            lock.unlock()
+        }
+    }
+
+    var value: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return kept
     }
 }
 
@@ -156,7 +183,7 @@ struct DigestStep {
             var outcome = Outcome(recipients: key)
             let weekly = weeklyDay.map { Self.weekday(of: lastDay) == $0 } ?? false
             let kind: DigestKind = weekly ? .weekly : .daily
-            let records = try store.digestRecords(recipients: key, limit: 20)
+            let records = try store.digestRecords(recipients: key, through: lastDay, limit: 20)
             if records.contains(where: { $0.periodEnd == lastDay && $0.kind == kind && $0.sent }) {
                 outcome.skipped = "sent before for \(DayPeriod.isoDate(ofDay: lastDay))"
                 outcomes.append(outcome)
@@ -249,7 +276,7 @@ struct DigestStep {
             }
             read += data.count
             // Past eight times the cap, no compression brings it under: stop reading.
-            guard read <= attachmentLimit * 8 else {
+            guard read / 8 <= attachmentLimit else {
                 return (nil, "The pack is too large to attach; it is at \(folder.path).")
             }
             entries.append(ZipWriter.Entry(name: name, bytes: [UInt8](data)))
@@ -276,7 +303,7 @@ struct DigestStep {
     /// "action"}]`. - Returns: why it failed, or nil.
     func alert(command: String) throws(StoreError) -> String? {
         let key = "alert-command"
-        let records = try store.digestRecords(recipients: key, limit: 20)
+        let records = try store.digestRecords(recipients: key, through: lastDay, limit: 20)
         if records.contains(where: { $0.periodEnd == lastDay && $0.kind == .alert && $0.sent }) { return nil }
         let said = Set(records.first { $0.sent && $0.kind == .alert }?.findings ?? [])
         let assembler = try ReportAssembler(store: store, resolver: resolver)
