@@ -264,7 +264,7 @@ public final class SMTPClient: @unchecked Sendable {
 
     /// The message with CRLF line ends, each line that starts with a dot given one more
     /// (RFC 5321, 4.5.2), and the ending `.` line.
-    static func dataBlock(_ message: [UInt8]) -> [UInt8] {
+    public static func dataBlock(_ message: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(message.count + message.count / 50 + 5)
         var atLineStart = true

@@ -5,7 +5,8 @@
 // (header sections, RFC 2047 encoded words and RFC 2231 parameters), dns (the
 // readers of DNS answers that `mailtally enrich` gets from the network), columns (the reader of
 // the JSON result columns of the store), imap (the IMAP framer and response parser, and
-// modified UTF-7 mailbox names).
+// modified UTF-7 mailbox names), smtp (the SMTP reply framer and parser, and the DATA block's
+// dot-stuffing).
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
 import Foundation
 import MailNetwork
@@ -25,6 +26,15 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         DNSAnswerFuzzing.exercise(bytes)
     case "columns":
         RecordResultsFuzzing.exercise(bytes)
+    case "smtp":
+        var framer = SMTPFramer()
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            guard let length = try? Array(rest).withUnsafeBytes({ try framer.responseLength(in: $0) }) else { break }
+            _ = try? SMTPReply(parsing: Array(rest.prefix(length)))
+            rest = rest.dropFirst(length)
+        }
+        _ = SMTPClient.dataBlock(bytes)
     case "imap":
         // As the connection does: cut responses from the stream, then parse each one.
         var framer = IMAPFramer(maxLineBytes: 4096, maxLiteralBytes: 1 << 16)
