@@ -55,51 +55,19 @@ public struct IMAPAccount: Sendable, Hashable {
     /// Parses an `imaps://` or `imap://` URL. - Throws: one sentence saying what is wrong.
     public init(url text: String) throws(MailNetworkError) {
         func bad(_ reason: String) -> MailNetworkError { MailNetworkError(.local, "\(Self.masked(text)): \(reason)") }
-        let lower = text.lowercased()
-        let rest: Substring
-        if lower.hasPrefix("imaps://") {
-            security = .implicitTLS
-            port = 993
-            rest = text.dropFirst(8)
-        } else if lower.hasPrefix("imap://") {
-            security = .startTLS
-            port = 143
-            rest = text.dropFirst(7)
-        } else {
-            throw bad("not an imaps:// or imap:// URL")
+        let parts = try MailURL(text, bad: bad)
+        switch parts.scheme {
+        case "imaps": security = .implicitTLS
+        case "imap": security = .startTLS
+        default: throw bad("not an imaps:// or imap:// URL")
         }
-        let authority = rest.prefix { $0 != "/" }
-        let path = rest.dropFirst(authority.count).dropFirst()
-        guard let at = authority.lastIndex(of: "@") else {
-            throw bad("no user (write imaps://USER@HOST/MAILBOX)")
-        }
-        guard let user = String(authority[..<at]).removingPercentEncoding, !user.isEmpty else {
-            throw bad("the user is empty or badly escaped")
-        }
-        guard !user.contains(":") else {
-            throw bad("a password does not belong in the URL (use --password-file or the configuration file)")
-        }
+        guard let user = parts.user else { throw bad("no user (write imaps://USER@HOST/MAILBOX)") }
         self.user = user
-        var hostPort = authority[authority.index(after: at)...]
-        if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw bad("an unclosed [IPv6 address]") }
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            hostPort = hostPort[hostPort.index(after: close)...]
-            if !hostPort.isEmpty {
-                guard hostPort.hasPrefix(":") else { throw bad("text after the [IPv6 address]") }
-            }
-        } else {
-            host = String(hostPort.prefix { $0 != ":" })
-            hostPort = hostPort.dropFirst(host.count)
+        host = parts.host
+        port = parts.port ?? (security == .implicitTLS ? 993 : 143)
+        guard let mailbox = String(parts.path).removingPercentEncoding else {
+            throw bad("the mailbox is badly escaped")
         }
-        guard !host.isEmpty else { throw bad("no host") }
-        if hostPort.hasPrefix(":") {
-            guard let number = Int(hostPort.dropFirst()), (1...65535).contains(number) else {
-                throw bad("the port '\(hostPort.dropFirst())' is not a number from 1 to 65535")
-            }
-            port = number
-        }
-        guard let mailbox = String(path).removingPercentEncoding else { throw bad("the mailbox is badly escaped") }
         guard !mailbox.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw bad("the mailbox name holds control characters")
         }

@@ -25,54 +25,16 @@ public struct SMTPServerAddress: Sendable, Hashable {
         func bad(_ reason: String) -> MailNetworkError {
             MailNetworkError(.local, "\(IMAPAccount.masked(text)): \(reason)")
         }
-        let lower = text.lowercased()
-        let rest: Substring
-        if lower.hasPrefix("smtps://") {
-            security = .implicitTLS
-            port = 465
-            rest = text.dropFirst(8)
-        } else if lower.hasPrefix("smtp://") {
-            security = .startTLS
-            port = 587
-            rest = text.dropFirst(7)
-        } else {
-            throw bad("not an smtp:// or smtps:// URL")
+        let parts = try MailURL(text, bad: bad)
+        switch parts.scheme {
+        case "smtps": security = .implicitTLS
+        case "smtp": security = .startTLS
+        default: throw bad("not an smtp:// or smtps:// URL")
         }
-        let authority = rest.prefix { $0 != "/" }
-        guard rest.dropFirst(authority.count).allSatisfy({ $0 == "/" }) else { throw bad("a path has no meaning here") }
-        var hostPort = authority[...]
-        if let at = authority.lastIndex(of: "@") {
-            guard let user = String(authority[..<at]).removingPercentEncoding, !user.isEmpty else {
-                throw bad("the user is empty or badly escaped")
-            }
-            guard !user.contains(":") else {
-                throw bad("a password does not belong in the URL (use --smtp-password-file or the configuration file)")
-            }
-            guard !user.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-                throw bad("control characters in the user")
-            }
-            self.user = user
-            hostPort = authority[authority.index(after: at)...]
-        } else {
-            user = nil
-        }
-        if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw bad("an unclosed [IPv6 address]") }
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            hostPort = hostPort[hostPort.index(after: close)...]
-        } else {
-            host = String(hostPort.prefix { $0 != ":" })
-            hostPort = hostPort.dropFirst(host.count)
-        }
-        guard !host.isEmpty else { throw bad("no host") }
-        if hostPort.hasPrefix(":") {
-            guard let number = Int(hostPort.dropFirst()), (1...65535).contains(number) else {
-                throw bad("the port '\(hostPort.dropFirst())' is not a number from 1 to 65535")
-            }
-            port = number
-        } else if !hostPort.isEmpty {
-            throw bad("text after the host")
-        }
+        guard parts.path.isEmpty else { throw bad("a path has no meaning here") }
+        user = parts.user
+        host = parts.host
+        port = parts.port ?? (security == .implicitTLS ? 465 : 587)
     }
 
     /// `smtp://user@host:587`, for messages (never a secret).
