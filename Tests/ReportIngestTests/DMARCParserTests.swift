@@ -5,7 +5,7 @@ import Testing
 
 @testable import ReportIngest
 
-/// One fixture per real-world quirk (docs/formats.md), each asserting the parsed values.
+/// One fixture per real-world quirk (docs/dialects.md), each asserting the parsed values.
 @Suite struct DMARCParserTests {
     static func document(
         declaration: String = #"<?xml version="1.0" encoding="UTF-8"?>"#, root: String = "<feedback>",

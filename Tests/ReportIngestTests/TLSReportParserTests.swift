@@ -4,7 +4,7 @@ import Testing
 
 @testable import ReportIngest
 
-/// One fixture per TLS-RPT quirk (docs/formats.md), asserting the parsed values.
+/// One fixture per TLS-RPT quirk (docs/dialects.md), asserting the parsed values.
 @Suite struct TLSReportParserTests {
     func parse(_ text: String) throws -> TLSReport { try TLSReportParser().parse(Array(text.utf8)) }
 
