@@ -261,19 +261,22 @@ public final class IMAPClient: @unchecked Sendable {
     /// The UIDs from `first` on, ascending. `UID SEARCH n:*` always matches the last message,
     /// even below `n`: such UIDs are dropped.
     public func uids(from first: UInt32) throws(MailNetworkError) -> [UInt32] {
-        let responses = try command("UID SEARCH UID \(first):*")
-        var found: [UInt32] = []
-        for case .search(let numbers) in responses { found += numbers }
-        return Array(Set(found.filter { $0 >= first })).sorted()
+        try uids(in: first...UInt32.max, asking: "\(first):*")
     }
 
     /// The UIDs up to `last` still in the mailbox.
     public func uids(through last: UInt32) throws(MailNetworkError) -> [UInt32] {
         guard last > 0 else { return [] }
-        let responses = try command("UID SEARCH UID 1:\(last)")
-        var found: [UInt32] = []
-        for case .search(let numbers) in responses { found += numbers }
-        return Array(Set(found.filter { $0 <= last })).sorted()
+        return try uids(in: 1...last, asking: "1:\(last)")
+    }
+
+    /// `UID SEARCH UID set`, keeping only the UIDs in `range`, sorted and once each.
+    private func uids(in range: ClosedRange<UInt32>, asking set: String) throws(MailNetworkError) -> [UInt32] {
+        var found: Set<UInt32> = []
+        for case .search(let numbers) in try command("UID SEARCH UID \(set)") {
+            found.formUnion(numbers.filter(range.contains))
+        }
+        return found.sorted()
     }
 
     /// Each message's size in bytes, by UID.

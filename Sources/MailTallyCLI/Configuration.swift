@@ -269,12 +269,11 @@ extension Configuration.Mailbox {
             throw CommandFailure(.usage, error.message)
         }
         if withoutTLS { account = try IMAPOptions.withoutTLS(account) }
-        let credentials: IMAPCredentialSource =
-            if let tokenCommand { .tokenCommand(tokenCommand) } else if let passwordFile {
-                .passwordFile(passwordFile)
-            } else {
-                .password(password ?? "", from: "the configuration file")
-            }
+        // Reading the file made sure exactly one is given.
+        let credentials =
+            IMAPCredentialSource.first(
+                tokenCommand: tokenCommand, passwordFile: passwordFile, password: password,
+                passwordFrom: "the configuration file") ?? .password("", from: "the configuration file")
         return IMAPInbox(
             account: account, credentials: credentials, trust: MailTLSTrust(extraRootsFile: caFile ?? defaultCAFile),
             moveTo: moveTo, failedTo: failedTo)

@@ -65,14 +65,10 @@ struct IMAPOptions: ParsableArguments {
         }
         let configuration = try Configuration.current()
         // Flags, then the environment, then the file: each setting on its own.
-        let given: IMAPCredentialSource? =
-            if let oauth2TokenCommand { .tokenCommand(oauth2TokenCommand) } else if let passwordFile {
-                .passwordFile(passwordFile)
-            } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"], !password.isEmpty {
-                .password(password, from: "$MAILTALLY_IMAP_PASSWORD")
-            } else {
-                nil
-            }
+        let given = IMAPCredentialSource.first(
+            tokenCommand: oauth2TokenCommand, passwordFile: passwordFile,
+            password: ProcessInfo.processInfo.environment["MAILTALLY_IMAP_PASSWORD"],
+            passwordFrom: "$MAILTALLY_IMAP_PASSWORD")
         // An account of the configuration file brings its own secret, folders, CA and TLS.
         if let configured = configuration.mailboxes.first(where: { $0.url == url }) {
             var inbox = try configured.inbox(defaultCAFile: configuration.caFile)

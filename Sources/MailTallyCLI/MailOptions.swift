@@ -144,21 +144,16 @@ struct MailOptions: ParsableArguments {
             }
             // Flags, then the environment, then the file; the file's secret only with the file's
             // server, never sent to one named on the command line.
-            var credentials: IMAPCredentialSource?
-            let fileSecrets = smtp == nil
-            if let command = smtpTokenCommand {
-                credentials = .tokenCommand(command)
-            } else if let file = smtpPasswordFile {
-                credentials = .passwordFile(file)
-            } else if let password = ProcessInfo.processInfo.environment["MAILTALLY_SMTP_PASSWORD"], !password.isEmpty {
-                credentials = .password(password, from: "$MAILTALLY_SMTP_PASSWORD")
-            } else if fileSecrets, let command = configuration.mail.tokenCommand {
-                credentials = .tokenCommand(command)
-            } else if fileSecrets, let file = configuration.mail.passwordFile {
-                credentials = .passwordFile(file)
-            } else if fileSecrets, let password = configuration.mail.password {
-                credentials = .password(password, from: "the configuration file")
-            }
+            let fromFile =
+                smtp == nil
+                ? IMAPCredentialSource.first(
+                    tokenCommand: configuration.mail.tokenCommand, passwordFile: configuration.mail.passwordFile,
+                    password: configuration.mail.password, passwordFrom: "the configuration file") : nil
+            let credentials =
+                IMAPCredentialSource.first(
+                    tokenCommand: smtpTokenCommand, passwordFile: smtpPasswordFile,
+                    password: ProcessInfo.processInfo.environment["MAILTALLY_SMTP_PASSWORD"],
+                    passwordFrom: "$MAILTALLY_SMTP_PASSWORD") ?? fromFile
             if credentials != nil && server.user == nil {
                 throw CommandFailure(
                     .usage, "\(server.shown) names no user to log in as: write smtp://USER@HOST")

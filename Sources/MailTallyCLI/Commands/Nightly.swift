@@ -193,15 +193,23 @@ extension MailTally {
                 throw failure
             }
             var mailFailed = false
-            if let transport {
-                var step = DigestStep(
-                    store: database, resolver: resolver, recipientSets: recipientSets,
-                    sender: sender,
+            let alertCommand = mail.alertCommand ?? configuration.mail.alertCommand
+            if transport != nil || alertCommand != nil {
+                let step = DigestStep(
+                    store: database, resolver: resolver, recipientSets: recipientSets, sender: sender,
                     when: try mail.when(configuration), weeklyDay: mail.weeklyDay(configuration), transport: transport,
-                    packFolder: URL(fileURLWithPath: out), lastDay: last, newSourceDays: newSourceDays)
-                step.attachmentLimit = mail.mailAttachMaxBytes
+                    packFolder: URL(fileURLWithPath: out), lastDay: last, newSourceDays: newSourceDays,
+                    attachmentLimit: mail.mailAttachMaxBytes)
                 let outcomes: [DigestStep.Outcome]
-                do { outcomes = try step.run() } catch { throw CommandFailure(error) }
+                let alertFailure: String?
+                do {
+                    outcomes = try step.run()
+                    alertFailure = try alertCommand.flatMap { command throws(StoreError) in
+                        try step.alert(command: command)
+                    }
+                } catch {
+                    throw CommandFailure(error)
+                }
                 for outcome in outcomes {
                     if let error = outcome.error {
                         mailFailed = true
@@ -216,19 +224,9 @@ extension MailTally {
                         )
                     }
                 }
-            }
-            if let command = mail.alertCommand ?? configuration.mail.alertCommand {
-                let step = DigestStep(
-                    store: database, resolver: resolver, recipientSets: [], sender: "", when: .new, weeklyDay: nil,
-                    transport: .sendmail(path: mail.sendmail), packFolder: URL(fileURLWithPath: out), lastDay: last,
-                    newSourceDays: newSourceDays)
-                do {
-                    if let failure = try step.alert(command: command) {
-                        mailFailed = true
-                        Terminal.error(Escape.terminal("mailtally: \(failure) (the next run tries again)"))
-                    }
-                } catch {
-                    throw CommandFailure(error)
+                if let alertFailure {
+                    mailFailed = true
+                    Terminal.error(Escape.terminal("mailtally: \(alertFailure) (the next run tries again)"))
                 }
             }
             summary.reportMailboxFailures()

@@ -144,8 +144,9 @@ final class BoundedOutput: @unchecked Sendable {
 }
 
 /// The digest part of `nightly` (docs/digest.md): one message per recipient set, new against the
-/// last one sent, recorded in the store's ledger so that a rerun of the same night sends nothing.
-struct DigestStep {
+/// last one sent, recorded in the store's ledger so that a rerun of the same night sends nothing;
+/// and the alert command's input. Both read one set of domain reports, gathered once.
+final class DigestStep {
     let store: any MailTallyStore
     let resolver: SourceResolver
     /// The recipient sets: each gets one digest of every domain.
@@ -154,13 +155,49 @@ struct DigestStep {
     let when: MailWhen
     /// The weekly roll-up goes out on runs whose last day is this weekday (1 Sunday … 7 Saturday).
     let weeklyDay: Int?
-    let transport: MailTransport
+    /// How digests travel; nil when only the alert command runs.
+    let transport: MailTransport?
     /// Where the packs are, for the links.
     let packFolder: URL
     let lastDay: Int64
     let newSourceDays: Int
     /// The largest zip of the pack attached; a larger one is left out and said.
-    var attachmentLimit = 10 << 20
+    let attachmentLimit: Int
+    /// The domains' reports over ``period``, once gathered.
+    private var gathered: [DomainReport]?
+
+    init(
+        store: any MailTallyStore, resolver: SourceResolver, recipientSets: [[String]], sender: String,
+        when: MailWhen, weeklyDay: Int?, transport: MailTransport?, packFolder: URL, lastDay: Int64,
+        newSourceDays: Int, attachmentLimit: Int = 10 << 20
+    ) {
+        self.store = store
+        self.resolver = resolver
+        self.recipientSets = recipientSets
+        self.sender = sender
+        self.when = when
+        self.weeklyDay = weeklyDay
+        self.transport = transport
+        self.packFolder = packFolder
+        self.lastDay = lastDay
+        self.newSourceDays = newSourceDays
+        self.attachmentLimit = attachmentLimit
+    }
+
+    /// Every domain's report over ``period``, with its findings: gathered on first use.
+    func reports() throws(StoreError) -> [DomainReport] {
+        if let gathered { return gathered }
+        let assembler = try ReportAssembler(store: store, resolver: resolver)
+        var reports: [DomainReport] = []
+        for domain in try store.domains() {
+            reports.append(
+                try assembler.report(
+                    domain: domain, period: period,
+                    options: ReportAssembler.Options(compare: true, newSourceDays: newSourceDays, findingsOnly: true)))
+        }
+        gathered = reports
+        return reports
+    }
 
     /// What happened to one recipient set.
     struct Outcome {
@@ -175,8 +212,7 @@ struct DigestStep {
     var period: DayPeriod { DayPeriod(firstDay: lastDay - 6, lastDay: lastDay) }
 
     func run() throws(StoreError) -> [Outcome] {
-        let assembler = try ReportAssembler(store: store, resolver: resolver)
-        var reports: [DomainReport]?
+        guard let transport else { return [] }
         var outcomes: [Outcome] = []
         for recipients in recipientSets {
             let key = recipients.map { MailTransport.address(of: $0).lowercased() }.sorted().joined(separator: ",")
@@ -189,22 +225,11 @@ struct DigestStep {
                 outcomes.append(outcome)
                 continue
             }
-            if reports == nil {
-                var gathered: [DomainReport] = []
-                for domain in try store.domains() {
-                    gathered.append(
-                        try assembler.report(
-                            domain: domain, period: period,
-                            options: ReportAssembler.Options(
-                                compare: true, newSourceDays: newSourceDays, findingsOnly: true)))
-                }
-                reports = gathered
-            }
             let lastSent = records.first { $0.sent && $0.periodEnd <= lastDay }
             let said = Set(lastSent?.findings ?? [])
             var parts: [Digest.Part] = []
             var keys: [String] = []
-            for report in reports ?? [] {
+            for report in try reports() {
                 let findings = report.findings.sorted { ($0.severity, $0.code) < ($1.severity, $1.code) }
                 let new = findings.filter { !said.contains(Self.key($0)) }
                 let open = findings.filter { said.contains(Self.key($0)) }
@@ -306,13 +331,8 @@ struct DigestStep {
         let records = try store.digestRecords(recipients: key, through: lastDay, limit: 20)
         if records.contains(where: { $0.periodEnd == lastDay && $0.kind == .alert && $0.sent }) { return nil }
         let said = Set(records.first { $0.sent && $0.kind == .alert }?.findings ?? [])
-        let assembler = try ReportAssembler(store: store, resolver: resolver)
-        var critical: [(String, Finding)] = []
-        for domain in try store.domains() {
-            let report = try assembler.report(
-                domain: domain, period: period,
-                options: ReportAssembler.Options(compare: true, newSourceDays: newSourceDays, findingsOnly: true))
-            critical += report.findings.filter { $0.severity == .critical }.map { (domain, $0) }
+        let critical = try reports().flatMap { report in
+            report.findings.filter { $0.severity == .critical }.map { (report.domain, $0) }
         }
         let keys = critical.map { Self.key($0.1) }
         let fresh = critical.filter { !said.contains(Self.key($0.1)) }

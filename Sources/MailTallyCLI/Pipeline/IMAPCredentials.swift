@@ -13,6 +13,17 @@ public enum IMAPCredentialSource: Sendable {
     /// `/bin/sh -c`, as mbsync's and msmtp's are.
     case tokenCommand(String)
 
+    /// The first secret given, in the order every source is read: a token command, a password
+    /// file, a password (`passwordFrom` says where it came from); nil when none is.
+    static func first(tokenCommand: String?, passwordFile: String?, password: String?, passwordFrom: String)
+        -> IMAPCredentialSource?
+    {
+        if let tokenCommand { return .tokenCommand(tokenCommand) }
+        if let passwordFile { return .passwordFile(passwordFile) }
+        if let password, !password.isEmpty { return .password(password, from: passwordFrom) }
+        return nil
+    }
+
     /// How the secret is given, for `config` and messages: never the secret itself.
     public var shown: String {
         switch self {
