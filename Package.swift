@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
         // C libraries, reached only from ReportIngest.
@@ -91,9 +93,24 @@ let package = Package(
         // Pure analysis: source resolution (source map, Public Suffix List, catalogue), classes, correlation.
         .target(name: "ReportAnalysis", dependencies: ["ReportModel"], swiftSettings: settings),
 
-        // Reverse DNS with forward confirmation over c-ares, for `mailtally enrich`.
+        // DNS over c-ares: reverse DNS with forward confirmation for `mailtally enrich`, and the
+        // record queries (MX, TXT, TLSA with the AD bit) of `mailtally check`.
         .target(
             name: "ReverseDNS", dependencies: ["ReportModel", "ReportAnalysis", "CCAres"], swiftSettings: settings),
+
+        // The live transport check of `mailtally check`: DNS records, the MTA-STS policy over
+        // HTTPS (async-http-client), a STARTTLS probe of each MX (MailNetwork), the certificate
+        // chain checked with swift-certificates and DANE.
+        .target(
+            name: "TransportCheck",
+            dependencies: [
+                "ReportModel", "ReverseDNS", "MailNetwork", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: settings
+        ),
 
         // Summaries, correlations and the stakeholder pack in text, Markdown, CSV and JSON.
         .target(name: "ReportRendering", dependencies: ["ReportModel", "ReportAnalysis"], swiftSettings: settings),
@@ -103,7 +120,8 @@ let package = Package(
             name: "MailTallyCLI",
             dependencies: [
                 "ReportModel", "ReportIngest", "ReportStore", "StoreBackends", "ReportAnalysis", "ReportRendering",
-                "ReverseDNS", "MailNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ReverseDNS", "MailNetwork", "TransportCheck",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: settings
@@ -112,7 +130,8 @@ let package = Package(
 
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
         .executableTarget(
-            name: "MailTallyFuzz", dependencies: ["ReportIngest", "ReportStore", "ReverseDNS", "MailNetwork"],
+            name: "MailTallyFuzz",
+            dependencies: ["ReportIngest", "ReportStore", "ReverseDNS", "MailNetwork", "TransportCheck"],
             swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).
@@ -132,6 +151,9 @@ let package = Package(
             name: "PostgresStoreTests", dependencies: ["PostgresStore", "ReportStore", "TestSupport"],
             swiftSettings: settings),
         .testTarget(name: "MailNetworkTests", dependencies: ["MailNetwork"], swiftSettings: settings),
+        .testTarget(
+            name: "TransportCheckTests", dependencies: ["TransportCheck", "ReportModel", "TestSupport"],
+            swiftSettings: settings),
         .testTarget(
             name: "ReportRenderingTests", dependencies: ["ReportRendering", "ReportAnalysis", "ReportModel"],
             swiftSettings: settings),

@@ -194,6 +194,63 @@ public final class MailConnection: @unchecked Sendable {
         isEncrypted = true
     }
 
+    /// Turns on TLS after STARTTLS for inspection, not for trust: any certificate is accepted
+    /// and what the server presented is kept, for the caller to check (the transport probe,
+    /// which must see an expired or untrusted chain to say so). Versions from TLS 1.0 up are
+    /// offered, so an old server's version is learnt rather than refused. Never used to send.
+    public func startTLSInspecting(serverName: String?) throws(MailNetworkError) -> PresentedChain {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.minimumTLSVersion = .tlsv1
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw MailNetworkError(.tls, "TLS cannot be set up: \(error)")
+        }
+        let presented = PresentedChain()
+        let framing = self.framing
+        let queue = self.queue
+        let server = self.server
+        let result = channel.eventLoop.submit { () -> Bool in
+            guard framing.isEmpty, !queue.hasFrame else { return false }
+            let handler = try NIOSSLClientHandler(
+                context: context, serverHostname: serverName,
+                customVerificationCallback: { certificates, promise in
+                    presented.keep(certificates)
+                    promise.succeed(.certificateVerified)
+                })
+            try self.channel.pipeline.syncOperations.addHandler(handler, position: .first)
+            return true
+        }
+        do {
+            guard try result.wait() else {
+                throw MailNetworkError(
+                    .protocolViolation, "\(server) sent data after agreeing to STARTTLS, before the TLS handshake")
+            }
+        } catch let error as MailNetworkError {
+            throw error
+        } catch {
+            throw MailNetworkError(.tls, "TLS with \(server) cannot start: \(error)")
+        }
+        isEncrypted = true
+        return presented
+    }
+
+    /// The negotiated TLS version once the handshake is done (`TLSv1.3`), else nil.
+    public func tlsVersion() -> String? {
+        let version = try? channel.pipeline.handler(type: NIOSSLClientHandler.self).flatMap { handler in
+            self.channel.eventLoop.makeSucceededFuture(handler.tlsVersion)
+        }.wait()
+        switch version.flatMap({ $0 }) {
+        case .tlsv1: return "TLSv1.0"
+        case .tlsv11: return "TLSv1.1"
+        case .tlsv12: return "TLSv1.2"
+        case .tlsv13: return "TLSv1.3"
+        case .none: return nil
+        }
+    }
+
     /// Closes the connection (idempotent).
     public func close() {
         channel.close(promise: nil)
@@ -211,8 +268,9 @@ public final class MailConnection: @unchecked Sendable {
         return "cannot reach \(server): \(reason(error))"
     }
 
-    /// An error from the network stack in words.
-    static func reason(_ error: any Error) -> String {
+    /// An error from the network stack (NIO, TLS) in words; the HTTPS policy fetch says its
+    /// errors with it too.
+    public static func reason(_ error: any Error) -> String {
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
         if let error = error as? ChannelError {
             switch error {
@@ -254,6 +312,25 @@ extension MailConnection {
     static func shortBoringSSL(_ text: String) -> String {
         guard let range = text.range(of: "OPENSSL_internal:") else { return text }
         return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+    }
+}
+
+/// The certificates a server presented in a TLS handshake, leaf first: each one's DER and its
+/// SubjectPublicKeyInfo's DER (what DANE records hash).
+public final class PresentedChain: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [(certificate: [UInt8], publicKey: [UInt8])] = []
+
+    /// The certificates, leaf first (at most 10).
+    public var certificates: [(certificate: [UInt8], publicKey: [UInt8])] { lock.withLock { kept } }
+
+    func keep(_ chain: [NIOSSLCertificate]) {
+        let read = chain.prefix(10).compactMap { certificate -> ([UInt8], [UInt8])? in
+            guard let der = try? certificate.toDERBytes(), let key = try? certificate.extractPublicKey().toSPKIBytes()
+            else { return nil }
+            return (der, key)
+        }
+        lock.withLock { kept = read }
     }
 }
 

@@ -19,7 +19,7 @@ public struct MailTally: ParsableCommand {
         version: MailTallyVersion.current,
         subcommands: [
             Ingest.self, Summary.self, Correlate.self, Sources.self, Report.self, Nightly.self, Enrich.self,
-            Errors.self, Reparse.self, Backup.self, Copy.self, Records.self, Config.self, Watch.self,
+            Errors.self, Reparse.self, Backup.self, Copy.self, Records.self, Config.self, Watch.self, Check.self,
         ])
 
     /// Required by `ParsableCommand`; the root command has no options of its own.

@@ -480,3 +480,41 @@ final class PostgresRunLock: StoreRunLock, @unchecked Sendable {
         }
     }
 }
+
+extension PostgresReportStore {
+    /// Stores checks, replacing one of the same domain and second.
+    public func recordTransportChecks(_ checks: [TransportCheck]) throws(StoreError) {
+        guard !checks.isEmpty else { return }
+        try write("recording transport checks") { db in
+            for check in checks {
+                let result = try TransportCheckCoding.encode(check)
+                try db.query(
+                    """
+                    INSERT INTO transport_check (domain, checked_at, result)
+                    VALUES (\(PostgresText.storable(check.domain) ?? ""), \(check.checkedAt),
+                        \(PostgresText.storable(result) ?? ""))
+                    ON CONFLICT (domain, checked_at) DO UPDATE SET result = excluded.result
+                    """)
+            }
+        }
+    }
+
+    /// The checks of `domains` made at `through` or before, newest first, at most `limit` per domain.
+    public func transportChecks(domains: [String], through: Int64, limit: Int) throws(StoreError)
+        -> [TransportCheck]
+    {
+        try read("reading transport checks") { db in
+            var checks: [TransportCheck] = []
+            for domain in domains {
+                checks += try db.query(
+                    """
+                    SELECT result FROM transport_check
+                    WHERE domain = \(PostgresText.storable(domain) ?? "") AND checked_at <= \(through)
+                    ORDER BY checked_at DESC LIMIT \(limit)
+                    """
+                ).compactMap { row in TransportCheckCoding.decode(try row.decode(String.self)) }
+            }
+            return checks
+        }
+    }
+}

@@ -18,6 +18,22 @@ enum PostgresSchema {
         ("v1-store", version1),
         ("v2-mailbox-checkpoint", version2),
         ("v3-digest-ledger", version3),
+        ("v4-transport-check", version4),
+    ]
+
+    /// The live transport checks (TransportCheck, as JSON), as SQLite's v19: a new check moves
+    /// the content generation.
+    static let version4 = [
+        """
+        CREATE TABLE transport_check (
+            domain text NOT NULL, checked_at bigint NOT NULL, result text NOT NULL,
+            PRIMARY KEY (domain, checked_at)
+        )
+        """,
+        """
+        CREATE TRIGGER transport_check_changed AFTER INSERT OR UPDATE ON transport_check
+            FOR EACH STATEMENT EXECUTE FUNCTION mailtally_content_changed()
+        """,
     ]
 
     /// The digests sent by mail (DigestRecord), as SQLite's v18.

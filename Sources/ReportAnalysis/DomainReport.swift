@@ -37,6 +37,9 @@ public struct DomainReport: Sendable {
     public var authentication: AuthenticationBreakdown
     /// TLS failures as reporters itemised them, with the sending MTA named where known.
     public var tlsFailures: [TLSFailureGroup]
+    /// The live transport check stored by the end of the period, with what it is compared with;
+    /// nil when the domain was never checked (`mailtally check`, docs/transport.md).
+    public var transport: TransportEvidence?
     /// What the pack says about the domain, most severe first (docs/findings.md, "Findings"); worked out
     /// by the initialiser from everything else.
     public var findings: [Finding]
@@ -48,7 +51,7 @@ public struct DomainReport: Sendable {
         reporters: [CorrelationRow],
         daily: [DailyFigures], policies: [PolicyObservation], authentication: AuthenticationBreakdown,
         tlsFailures: [TLSFailureGroup] = [], flaggedReports: [FlaggedReport] = [], completeness: Completeness? = nil,
-        trends: [LongTrend] = [], thresholds: FindingThresholds = .init()
+        trends: [LongTrend] = [], transport: TransportEvidence? = nil, thresholds: FindingThresholds = .init()
     ) {
         self.domain = domain
         self.period = period
@@ -66,8 +69,22 @@ public struct DomainReport: Sendable {
         self.policies = policies
         self.authentication = authentication
         self.tlsFailures = tlsFailures
+        self.transport = transport
         self.findings = []
         self.findings = FindingRules(thresholds: thresholds).findings(for: self)
+    }
+
+    /// The report with `check` as its latest transport check (the one before it kept as the
+    /// previous), its findings worked out again: what `check --no-store` shows.
+    public func replacingTransport(_ check: TransportCheck, thresholds: FindingThresholds = .init()) -> DomainReport {
+        var report = self
+        let old = transport
+        report.transport = TransportEvidence(
+            latest: check, previous: old?.latest,
+            testingSince: check.mtaSTS.policy.value?.mode == .testing
+                ? (old?.testingSince ?? check.checkedAt) : nil, window: old?.window)
+        report.findings = FindingRules(thresholds: thresholds).findings(for: report)
+        return report
     }
 
     /// The report without its tables (sources, reporters, daily figures): what an index needs.

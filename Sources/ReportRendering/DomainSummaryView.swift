@@ -15,6 +15,8 @@ public struct DomainSummaryView: Sendable {
     public var classTallies: [SourceClassTally]
     /// The domain's findings, as the pack gives them for the same period (JSON only).
     public var findings: [Finding] = []
+    /// The latest live transport check of the domain, when it was ever checked.
+    public var transport: TransportCheck?
 
     /// How many of the biggest sources a view keeps.
     public static let topSourceCount = 10

@@ -64,6 +64,8 @@ enum FindingSentences {
             return "\(Count.of(count, "report")) \(count == 1 ? "has a date range" : "have date ranges") "
                 + "that cannot be right: counted on a bounded span, not over the range "
                 + (count == 1 ? "it states" : "they state")
+        case .transport(let facts):
+            return TransportSentences.text(facts)
         }
     }
 
@@ -108,6 +110,8 @@ enum FindingSentences {
             return ["\(Count.grouped(passed)) of \(Count.messages(messages)) passed; published \(tags)"]
         case .implausibleDateRange(_, let shown):
             return shown.map(\.description)
+        case .transport(let facts):
+            return TransportSentences.evidence(facts)
         }
     }
 
@@ -134,6 +138,8 @@ enum FindingSentences {
             return "Fix the TLS failures before moving MTA-STS to enforce"
         case .readyForEnforcement:
             return "Move the policy to p=quarantine"
+        case .transport(let facts):
+            return TransportSentences.action(facts)
         case .spoofingBlocked, .forwardedFailing, .authorisedPartlyFailing, .newSources, .noPolicyFound,
             .implausibleDateRange:
             return nil

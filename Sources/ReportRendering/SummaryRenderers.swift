@@ -47,6 +47,11 @@ public struct TextSummaryRenderer: SummaryRenderer {
                     ) + "\n"
             }
         }
+        for view in summaries {
+            guard let check = view.transport else { continue }
+            out += "\nTransport security of \(Escape.terminal(view.summary.domain)), "
+            out += TransportRenderer.lines(check).map { Escape.terminal($0) }.joined(separator: "\n") + "\n"
+        }
         return out
     }
 }
@@ -196,6 +201,8 @@ public struct JSONSummaryRenderer: SummaryRenderer {
         var source_classes: [String: ClassTally]
         var top_sources: [Source]
         var findings: [FindingEntry]
+        /// The latest live check (`mailtally check`), when there is one.
+        var transport: TransportRenderer.JSON?
     }
 
     /// A finding: `code` is stable (docs/findings.md), `severity` critical, warning or notice.
@@ -300,7 +307,8 @@ public struct JSONSummaryRenderer: SummaryRenderer {
                             class: $0.verdict?.sourceClass.rawValue,
                             messages: $0.dmarc.messages, dmarc_pass: $0.dmarc.dmarcPass)
                     },
-                    findings: view.findings.map(FindingEntry.init))
+                    findings: view.findings.map(FindingEntry.init),
+                    transport: view.transport.map(TransportRenderer.JSON.init))
             })
         return JSONOutput.encode(document)
     }

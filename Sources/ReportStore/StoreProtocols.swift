@@ -162,7 +162,7 @@ public protocol StoreMaintenance: AnyObject, Sendable {
 
 /// A whole store: what every command may ask of one, whichever backend keeps it.
 public protocol MailTallyStore: ReportRecorder, StoredInputs, ReportQueries, ReverseDNSCache, StoreMaintenance,
-    DigestLedger
+    DigestLedger, TransportCheckLog
 {}
 
 /// What only tests and tools inside this package ask of a store: integrity checks, stored

@@ -112,7 +112,7 @@ enum IPAddress {
     }
 }
 
-/// The answer readers on arbitrary bytes, for the fuzzer (`scripts/fuzz 60 dns`): DNS answers
+/// The answer readers (PTR, A/AAAA, MX, TXT, TLSA) on arbitrary bytes, for the fuzzer (`scripts/fuzz 60 dns`): DNS answers
 /// come from the network and are as hostile as report files.
 public enum DNSAnswerFuzzing {
     /// Runs every answer reader on `bytes`, as IPv4 and IPv6 answers: it must return, never crash.
@@ -126,6 +126,9 @@ public enum DNSAnswerFuzzing {
             _ = DNSAnswer.addresses(base, answer.count, family: AF_INET)
             _ = DNSAnswer.addresses(base, answer.count, family: AF_INET6)
             _ = DNSAnswer.minimumTTL(base, answer.count, type: 12)
+            for type in [DNSRecordType.a, .aaaa, .mx, .txt, .tlsa] {
+                _ = DNSRecordReader.read(UnsafeBufferPointer(answer), type: type)
+            }
         }
     }
 }

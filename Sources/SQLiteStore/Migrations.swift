@@ -452,6 +452,21 @@ extension SQLiteReportStore {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v19-transport-check", foreignKeyChecks: .immediate) { db in
+            // The live transport checks (TransportCheck, as JSON), each with its time. A new check
+            // changes what a pack shows: it moves the content generation as a stored report does.
+            try db.execute(
+                sql: """
+                    CREATE TABLE transport_check (
+                        domain TEXT NOT NULL, checked_at INTEGER NOT NULL, result TEXT NOT NULL,
+                        PRIMARY KEY (domain, checked_at)
+                    ) WITHOUT ROWID;
+                    CREATE TRIGGER transport_check_stored AFTER INSERT ON transport_check
+                        BEGIN UPDATE content_generation SET value = value + 1; END;
+                    CREATE TRIGGER transport_check_changed AFTER UPDATE ON transport_check
+                        BEGIN UPDATE content_generation SET value = value + 1; END;
+                    """)
+        }
         return migrator
     }
 

@@ -14,11 +14,14 @@ extension MailTally {
                 organisational domain, else the IP's /24 or /48) and TLS sessions by their reporter, \
                 and classes each source (authorised, forwarder, misconfigured, suspicious, unknown); \
                 --by reporter keys both sides by reporter. Sources are resolved when you ask, so a \
-                changed source map or a later enrich needs no re-import.
+                changed source map or a later enrich needs no re-import. --by mx lists each MX host \
+                of the latest `mailtally check` beside the TLS sessions reporters saw fail there \
+                (and hosts only the reports name).
 
                 Examples:
                   mailtally correlate --source-map sources.csv
                   mailtally correlate --by reporter --format json
+                  mailtally correlate --by mx --domain example.com
                   mailtally correlate --format csv --since 2026-11-01 > correlation.csv
                 """)
 
@@ -26,10 +29,17 @@ extension MailTally {
         @OptionGroup var query: QueryOptions
         @OptionGroup var resolver: ResolverOptions
 
-        @Option(help: "Key rows by source or by reporter.")
-        var by: CorrelationKey = .source
+        @Option(
+            help: "Key rows by source, by reporter, or by MX host (the live check beside the failures reported there).")
+        var by: CorrelateBy = .source
+
+        /// `--by`: the correlation's keys, or the MX hosts.
+        enum CorrelateBy: String, ExpressibleByArgument, CaseIterable {
+            case source, reporter, mx
+        }
 
         func run() throws {
+            guard let by = CorrelationKey(rawValue: by.rawValue) else { return try runByMX() }
             let resolver = try self.resolver.makeResolver()
             let database = try store.open(mustExist: true)
             let period = try query.period()
@@ -49,6 +59,28 @@ extension MailTally {
                 throw CommandFailure(.database, "\(error)")
             }
             writer.finish(Terminal.write)
+        }
+
+        /// `--by mx`: each MX host's latest live state beside the failures reporters saw there.
+        func runByMX() throws {
+            let database = try store.open(mustExist: true)
+            let period = try query.period()
+            var rows: [MXCorrelationRow] = []
+            do {
+                let domains = query.normalizedDomains.isEmpty ? try database.domains() : query.normalizedDomains
+                for domain in domains where !domain.isEmpty {
+                    let check = try database.transportChecks(
+                        domains: [domain], through: period.map { $0.end + DaySpread.secondsPerDay - 1 } ?? Int64.max,
+                        limit: 1
+                    ).first
+                    rows += MXCorrelationRow.rows(
+                        domain: domain, check: check,
+                        failures: try database.tlsFailureDetails(domain: domain, period: period))
+                }
+            } catch {
+                throw CommandFailure(.database, "\(error)")
+            }
+            Terminal.write(MXCorrelationRow.render(rows, format: query.format, width: Terminal.width))
         }
     }
 }

@@ -44,6 +44,10 @@ extension MailTally {
         @OptionGroup var caps: LimitOptions
         @OptionGroup var resolver: ResolverOptions
         @OptionGroup var dns: DNSOptions
+        @OptionGroup var transport: TransportOptions
+
+        @Flag(help: "Do not check the domains' transport live (no `check` step; --offline skips it too).")
+        var noCheck = false
 
         @Flag(
             help:
@@ -175,6 +179,10 @@ extension MailTally {
                 }
             }
 
+            if !skipsDNS && !noCheck {
+                checkTransport(database, resolver: resolver, caFile: imap.caFile ?? configuration.caFile)
+            }
+
             let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))
             let last = date.flatMap(DayPeriod.day(fromISODate:)) ?? today - 1
             var written: [String] = []
@@ -243,6 +251,23 @@ extension MailTally {
                     "mailtally: the packs were written all the same: \(out)/\(DayPeriod.isoDate(ofDay: last)) (day, 7d, 30d)"
                 )
                 throw ExitCode(CommandFailure.Kind.inputsFailed.rawValue)
+            }
+        }
+
+        /// Checks every domain with reports live and stores the checks; the packs show them. A
+        /// failure is a warning: the packs are written from what is stored.
+        func checkTransport(_ database: any MailTallyStore, resolver: SourceResolver, caFile: String?) {
+            do {
+                let domains = try database.domains().filter { DNSName.normalized($0) != nil }
+                guard !domains.isEmpty else { return }
+                let checks = try Check.check(
+                    domains.compactMap(DNSName.normalized),
+                    configuration: transport.configuration(
+                        dns: dns, caFile: caFile, publicSuffixes: resolver.publicSuffixList))
+                try database.recordTransportChecks(checks)
+                if verbose { Terminal.error("checked \(Count.of(checks.count, "domain")) live") }
+            } catch {
+                Terminal.error("mailtally: warning: check: \(error); the packs show the checks stored before")
             }
         }
 

@@ -63,6 +63,10 @@ extension MailTally {
                         database, by: .source, builder: builder, domains: [summary.domain], period: period,
                         countReports: false)
                     var view = DomainSummaryView(summary: summary, dispositionColumns: columns, sources: sources)
+                    view.transport = try database.transportChecks(
+                        domains: [summary.domain],
+                        through: period.map { $0.end + DaySpread.secondsPerDay - 1 } ?? Int64.max, limit: 1
+                    ).first
                     if let assembler, let covered {
                         let options = ReportAssembler.Options(
                             compare: period != nil, newSourceDays: newSourceDays, longTrends: false,

@@ -73,6 +73,7 @@ struct ReportAssembler {
                 period: DayPeriod(firstDay: period.lastDay - Completeness.baselineDays, lastDay: period.lastDay))
             completeness = Completeness.estimate(day: period.lastDay, reporterDays: days)
         }
+        let transport = try transportEvidence(domain: domain, period: period)
         var report = DomainReport(
             domain: domain, period: period, previousPeriod: previousPeriod, summary: current, previous: previous,
             sources: bySource, knownSources: knownSources,
@@ -82,10 +83,12 @@ struct ReportAssembler {
             policies: try store.policyObservations(domain: domain, period: period),
             authentication: try store.authenticationBreakdown(
                 domain: domain, period: period, overridesOnly: options.findingsOnly),
-            tlsFailures: options.findingsOnly
+            // The transport findings join the live check with the failures reported per MX.
+            tlsFailures: options.findingsOnly && transport == nil
                 ? [] : try store.tlsFailureDetails(domain: domain, period: period).map(named),
             flaggedReports: try store.flaggedReports(domains: selected, period: period), completeness: completeness,
-            trends: options.longTrends ? try trends(domain: domain, endingWith: period.lastDay) : [])
+            trends: options.longTrends ? try trends(domain: domain, endingWith: period.lastDay) : [],
+            transport: transport)
         if !options.findingsOnly {
             report.sourceDetails = try sourceDetails(domain: domain, period: period, sources: bySource)
         }
@@ -145,6 +148,34 @@ struct ReportAssembler {
     }
 
     /// A failure detail with its sending MTA's source (service name where known) and PTR name.
+    /// The latest live check made by the end of the day after `period` (the night its pack is
+    /// written), the one before it, and the TLS-RPT figures of the readiness window
+    /// (docs/transport.md); nil when the domain was never checked.
+    func transportEvidence(domain: String, period: DayPeriod) throws(StoreError) -> TransportEvidence? {
+        let checks = try store.transportChecks(
+            domains: [domain], through: period.end + DaySpread.secondsPerDay - 1, limit: 120)
+        guard let latest = checks.first else { return nil }
+        var testingSince: Int64?
+        for check in checks {
+            guard check.mtaSTS.policy.value?.mode == .testing else { break }
+            testingSince = check.checkedAt
+        }
+        let days = TransportEvidence.readinessDays
+        let window = DayPeriod(firstDay: period.lastDay - days + 1, lastDay: period.lastDay)
+        let opening = DayPeriod(firstDay: window.firstDay, lastDay: window.firstDay + 2)
+        let breakdown = try store.tlsBreakdowns(domains: [domain], period: window)[domain]
+        let totals = try store.tlsTotals(domains: [domain], period: window)[domain]
+        let start = try store.tlsBreakdowns(domains: [domain], period: opening)[domain]
+        let sts = breakdown?.byPolicyType["sts"]
+        return TransportEvidence(
+            latest: latest, previous: checks.dropFirst().first, testingSince: testingSince,
+            window: ReadinessWindow(
+                stsSessions: (sts?.successful ?? 0).saturatingAdd(sts?.failed ?? 0),
+                failedSessions: totals?.failedSessions ?? 0, reporters: breakdown?.byReporter.count ?? 0,
+                testingAtStart: start?.stsModesSeen.contains(.testing) ?? false,
+                modesSeen: breakdown?.stsModesSeen ?? []))
+    }
+
     func named(_ detail: TLSFailureGroup) -> TLSFailureGroup {
         guard let ip = detail.sendingMTAIP, !ip.isEmpty else { return detail }
         var named = detail

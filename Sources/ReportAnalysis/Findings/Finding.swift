@@ -25,6 +25,12 @@ public struct Finding: Hashable, Sendable {
     /// The numbers and names the finding states.
     public var facts: FindingFacts
 
+    /// Whether the live transport check found it (docs/findings.md, "Transport findings").
+    public var isTransport: Bool {
+        if case .transport = facts { return true }
+        return false
+    }
+
     /// A finding of a rule.
     public init(code: FindingCode, severity: Severity, subject: String, facts: FindingFacts) {
         self.code = code

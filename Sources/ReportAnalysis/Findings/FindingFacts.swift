@@ -38,6 +38,8 @@ public enum FindingFacts: Hashable, Sendable {
     case readyForEnforcement(rate: Double, passed: Int64, messages: Int64, tags: String)
     /// Reports whose date ranges cannot be right; `shown` are the first of them.
     case implausibleDateRange(count: Int, shown: [FlaggedReport])
+    /// What the live transport check found, joined with the reports.
+    case transport(TransportFacts)
 }
 
 /// The DMARC policy a domain published, as far as it explains why failing mail was delivered.

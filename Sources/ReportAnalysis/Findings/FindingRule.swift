@@ -21,7 +21,7 @@ struct FindingRules {
             NewSourcesRule(thresholds: thresholds), PassRateDropRule(thresholds: thresholds),
             TLSFailureRule(thresholds: thresholds), STSTestingRule(thresholds: thresholds),
             NoPolicyFoundRule(thresholds: thresholds), ReadyForEnforcementRule(thresholds: thresholds),
-            ImplausibleRangeRule(thresholds: thresholds),
+            ImplausibleRangeRule(thresholds: thresholds), TransportRule(thresholds: thresholds),
         ]
     }
 

@@ -88,7 +88,9 @@ struct HTMLPage {
                 section.element("div", [("class", "charts")]) { charts(into: &$0, report) }
             }
             for name in [
-                "sources", "source-details", "tls-result-types", "tls-mx", "tls-failures", "correlation", "reporters",
+                "sources", "source-details", "tls-result-types", "tls-mx", "tls-failures", "transport",
+                "transport-records",
+                "correlation", "reporters",
                 "policies", "dkim", "spf",
                 "overrides", "daily",
             ] {

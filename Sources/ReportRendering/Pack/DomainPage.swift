@@ -22,6 +22,7 @@ public struct DomainPage: Sendable {
         page.sources()
         page.sourceDetails()
         page.tls()
+        page.transport()
         page.correlation()
         page.reporters()
         page.authentication()
@@ -471,6 +472,22 @@ struct DomainPageSections {
         let tlsTables = DomainPage.tlsTables(report)
         tables += tlsTables
         for table in tlsTables where !table.rows.isEmpty { markdown += "### \(table.title)\n\n" + block(table) + "\n" }
+    }
+
+    /// The live transport check beside the reports (docs/transport.md): the MX hosts, then the records.
+    mutating func transport() {
+        markdown += "## Transport security (checked live)\n\n"
+        guard let check = report.transport?.latest else {
+            markdown +=
+                "Not checked: `mailtally check \(Escape.markdown(domain))` (or `nightly` without --offline) looks.\n\n"
+            return
+        }
+        let hosts = TransportRenderer.hostTable(
+            check, failuresByMX: report.summary.tlsBreakdown?.failuresByReceivingMX ?? [:])
+        let records = TransportRenderer.recordTable(check)
+        tables += [hosts, records]
+        markdown += (hosts.rows.isEmpty ? "No MX host to check.\n" : block(hosts)) + "\n"
+        markdown += "### \(records.title)\n\n" + block(records) + "\n"
     }
 
     /// DMARC beside TLS per source (docs/correlation.md).

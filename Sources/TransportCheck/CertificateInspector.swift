@@ -1,0 +1,135 @@
+import Crypto
+import Foundation
+import ReportModel
+import SwiftASN1
+import X509
+
+/// Checks the chain an MX presented as a sending MTA would under MTA-STS (RFC 8461 section 4.2):
+/// a path to a trusted root under RFC 5280 at the time of the check (swift-certificates'
+/// verifier), and a subjectAltName DNS name that covers the MX host (RFC 6125, one leftmost
+/// wildcard label). DANE (RFC 7672) compares the TLSA records with the same chain.
+struct CertificateInspector: Sendable {
+    let roots: CertificateStore
+
+    /// Trusts the system's roots and the PEM certificates of `extraRootsFile`.
+    /// - Throws: ``TransportCheckError`` when the file cannot be read or holds no certificate.
+    init(extraRootsFile: String?) throws(TransportCheckError) {
+        var extra: [Certificate] = []
+        if let file = extraRootsFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw TransportCheckError("the certificate authority file \(file) cannot be read")
+            }
+            let documents = (try? PEMDocument.parseMultiple(pemString: text)) ?? []
+            extra = documents.compactMap { try? Certificate(pemDocument: $0) }
+            guard !extra.isEmpty else {
+                throw TransportCheckError("the certificate authority file \(file) holds no PEM certificate")
+            }
+        }
+        var store = CertificateStore.systemTrustRoots
+        store.append(contentsOf: extra)
+        roots = store
+    }
+
+    /// The leaf of `chain` checked for `host`; nil when no certificate could be read.
+    func check(_ chain: [(certificate: [UInt8], publicKey: [UInt8])], host: String, now: Date) -> CertificateCheck? {
+        let parsed = chain.compactMap { try? Certificate(derEncoded: $0.certificate) }
+        guard let first = chain.first, let leaf = parsed.first, parsed.count == chain.count else { return nil }
+        let names = Self.dnsNames(of: leaf)
+        let (trusted, problem) = validate(leaf: leaf, intermediates: Array(parsed.dropFirst()), now: now)
+        return CertificateCheck(
+            subject: String(describing: leaf.subject).prefix(300).description,
+            issuer: String(describing: leaf.issuer).prefix(300).description,
+            names: Array(names.prefix(32)),
+            notBefore: Int64(leaf.notValidBefore.timeIntervalSince1970),
+            notAfter: Int64(leaf.notValidAfter.timeIntervalSince1970),
+            chainTrusted: trusted, chainProblem: problem,
+            namesMatchHost: names.contains { Self.name($0, covers: host) },
+            certificateSHA256: Self.hex(SHA256.hash(data: first.certificate)),
+            publicKeySHA256: Self.hex(SHA256.hash(data: first.publicKey)))
+    }
+
+    /// Whether a usable TLSA record matches: DANE-EE(3) the leaf, DANE-TA(2) a certificate
+    /// above it in the presented chain; selector 0 the certificate, 1 its public key; matching
+    /// type 0 exact, 1 SHA-256, 2 SHA-512.
+    static func daneMatches(_ records: [TLSARecord], chain: [(certificate: [UInt8], publicKey: [UInt8])]) -> Bool {
+        records.filter(\.isUsableForSMTP).contains { record in
+            let candidates = record.usage == 3 ? Array(chain.prefix(1)) : Array(chain.dropFirst())
+            return candidates.contains { entry in
+                let selected = record.selector == 0 ? entry.certificate : entry.publicKey
+                switch record.matchingType {
+                case 0: return selected == record.data
+                case 1: return Array(SHA256.hash(data: selected)) == record.data
+                default: return Array(SHA512.hash(data: selected)) == record.data
+                }
+            }
+        }
+    }
+
+    private func validate(leaf: Certificate, intermediates: [Certificate], now: Date) -> (Bool, String?) {
+        let roots = self.roots
+        let result = Blocking.run { () async -> CertificateValidationResult in
+            var verifier = Verifier(rootCertificates: roots) { RFC5280Policy() }
+            return await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
+        }
+        switch result {
+        case .validCertificate: return (true, nil)
+        case .couldNotValidate(let failures):
+            if leaf.notValidAfter < now {
+                return (false, "it expired on \(Self.day(leaf.notValidAfter))")
+            }
+            if leaf.notValidBefore > now {
+                return (false, "it is not valid before \(Self.day(leaf.notValidBefore))")
+            }
+            if leaf.issuer == leaf.subject {
+                return (false, "it is self-signed")
+            }
+            if let reason = failures.first?.policyFailureReason {
+                return (false, "the chain fails: \(String(describing: reason).prefix(200))")
+            }
+            return (
+                false,
+                "its chain does not lead to a trusted root (issuer: \(String(describing: leaf.issuer).prefix(120)))"
+            )
+        }
+    }
+
+    static func dnsNames(of certificate: Certificate) -> [String] {
+        guard let names = try? certificate.extensions.subjectAlternativeNames else { return [] }
+        return names.compactMap { name in
+            if case .dnsName(let text) = name { return text.lowercased() }
+            return nil
+        }
+    }
+
+    /// RFC 6125 section 6.4: exact, or `*.` for exactly one leftmost label.
+    static func name(_ name: String, covers host: String) -> Bool {
+        DNSName.matches(host, pattern: name)
+    }
+
+    static func day(_ date: Date) -> String {
+        DayPeriod.isoDate(ofDay: Int64(date.timeIntervalSince1970.rounded(.down)) / 86_400)
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Runs async work from a blocking caller (never from an event loop or a task): the check is a
+/// blocking pipeline, and swift-certificates' verifier and async-http-client are async.
+enum Blocking {
+    private final class Box<T>: @unchecked Sendable { var value: T? }
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.value = await body()
+            done.signal()
+        }
+        done.wait()
+        // The semaphore orders the write before this read.
+        guard let value = box.value else { preconditionFailure("the task ended without a value") }
+        return value
+    }
+}
