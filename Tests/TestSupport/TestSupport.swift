@@ -142,7 +142,9 @@ extension Array where Element == UInt8 {
 }
 
 /// A real DNS server on loopback (dnsmasq, started by Tests/Support/dns_fixture.py) for the
-/// reverse DNS tests: records as in that script, a slow zone behind a relay, a dead zone.
+/// reverse DNS and transport tests: records as in that script, a slow zone behind a relay, a
+/// dead zone, zones answered NXDOMAIN for names not listed (`localZones`), and with
+/// `authenticated` a relay that sets the AD bit as a validating resolver does.
 public final class DNSFixture: @unchecked Sendable {
     public let port: Int
     private let process: Process
@@ -154,7 +156,7 @@ public final class DNSFixture: @unchecked Sendable {
     public init(
         records: String, slowRecords: String? = nil, slowZones: [String] = [], delay: Double = 0.3,
         deadZones: [String] = [],
-        stats: URL? = nil
+        stats: URL? = nil, authenticated: Bool = false, localZones: [String] = []
     ) throws {
         let folder = try TestSupport.temporaryDirectory()
         let recordsFile = folder.appendingPathComponent("records.txt")
@@ -171,6 +173,8 @@ public final class DNSFixture: @unchecked Sendable {
         }
         arguments += slowZones.flatMap { ["--slow-zone", $0] } + deadZones.flatMap { ["--dead-zone", $0] }
         if let stats { arguments += ["--stats", stats.path] }
+        if authenticated { arguments.append("--authenticated") }
+        arguments += localZones.flatMap { ["--local-zone", $0] }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments

@@ -70,7 +70,8 @@ extension MailTally {
                     if let assembler, let covered {
                         let options = ReportAssembler.Options(
                             compare: period != nil, newSourceDays: newSourceDays, longTrends: false,
-                            completeness: false, findingsOnly: true)
+                            completeness: false, findingsOnly: true,
+                            transportThrough: period == nil ? Int64.max : nil)
                         // Over the asked period, the figures just read serve the findings too.
                         let known = period == nil ? nil : (summary, sources)
                         view.findings = try assembler.report(

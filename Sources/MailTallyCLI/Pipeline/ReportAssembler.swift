@@ -30,6 +30,9 @@ struct ReportAssembler {
         var completeness = false
         /// Only what the findings need (`summary --format json`): no tables, drill-down or trends.
         var findingsOnly = false
+        /// The latest transport check made by this time (Unix seconds) counts; nil: by the end
+        /// of the day after the period, the night its pack is written.
+        var transportThrough: Int64?
     }
 
     /// Everything the pack says about `domain` over `period`.
@@ -73,7 +76,7 @@ struct ReportAssembler {
                 period: DayPeriod(firstDay: period.lastDay - Completeness.baselineDays, lastDay: period.lastDay))
             completeness = Completeness.estimate(day: period.lastDay, reporterDays: days)
         }
-        let transport = try transportEvidence(domain: domain, period: period)
+        let transport = try transportEvidence(domain: domain, period: period, through: options.transportThrough)
         var report = DomainReport(
             domain: domain, period: period, previousPeriod: previousPeriod, summary: current, previous: previous,
             sources: bySource, knownSources: knownSources,
@@ -151,9 +154,11 @@ struct ReportAssembler {
     /// The latest live check made by the end of the day after `period` (the night its pack is
     /// written), the one before it, and the TLS-RPT figures of the readiness window
     /// (docs/transport.md); nil when the domain was never checked.
-    func transportEvidence(domain: String, period: DayPeriod) throws(StoreError) -> TransportEvidence? {
+    func transportEvidence(domain: String, period: DayPeriod, through: Int64? = nil) throws(StoreError)
+        -> TransportEvidence?
+    {
         let checks = try store.transportChecks(
-            domains: [domain], through: period.end + DaySpread.secondsPerDay - 1, limit: 120)
+            domains: [domain], through: through ?? period.end + DaySpread.secondsPerDay - 1, limit: 120)
         guard let latest = checks.first else { return nil }
         var testingSince: Int64?
         for check in checks {
