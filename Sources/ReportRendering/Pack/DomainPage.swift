@@ -479,7 +479,8 @@ struct DomainPageSections {
         markdown += "## Transport security (checked live)\n\n"
         guard let check = report.transport?.latest else {
             markdown +=
-                "Not checked: `mailtally check \(Escape.markdown(domain))` (or `nightly` without --offline) looks.\n\n"
+                "Not checked live yet: `mailtally check \(Escape.markdown(domain))` looks at its MX hosts and records "
+                + "now (`nightly` does, unless --offline or --no-check).\n\n"
             return
         }
         let hosts = TransportRenderer.hostTable(
