@@ -324,11 +324,13 @@ public final class PresentedChain: @unchecked Sendable {
     /// The certificates, leaf first (at most 10).
     public var certificates: [(certificate: [UInt8], publicKey: [UInt8])] { lock.withLock { kept } }
 
+    /// Keeps the certificates up to the first that cannot be read, so the leaf stays first.
     func keep(_ chain: [NIOSSLCertificate]) {
-        let read = chain.prefix(10).compactMap { certificate -> ([UInt8], [UInt8])? in
+        var read: [(certificate: [UInt8], publicKey: [UInt8])] = []
+        for certificate in chain.prefix(10) {
             guard let der = try? certificate.toDERBytes(), let key = try? certificate.extractPublicKey().toSPKIBytes()
-            else { return nil }
-            return (der, key)
+            else { break }
+            read.append((der, key))
         }
         lock.withLock { kept = read }
     }

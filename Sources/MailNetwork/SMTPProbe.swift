@@ -18,6 +18,11 @@ public struct SMTPProbe: Sendable {
         public var certificates: [(certificate: [UInt8], publicKey: [UInt8])] = []
         /// Why it stopped short, in one sentence.
         public var problem: String?
+
+        /// Nothing learnt yet (or a probe not made, saying why in ``problem``).
+        public init(problem: String? = nil) {
+            self.problem = problem
+        }
     }
 
     /// The name given in EHLO.

@@ -68,6 +68,10 @@ enum TransportSentences {
             return nullMX
                 ? "\(domain) publishes a null MX: it takes no mail"
                 : "\(domain) publishes no MX record: senders fall back to its A record"
+        case .nullMXBesideOthers(let domain):
+            return "\(domain) publishes a null MX beside other MX records: senders may refuse to deliver (RFC 7505)"
+        case .mxNotAllChecked(let domain, let checked, let more):
+            return "\(domain) has \(checked + more) MX hosts; the first \(checked) by preference were checked"
         }
     }
 
@@ -99,7 +103,7 @@ enum TransportSentences {
             return Array(names.prefix(8))
         case .mxUnreachable, .handshakeFailed, .daneUnauthenticated, .stsRecordInvalid,
             .tlsReportingRecordInvalid, .noDowngradeProtection, .spfVoidLookups, .spfInvalid, .spfMissing,
-            .dmarcDestinationUnauthorised, .dmarcRecordProblem, .noMX:
+            .dmarcDestinationUnauthorised, .dmarcRecordProblem, .noMX, .nullMXBesideOthers, .mxNotAllChecked:
             return []
         }
     }
@@ -156,7 +160,9 @@ enum TransportSentences {
             return "Publish a valid DMARC record at _dmarc.\(domain)"
         case .lookupsFailed:
             return "Run the check again; if it persists, check the domain's name servers"
-        case .noMX:
+        case .nullMXBesideOthers:
+            return "Remove the null MX (\"0 .\") or the other MX records"
+        case .noMX, .mxNotAllChecked:
             return nil
         }
     }

@@ -1,4 +1,5 @@
 import CCAres
+import Foundation
 import ReportModel
 
 #if canImport(Glibc)
@@ -76,21 +77,38 @@ public struct DNSReply: Hashable, Sendable {
 /// the AD bit (RFC 6840 section 5.7) so that a validating resolver says whether it validated.
 public final class RecordResolver {
     private let ares: AresChannel
+    private let window: Int
+    private let deadlineSeconds: Double
     private var replies: [DNSQuestion: DNSReply] = [:]
     private var pending = 0
 
-    /// A resolver asking `configuration.server`, or the system's resolvers.
+    /// A resolver asking `configuration.server`, or the system's resolvers, with at most
+    /// `configuration.concurrency` questions in flight.
     /// - Throws: ``ReverseDNSError`` when c-ares cannot start or the server address is not valid.
     public init(_ configuration: ResolverConfiguration) throws(ReverseDNSError) {
         ares = try AresChannel(configuration)
+        window = max(1, configuration.concurrency)
+        // c-ares doubles the timeout for each try; past all of them with room to spare, what
+        // is still out is cancelled.
+        let tries = Double(max(1, configuration.tries))
+        deadlineSeconds = Double(max(1, configuration.timeoutMilliseconds)) / 1000 * (pow(2, tries) - 1) + 5
     }
 
-    /// Asks every question at once and waits for all the answers (or their timeouts).
+    /// Asks every question, `window` at a time, and waits for all the answers (or their timeouts).
     public func resolve(_ questions: [DNSQuestion]) -> [DNSQuestion: DNSReply] {
         replies = [:]
         pending = 0
-        for question in Set(questions) { send(question) }
-        while pending > 0 { ares.waitAndProcess() }
+        var waiting = Array(Set(questions))
+        let deadline = Date().addingTimeInterval(deadlineSeconds * Double(waiting.count / window + 1))
+        while !waiting.isEmpty || pending > 0 {
+            while pending < window, let question = waiting.popLast() { send(question) }
+            guard pending > 0 else { continue }
+            if Date() > deadline {
+                ares_cancel(ares.channel)  // every query still out is answered ARES_ECANCELLED
+                break
+            }
+            ares.waitAndProcess()
+        }
         let result = replies
         replies = [:]
         return result
@@ -138,7 +156,8 @@ public final class RecordResolver {
 /// The context c-ares hands back to the callback.
 private final class QuestionTag {
     let question: DNSQuestion
-    unowned(unsafe) var resolver: RecordResolver?
+    /// Strong: c-ares holds the tag only until the callback, which then lets it go.
+    let resolver: RecordResolver?
 
     init(question: DNSQuestion, resolver: RecordResolver) {
         self.question = question

@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 import ReportModel
 import SwiftASN1
-import X509
+// The validity check set aside tells an expired chain from an untrusted one: the package's
+// documented route for that (its deprecation notes name these SPIs).
+@_spi(DisableValidityCheck) import X509
 
 /// Checks the chain an MX presented as a sending MTA would under MTA-STS (RFC 8461 section 4.2):
 /// a path to a trusted root under RFC 5280 at the time of the check (swift-certificates'
@@ -30,67 +32,102 @@ struct CertificateInspector: Sendable {
         roots = store
     }
 
-    /// The leaf of `chain` checked for `host`; nil when no certificate could be read.
+    /// The leaf of `chain` checked for `host`; nil when the leaf could not be read.
     func check(_ chain: [(certificate: [UInt8], publicKey: [UInt8])], host: String, now: Date) -> CertificateCheck? {
-        let parsed = chain.compactMap { try? Certificate(derEncoded: $0.certificate) }
-        guard let first = chain.first, let leaf = parsed.first, parsed.count == chain.count else { return nil }
+        guard let first = chain.first, let leaf = try? Certificate(derEncoded: first.certificate) else { return nil }
+        let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.certificate) }
         let names = Self.dnsNames(of: leaf)
-        let (trusted, problem) = validate(leaf: leaf, intermediates: Array(parsed.dropFirst()), now: now)
-        return CertificateCheck(
+        let trust = validate(leaf: leaf, intermediates: intermediates, now: now)
+        var check = CertificateCheck(
             subject: String(describing: leaf.subject).prefix(300).description,
             issuer: String(describing: leaf.issuer).prefix(300).description,
             names: Array(names.prefix(32)),
             notBefore: Int64(leaf.notValidBefore.timeIntervalSince1970),
             notAfter: Int64(leaf.notValidAfter.timeIntervalSince1970),
-            chainTrusted: trusted, chainProblem: problem,
+            chainTrusted: trust.now, chainProblem: trust.problem,
             namesMatchHost: names.contains { Self.name($0, covers: host) },
             certificateSHA256: Self.hex(SHA256.hash(data: first.certificate)),
             publicKeySHA256: Self.hex(SHA256.hash(data: first.publicKey)))
+        check.chainTrustedApartFromDates = trust.apartFromDates
+        check.untrustedProblem = trust.untrustedProblem
+        return check
     }
 
-    /// Whether a usable TLSA record matches: DANE-EE(3) the leaf, DANE-TA(2) a certificate
-    /// above it in the presented chain; selector 0 the certificate, 1 its public key; matching
-    /// type 0 exact, 1 SHA-256, 2 SHA-512.
-    static func daneMatches(_ records: [TLSARecord], chain: [(certificate: [UInt8], publicKey: [UInt8])]) -> Bool {
-        records.filter(\.isUsableForSMTP).contains { record in
-            let candidates = record.usage == 3 ? Array(chain.prefix(1)) : Array(chain.dropFirst())
-            return candidates.contains { entry in
-                let selected = record.selector == 0 ? entry.certificate : entry.publicKey
-                switch record.matchingType {
-                case 0: return selected == record.data
-                case 1: return Array(SHA256.hash(data: selected)) == record.data
-                default: return Array(SHA512.hash(data: selected)) == record.data
+    /// Whether a usable TLSA record matches (RFC 7672 section 3.1): DANE-EE(3) the leaf itself;
+    /// DANE-TA(2) a certificate above it in the presented chain, which then must be the anchor
+    /// of a valid path from the leaf, whose names must cover `host`. Selector 0 is the
+    /// certificate, 1 its public key; matching type 0 exact, 1 SHA-256, 2 SHA-512.
+    func daneMatches(
+        _ records: [TLSARecord], chain: [(certificate: [UInt8], publicKey: [UInt8])], host: String, now: Date
+    ) -> Bool {
+        let usable = records.filter(\.isUsableForSMTP)
+        guard let leafEntry = chain.first else { return false }
+        if usable.contains(where: { $0.usage == 3 && Self.matches($0, leafEntry) }) { return true }
+        let parsed = chain.map { try? Certificate(derEncoded: $0.certificate) }
+        guard let first = parsed.first, let leaf = first,
+            Self.dnsNames(of: leaf).contains(where: { Self.name($0, covers: host) })
+        else { return false }
+        for record in usable where record.usage == 2 {
+            for index in chain.indices.dropFirst() where Self.matches(record, chain[index]) {
+                guard let anchor = parsed[index] else { continue }
+                let intermediates = parsed[1..<index].compactMap { $0 }
+                let result = Blocking.run { () async -> CertificateValidationResult in
+                    var verifier = Verifier(rootCertificates: CertificateStore([anchor])) { RFC5280Policy() }
+                    return await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
                 }
+                if case .validCertificate = result { return true }
             }
+        }
+        return false
+    }
+
+    static func matches(_ record: TLSARecord, _ entry: (certificate: [UInt8], publicKey: [UInt8])) -> Bool {
+        let selected = record.selector == 0 ? entry.certificate : entry.publicKey
+        switch record.matchingType {
+        case 0: return selected == record.data
+        case 1: return Array(SHA256.hash(data: selected)) == record.data
+        default: return Array(SHA512.hash(data: selected)) == record.data
         }
     }
 
-    private func validate(leaf: Certificate, intermediates: [Certificate], now: Date) -> (Bool, String?) {
+    /// Whether the chain is trusted now, and apart from its dates (so an expired certificate
+    /// from an unknown authority is said to be both), with the reasons.
+    private func validate(leaf: Certificate, intermediates: [Certificate], now: Date) -> (
+        now: Bool, problem: String?, apartFromDates: Bool, untrustedProblem: String?
+    ) {
         let roots = self.roots
-        let result = Blocking.run { () async -> CertificateValidationResult in
-            var verifier = Verifier(rootCertificates: roots) { RFC5280Policy() }
-            return await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
+        func run(_ checkDates: Bool) -> CertificateValidationResult {
+            Blocking.run { () async -> CertificateValidationResult in
+                if checkDates {
+                    var verifier = Verifier(rootCertificates: roots) { RFC5280Policy() }
+                    return await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
+                }
+                var verifier = Verifier(rootCertificates: roots) { RFC5280Policy.withValidityCheckDisabled() }
+                return await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
+            }
         }
-        switch result {
-        case .validCertificate: return (true, nil)
-        case .couldNotValidate(let failures):
-            if leaf.notValidAfter < now {
-                return (false, "it expired on \(Self.day(leaf.notValidAfter))")
-            }
-            if leaf.notValidBefore > now {
-                return (false, "it is not valid before \(Self.day(leaf.notValidBefore))")
-            }
+        if case .validCertificate = run(true) { return (true, nil, true, nil) }
+        let apart = run(false)
+        var untrusted: String?
+        if case .couldNotValidate(let failures) = apart {
             if leaf.issuer == leaf.subject {
-                return (false, "it is self-signed")
+                untrusted = "it is self-signed"
+            } else if let reason = failures.first?.policyFailureReason {
+                untrusted = "the chain fails: \(String(describing: reason).prefix(200))"
+            } else {
+                untrusted =
+                    "its chain does not lead to a trusted root (issuer: \(String(describing: leaf.issuer).prefix(120)))"
             }
-            if let reason = failures.first?.policyFailureReason {
-                return (false, "the chain fails: \(String(describing: reason).prefix(200))")
-            }
-            return (
-                false,
-                "its chain does not lead to a trusted root (issuer: \(String(describing: leaf.issuer).prefix(120)))"
-            )
         }
+        let problem: String?
+        if leaf.notValidAfter < now {
+            problem = "it expired on \(Self.day(leaf.notValidAfter))"
+        } else if leaf.notValidBefore > now {
+            problem = "it is not valid before \(Self.day(leaf.notValidBefore))"
+        } else {
+            problem = untrusted ?? "a certificate of its chain is outside its validity period"
+        }
+        return (false, problem, untrusted == nil, untrusted)
     }
 
     static func dnsNames(of certificate: Certificate) -> [String] {

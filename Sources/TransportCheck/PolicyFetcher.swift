@@ -33,21 +33,36 @@ struct PolicyFetcher: Sendable {
         configuration.dnsOverride = [host: address]
         let settings = configuration
         let timeout = timeoutSeconds
-        let outcome = Blocking.run { () async -> Result<(status: UInt, type: String?, body: [UInt8]), Failure> in
+        typealias Answer = (status: UInt, type: String?, body: [UInt8])
+        // The whole exchange races a deadline: async-http-client's own ends with the response
+        // head, and a body that trickles in must not hold the check.
+        let outcome = Blocking.run { () async -> Result<Answer, Failure> in
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
-            let result: Result<(status: UInt, type: String?, body: [UInt8]), Failure>
-            do {
-                var request = HTTPClientRequest(url: "https://\(host)/.well-known/mta-sts.txt")
-                request.headers.add(name: "User-Agent", value: "MailTally transport check")
-                let response = try await client.execute(request, timeout: .seconds(timeout))
-                let body = try await response.body.collect(upTo: 64 << 10)
-                result = .success(
-                    (UInt(response.status.code), response.headers.first(name: "Content-Type"), Array(buffer: body)))
-            } catch let error as NIOTooManyBytesError {
-                _ = error
-                result = .failure(Failure(reason: "the policy is larger than 64 KiB"))
-            } catch {
-                result = .failure(Failure(reason: Self.explain(error, host: host)))
+            let result = await withTaskGroup(of: Result<Answer, Failure>?.self) { group in
+                group.addTask {
+                    do {
+                        var request = HTTPClientRequest(url: "https://\(host)/.well-known/mta-sts.txt")
+                        request.headers.add(name: "User-Agent", value: "MailTally transport check")
+                        let response = try await client.execute(request, timeout: .seconds(timeout))
+                        let body = try await response.body.collect(upTo: 64 << 10)
+                        return .success(
+                            (
+                                UInt(response.status.code), response.headers.first(name: "Content-Type"),
+                                Array(buffer: body)
+                            ))
+                    } catch is NIOTooManyBytesError {
+                        return .failure(Failure(reason: "the policy at https://\(host) is larger than 64 KiB"))
+                    } catch {
+                        return .failure(Failure(reason: Self.explain(error, host: host)))
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(timeout))
+                    return Task.isCancelled ? nil : .failure(Failure(reason: "https://\(host) did not answer in time"))
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first ?? .failure(Failure(reason: "https://\(host) did not answer in time"))
             }
             try? await client.shutdown()
             return result

@@ -10,6 +10,8 @@ struct SPFWalk {
     let resolver: RecordResolver
     var maxRecords = 60
     var maxDepth = 10
+    /// Questions asked for void lookups in one walk (a record may name 64 domains).
+    var maxProbes = 120
 
     func check(domain: String, reply: DNSReply) -> SPFCheck {
         let record = Self.spfLookup(reply)
@@ -19,21 +21,31 @@ struct SPFWalk {
         var lookups = 0
         var voids = 0
         var macros = 0
+        var probed = 0
         var problems: [String] = []
+        var permanentError: String?
         var visited: Set<String> = [domain]
-        var level: [SPFRecord] = [root]
+        var level: [(domain: String, record: SPFRecord)] = [(domain, root)]
         var fetched = 1
         for depth in 0..<maxDepth {
             var follow: [String] = []
-            var probes: [DNSQuestion] = []
-            for spf in level {
+            // The questions of each term that may answer nothing: a term is void when all its answers are.
+            var probes: [[DNSQuestion]] = []
+            func probe(_ questions: [DNSQuestion]) {
+                guard probed + questions.count <= maxProbes else { return }
+                probed += questions.count
+                probes.append(questions)
+            }
+            for (owner, spf) in level {
                 for term in spf.lookupTerms {
                     lookups += 1
                     if term.hasMacro {
                         macros += 1
                         continue
                     }
-                    guard let target = term.domain else { continue }
+                    // A bare `a` or `mx` means the domain of the record it is in.
+                    let target = term.domain ?? (term.kind == .a || term.kind == .mx ? owner : nil)
+                    guard let target else { continue }
                     switch term.kind {
                     case .include, .redirect:
                         if visited.insert(target).inserted {
@@ -41,9 +53,9 @@ struct SPFWalk {
                         } else {
                             problems.append("\(term.kind.rawValue):\(target) is reached twice (a loop or a repeat)")
                         }
-                    case .a: probes += [DNSQuestion(target, .a), DNSQuestion(target, .aaaa)]
-                    case .mx: probes.append(DNSQuestion(target, .mx))
-                    case .exists: probes.append(DNSQuestion(target, .a))
+                    case .a: probe([DNSQuestion(target, .a), DNSQuestion(target, .aaaa)])
+                    case .mx: probe([DNSQuestion(target, .mx)])
+                    case .exists: probe([DNSQuestion(target, .a)])
                     case .ptr: break
                     }
                 }
@@ -54,20 +66,24 @@ struct SPFWalk {
                 follow = Array(follow.prefix(room))
             }
             if follow.isEmpty && probes.isEmpty { break }
-            let replies = resolver.resolve(follow.map { DNSQuestion($0, .txt) } + probes)
-            voids += Self.voidCount(probes, replies)
-            var next: [SPFRecord] = []
+            let replies = resolver.resolve(follow.map { DNSQuestion($0, .txt) } + probes.flatMap { $0 })
+            voids += probes.filter { Self.isVoid($0, replies) }.count
+            var next: [(domain: String, record: SPFRecord)] = []
             for target in follow {
                 guard let reply = replies[DNSQuestion(target, .txt)] else { continue }
                 switch Self.spfLookup(reply) {
                 case .found(let spf):
-                    next.append(spf)
+                    next.append((target, spf))
                     fetched += 1
                 case .absent:
                     if reply.status == .nameNotFound || reply.status == .noData { voids += 1 }
-                    problems.append("\(target) has no SPF record: an include of it is a permerror")
+                    let problem = "\(target) has no SPF record: an include of it is a permerror"
+                    problems.append(problem)
+                    permanentError = permanentError ?? problem
                 case .invalid(_, let problem):
-                    problems.append("\(target)'s SPF record is not valid: \(problem.reason)")
+                    let said = "\(target)'s SPF record is not valid (a permerror): \(problem.reason)"
+                    problems.append(said)
+                    permanentError = permanentError ?? said
                 case .failed(let reason):
                     problems.append("\(target) could not be looked up (\(reason)): the count may be short")
                 }
@@ -78,20 +94,21 @@ struct SPFWalk {
             }
             if level.isEmpty { break }
         }
+        if probed >= maxProbes {
+            problems.append(
+                "only the first \(maxProbes) void-lookup questions were asked: the void count is a lower bound")
+        }
         return SPFCheck(
             record: record, lookups: lookups, voidLookups: voids, macroTerms: macros,
-            problems: Array(problems.prefix(20)))
+            problems: Array(problems.prefix(20)), permanentError: permanentError)
     }
 
-    /// A name answers nothing when all its questions came back NXDOMAIN or NODATA.
-    static func voidCount(_ questions: [DNSQuestion], _ replies: [DNSQuestion: DNSReply]) -> Int {
-        var byName: [String: [DNSReply]] = [:]
-        for question in questions {
-            if let reply = replies[question] { byName[question.name, default: []].append(reply) }
+    /// A term's lookup is void when every one of its questions came back NXDOMAIN or NODATA.
+    static func isVoid(_ questions: [DNSQuestion], _ replies: [DNSQuestion: DNSReply]) -> Bool {
+        questions.allSatisfy { question in
+            guard let reply = replies[question] else { return false }
+            return reply.status == .nameNotFound || reply.status == .noData
         }
-        return byName.values.filter { replies in
-            replies.allSatisfy { $0.status == .nameNotFound || $0.status == .noData }
-        }.count
     }
 
     /// The domain's one SPF record: two or more is a permerror (RFC 7208 section 4.5).

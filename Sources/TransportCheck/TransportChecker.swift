@@ -26,6 +26,20 @@ public struct TransportCheckConfiguration: Sendable {
     public var maxHosts = 10
     /// Seconds for each SMTP reply and for the HTTPS fetch.
     public var timeoutSeconds: Int64 = 15
+    /// Whether loopback, private, link-local and other non-global addresses may be probed: yes
+    /// for domains named on the command line, no for domains taken from reports (anyone can mail
+    /// a report naming a domain whose MX points inside your network).
+    public var probesPrivateAddresses = true
+
+    /// Whether `address` may be probed.
+    func allowsProbing(_ address: String) -> Bool {
+        probesPrivateAddresses || AddressScope.isGlobal(address)
+    }
+
+    static func privateAddressProblem(_ host: String, _ address: String) -> String {
+        "\(host) resolves to \(address), which is not a public address: not probed for a domain taken from "
+            + "reports (name the domain to `mailtally check`, or give --probe-private)"
+    }
 
     /// A configuration asking `resolver`, trusting the system's roots and `extraRootsFile`.
     public init(
@@ -78,11 +92,28 @@ public final class TransportChecker {
             reply("_mta-sts.\(domain)", .txt), prefix: "v=STSv1", parse: MTASTSRecord.init(parsing:))
         let tlsReporting: Lookup<TLSRPTRecord> = Self.txtLookup(
             reply("_smtp._tls.\(domain)", .txt), prefix: "v=TLSRPTv1", parse: TLSRPTRecord.init(parsing:))
-        let dmarcRecord: Lookup<DMARCRecord> = Self.txtLookup(
+        var dmarcRecord: Lookup<DMARCRecord> = Self.txtLookup(
             reply("_dmarc.\(domain)", .txt), prefix: "v=DMARC1", parse: DMARCRecord.init(parsing:))
+        // A subdomain without a record of its own is under its organisational domain's (RFC 7489 section 6.6.3).
+        var dmarcFrom: String?
+        let organisational = configuration.publicSuffixes.organizationalDomain(of: domain)
+        if case .absent = dmarcRecord, organisational != domain {
+            let question = DNSQuestion("_dmarc.\(organisational)", .txt)
+            if let answer = resolver.resolve([question])[question] {
+                let inherited: Lookup<DMARCRecord> = Self.txtLookup(
+                    answer, prefix: "v=DMARC1", parse: DMARCRecord.init(parsing:))
+                if case .absent = inherited {
+                } else {
+                    dmarcRecord = inherited
+                    dmarcFrom = organisational
+                }
+            }
+        }
 
         // Stage 2: each MX host's addresses and TLSA records, and the rua authorisations.
-        let hosts = (mx.value ?? []).filter { !$0.host.isEmpty }.prefix(configuration.maxHosts)
+        var seen: Set<String> = []
+        let distinct = (mx.value ?? []).filter { !$0.host.isEmpty && seen.insert($0.host).inserted }
+        let hosts = distinct.prefix(configuration.maxHosts)
         let external = externalDestinations(of: dmarcRecord.value, domain: domain)
         var questions: [DNSQuestion] = []
         for host in hosts {
@@ -103,7 +134,9 @@ public final class TransportChecker {
                     if case .address(let text) = record { return text }
                     return nil
                 }
-            if let address = addresses.first {
+            if let address = addresses.first, !configuration.allowsProbing(address) {
+                policy = .failed(TransportCheckConfiguration.privateAddressProblem(stsName, address))
+            } else if let address = addresses.first {
                 (policy, policySHA256) = fetcher.fetch(domain: domain, address: address)
             } else if case .failed(let reason) = reply(stsName, .a).status {
                 policy = .failed("\(stsName) could not be resolved: \(reason)")
@@ -113,8 +146,13 @@ public final class TransportChecker {
         }
 
         // The probes.
-        let probe = SMTPProbe(heloName: configuration.heloName)
+        var probe = SMTPProbe(heloName: configuration.heloName)
+        probe.replyTimeout = TimeInterval(configuration.timeoutSeconds)
+        probe.connectTimeout = min(10, configuration.timeoutSeconds)
         let inspector = self.inspector
+        let configuration = self.configuration
+        let probeSettings = probe
+        let policyFound = policy.value
         let date = Date(timeIntervalSince1970: TimeInterval(now))
         let checks = ProbeRunner(limit: configuration.probeConcurrency).map(Array(hosts)) { host -> MXHostCheck in
             let a = second[DNSQuestion(host.host, .a)]
@@ -125,13 +163,22 @@ public final class TransportChecker {
             var outcome: SMTPProbe.Outcome?
             var probed: String?
             for address in (addresses.value ?? []).prefix(2) {
-                outcome = probe.run(address: address, serverName: host.host)
                 probed = address
+                guard configuration.allowsProbing(address) else {
+                    outcome = SMTPProbe.Outcome(
+                        problem: TransportCheckConfiguration.privateAddressProblem(host.host, address))
+                    continue
+                }
+                outcome = probeSettings.run(address: address, serverName: host.host)
                 if outcome?.connected == true { break }
             }
             let certificate = outcome.flatMap { inspector.check($0.certificates, host: host.host, now: date) }
+            // DANE applies when the TLSA answer and the host's addresses are validated (RFC 7672 section 2.2).
+            let validated =
+                (tlsaReply?.authenticated ?? false) && (a?.authenticated == true || aaaa?.authenticated == true)
             let dane = Self.dane(
-                tlsa, authenticated: tlsaReply?.authenticated ?? false, chain: outcome?.certificates ?? [])
+                tlsa, authenticated: validated, chain: outcome?.certificates ?? [], host: host.host, now: date,
+                inspector: inspector)
             return MXHostCheck(
                 host: host.host, preference: host.preference, addresses: addresses, tlsa: tlsa,
                 tlsaAuthenticated: tlsaReply?.authenticated ?? false,
@@ -141,7 +188,7 @@ public final class TransportChecker {
                         offersSTARTTLS: outcome.offersSTARTTLS, tlsVersion: outcome.tlsVersion,
                         problem: outcome.problem)
                 },
-                certificate: certificate, dane: dane, coveredByPolicy: policy.value.map { $0.covers(host.host) })
+                certificate: certificate, dane: dane, coveredByPolicy: policyFound.map { $0.covers(host.host) })
         }
 
         let destinations = external.map { destination -> DMARCCheck.ExternalDestination in
@@ -157,12 +204,15 @@ public final class TransportChecker {
             case .failed, nil: return .init(domain: destination, authorised: nil)
             }
         }
-        return TransportCheck(
+        var dmarc = DMARCCheck(record: dmarcRecord, externalDestinations: destinations)
+        dmarc.inheritedFrom = dmarcFrom
+        var check = TransportCheck(
             domain: domain, checkedAt: now, mxAuthenticated: mxReply.authenticated,
             mx: mx, hosts: checks,
             mtaSTS: MTASTSCheck(record: stsRecord, policy: policy, policySHA256: policySHA256),
-            tlsReporting: tlsReporting,
-            dmarc: DMARCCheck(record: dmarcRecord, externalDestinations: destinations), spf: spf)
+            tlsReporting: tlsReporting, dmarc: dmarc, spf: spf)
+        check.hostsNotChecked = distinct.count - hosts.count
+        return check
     }
 
     /// The `rua` mailto domains whose organisational domain is not the checked domain's.
@@ -199,8 +249,14 @@ public final class TransportChecker {
         case .failed(let reason): return .failed(reason)
         case .found: break
         }
+        // Only records whose first tag is exactly `v=VERSION` are ours; others are not read at all.
         let texts = reply.records.compactMap { record -> String? in
-            guard case .txt(let text) = record, text.lowercased().hasPrefix(prefix.lowercased()) else { return nil }
+            guard case .txt(let text) = record else { return nil }
+            let first = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let pair = first.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, String(pair[0]).trimmedWhitespace().lowercased() == "v",
+                "v=" + String(pair[1]).trimmedWhitespace() == prefix
+            else { return nil }
             return text
         }
         guard let text = texts.first else { return .absent }
@@ -249,13 +305,45 @@ public final class TransportChecker {
     }
 
     static func dane(
-        _ tlsa: Lookup<[TLSARecord]>, authenticated: Bool, chain: [(certificate: [UInt8], publicKey: [UInt8])]
+        _ tlsa: Lookup<[TLSARecord]>, authenticated: Bool, chain: [(certificate: [UInt8], publicKey: [UInt8])],
+        host: String, now: Date, inspector: CertificateInspector
     ) -> DANEOutcome {
+        if case .failed = tlsa { return .lookupFailed }
         guard let records = tlsa.value, !records.isEmpty else { return .notPublished }
         guard authenticated else { return .unauthenticated }
         guard records.contains(where: \.isUsableForSMTP) else { return .unusable }
         guard !chain.isEmpty else { return .notCompared }
-        return CertificateInspector.daneMatches(records, chain: chain) ? .matched : .mismatched
+        return inspector.daneMatches(records, chain: chain, host: host, now: now) ? .matched : .mismatched
+    }
+}
+
+/// Which addresses are global (routable on the Internet), for the probe's refusal of others.
+enum AddressScope {
+    static func isGlobal(_ text: String) -> Bool {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return isGlobal(v4: withUnsafeBytes(of: v4) { Array($0) })
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return isGlobal(v4: Array(bytes[12..<16]))  // IPv4-mapped
+        }
+        if bytes.allSatisfy({ $0 == 0 }) || bytes == [UInt8](repeating: 0, count: 15) + [1] { return false }
+        if bytes[0] & 0xFE == 0xFC { return false }  // fc00::/7, unique local
+        if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return false }  // fe80::/10, link-local
+        if bytes[0] == 0xFF { return false }  // multicast
+        return true
+    }
+
+    static func isGlobal(v4 b: [UInt8]) -> Bool {
+        switch (b[0], b[1]) {
+        case (0, _), (10, _), (127, _), (169, 254), (192, 168): return false
+        case (172, 16...31), (100, 64...127): return false
+        case (224...255, _): return false
+        default: return true
+        }
     }
 }
 
@@ -270,12 +358,10 @@ private final class ResultSlots<R>: @unchecked Sendable {
 struct ProbeRunner {
     let limit: Int
 
-    func map<T, R>(_ items: [T], _ body: @escaping (T) -> R) -> [R] {
+    func map<T: Sendable, R: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) -> R) -> [R] {
         let slots = ResultSlots<R>(count: items.count)
         let gate = DispatchSemaphore(value: max(1, limit))
         let group = DispatchGroup()
-        nonisolated(unsafe) let body = body
-        nonisolated(unsafe) let items = items
         for index in items.indices {
             gate.wait()
             group.enter()

@@ -67,7 +67,7 @@ import Testing
         let record = try SPFRecord(
             parsing:
                 "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 a a/24 a:mail.example.com mx mx:example.net/24 "
-                + "include:_spf.google.com exists:%{i}._spf.example.com ptr -all redirect=_spf.example.org exp=x.example"
+                + "include:_spf.google.com exists:%{i}._spf.example.com ptr redirect=_spf.example.org exp=x.example"
         )
         #expect(record.lookupTerms.map(\.kind) == [.a, .a, .a, .mx, .mx, .include, .exists, .ptr, .redirect])
         #expect(
@@ -75,7 +75,11 @@ import Testing
                 nil, nil, "mail.example.com", nil, "example.net", "_spf.google.com", nil, nil, "_spf.example.org",
             ])
         #expect(record.lookupTerms[6].hasMacro)
-        #expect(record.allQualifier == "-")
+        #expect(record.allQualifier == nil)
+        // After `all`, nothing is evaluated, and a redirect beside `all` is ignored.
+        let ended = try SPFRecord(parsing: "v=spf1 include:a.example -all include:b.example redirect=c.example")
+        #expect(ended.lookupTerms.map(\.domain) == ["a.example"])
+        #expect(ended.allQualifier == "-")
         #expect(SPFRecord.isSPF("v=spf1 -all") && SPFRecord.isSPF("V=SPF1") && !SPFRecord.isSPF("v=spf10"))
         #expect(throws: RecordProblem.self) { try SPFRecord(parsing: "v=spf1 include: -all") }
         #expect(throws: RecordProblem.self) { try SPFRecord(parsing: "spf2.0/pra include:x.example") }

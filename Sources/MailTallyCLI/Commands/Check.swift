@@ -19,6 +19,12 @@ struct TransportOptions: ParsableArguments {
     @Option(help: "Seconds to wait for each SMTP reply and for the MTA-STS policy.")
     var probeTimeout: Int = 15
 
+    @Flag(
+        help:
+            "Probe loopback and private addresses for domains taken from the store too (always done for domains named on the command line)."
+    )
+    var probePrivate = false
+
     func validate() throws {
         guard (1...64).contains(probeConcurrency) else { throw ValidationError("--probe-concurrency takes 1 to 64") }
         guard (1...300).contains(probeTimeout) else { throw ValidationError("--probe-timeout takes 1 to 300 seconds") }
@@ -28,7 +34,7 @@ struct TransportOptions: ParsableArguments {
     }
 
     /// The checker's settings.
-    func configuration(dns: DNSOptions, caFile: String?, publicSuffixes: PublicSuffixList)
+    func configuration(dns: DNSOptions, caFile: String?, publicSuffixes: PublicSuffixList, namedDomains: Bool)
         -> TransportCheckConfiguration
     {
         var resolver = dns.configuration
@@ -38,6 +44,7 @@ struct TransportOptions: ParsableArguments {
             publicSuffixes: publicSuffixes)
         configuration.probeConcurrency = probeConcurrency
         configuration.timeoutSeconds = Int64(probeTimeout)
+        configuration.probesPrivateAddresses = namedDomains || probePrivate
         return configuration
     }
 
@@ -75,7 +82,10 @@ extension MailTally {
         @OptionGroup var dns: DNSOptions
         @OptionGroup var transport: TransportOptions
 
-        @Option(help: "A PEM file of further certificate authorities to trust for SMTP and HTTPS, beside the system's.")
+        @Option(
+            help:
+                "A PEM file of further certificate authorities to trust for the MX hosts and the policy host, beside the system's (a test set-up; senders on the Internet trust only public roots)."
+        )
         var caFile: String?
 
         @Option(help: "The days of reports the findings join (ending today).")
@@ -98,7 +108,7 @@ extension MailTally {
         }
 
         func run() throws {
-            let configuration = try Configuration.current()
+            _ = try Configuration.current()
             let database = try store.open(mustExist: domains.isEmpty)
             let names: [String]
             do {
@@ -112,7 +122,8 @@ extension MailTally {
             let checks = try Self.check(
                 names,
                 configuration: transport.configuration(
-                    dns: dns, caFile: caFile ?? configuration.caFile, publicSuffixes: sourceResolver.publicSuffixList))
+                    dns: dns, caFile: caFile, publicSuffixes: sourceResolver.publicSuffixList,
+                    namedDomains: !domains.isEmpty))
             if !noStore {
                 do { try database.recordTransportChecks(checks) } catch { throw CommandFailure(error) }
             }

@@ -49,6 +49,15 @@ extension MailTally {
         @Flag(help: "Do not check the domains' transport live (no `check` step; --offline skips it too).")
         var noCheck = false
 
+        @Option(
+            help:
+                "A PEM file of further certificate authorities to trust in the live check (a test set-up; not --ca-file, which is for IMAP)."
+        )
+        var checkCAFile: String?
+
+        @Option(help: "Check at most this many domains live, those with the most reports in the last 30 days first.")
+        var checkMaxDomains: Int = 100
+
         @Flag(
             help:
                 "Do not ask DNS for the names of new sender addresses (no `enrich` step; also $MAILTALLY_OFFLINE=1 unless --resolver is given)."
@@ -107,6 +116,9 @@ extension MailTally {
             guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
             guard (0...60).contains(revisit) else {
                 throw ValidationError("--revisit takes 0 to 60 days, not \(revisit)")
+            }
+            guard (1...10_000).contains(checkMaxDomains) else {
+                throw ValidationError("--check-max-domains takes 1 to 10000, not \(checkMaxDomains)")
             }
             guard (0...3650).contains(newSourceDays) else {
                 throw ValidationError("--new-source-days takes 0 to 3650, not \(newSourceDays)")
@@ -180,7 +192,7 @@ extension MailTally {
             }
 
             if !skipsDNS && !noCheck {
-                checkTransport(database, resolver: resolver, caFile: imap.caFile ?? configuration.caFile)
+                checkTransport(database, resolver: resolver)
             }
 
             let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))
@@ -256,14 +268,28 @@ extension MailTally {
 
         /// Checks every domain with reports live and stores the checks; the packs show them. A
         /// failure is a warning: the packs are written from what is stored.
-        func checkTransport(_ database: any MailTallyStore, resolver: SourceResolver, caFile: String?) {
+        /// The domains come from reports, which anyone can send: only those with reports in the
+        /// last 30 days, at most --check-max-domains, and never a private address unless
+        /// --probe-private (docs/transport.md).
+        func checkTransport(_ database: any MailTallyStore, resolver: SourceResolver) {
             do {
-                let domains = try database.domains().filter { DNSName.normalized($0) != nil }
+                let today = DaySpread.day(of: Int64(Date().timeIntervalSince1970))
+                let window = DayPeriod(firstDay: today - 29, lastDay: today)
+                var reports: [String: Int64] = [:]
+                for (domain, totals) in try database.dmarcTotals(domains: [], period: window) {
+                    reports[domain, default: 0] += totals.reports
+                }
+                for (domain, totals) in try database.tlsTotals(domains: [], period: window) {
+                    reports[domain, default: 0] += totals.reports
+                }
+                let domains = reports.filter { $0.value > 0 }.compactMap { entry in
+                    DNSName.normalized(entry.key).map { ($0, entry.value) }
+                }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(checkMaxDomains).map(\.0)
                 guard !domains.isEmpty else { return }
                 let checks = try Check.check(
-                    domains.compactMap(DNSName.normalized),
+                    Array(Set(domains)).sorted(),
                     configuration: transport.configuration(
-                        dns: dns, caFile: caFile, publicSuffixes: resolver.publicSuffixList))
+                        dns: dns, caFile: checkCAFile, publicSuffixes: resolver.publicSuffixList, namedDomains: false))
                 try database.recordTransportChecks(checks)
                 if verbose { Terminal.error("checked \(Count.of(checks.count, "domain")) live") }
             } catch {

@@ -159,7 +159,10 @@ struct ReportAssembler {
     {
         let checks = try store.transportChecks(
             domains: [domain], through: through ?? period.end + DaySpread.secondsPerDay - 1, limit: 120)
-        guard let latest = checks.first else { return nil }
+        // A check from well before the period says nothing of it.
+        guard let latest = checks.first, latest.checkedAt >= period.start - 7 * DaySpread.secondsPerDay else {
+            return nil
+        }
         var testingSince: Int64?
         for check in checks {
             guard check.mtaSTS.policy.value?.mode == .testing else { break }

@@ -53,6 +53,10 @@ public enum TransportFacts: Hashable, Sendable {
     case lookupsFailed(domain: String, names: [String])
     /// The domain publishes no MX, or a null MX (it takes no mail).
     case noMX(domain: String, nullMX: Bool)
+    /// A null MX (RFC 7505) beside other MX records.
+    case nullMXBesideOthers(domain: String)
+    /// Only the first `checked` MX hosts were looked at; `more` were not.
+    case mxNotAllChecked(domain: String, checked: Int, more: Int)
 }
 
 /// The TLS sessions reporters saw fail at one MX host in the period, of the result types that

@@ -32,13 +32,27 @@ struct TransportRule: FindingRule {
         }
         let policy = check.mtaSTS.policy.value
         let enforced = policy?.mode == .enforce
+        // Under an enforced policy, senders refuse what they cannot validate; otherwise they
+        // fall back to unauthenticated TLS and only report it.
+        let validationSeverity: Finding.Severity = enforced ? .critical : .warning
 
+        var takesMail = true
         switch check.mx {
         case .absent: add(.noMX, .warning, domain, .noMX(domain: domain, nullMX: false))
         case .found(let records) where records.allSatisfy({ $0.host.isEmpty }):
             add(.noMX, .notice, domain, .noMX(domain: domain, nullMX: true))
+            takesMail = false
+        case .found(let records) where records.contains(where: { $0.host.isEmpty }):
+            add(.nullMXBesideOthers, .warning, domain, .nullMXBesideOthers(domain: domain))
         default: break
         }
+        if check.hostsNotChecked > 0 {
+            add(
+                .mxNotAllChecked, .notice, domain,
+                .mxNotAllChecked(domain: domain, checked: check.hosts.count, more: check.hostsNotChecked))
+        }
+        let reachable = check.hosts.filter { $0.probe?.connected == true }
+        let unreachableSeverity: Finding.Severity = reachable.isEmpty ? .critical : .warning
 
         for host in check.hosts {
             let name = host.host
@@ -50,7 +64,7 @@ struct TransportRule: FindingRule {
                 case .failed(let reason): problem = "its address could not be looked up (\(reason))"
                 default: problem = host.probe?.problem ?? "port 25 did not answer"
                 }
-                add(.mxUnreachable, .warning, name, .mxUnreachable(host: name, problem: problem))
+                add(.mxUnreachable, unreachableSeverity, name, .mxUnreachable(host: name, problem: problem))
                 continue
             }
             guard probe.offersSTARTTLS else {
@@ -60,9 +74,11 @@ struct TransportRule: FindingRule {
                 continue
             }
             guard let certificate = host.certificate else {
-                add(
-                    .mxHandshakeFailed, .critical, name,
-                    .handshakeFailed(host: name, problem: probe.problem ?? "the TLS handshake did not finish"))
+                let problem =
+                    probe.problem
+                    ?? (probe.tlsVersion != nil
+                        ? "the certificate it presented could not be read" : "the TLS handshake did not finish")
+                add(.mxHandshakeFailed, .critical, name, .handshakeFailed(host: name, problem: problem))
                 continue
             }
             let days = certificate.daysUntilExpiry(at: check.checkedAt)
@@ -71,6 +87,14 @@ struct TransportRule: FindingRule {
                 add(
                     .mxCertificateExpired, .critical, name,
                     .certificateExpired(host: name, day: expiryDay, reported: reported(ReportedTypes.expired)))
+                // Renewing it from the same authority would not help: said too.
+                if certificate.chainTrustedApartFromDates == false {
+                    add(
+                        .mxCertificateUntrusted, validationSeverity, name,
+                        .certificateUntrusted(
+                            host: name, problem: certificate.untrustedProblem ?? "its chain is not trusted",
+                            reported: reported(ReportedTypes.untrusted)))
+                }
             } else {
                 if days <= Self.expiryWarningDays {
                     add(
@@ -79,7 +103,7 @@ struct TransportRule: FindingRule {
                 }
                 if !certificate.chainTrusted {
                     add(
-                        .mxCertificateUntrusted, .critical, name,
+                        .mxCertificateUntrusted, validationSeverity, name,
                         .certificateUntrusted(
                             host: name, problem: certificate.chainProblem ?? "its chain is not trusted",
                             reported: reported(ReportedTypes.untrusted)))
@@ -87,7 +111,7 @@ struct TransportRule: FindingRule {
             }
             if !certificate.namesMatchHost {
                 add(
-                    .mxCertificateNameMismatch, enforced ? .critical : .warning, name,
+                    .mxCertificateNameMismatch, validationSeverity, name,
                     .certificateNameMismatch(
                         host: name, names: certificate.names, enforced: enforced,
                         reported: reported(ReportedTypes.name)))
@@ -134,8 +158,9 @@ struct TransportRule: FindingRule {
                         reported: reported(report, host: nil, types: ReportedTypes.policy)))
             default: break
             }
-            if let previous = evidence.previous, let before = previous.mtaSTS.policySHA256,
-                let now = check.mtaSTS.policySHA256, before != now, previous.mtaSTS.record.value?.id == record.id
+            // Compared as parsed, so white space or line ends that change nothing say nothing.
+            if let previous = evidence.previous, let before = previous.mtaSTS.policy.value,
+                let now = check.mtaSTS.policy.value, !before.means(now), previous.mtaSTS.record.value?.id == record.id
             {
                 add(
                     .stsIDUnchanged, .warning, domain,
@@ -148,7 +173,7 @@ struct TransportRule: FindingRule {
         }
 
         switch check.tlsReporting {
-        case .absent:
+        case .absent where takesMail:
             add(
                 .noTLSReportingRecord, .warning, domain,
                 .noTLSReportingRecord(domain: domain, reportsReceived: report.summary.tls.reports))
@@ -158,10 +183,10 @@ struct TransportRule: FindingRule {
                 .tlsReportingRecordInvalid(domain: domain, problem: problem.reason))
         default: break
         }
-        let daneAnywhere = check.hosts.contains { $0.dane == .matched || $0.dane == .mismatched }
-        if check.mtaSTS.record.value == nil, !daneAnywhere, check.mx.value?.isEmpty == false,
-            !check.hosts.isEmpty
-        {
+        // Protected: an MTA-STS policy that is not `none`, or DANE on every MX host.
+        let daneEverywhere = check.hosts.allSatisfy { $0.dane == .matched || $0.dane == .mismatched }
+        let stsInForce = check.mtaSTS.record.value != nil && check.mtaSTS.policy.value?.mode != MTASTSMode.none
+        if takesMail, !stsInForce, !daneEverywhere, !check.hosts.isEmpty {
             add(.noDowngradeProtection, .notice, domain, .noDowngradeProtection(domain: domain))
         }
 
@@ -175,7 +200,7 @@ struct TransportRule: FindingRule {
             if check.spf.voidLookups > 2 {
                 add(.spfVoidLookups, .warning, domain, .spfVoidLookups(domain: domain, voids: check.spf.voidLookups))
             }
-            if let problem = check.spf.problems.first(where: { $0.contains("permerror") }) {
+            if let problem = check.spf.permanentError {
                 add(.spfInvalid, .critical, domain, .spfInvalid(domain: domain, problem: problem))
             }
         case .invalid(_, let problem):
@@ -229,6 +254,7 @@ struct TransportRule: FindingRule {
         guard check.mtaSTS.policy.value?.mode == .testing, let window = evidence.window, !check.hosts.isEmpty else {
             return nil
         }
+        guard check.hostsNotChecked == 0 else { return nil }
         let clean = check.hosts.allSatisfy { host in
             guard let certificate = host.certificate, host.probe?.offersSTARTTLS == true else { return false }
             return certificate.chainTrusted && certificate.namesMatchHost && host.coveredByPolicy == true
@@ -313,4 +339,8 @@ extension FindingCode {
     public static let transportLookupsFailed = Self(rawValue: "transport-lookups-failed")
     /// No MX, or a null MX.
     public static let noMX = Self(rawValue: "no-mx")
+    /// A null MX beside other MX records.
+    public static let nullMXBesideOthers = Self(rawValue: "null-mx-beside-others")
+    /// More MX hosts than the check looks at.
+    public static let mxNotAllChecked = Self(rawValue: "mx-not-all-checked")
 }

@@ -1,6 +1,7 @@
 /// An SPF record (RFC 7208) read for what costs DNS lookups: the terms that make a receiver ask
 /// DNS count against a limit of 10 per check, and more than 2 of them answering nothing is a
-/// permanent error too (section 4.6.4).
+/// permanent error too (section 4.6.4). Mechanisms after `all` are never reached, and
+/// `redirect=` is ignored when the record has `all`: neither counts.
 public struct SPFRecord: Hashable, Sendable, Codable {
     /// A term that makes a receiver query DNS.
     public struct LookupTerm: Hashable, Sendable, Codable {
@@ -47,6 +48,8 @@ public struct SPFRecord: Hashable, Sendable, Codable {
             let separator = nameEnd < body.endIndex ? body[nameEnd] : nil
             // `redirect=` is the one modifier that queries; mechanisms take `:` (and `/` for a prefix).
             guard (kind == .redirect) == (separator == "=") else { continue }
+            // Mechanisms after `all` are never evaluated (RFC 7208 section 5.1).
+            if allQualifier != nil && kind != .redirect { continue }
             var argument = ""
             if separator == ":" || separator == "=" {
                 argument = String(body[body.index(after: nameEnd)...].split(separator: "/").first ?? "")
@@ -58,6 +61,8 @@ public struct SPFRecord: Hashable, Sendable, Codable {
             let domain = hasMacro || argument.isEmpty ? nil : DNSName.normalized(argument)
             if lookupTerms.count < 64 { lookupTerms.append(LookupTerm(kind: kind, domain: domain, hasMacro: hasMacro)) }
         }
+        // With `all` in the record, `redirect=` is ignored (section 6.1).
+        if allQualifier != nil { lookupTerms.removeAll { $0.kind == .redirect } }
     }
 
     /// Whether a TXT string is an SPF record (`v=spf1` alone or followed by a space).

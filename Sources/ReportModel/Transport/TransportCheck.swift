@@ -12,8 +12,14 @@ public struct TransportCheck: Hashable, Sendable, Codable {
     public var mxAuthenticated: Bool
     /// The MX lookup.
     public var mx: Lookup<[MXRecord]>
-    /// Each MX host, in preference order (at most 10).
+    /// Each MX host, in preference order (at most 10, each once).
     public var hosts: [MXHostCheck]
+    /// MX hosts past those checked.
+    public var hostsNotChecked: Int {
+        get { notChecked ?? 0 }
+        set { notChecked = newValue }
+    }
+    private var notChecked: Int?
     /// `_mta-sts.DOMAIN` and the policy it announces.
     public var mtaSTS: MTASTSCheck
     /// `_smtp._tls.DOMAIN`.
@@ -195,6 +201,12 @@ public struct CertificateCheck: Hashable, Sendable, Codable {
     /// SHA-256 of the leaf certificate and of its SubjectPublicKeyInfo, in hex.
     public var certificateSHA256: String
     public var publicKeySHA256: String
+    /// Whether the chain leads to a trusted root when dates are set aside: false for an
+    /// expired certificate that is also self-signed or from an unknown authority. Nil in checks
+    /// stored before it was kept.
+    public var chainTrustedApartFromDates: Bool?
+    /// Why the chain is untrusted apart from its dates.
+    public var untrustedProblem: String?
 
     /// A checked certificate.
     public init(
@@ -235,6 +247,9 @@ public enum DANEOutcome: String, Hashable, Sendable, Codable {
     case mismatched
     /// Validated TLSA records, but no certificate was presented to compare with.
     case notCompared = "not-compared"
+    /// The TLSA lookup failed (SERVFAIL, timeout): DANE senders defer mail when that happens
+    /// in a signed zone (RFC 7672 section 2.2).
+    case lookupFailed = "lookup-failed"
 }
 
 /// `_mta-sts.DOMAIN` and the policy.
@@ -275,6 +290,8 @@ public struct DMARCCheck: Hashable, Sendable, Codable {
     public var record: Lookup<DMARCRecord>
     /// Every `rua` domain outside the checked domain's organisation.
     public var externalDestinations: [ExternalDestination]
+    /// The organisational domain whose record applies, when the domain has none of its own.
+    public var inheritedFrom: String?
 
     /// The DMARC part of a check.
     public init(record: Lookup<DMARCRecord>, externalDestinations: [ExternalDestination]) {
@@ -293,16 +310,23 @@ public struct SPFCheck: Hashable, Sendable, Codable {
     public var voidLookups: Int
     /// Terms with macros, which only a receiver can expand: each counted once, not followed.
     public var macroTerms: Int
-    /// Why the count may be short: an include that failed or loops, or the walk's own bound.
+    /// What the walk met: an include that failed, loops or has no record, or the walk's own bound.
     public var problems: [String]
+    /// The first problem that makes receivers return permerror (an include with no record or a
+    /// broken one), when there is one.
+    public var permanentError: String?
 
     /// The SPF part of a check.
-    public init(record: Lookup<SPFRecord>, lookups: Int, voidLookups: Int, macroTerms: Int, problems: [String]) {
+    public init(
+        record: Lookup<SPFRecord>, lookups: Int, voidLookups: Int, macroTerms: Int, problems: [String],
+        permanentError: String? = nil
+    ) {
         self.record = record
         self.lookups = lookups
         self.voidLookups = voidLookups
         self.macroTerms = macroTerms
         self.problems = problems
+        self.permanentError = permanentError
     }
 }
 

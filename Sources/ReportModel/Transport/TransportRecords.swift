@@ -52,7 +52,8 @@ public struct DMARCRecord: Hashable, Sendable, Codable {
     /// or unknown.
     public init(parsing text: String) throws(RecordProblem) {
         let tags = TagList.parse(text)
-        guard let first = tags.first, first.tag == "v", first.value.lowercased() == "dmarc1" else {
+        // RFC 7489 section 6.3: the version must match exactly.
+        guard let first = tags.first, first.tag == "v", first.value == "DMARC1" else {
             throw RecordProblem("it does not start with v=DMARC1")
         }
         func disposition(_ tag: String) throws(RecordProblem) -> Disposition? {
@@ -174,6 +175,12 @@ public struct MTASTSPolicy: Hashable, Sendable, Codable {
         self.maxAge = maxAge
         mxPatterns = fields.filter { $0.0 == "mx" }.prefix(64).compactMap { DNSName.pattern($0.1) }
         guard mode == .none || !mxPatterns.isEmpty else { throw RecordProblem("it lists no mx") }
+    }
+
+    /// Whether two policies say the same: mode, max_age and the set of patterns (order and
+    /// spelling of the file aside).
+    public func means(_ other: MTASTSPolicy) -> Bool {
+        mode == other.mode && maxAge == other.maxAge && Set(mxPatterns) == Set(other.mxPatterns)
     }
 
     /// Whether `host` matches one of the patterns: exactly, or `*.` standing for one leftmost label.
