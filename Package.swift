@@ -131,7 +131,7 @@ let package = Package(
         // libFuzzer harness for the parsers (scripts/fuzz); a no-op in ordinary builds.
         .executableTarget(
             name: "MailTallyFuzz",
-            dependencies: ["ReportIngest", "ReportStore", "ReverseDNS", "MailNetwork", "TransportCheck"],
+            dependencies: ["ReportModel", "ReportIngest", "ReportStore", "ReverseDNS", "MailNetwork"],
             swiftSettings: settings),
 
         // Tests. TestSupport makes fixtures with real tools (gzip, Python's zipfile and mailbox).

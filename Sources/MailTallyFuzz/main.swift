@@ -6,11 +6,13 @@
 // readers of DNS answers that `mailtally enrich` gets from the network), columns (the reader of
 // the JSON result columns of the store), imap (the IMAP framer and response parser, and
 // modified UTF-7 mailbox names), smtp (the SMTP reply framer and parser, and the DATA block's
-// dot-stuffing).
+// dot-stuffing), records (the DMARC, SPF, MTA-STS and TLS-RPT records and the MTA-STS policy that
+// `mailtally check` reads from DNS and HTTPS). The dns target also reads MX, TXT and TLSA answers.
 // A plain `swift build` makes a harmless binary that fuzzes nothing.
 import Foundation
 import MailNetwork
 import ReportIngest
+import ReportModel
 import ReportStore
 import ReverseDNS
 
@@ -26,6 +28,14 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         DNSAnswerFuzzing.exercise(bytes)
     case "columns":
         RecordResultsFuzzing.exercise(bytes)
+    case "records":
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let record = try? DMARCRecord(parsing: text) { _ = DMARCRecord.mailtoDomains(record.aggregateReportURIs) }
+        _ = try? SPFRecord(parsing: text)
+        _ = try? TLSRPTRecord(parsing: text)
+        _ = try? MTASTSRecord(parsing: text)
+        if let policy = try? MTASTSPolicy(parsing: bytes) { _ = policy.covers("mx1.example.com") }
+        _ = DNSName.normalized(text)
     case "smtp":
         var framer = SMTPFramer()
         var rest = bytes[...]

@@ -377,6 +377,13 @@ struct LiveTransportCheckTests {
         let html = try String(contentsOf: out.appendingPathComponent("\(day)/30d/ready.test.html"), encoding: .utf8)
         #expect(html.contains("MX hosts, checked live"))
 
+        // A domain taken from the store (no domain named) is never probed at a private address.
+        let fromStore = try json(
+            try mailtally(["check", "--db", db, "--resolver", dns.address, "--ca-file", servers.caFile, "--json"]))
+        let refused = try hosts(fromStore, "ready.test")["mx1.ready.test"]
+        #expect(refused?["connected"] as? Bool == false)
+        #expect((refused?["problem"] as? String ?? "").contains("which is not a public address"), "\(fromStore)")
+
         // One failed session in the window closes the gate.
         try ingest([
             Self.tlsReport(
