@@ -172,25 +172,7 @@ public final class MailConnection: @unchecked Sendable {
     public func startTLS(trust: MailTLSTrust) throws(MailNetworkError) {
         let context = try trust.makeContext()
         let host = self.host
-        let framing = self.framing
-        let queue = self.queue
-        let server = self.server
-        let result = channel.eventLoop.submit { () -> Bool in
-            guard framing.isEmpty, !queue.hasFrame else { return false }
-            try self.channel.pipeline.syncOperations.addHandler(
-                Self.sslHandler(context: context, host: host), position: .first)
-            return true
-        }
-        do {
-            guard try result.wait() else {
-                throw MailNetworkError(
-                    .protocolViolation, "\(server) sent data after agreeing to STARTTLS, before the TLS handshake")
-            }
-        } catch let error as MailNetworkError {
-            throw error
-        } catch {
-            throw MailNetworkError(.tls, "TLS with \(server) cannot start: \(error)")
-        }
+        try addTLSHandler { try Self.sslHandler(context: context, host: host) }
         isEncrypted = true
     }
 
@@ -209,18 +191,28 @@ public final class MailConnection: @unchecked Sendable {
             throw MailNetworkError(.tls, "TLS cannot be set up: \(error)")
         }
         let presented = PresentedChain()
-        let framing = self.framing
-        let queue = self.queue
-        let server = self.server
-        let result = channel.eventLoop.submit { () -> Bool in
-            guard framing.isEmpty, !queue.hasFrame else { return false }
-            let handler = try NIOSSLClientHandler(
+        try addTLSHandler {
+            try NIOSSLClientHandler(
                 context: context, serverHostname: serverName,
                 customVerificationCallback: { certificates, promise in
                     presented.keep(certificates)
                     promise.succeed(.certificateVerified)
                 })
-            try self.channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        }
+        isEncrypted = true
+        return presented
+    }
+
+    /// Puts the TLS handler first in the pipeline, on the event loop, unless the server sent
+    /// anything after agreeing to STARTTLS: bytes sent in the clear before the handshake could
+    /// have been injected by anyone on the path.
+    private func addTLSHandler(_ make: @escaping @Sendable () throws -> NIOSSLClientHandler) throws(MailNetworkError) {
+        let framing = self.framing
+        let queue = self.queue
+        let server = self.server
+        let result = channel.eventLoop.submit { () -> Bool in
+            guard framing.isEmpty, !queue.hasFrame else { return false }
+            try self.channel.pipeline.syncOperations.addHandler(make(), position: .first)
             return true
         }
         do {
@@ -233,8 +225,6 @@ public final class MailConnection: @unchecked Sendable {
         } catch {
             throw MailNetworkError(.tls, "TLS with \(server) cannot start: \(error)")
         }
-        isEncrypted = true
-        return presented
     }
 
     /// The negotiated TLS version once the handshake is done (`TLSv1.3`), else nil.

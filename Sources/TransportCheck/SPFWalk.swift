@@ -113,25 +113,8 @@ struct SPFWalk {
 
     /// The domain's one SPF record: two or more is a permerror (RFC 7208 section 4.5).
     static func spfLookup(_ reply: DNSReply) -> Lookup<SPFRecord> {
-        switch reply.status {
-        case .nameNotFound, .noData: return .absent
-        case .failed(let reason): return .failed(reason)
-        case .found: break
-        }
-        let texts = reply.records.compactMap { record -> String? in
-            guard case .txt(let text) = record, SPFRecord.isSPF(text) else { return nil }
-            return text
-        }
-        guard let text = texts.first else { return .absent }
-        guard texts.count == 1 else {
-            return .invalid(
-                text: texts.joined(separator: " | "),
-                problem: RecordProblem("there are \(texts.count) SPF records: receivers return permerror"))
-        }
-        do {
-            return .found(try SPFRecord(parsing: text))
-        } catch {
-            return .invalid(text: String(text.prefix(500)), problem: error)
-        }
+        TransportChecker.txtLookup(
+            reply, isOurs: SPFRecord.isSPF, parse: SPFRecord.init(parsing:),
+            many: { "there are \($0) SPF records: receivers return permerror" })
     }
 }

@@ -244,26 +244,34 @@ public final class TransportChecker {
     static func txtLookup<Value>(
         _ reply: DNSReply, prefix: String, parse: (String) throws(RecordProblem) -> Value
     ) -> Lookup<Value> {
+        // Only records whose first tag is exactly `v=VERSION` are ours; others are not read at all.
+        txtLookup(
+            reply,
+            isOurs: { text in
+                let first = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                let pair = first.split(separator: "=", maxSplits: 1)
+                return pair.count == 2 && String(pair[0]).trimmedWhitespace().lowercased() == "v"
+                    && "v=" + String(pair[1]).trimmedWhitespace() == prefix
+            }, parse: parse, many: { "there are \($0) records, and senders ignore them all" })
+    }
+
+    /// The one TXT record of `reply` that `isOurs`, parsed; `many` says why several are wrong.
+    static func txtLookup<Value>(
+        _ reply: DNSReply, isOurs: (String) -> Bool, parse: (String) throws(RecordProblem) -> Value,
+        many: (Int) -> String
+    ) -> Lookup<Value> {
         switch reply.status {
         case .nameNotFound, .noData: return .absent
         case .failed(let reason): return .failed(reason)
         case .found: break
         }
-        // Only records whose first tag is exactly `v=VERSION` are ours; others are not read at all.
         let texts = reply.records.compactMap { record -> String? in
-            guard case .txt(let text) = record else { return nil }
-            let first = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let pair = first.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, String(pair[0]).trimmedWhitespace().lowercased() == "v",
-                "v=" + String(pair[1]).trimmedWhitespace() == prefix
-            else { return nil }
+            guard case .txt(let text) = record, isOurs(text) else { return nil }
             return text
         }
         guard let text = texts.first else { return .absent }
         guard texts.count == 1 else {
-            return .invalid(
-                text: texts.joined(separator: " | "),
-                problem: RecordProblem("there are \(texts.count) records, and senders ignore them all"))
+            return .invalid(text: texts.joined(separator: " | "), problem: RecordProblem(many(texts.count)))
         }
         do {
             return .found(try parse(text))

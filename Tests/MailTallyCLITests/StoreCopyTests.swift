@@ -43,6 +43,11 @@ import Testing
                 ttl: 3600, resolvedAt: 1_700_000_000, expiresAt: 1_700_003_600, detail: nil)
         ]
         try StoreOpener.open(original).saveReverseDNS(names)
+        let checks = [
+            try TransportCheckStoreTests.check("example.com", at: 1_700_000_000, id: "1"),
+            try TransportCheckStoreTests.check("example.com", at: 1_700_086_400, id: "2"),
+        ]
+        try StoreOpener.open(original).recordTransportChecks(checks)
 
         let postgres = try TestBackend.postgres.newStore()
         let there = try TestSupport.run(TestSupport.mailtally, ["copy", "--from", original, "--to", postgres])
@@ -54,12 +59,16 @@ import Testing
         let outcome = try #require(try JSONSerialization.jsonObject(with: again.stdout) as? [String: Any])
         #expect(outcome["copied"] as? Int == outcome["inputs"] as? Int && (outcome["copied"] as? Int ?? 0) > 150)
         #expect(outcome["reverseDNS"] as? Int == 1)
+        #expect(outcome["transportChecks"] as? Int == 2)
 
         let expected = try Self.answers(original)
         #expect(try Self.answers(postgres) == expected)
         #expect(try Self.answers(back) == expected)
         #expect(try StoreOpener.open(back).reverseDNS()["192.0.2.1"]?.confirmedName == "mail.example.com")
         #expect(try StoreOpener.open(back).fileStampList() == StoreOpener.open(original).fileStampList())
+        #expect(
+            try StoreOpener.open(back).transportChecks(domains: ["example.com"], through: .max, limit: 5)
+                == checks.reversed())
 
         // A rerun copies nothing and still finds both the same.
         let rerun = try TestSupport.run(TestSupport.mailtally, ["copy", "--from", original, "--to", postgres])

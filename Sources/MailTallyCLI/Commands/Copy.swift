@@ -60,8 +60,9 @@ extension MailTally {
             } else if outcome.summary.interrupted == nil {
                 Terminal.error(
                     "copied \(outcome.copied) of \(outcome.inputs) inputs (\(outcome.alreadyThere) were there already), "
-                        + "\(outcome.reverseDNS) reverse DNS entries, \(outcome.fileStamps) file stamps and "
-                        + "\(outcome.mailboxCheckpoints) mailbox checkpoints")
+                        + "\(outcome.reverseDNS) reverse DNS entries, \(outcome.fileStamps) file stamps, "
+                        + "\(outcome.mailboxCheckpoints) mailbox checkpoints and \(outcome.transportChecks) transport checks"
+                )
                 if outcome.summary.failed > 0 {
                     // Failed in the source too: listed by `errors`, not said again one by one.
                     Terminal.error(

@@ -14,6 +14,8 @@ struct StoreCopyOutcome: Encodable {
     var reverseDNS = 0
     var fileStamps = 0
     var mailboxCheckpoints = 0
+    /// Live transport checks copied, for the store's domains (docs/transport.md).
+    var transportChecks = 0
     /// What the two stores hold, side by side: the same when the copy is whole.
     var compared: [Comparison] = []
     /// The run's outcomes, as ingest counts them.
@@ -74,6 +76,12 @@ extension IngestPipeline {
             }
         }
         outcome.mailboxCheckpoints = checkpoints.count
+        // The live checks of each domain, all of them: the history the packs compare with.
+        for domain in try store.domains() {
+            let checks = try store.transportChecks(domains: [domain], through: .max, limit: 100_000)
+            try destination.recordTransportChecks(checks)
+            outcome.transportChecks += checks.count
+        }
         outcome.compared = try Self.compare(store, destination)
         return outcome
     }
