@@ -12,7 +12,8 @@ public protocol TransportCheckLog: AnyObject, Sendable {
 }
 
 /// How a check is stored: JSON of the model's Codable values, so a new field needs no migration.
-/// A stored check that no longer decodes is left out with a notice rather than failing a query.
+/// A stored check that no longer decodes (written by a later version) is left out rather than
+/// failing a query: the next check replaces it.
 package enum TransportCheckCoding {
     package static func encode(_ check: TransportCheck) throws -> String {
         let encoder = JSONEncoder()

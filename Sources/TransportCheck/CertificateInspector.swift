@@ -152,8 +152,10 @@ struct CertificateInspector: Sendable {
     }
 }
 
-/// Runs async work from a blocking caller (never from an event loop or a task): the check is a
-/// blocking pipeline, and swift-certificates' verifier and async-http-client are async.
+/// Runs async work from a blocking caller: the check is a blocking pipeline (the main thread and
+/// the probe threads), and swift-certificates' verifier and async-http-client are async.
+/// Precondition: never called from a Swift concurrency task or a NIO event loop, whose threads
+/// the wait would hold while the work needs them.
 enum Blocking {
     private final class Box<T>: @unchecked Sendable { var value: T? }
 

@@ -26,11 +26,32 @@ struct FindingRules {
     }
 
     func findings(for report: DomainReport) -> [Finding] {
-        let findings = rules.flatMap { $0.findings(for: report) }
+        let findings = Self.withoutRepeats(rules.flatMap { $0.findings(for: report) })
         // Stable: by severity, then in the order of the rules.
         return findings.enumerated().sorted { a, b in
             a.element.severity != b.element.severity ? a.element.severity < b.element.severity : a.offset < b.offset
         }.map(\.element)
+    }
+}
+
+extension FindingRules {
+    /// The codes of the live check that say why a certificate fails.
+    static let liveCertificateCodes: Set<FindingCode> = [
+        .mxCertificateExpired, .mxCertificateUntrusted, .mxCertificateNameMismatch, .mxCertificateExpiring,
+    ]
+
+    /// Leaves out what the reports say when the live check says it better: certificate failures
+    /// when every MX they name has a live certificate finding (the live one names the cause and
+    /// joins the same sessions), and `no-policy-found` beside `no-downgrade-protection`.
+    static func withoutRepeats(_ findings: [Finding]) -> [Finding] {
+        let live = Set(findings.filter { liveCertificateCodes.contains($0.code) }.map(\.subject))
+        let unprotected = findings.contains { $0.code == .noDowngradeProtection }
+        return findings.filter { finding in
+            if finding.code == .noPolicyFound { return !unprotected }
+            guard case .tlsCertificateFailures(_, let figures) = finding.facts, !live.isEmpty else { return true }
+            let named = figures.byMX.map(\.name).compactMap(DNSName.normalized)
+            return named.isEmpty || !named.allSatisfy(live.contains)
+        }
     }
 }
 
