@@ -67,7 +67,7 @@ enum TransportSentences {
         case .noMX(let domain, let nullMX):
             return nullMX
                 ? "\(domain) publishes a null MX: it takes no mail"
-                : "\(domain) publishes no MX record: senders fall back to its A record"
+                : "\(domain) publishes no MX record: senders deliver to its own address, if it has one"
         case .nullMXBesideOthers(let domain):
             return "\(domain) publishes a null MX beside other MX records: senders may refuse to deliver (RFC 7505)"
         case .mxNotAllChecked(let domain, let checked, let more):

@@ -81,6 +81,7 @@ public final class TransportChecker {
             DNSQuestion(domain, .mx), DNSQuestion("_mta-sts.\(domain)", .txt),
             DNSQuestion("_smtp._tls.\(domain)", .txt), DNSQuestion("_dmarc.\(domain)", .txt),
             DNSQuestion(domain, .txt), DNSQuestion(stsName, .a), DNSQuestion(stsName, .aaaa),
+            DNSQuestion(domain, .a), DNSQuestion(domain, .aaaa),
         ])
         func reply(_ name: String, _ type: DNSRecordType) -> DNSReply {
             first[DNSQuestion(name, type)]
@@ -111,8 +112,13 @@ public final class TransportChecker {
         }
 
         // Stage 2: each MX host's addresses and TLSA records, and the rua authorisations.
+        // No MX but an address: senders deliver to the domain itself (RFC 5321 section 5.1).
+        var records = mx.value ?? []
+        if mxReply.status == .noData, !(reply(domain, .a).records + reply(domain, .aaaa).records).isEmpty {
+            records = [MXRecord(preference: 0, host: domain)]
+        }
         var seen: Set<String> = []
-        let distinct = (mx.value ?? []).filter { !$0.host.isEmpty && seen.insert($0.host).inserted }
+        let distinct = records.filter { !$0.host.isEmpty && seen.insert($0.host).inserted }
         let hosts = distinct.prefix(configuration.maxHosts)
         let external = externalDestinations(of: dmarcRecord.value, domain: domain)
         var questions: [DNSQuestion] = []

@@ -292,10 +292,13 @@ struct LiveTransportCheckTests {
             host mta-sts.change.test \(block).3
             host mta-sts.gone.test \(block).4
             host mta-sts.moved.test \(block).5
+            host bare.test \(block).2
+            txt _dmarc.bare.test v=DMARC1; p=reject
 
             """
         // No AD bit: this resolver does not validate.
-        let dns = try DNSFixture(records: records, localZones: ["change.test", "gone.test", "moved.test"])
+        let dns = try DNSFixture(
+            records: records, localZones: ["change.test", "gone.test", "moved.test", "bare.test"])
         defer { dns.stop() }
         func check(_ domains: [String]) throws -> [String: Any] {
             let result = try mailtally(
@@ -303,7 +306,13 @@ struct LiveTransportCheckTests {
             #expect(result.status == 0, "\(result.stderr)")
             return try json(result)
         }
-        let first = try check(["change.test", "gone.test", "moved.test"])
+        let first = try check(["change.test", "gone.test", "moved.test", "bare.test"])
+        // No MX but an address: senders deliver to the domain itself, and so it is probed.
+        let bare = try hosts(first, "bare.test")
+        #expect(bare["bare.test"]?["starttls"] as? Bool == true, "\(bare)")
+        let bareFindings = try findings(first, "bare.test")
+        #expect(bareFindings.contains { $0.0 == "no-mx" && $0.1 == "warning" }, "\(bareFindings)")
+        #expect(bareFindings.contains { $0.0 == "mx-certificate-name-mismatch" && $0.2 == "bare.test" })
         #expect(try hosts(first, "change.test")["mx.change.test"]?["dane"] as? String == "unauthenticated")
         let change = try findings(first, "change.test")
         #expect(change.map(\.0) == ["dane-unauthenticated"], "\(change)")
