@@ -380,6 +380,13 @@ struct LiveTransportCheckTests {
         let page = try String(
             contentsOf: out.appendingPathComponent("\(day)/30d/ready.test.md"), encoding: .utf8)
         #expect(page.contains("## Transport security (checked live)"))
+        #expect(
+            page.contains(
+                "- **Checked live**: \(day) ")
+                && page.contains(
+                    "UTC: 1 of 1 MX host offers STARTTLS with a valid certificate for its name; MTA-STS in testing; "
+                        + "no DANE; TLS-RPT published"),
+            "\(page)")
         #expect(page.contains("MTA-STS has been in testing for"), "\(page)")
         #expect(page.contains("sts-ready-for-enforce"))
         let csv = try String(

@@ -51,6 +51,7 @@ public struct ExecutiveSummary: Sendable {
         } else {
             lines.append(("TLS to us", "no SMTP TLS report covers this period (publish a TLS-RPT record to get them)"))
         }
+        if let check = report.transport?.latest { lines.append(("Checked live", Self.transport(check))) }
         self.lines = lines
         var actions: [String] = []
         for finding in report.findings {
@@ -59,6 +60,31 @@ public struct ExecutiveSummary: Sendable {
             if actions.count == Self.actionCount { break }
         }
         self.actions = actions
+    }
+
+    /// "2026-12-07 03:51 UTC: 1 of 2 MX hosts offers STARTTLS with a valid certificate for its
+    /// name; MTA-STS in testing; no DANE; TLS-RPT published".
+    static func transport(_ check: TransportCheck) -> String {
+        let hosts = check.hosts
+        let sound = hosts.filter { host in
+            guard host.probe?.offersSTARTTLS == true, let certificate = host.certificate else { return false }
+            return certificate.chainTrusted && certificate.namesMatchHost
+        }.count
+        var parts = [
+            hosts.isEmpty
+                ? "no MX host to check"
+                : "\(sound) of \(Count.of(hosts.count, "MX host")) \(sound == 1 ? "offers" : "offer") STARTTLS with a "
+                    + "valid certificate for \(sound == 1 ? "its" : "their") name"
+        ]
+        if let policy = check.mtaSTS.policy.value {
+            parts.append("MTA-STS in \(policy.mode.rawValue)")
+        } else {
+            parts.append(check.mtaSTS.record.value == nil ? "no MTA-STS" : "MTA-STS announced but unusable")
+        }
+        let dane = hosts.filter { $0.dane == .matched }.count
+        parts.append(dane == 0 ? "no DANE" : "DANE on \(dane) of \(hosts.count)")
+        parts.append(check.tlsReporting.value == nil ? "no TLS-RPT record" : "TLS-RPT published")
+        return "\(TransportRenderer.time(check.checkedAt)) UTC: " + parts.joined(separator: "; ")
     }
 
     static func policy(_ report: DomainReport) -> String {
