@@ -49,8 +49,9 @@ public struct TextSummaryRenderer: SummaryRenderer {
         }
         for view in summaries {
             guard let check = view.transport else { continue }
-            out += "\nTransport security of \(Escape.terminal(view.summary.domain)), "
-            out += TransportRenderer.lines(check).map { Escape.terminal($0) }.joined(separator: "\n") + "\n"
+            out +=
+                "\nTransport security of \(Escape.terminal(view.summary.domain)) \(TransportRenderer.checked(check)):\n"
+            out += TransportRenderer.lines(check).map { Escape.terminal($0) + "\n" }.joined()
         }
         return out
     }

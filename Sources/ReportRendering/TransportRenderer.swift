@@ -145,9 +145,12 @@ public enum TransportRenderer {
         return "\(DayPeriod.isoDate(ofDay: day)) \(hours < 10 ? "0" : "")\(hours):\(minutes < 10 ? "0" : "")\(minutes)"
     }
 
-    /// The check in lines of text, for `check` and `summary`.
+    /// "(checked 2026-12-07 03:51 UTC)".
+    public static func checked(_ check: TransportCheck) -> String { "(checked \(time(check.checkedAt)) UTC)" }
+
+    /// The check in lines of text, for `check` and `summary`, under a heading of the caller's.
     public static func lines(_ check: TransportCheck) -> [String] {
-        var lines = ["transport (checked \(time(check.checkedAt)) UTC):"]
+        var lines: [String] = []
         for host in check.hosts {
             let states = HostStates(host, at: check.checkedAt)
             var parts = ["STARTTLS \(states.starttls)"]

@@ -148,8 +148,8 @@ extension MailTally {
             }
             var out = ""
             for (check, findings) in zip(checks, findings) {
-                out += "\(Escape.terminal(check.domain)): "
-                out += TransportRenderer.lines(check).map { Escape.terminal($0) }.joined(separator: "\n") + "\n"
+                out += "\(Escape.terminal(check.domain)) \(TransportRenderer.checked(check)):\n"
+                out += TransportRenderer.lines(check).map { Escape.terminal($0) + "\n" }.joined()
                 if findings.isEmpty {
                     out += "  no findings\n"
                 }
