@@ -68,12 +68,14 @@ public struct SMTPProbe: Sendable {
             outcome.banner = String((greeting.lines.first ?? "").prefix(200))
             guard greeting.code == 220 else {
                 outcome.problem = "\(connection.server) greeted with \(greeting.text)"
+                _ = try? command("QUIT")
                 return outcome
             }
             outcome.connected = true
             let ehlo = try command("EHLO \(heloName)")
             guard ehlo.code == 250 else {
                 outcome.problem = "\(connection.server) answered EHLO with \(ehlo.text)"
+                _ = try? command("QUIT")
                 return outcome
             }
             outcome.offersSTARTTLS = ehlo.lines.dropFirst().contains {
@@ -86,6 +88,7 @@ public struct SMTPProbe: Sendable {
             let agreed = try command("STARTTLS")
             guard agreed.code == 220 else {
                 outcome.problem = "\(connection.server) answered STARTTLS with \(agreed.text)"
+                _ = try? command("QUIT")
                 return outcome
             }
             let presented = try connection.startTLSInspecting(serverName: serverName)

@@ -109,7 +109,10 @@ public enum TransportRenderer {
                 dmarc += "; \(destination.domain) \(said)"
             }
         }
-        rows.append(["_dmarc.\(domain)", state(check.dmarc.record), dmarc])
+        if let organisational = check.dmarc.inheritedFrom {
+            dmarc += " (the record of \(organisational), which applies to \(domain): its sp= if given, else its p=)"
+        }
+        rows.append(["_dmarc.\(check.dmarc.inheritedFrom ?? domain)", state(check.dmarc.record), dmarc])
         var spf = detail(check.spf.record)
         if check.spf.record.value != nil {
             spf = "\(check.spf.lookups) DNS lookups (limit 10), \(check.spf.voidLookups) void (limit 2)"
@@ -192,6 +195,7 @@ public enum TransportRenderer {
             var tlsa: [String]
             var tlsa_authenticated: Bool
             var mta_sts_covered: Bool?
+            var canonical_name: String?
         }
 
         struct Certificate: Encodable, Sendable {
@@ -222,7 +226,8 @@ public enum TransportRenderer {
                         chain_trusted: certificate.chainTrusted, names_match_host: certificate.namesMatchHost,
                         chain_problem: certificate.chainProblem)
                 }, dane: host.dane.rawValue, tlsa: host.tlsa.value?.map(\.shown) ?? [],
-                tlsa_authenticated: host.tlsaAuthenticated, mta_sts_covered: host.coveredByPolicy)
+                tlsa_authenticated: host.tlsaAuthenticated, mta_sts_covered: host.coveredByPolicy,
+                canonical_name: host.canonicalName)
         }
 
         /// The JSON of `check`.

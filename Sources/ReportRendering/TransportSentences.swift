@@ -20,6 +20,8 @@ enum TransportSentences {
             return "\(host) does not offer STARTTLS: mail to it travels in plain text" + cost(reported)
         case .mxUnreachable(let host, let problem):
             return "\(host) could not be checked on port 25: \(problem)"
+        case .oldTLS(let host, let version):
+            return "\(host) offers at best \(version), which RFC 8996 retires: many senders refuse it"
         case .handshakeFailed(let host, let problem):
             return "\(host) offers STARTTLS but the TLS handshake fails: \(problem)"
         case .daneMismatch(let host, _, let reported):
@@ -83,8 +85,9 @@ enum TransportSentences {
         case .certificateExpiring(_, _, _, let issuer):
             return ["issued by \(issuer)"]
         case .certificateNameMismatch(_, let names, _, let reported):
-            return ["names on the certificate: " + (names.isEmpty ? "none" : names.prefix(8).joined(separator: ", "))]
-                + reportedLines(reported)
+            let shown =
+                names.prefix(8).joined(separator: ", ") + (names.count > 8 ? " and \(names.count - 8) more" : "")
+            return ["names on the certificate: " + (names.isEmpty ? "none" : shown)] + reportedLines(reported)
         case .daneMismatch(_, let records, let reported):
             return records.prefix(4).map { "TLSA \($0)" } + reportedLines(reported)
         case .stsHostNotCovered(_, let patterns, _, let reported):
@@ -101,7 +104,7 @@ enum TransportSentences {
             return macros > 0 ? ["\(Count.of(macros, "term")) with macros counted once each"] : []
         case .lookupsFailed(_, let names):
             return Array(names.prefix(8))
-        case .mxUnreachable, .handshakeFailed, .daneUnauthenticated, .stsRecordInvalid,
+        case .mxUnreachable, .handshakeFailed, .daneUnauthenticated, .stsRecordInvalid, .oldTLS,
             .tlsReportingRecordInvalid, .noDowngradeProtection, .spfVoidLookups, .spfInvalid, .spfMissing,
             .dmarcDestinationUnauthorised, .dmarcRecordProblem, .noMX, .nullMXBesideOthers, .mxNotAllChecked:
             return []
@@ -122,6 +125,8 @@ enum TransportSentences {
             return "Turn on STARTTLS on \(host), with a certificate for its name"
         case .mxUnreachable(let host, _):
             return "Check that \(host) resolves and accepts connections on port 25, or remove it from the MX records"
+        case .oldTLS(let host, _):
+            return "Turn on TLS 1.2 and 1.3 on \(host)"
         case .handshakeFailed(let host, _):
             return "Check the TLS set-up of \(host): its protocols, ciphers and certificate"
         case .daneMismatch(let host, _, _):
@@ -133,7 +138,7 @@ enum TransportSentences {
         case .stsPolicyUnavailable(let domain, _, _):
             return "Serve the policy at https://mta-sts.\(domain)/.well-known/mta-sts.txt as text/plain, "
                 + "with a valid certificate for mta-sts.\(domain)"
-        case .stsRecordInvalid(let domain):
+        case .stsRecordInvalid(let domain, _):
             return "Publish \"v=STSv1; id=…\" (1 to 32 letters and digits) at _mta-sts.\(domain)"
         case .stsIDUnchanged(let domain, _, _):
             return "Change the id in the _mta-sts.\(domain) record"

@@ -63,12 +63,15 @@ public struct DNSReply: Hashable, Sendable {
     public var authenticated: Bool
     /// The records of the type asked (at most 64), in the order of the answer.
     public var records: [DNSRecordData]
+    /// Where the answer's CNAME records led, when the name asked is an alias.
+    public var canonicalName: String?
 
     /// A reply.
-    public init(status: Status, authenticated: Bool, records: [DNSRecordData]) {
+    public init(status: Status, authenticated: Bool, records: [DNSRecordData], canonicalName: String? = nil) {
         self.status = status
         self.authenticated = authenticated
         self.records = records
+        self.canonicalName = canonicalName
     }
 }
 
@@ -81,6 +84,7 @@ public final class RecordResolver {
     private let deadlineSeconds: Double
     private var replies: [DNSQuestion: DNSReply] = [:]
     private var pending = 0
+    fileprivate var idsInFlight: Set<UInt16> = []
 
     /// A resolver asking `configuration.server`, or the system's resolvers, with at most
     /// `configuration.concurrency` questions in flight.
@@ -122,8 +126,11 @@ public final class RecordResolver {
         var buffer: UnsafeMutablePointer<UInt8>?
         var length: Int32 = 0
         // EDNS0 with a 1232-byte buffer: TXT and TLSA answers often exceed 512 bytes.
+        // A random ID per query (RFC 5452): the answer is matched to its query by it.
+        var id = UInt16.random(in: 1...UInt16.max)
+        while idsInFlight.contains(id) { id = UInt16.random(in: 1...UInt16.max) }
         let status = ares_create_query(
-            question.name, 1, Int32(question.type.rawValue), 0, 1, &buffer, &length, 1232)
+            question.name, 1, Int32(question.type.rawValue), id, 1, &buffer, &length, 1232)
         guard status == ARES_SUCCESS, let buffer, length >= 12 else {
             replies[question] = DNSReply(
                 status: .failed(AresChannel.message(status)), authenticated: false, records: [])
@@ -132,12 +139,14 @@ public final class RecordResolver {
         defer { ares_free_string(buffer) }
         buffer[3] |= 0x20  // AD: "tell me whether you validated"
         pending += 1
-        let tag = Unmanaged.passRetained(QuestionTag(question: question, resolver: self)).toOpaque()
+        idsInFlight.insert(id)
+        let tag = Unmanaged.passRetained(QuestionTag(question: question, id: id, resolver: self)).toOpaque()
         ares_send(
             ares.channel, buffer, length,
             { context, status, _, answer, length in
                 guard let context else { return }
                 let tag = Unmanaged<QuestionTag>.fromOpaque(context).takeRetainedValue()
+                tag.resolver?.idsInFlight.remove(tag.id)
                 tag.resolver?.answered(tag.question, status: status, answer: answer, length: Int(length))
             }, tag)
     }
@@ -156,11 +165,13 @@ public final class RecordResolver {
 /// The context c-ares hands back to the callback.
 private final class QuestionTag {
     let question: DNSQuestion
+    let id: UInt16
     /// Strong: c-ares holds the tag only until the callback, which then lets it go.
     let resolver: RecordResolver?
 
-    init(question: DNSQuestion, resolver: RecordResolver) {
+    init(question: DNSQuestion, id: UInt16, resolver: RecordResolver) {
         self.question = question
+        self.id = id
         self.resolver = resolver
     }
 }
@@ -202,6 +213,7 @@ public enum DNSRecordReader {
             offset += 4
         }
         var records: [DNSRecordData] = []
+        var canonical: String?
         for _ in 0..<u16(6) {
             guard name(at: &offset) != nil, offset + 10 <= length else { return truncated(authenticated) }
             let recordType = u16(offset)
@@ -209,6 +221,11 @@ public enum DNSRecordReader {
             let data = offset + 10
             offset = data + dataLength
             guard offset <= length else { return truncated(authenticated) }
+            if recordType == 5 {  // CNAME: the chain's last target is the name the records belong to
+                var at = data
+                if let target = name(at: &at), at <= offset { canonical = DNSName.normalized(target) ?? canonical }
+                continue
+            }
             guard recordType == Int(type.rawValue), records.count < 64 else { continue }
             let bytes = UnsafeBufferPointer(start: base + data, count: dataLength)
             switch type {
@@ -238,7 +255,9 @@ public enum DNSRecordReader {
             default: continue
             }
         }
-        return DNSReply(status: records.isEmpty ? .noData : .found, authenticated: authenticated, records: records)
+        return DNSReply(
+            status: records.isEmpty ? .noData : .found, authenticated: authenticated, records: records,
+            canonicalName: canonical)
     }
 
     private static func truncated(_ authenticated: Bool) -> DNSReply {

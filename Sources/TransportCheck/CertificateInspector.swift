@@ -32,8 +32,11 @@ struct CertificateInspector: Sendable {
         roots = store
     }
 
-    /// The leaf of `chain` checked for `host`; nil when the leaf could not be read.
-    func check(_ chain: [(certificate: [UInt8], publicKey: [UInt8])], host: String, now: Date) -> CertificateCheck? {
+    /// The leaf of `chain` checked for the host `names` (the MX name, and where its alias leads);
+    /// nil when the leaf could not be read.
+    func check(_ chain: [(certificate: [UInt8], publicKey: [UInt8])], names hosts: [String], now: Date)
+        -> CertificateCheck?
+    {
         guard let first = chain.first, let leaf = try? Certificate(derEncoded: first.certificate) else { return nil }
         let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.certificate) }
         let names = Self.dnsNames(of: leaf)
@@ -45,7 +48,7 @@ struct CertificateInspector: Sendable {
             notBefore: Int64(leaf.notValidBefore.timeIntervalSince1970),
             notAfter: Int64(leaf.notValidAfter.timeIntervalSince1970),
             chainTrusted: trust.now, chainProblem: trust.problem,
-            namesMatchHost: names.contains { Self.name($0, covers: host) },
+            namesMatchHost: names.contains { name in hosts.contains { Self.name(name, covers: $0) } },
             certificateSHA256: Self.hex(SHA256.hash(data: first.certificate)),
             publicKeySHA256: Self.hex(SHA256.hash(data: first.publicKey)))
         check.chainTrustedApartFromDates = trust.apartFromDates
@@ -55,17 +58,17 @@ struct CertificateInspector: Sendable {
 
     /// Whether a usable TLSA record matches (RFC 7672 section 3.1): DANE-EE(3) the leaf itself;
     /// DANE-TA(2) a certificate above it in the presented chain, which then must be the anchor
-    /// of a valid path from the leaf, whose names must cover `host`. Selector 0 is the
+    /// of a valid path from the leaf, whose names must cover one of the host `names`. Selector 0 is the
     /// certificate, 1 its public key; matching type 0 exact, 1 SHA-256, 2 SHA-512.
     func daneMatches(
-        _ records: [TLSARecord], chain: [(certificate: [UInt8], publicKey: [UInt8])], host: String, now: Date
+        _ records: [TLSARecord], chain: [(certificate: [UInt8], publicKey: [UInt8])], names hosts: [String]
     ) -> Bool {
         let usable = records.filter(\.isUsableForSMTP)
         guard let leafEntry = chain.first else { return false }
         if usable.contains(where: { $0.usage == 3 && Self.matches($0, leafEntry) }) { return true }
         let parsed = chain.map { try? Certificate(derEncoded: $0.certificate) }
         guard let first = parsed.first, let leaf = first,
-            Self.dnsNames(of: leaf).contains(where: { Self.name($0, covers: host) })
+            Self.dnsNames(of: leaf).contains(where: { name in hosts.contains { Self.name(name, covers: $0) } })
         else { return false }
         for record in usable where record.usage == 2 {
             for index in chain.indices.dropFirst() where Self.matches(record, chain[index]) {

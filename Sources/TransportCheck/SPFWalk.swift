@@ -3,15 +3,24 @@ import ReverseDNS
 
 /// Counts what evaluating a domain's SPF record costs a receiver (RFC 7208 section 4.6.4):
 /// every `include`, `a`, `mx`, `ptr`, `exists` and `redirect` met on the way is one DNS lookup
-/// (limit 10); one that answers nothing is a void lookup (limit 2). Includes and redirects are
-/// followed level by level, each level's questions asked together, at most 10 levels and 60
-/// records; a loop is said and not followed twice.
+/// (limit 10), each time it is met: a record included twice is evaluated twice; one that answers
+/// nothing is a void lookup (limit 2). Includes and redirects are followed level by level, each
+/// level's questions asked together (each name once), at most 12 levels and 60 evaluated records;
+/// an include that comes back to a record on its own path is a loop, which receivers end with
+/// permerror.
 struct SPFWalk {
     let resolver: RecordResolver
     var maxRecords = 60
-    var maxDepth = 10
-    /// Questions asked for void lookups in one walk (a record may name 64 domains).
+    var maxDepth = 12
+    /// Distinct questions asked for void lookups in one walk (a record may name 64 domains).
     var maxProbes = 120
+
+    /// A record being evaluated, with the includes that led to it.
+    private struct Node {
+        var domain: String
+        var record: SPFRecord
+        var path: [String]
+    }
 
     func check(domain: String, reply: DNSReply) -> SPFCheck {
         let record = Self.spfLookup(reply)
@@ -21,82 +30,89 @@ struct SPFWalk {
         var lookups = 0
         var voids = 0
         var macros = 0
-        var probed = 0
         var problems: [String] = []
         var permanentError: String?
-        var visited: Set<String> = [domain]
-        var level: [(domain: String, record: SPFRecord)] = [(domain, root)]
-        var fetched = 1
+        var answers: [DNSQuestion: DNSReply] = [:]
+        var level = [Node(domain: domain, record: root, path: [domain])]
+        var evaluated = 1
+        func note(_ problem: String) { if !problems.contains(problem) { problems.append(problem) } }
         for depth in 0..<maxDepth {
-            var follow: [String] = []
+            var follow: [(target: String, path: [String])] = []
             // The questions of each term that may answer nothing: a term is void when all its answers are.
             var probes: [[DNSQuestion]] = []
-            func probe(_ questions: [DNSQuestion]) {
-                guard probed + questions.count <= maxProbes else { return }
-                probed += questions.count
-                probes.append(questions)
-            }
-            for (owner, spf) in level {
-                for term in spf.lookupTerms {
+            for node in level {
+                for term in node.record.lookupTerms {
                     lookups += 1
                     if term.hasMacro {
                         macros += 1
                         continue
                     }
                     // A bare `a` or `mx` means the domain of the record it is in.
-                    let target = term.domain ?? (term.kind == .a || term.kind == .mx ? owner : nil)
+                    let target = term.domain ?? (term.kind == .a || term.kind == .mx ? node.domain : nil)
                     guard let target else { continue }
                     switch term.kind {
                     case .include, .redirect:
-                        if visited.insert(target).inserted {
-                            follow.append(target)
+                        if node.path.contains(target) {
+                            let problem =
+                                "\(term.kind.rawValue):\(target) in \(node.domain)'s record comes back to a record "
+                                + "that led to it: receivers run past 10 lookups (permerror)"
+                            note(problem)
+                            permanentError = permanentError ?? problem
                         } else {
-                            problems.append("\(term.kind.rawValue):\(target) is reached twice (a loop or a repeat)")
+                            follow.append((target, node.path + [target]))
                         }
-                    case .a: probe([DNSQuestion(target, .a), DNSQuestion(target, .aaaa)])
-                    case .mx: probe([DNSQuestion(target, .mx)])
-                    case .exists: probe([DNSQuestion(target, .a)])
+                    case .a: probes.append([DNSQuestion(target, .a), DNSQuestion(target, .aaaa)])
+                    case .mx: probes.append([DNSQuestion(target, .mx)])
+                    case .exists: probes.append([DNSQuestion(target, .a)])
                     case .ptr: break
                     }
                 }
             }
-            let room = max(0, maxRecords - fetched)
+            let room = max(0, maxRecords - evaluated)
             if follow.count > room {
-                problems.append("the walk stopped after \(maxRecords) records: the count is a lower bound")
+                note("the walk stopped after \(maxRecords) records: the count is a lower bound")
                 follow = Array(follow.prefix(room))
             }
             if follow.isEmpty && probes.isEmpty { break }
-            let replies = resolver.resolve(follow.map { DNSQuestion($0, .txt) } + probes.flatMap { $0 })
-            voids += probes.filter { Self.isVoid($0, replies) }.count
-            var next: [(domain: String, record: SPFRecord)] = []
-            for target in follow {
-                guard let reply = replies[DNSQuestion(target, .txt)] else { continue }
+            // Each name asked once however often it is met; answers kept for the levels below.
+            var asking = Set(follow.map { DNSQuestion($0.target, .txt) })
+            var probeBudget = maxProbes - answers.count
+            for group in probes where probeBudget >= group.count {
+                for question in group where answers[question] == nil && asking.insert(question).inserted {
+                    probeBudget -= 1
+                }
+            }
+            let fresh = resolver.resolve(Array(asking.filter { answers[$0] == nil }))
+            answers.merge(fresh) { first, _ in first }
+            voids += probes.filter { Self.isVoid($0, answers) }.count
+            if probes.contains(where: { group in group.contains { answers[$0] == nil } }) {
+                note("only the first \(maxProbes) void-lookup questions were asked: the void count is a lower bound")
+            }
+            var next: [Node] = []
+            for (target, path) in follow {
+                guard let reply = answers[DNSQuestion(target, .txt)] else { continue }
                 switch Self.spfLookup(reply) {
                 case .found(let spf):
-                    next.append((target, spf))
-                    fetched += 1
+                    next.append(Node(domain: target, record: spf, path: path))
+                    evaluated += 1
                 case .absent:
                     if reply.status == .nameNotFound || reply.status == .noData { voids += 1 }
                     let problem = "\(target) has no SPF record: an include of it is a permerror"
-                    problems.append(problem)
+                    note(problem)
                     permanentError = permanentError ?? problem
                 case .invalid(_, let problem):
                     let said = "\(target)'s SPF record is not valid (a permerror): \(problem.reason)"
-                    problems.append(said)
+                    note(said)
                     permanentError = permanentError ?? said
                 case .failed(let reason):
-                    problems.append("\(target) could not be looked up (\(reason)): the count may be short")
+                    note("\(target) could not be looked up (\(reason)): the count may be short")
                 }
             }
             level = next
             if depth == maxDepth - 1 && !next.isEmpty {
-                problems.append("includes nest deeper than \(maxDepth) levels: the count is a lower bound")
+                note("includes nest deeper than \(maxDepth) levels: the count is a lower bound")
             }
             if level.isEmpty { break }
-        }
-        if probed >= maxProbes {
-            problems.append(
-                "only the first \(maxProbes) void-lookup questions were asked: the void count is a lower bound")
         }
         return SPFCheck(
             record: record, lookups: lookups, voidLookups: voids, macroTerms: macros,

@@ -128,7 +128,19 @@ public final class TransportChecker {
             ]
         }
         questions += external.map { DNSQuestion("\(domain)._report._dmarc.\($0)", .txt) }
-        let second = resolver.resolve(questions)
+        var second = resolver.resolve(questions)
+        // An MX host that is an alias: DANE looks for TLSA at the name it leads to first (RFC
+        // 7672 section 2.2.3), and the certificate may be for either name.
+        var canonical: [String: String] = [:]
+        for host in hosts {
+            let led =
+                second[DNSQuestion(host.host, .a)]?.canonicalName
+                ?? second[DNSQuestion(host.host, .aaaa)]?.canonicalName
+            if let led, led != host.host { canonical[host.host] = led }
+        }
+        if !canonical.isEmpty {
+            second.merge(resolver.resolve(canonical.values.map { DNSQuestion("_25._tcp.\($0)", .tlsa) })) { a, _ in a }
+        }
         let spf = SPFWalk(resolver: resolver).check(domain: domain, reply: reply(domain, .txt))
 
         // The policy, when announced.
@@ -158,13 +170,24 @@ public final class TransportChecker {
         let inspector = self.inspector
         let configuration = self.configuration
         let probeSettings = probe
+        let aliases = canonical
+        let answers = second
         let policyFound = policy.value
         let date = Date(timeIntervalSince1970: TimeInterval(now))
         let checks = ProbeRunner(limit: configuration.probeConcurrency).map(Array(hosts)) { host -> MXHostCheck in
-            let a = second[DNSQuestion(host.host, .a)]
-            let aaaa = second[DNSQuestion(host.host, .aaaa)]
-            let addresses = Self.addressLookup(a, aaaa)
-            let tlsaReply = second[DNSQuestion("_25._tcp.\(host.host)", .tlsa)]
+            let a = answers[DNSQuestion(host.host, .a)]
+            let aaaa = answers[DNSQuestion(host.host, .aaaa)]
+            // An address where a name belongs: RFC 5321 wants a host name as the MX target.
+            let addresses =
+                AddressScope.isAddress(host.host)
+                ? .invalid(
+                    text: host.host,
+                    problem: RecordProblem("the MX target \(host.host) is an IP address, not a host name (RFC 5321)"))
+                : Self.addressLookup(a, aaaa)
+            let aliasTLSA = aliases[host.host].flatMap { answers[DNSQuestion("_25._tcp.\($0)", .tlsa)] }
+            let tlsaReply =
+                aliasTLSA?.status == .found ? aliasTLSA : answers[DNSQuestion("_25._tcp.\(host.host)", .tlsa)]
+            let names = [host.host] + (aliases[host.host].map { [$0] } ?? [])
             let tlsa = Self.tlsaLookup(tlsaReply)
             var outcome: SMTPProbe.Outcome?
             var probed: String?
@@ -178,14 +201,13 @@ public final class TransportChecker {
                 outcome = probeSettings.run(address: address, serverName: host.host)
                 if outcome?.connected == true { break }
             }
-            let certificate = outcome.flatMap { inspector.check($0.certificates, host: host.host, now: date) }
+            let certificate = outcome.flatMap { inspector.check($0.certificates, names: names, now: date) }
             // DANE applies when the TLSA answer and the host's addresses are validated (RFC 7672 section 2.2).
             let validated =
                 (tlsaReply?.authenticated ?? false) && (a?.authenticated == true || aaaa?.authenticated == true)
             let dane = Self.dane(
-                tlsa, authenticated: validated, chain: outcome?.certificates ?? [], host: host.host, now: date,
-                inspector: inspector)
-            return MXHostCheck(
+                tlsa, authenticated: validated, chain: outcome?.certificates ?? [], names: names, inspector: inspector)
+            var check = MXHostCheck(
                 host: host.host, preference: host.preference, addresses: addresses, tlsa: tlsa,
                 tlsaAuthenticated: tlsaReply?.authenticated ?? false,
                 probe: outcome.map { outcome in
@@ -195,6 +217,8 @@ public final class TransportChecker {
                         problem: outcome.problem)
                 },
                 certificate: certificate, dane: dane, coveredByPolicy: policyFound.map { $0.covers(host.host) })
+            check.canonicalName = aliases[host.host]
+            return check
         }
 
         let destinations = external.map { destination -> DMARCCheck.ExternalDestination in
@@ -320,19 +344,26 @@ public final class TransportChecker {
 
     static func dane(
         _ tlsa: Lookup<[TLSARecord]>, authenticated: Bool, chain: [(certificate: [UInt8], publicKey: [UInt8])],
-        host: String, now: Date, inspector: CertificateInspector
+        names: [String], inspector: CertificateInspector
     ) -> DANEOutcome {
         if case .failed = tlsa { return .lookupFailed }
         guard let records = tlsa.value, !records.isEmpty else { return .notPublished }
         guard authenticated else { return .unauthenticated }
         guard records.contains(where: \.isUsableForSMTP) else { return .unusable }
         guard !chain.isEmpty else { return .notCompared }
-        return inspector.daneMatches(records, chain: chain, host: host, now: now) ? .matched : .mismatched
+        return inspector.daneMatches(records, chain: chain, names: names) ? .matched : .mismatched
     }
 }
 
 /// Which addresses are global (routable on the Internet), for the probe's refusal of others.
 enum AddressScope {
+    /// Whether `text` is an IPv4 or IPv6 address.
+    static func isAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
     static func isGlobal(_ text: String) -> Bool {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {

@@ -294,11 +294,21 @@ struct LiveTransportCheckTests {
             host mta-sts.moved.test \(block).5
             host bare.test \(block).2
             txt _dmarc.bare.test v=DMARC1; p=reject
+            mx cn.test alias.cn.test 10
+            cname alias.cn.test mx.change.test
+            txt loop.test v=spf1 include:a.loop.test -all
+            txt a.loop.test v=spf1 include:loop.test -all
+            txt _dmarc.loop.test v=DMARC1; rua=mailto:d@loop.test
+            txt rep.test v=spf1 include:x.rep.test include:y.rep.test -all
+            txt x.rep.test v=spf1 include:z.rep.test -all
+            txt y.rep.test v=spf1 include:z.rep.test -all
+            txt z.rep.test v=spf1 a:1.rep.test a:2.rep.test a:3.rep.test a:4.rep.test -all
 
             """
         // No AD bit: this resolver does not validate.
         let dns = try DNSFixture(
-            records: records, localZones: ["change.test", "gone.test", "moved.test", "bare.test"])
+            records: records,
+            localZones: ["change.test", "gone.test", "moved.test", "bare.test", "cn.test", "loop.test", "rep.test"])
         defer { dns.stop() }
         func check(_ domains: [String]) throws -> [String: Any] {
             let result = try mailtally(
@@ -306,7 +316,21 @@ struct LiveTransportCheckTests {
             #expect(result.status == 0, "\(result.stderr)")
             return try json(result)
         }
-        let first = try check(["change.test", "gone.test", "moved.test", "bare.test"])
+        let first = try check([
+            "change.test", "gone.test", "moved.test", "bare.test", "cn.test", "loop.test", "rep.test",
+        ])
+        // An MX that is an alias: the certificate may be for the name it leads to.
+        let alias = try hosts(first, "cn.test")["alias.cn.test"]
+        #expect(alias?["canonical_name"] as? String == "mx.change.test", "\(String(describing: alias))")
+        #expect((alias?["certificate"] as? [String: Any])?["names_match_host"] as? Bool == true)
+        #expect(!(try findings(first, "cn.test")).contains { $0.0 == "mx-certificate-name-mismatch" })
+        // An include that loops back is a permerror; a record included twice counts twice.
+        let loop = try findings(first, "loop.test")
+        #expect(loop.contains { $0.0 == "spf-invalid" && $0.1 == "critical" && $0.3.contains("comes back") }, "\(loop)")
+        // No p= but a rua: receivers read p=none, and the check says so as a warning.
+        #expect(loop.contains { $0.0 == "dmarc-record-problem" && $0.1 == "warning" && $0.3.contains("p=none") })
+        let repeated = try findings(first, "rep.test")
+        #expect(repeated.contains { $0.0 == "spf-too-many-lookups" && $0.3.contains("12 DNS lookups") }, "\(repeated)")
         // No MX but an address: senders deliver to the domain itself, and so it is probed.
         let bare = try hosts(first, "bare.test")
         #expect(bare["bare.test"]?["starttls"] as? Bool == true, "\(bare)")

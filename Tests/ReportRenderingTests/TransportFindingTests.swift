@@ -110,6 +110,16 @@ import Testing
         }
     }
 
+    @Test func tlsOlderThanOnePointTwo() {
+        var old = Self.host("mx1.example.com")
+        old.probe?.tlsVersion = "TLSv1.0"
+        let found = findings(Self.check(hosts: [old]))
+        #expect(codes(found) == ["mx-old-tls warning mx1.example.com"])
+        #expect(
+            found.first?.text
+                == "mx1.example.com offers at best TLSv1.0, which RFC 8996 retires: many senders refuse it")
+    }
+
     @Test func nullMXMissingMXAndTooManyHosts() {
         let null = findings(Self.check(hosts: [], mx: .found([MXRecord(preference: 0, host: "")])))
         // A null MX takes no mail: no TLS-RPT or downgrade finding for it.

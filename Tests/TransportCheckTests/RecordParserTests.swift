@@ -24,9 +24,19 @@ import Testing
         let minimal = try DMARCRecord(parsing: "v=DMARC1;p=none")
         #expect(minimal.percent == 100 && minimal.dkimAlignment == .relaxed && minimal.subdomainPolicy == nil)
         #expect(throws: RecordProblem.self) { try DMARCRecord(parsing: "p=reject; v=DMARC1") }
-        #expect(throws: RecordProblem.self) { try DMARCRecord(parsing: "v=DMARC1; rua=mailto:a@b.example") }
         #expect(throws: RecordProblem.self) { try DMARCRecord(parsing: "v=DMARC1; p=block") }
-        #expect(throws: RecordProblem.self) { try DMARCRecord(parsing: "v=DMARC1; p=none; pct=150") }
+        #expect(throws: RecordProblem.self) { try DMARCRecord(parsing: "v=dmarc1; p=none") }
+        #expect(minimal.notes == nil)
+        // What receivers work around (RFC 7489 section 6.6.3): no p= with a rua is p=none, a
+        // pct out of range is 100; each said.
+        let noPolicy = try DMARCRecord(parsing: "v=DMARC1; rua=mailto:a@b.example")
+        #expect(noPolicy.policy == .monitor)
+        #expect(noPolicy.notes == ["it has no p= tag: receivers read it as p=none"])
+        let badSP = try DMARCRecord(parsing: "v=DMARC1; p=reject; sp=block; rua=mailto:a@b.example")
+        #expect(badSP.policy == .monitor && badSP.subdomainPolicy == nil)
+        let badPercent = try DMARCRecord(parsing: "v=DMARC1 ; p = quarantine ; pct = 200")
+        #expect(badPercent.policy == .quarantine && badPercent.percent == 100)
+        #expect(badPercent.notes == ["pct=200 is not a number from 0 to 100: receivers use 100"])
     }
 
     @Test func tlsReportingAndSTSRecords() throws {

@@ -15,6 +15,8 @@ public enum TransportFacts: Hashable, Sendable {
     case noSTARTTLS(host: String, address: String, reported: ReportedFailures)
     /// An MX host's port 25 could not be reached, or it has no address.
     case mxUnreachable(host: String, problem: String)
+    /// An MX host negotiates a TLS version older than 1.2 at best.
+    case oldTLS(host: String, version: String)
     /// STARTTLS was offered and the handshake failed.
     case handshakeFailed(host: String, problem: String)
     /// Validated TLSA records of an MX host match nothing it presented.

@@ -61,6 +61,7 @@ struct TransportRule: FindingRule {
                 let problem: String
                 switch host.addresses {
                 case .absent: problem = "it has no A or AAAA record"
+                case .invalid(_, let reason): problem = reason.reason
                 case .failed(let reason): problem = "its address could not be looked up (\(reason))"
                 default: problem = host.probe?.problem ?? "port 25 did not answer"
                 }
@@ -80,6 +81,9 @@ struct TransportRule: FindingRule {
                         ? "the certificate it presented could not be read" : "the TLS handshake did not finish")
                 add(.mxHandshakeFailed, .critical, name, .handshakeFailed(host: name, problem: problem))
                 continue
+            }
+            if let version = probe.tlsVersion, ["TLSv1.0", "TLSv1.1"].contains(version) {
+                add(.mxOldTLS, .warning, name, .oldTLS(host: name, version: version))
             }
             let days = certificate.daysUntilExpiry(at: check.checkedAt)
             let expiryDay = certificate.notAfter / 86_400
@@ -214,7 +218,13 @@ struct TransportRule: FindingRule {
             add(.dmarcRecordProblem, .critical, domain, .dmarcRecordProblem(domain: domain, problem: nil))
         case .invalid(_, let problem):
             add(.dmarcRecordProblem, .critical, domain, .dmarcRecordProblem(domain: domain, problem: problem.reason))
-        default: break
+        case .found(let record):
+            if let notes = record.notes, !notes.isEmpty {
+                add(
+                    .dmarcRecordProblem, .warning, domain,
+                    .dmarcRecordProblem(domain: domain, problem: notes.joined(separator: "; ")))
+            }
+        case .failed: break
         }
         for destination in check.dmarc.externalDestinations where destination.authorised == false {
             add(
@@ -339,6 +349,8 @@ extension FindingCode {
     public static let transportLookupsFailed = Self(rawValue: "transport-lookups-failed")
     /// No MX, or a null MX.
     public static let noMX = Self(rawValue: "no-mx")
+    /// An MX host that negotiates TLS 1.0 or 1.1 at best.
+    public static let mxOldTLS = Self(rawValue: "mx-old-tls")
     /// A null MX beside other MX records.
     public static let nullMXBesideOthers = Self(rawValue: "null-mx-beside-others")
     /// More MX hosts than the check looks at.

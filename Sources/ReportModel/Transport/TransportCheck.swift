@@ -132,6 +132,9 @@ public struct MXHostCheck: Hashable, Sendable, Codable {
     public var dane: DANEOutcome
     /// Whether the MTA-STS policy's mx patterns cover the host; nil without a policy.
     public var coveredByPolicy: Bool?
+    /// Where the host name leads when it is an alias (a CNAME, which RFC 2181 section 10.3 says
+    /// an MX should not name): TLSA is looked up there first, and the certificate may be for it.
+    public var canonicalName: String?
 
     /// A host's check, filled in by the checker.
     public init(

@@ -47,38 +47,62 @@ public struct DMARCRecord: Hashable, Sendable, Codable {
     public var aggregateReportURIs: [String]
     /// `ruf`: where failure reports go.
     public var failureReportURIs: [String]
+    /// Mistakes receivers work around (a broken p= read as none, a pct out of range read as
+    /// 100), when there are any.
+    public var notes: [String]?
 
-    /// Parses the record's text. Fails when it does not start with `v=DMARC1` or `p` is missing
-    /// or unknown.
+    /// Parses the record's text as receivers do. Fails when it does not start with `v=DMARC1`, or
+    /// when `p` is missing or unknown and there is no `rua` to fall back on.
     public init(parsing text: String) throws(RecordProblem) {
         let tags = TagList.parse(text)
         // RFC 7489 section 6.3: the version must match exactly.
         guard let first = tags.first, first.tag == "v", first.value == "DMARC1" else {
             throw RecordProblem("it does not start with v=DMARC1")
         }
-        func disposition(_ tag: String) throws(RecordProblem) -> Disposition? {
-            guard let text = TagList.value(tags, tag) else { return nil }
-            guard let value = Disposition(normalizing: text), [.monitor, .quarantine, .reject].contains(value) else {
-                throw RecordProblem("\(tag)=\(text.prefix(40)) is not none, quarantine or reject")
-            }
-            return value
-        }
-        guard let policy = try disposition("p") else { throw RecordProblem("it has no p= tag") }
-        self.policy = policy
-        subdomainPolicy = try disposition("sp")
-        nonexistentPolicy = try disposition("np")
-        if let text = TagList.value(tags, "pct") {
-            guard let value = Int(text), (0...100).contains(value) else {
-                throw RecordProblem("pct=\(text.prefix(20)) is not a number from 0 to 100")
-            }
-            percent = value
-        } else {
-            percent = 100
-        }
-        dkimAlignment = TagList.value(tags, "adkim").flatMap(AlignmentMode.init(normalizing:)) ?? .relaxed
-        spfAlignment = TagList.value(tags, "aspf").flatMap(AlignmentMode.init(normalizing:)) ?? .relaxed
         aggregateReportURIs = Self.uris(TagList.value(tags, "rua"))
         failureReportURIs = Self.uris(TagList.value(tags, "ruf"))
+        var notes: [String] = []
+        func disposition(_ tag: String) -> (value: Disposition?, valid: Bool) {
+            guard let text = TagList.value(tags, tag) else { return (nil, true) }
+            guard let value = Disposition(normalizing: text), [.monitor, .quarantine, .reject].contains(value) else {
+                return (nil, false)
+            }
+            return (value, true)
+        }
+        let p = disposition("p")
+        let sp = disposition("sp")
+        // RFC 7489 section 6.6.3: a missing or broken p (or a broken sp) with a usable rua is
+        // read as p=none; without a rua the record is not applied at all.
+        if p.value == nil || !sp.valid {
+            let what =
+                p.value == nil
+                ? (TagList.value(tags, "p").map { "p=\($0.prefix(40)) is not none, quarantine or reject" }
+                    ?? "it has no p= tag")
+                : "sp=\(TagList.value(tags, "sp")?.prefix(40) ?? "") is not none, quarantine or reject"
+            guard !aggregateReportURIs.isEmpty else { throw RecordProblem(what + ", and no rua: receivers ignore it") }
+            notes.append(what + ": receivers read it as p=none")
+            policy = .monitor
+            subdomainPolicy = nil
+        } else {
+            policy = p.value ?? .monitor
+            subdomainPolicy = sp.value
+        }
+        let np = disposition("np")
+        if !np.valid {
+            notes.append("np=\(TagList.value(tags, "np")?.prefix(40) ?? "") is not valid: receivers ignore it")
+        }
+        nonexistentPolicy = np.value
+        percent = 100
+        if let text = TagList.value(tags, "pct") {
+            if let value = Int(text), (0...100).contains(value) {
+                percent = value
+            } else {
+                notes.append("pct=\(text.prefix(20)) is not a number from 0 to 100: receivers use 100")
+            }
+        }
+        self.notes = notes.isEmpty ? nil : notes
+        dkimAlignment = TagList.value(tags, "adkim").flatMap(AlignmentMode.init(normalizing:)) ?? .relaxed
+        spfAlignment = TagList.value(tags, "aspf").flatMap(AlignmentMode.init(normalizing:)) ?? .relaxed
     }
 
     /// Comma-separated URIs with an optional `!size` suffix each; at most 16 kept.
@@ -156,6 +180,9 @@ public struct MTASTSPolicy: Hashable, Sendable, Codable {
     /// version, mode or max_age, or when a mode other than none lists no mx.
     public init(parsing bytes: [UInt8]) throws(RecordProblem) {
         guard bytes.count <= 64 << 10 else { throw RecordProblem("it is larger than 64 KiB") }
+        guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else {
+            throw RecordProblem("it starts with a byte-order mark, which the policy's grammar does not allow")
+        }
         let text = String(decoding: bytes, as: UTF8.self)
         var fields: [(String, String)] = []
         for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
