@@ -115,7 +115,8 @@ public enum TransportRenderer {
         rows.append(["_dmarc.\(check.dmarc.inheritedFrom ?? domain)", state(check.dmarc.record), dmarc])
         var spf = detail(check.spf.record)
         if check.spf.record.value != nil {
-            spf = "\(check.spf.lookups) DNS lookups (limit 10), \(check.spf.voidLookups) void (limit 2)"
+            spf =
+                "\(Count.of(check.spf.lookups, "DNS lookup")) (limit 10), \(check.spf.voidLookups) void (limit 2)"
             if let problem = check.spf.problems.first { spf += "; \(problem)" }
         }
         rows.append(["SPF \(domain)", state(check.spf.record), spf])
