@@ -120,14 +120,16 @@ public final class TransportChecker {
         var seen: Set<String> = []
         let distinct = records.filter { !$0.host.isEmpty && seen.insert($0.host).inserted }
         let hosts = distinct.prefix(configuration.maxHosts)
-        let external = externalDestinations(of: dmarcRecord.value, domain: domain)
+        // Reports under an inherited record are the organisational domain's: its consent names it.
+        let policyDomain = dmarcFrom ?? domain
+        let external = externalDestinations(of: dmarcRecord.value, domain: policyDomain)
         var questions: [DNSQuestion] = []
         for host in hosts {
             questions += [
                 DNSQuestion(host.host, .a), DNSQuestion(host.host, .aaaa), DNSQuestion("_25._tcp.\(host.host)", .tlsa),
             ]
         }
-        questions += external.map { DNSQuestion("\(domain)._report._dmarc.\($0)", .txt) }
+        questions += external.map { DNSQuestion("\(policyDomain)._report._dmarc.\($0)", .txt) }
         var second = resolver.resolve(questions)
         // An MX host that is an alias: DANE looks for TLSA at the name it leads to first (RFC
         // 7672 section 2.2.3), and the certificate may be for either name.
@@ -222,7 +224,7 @@ public final class TransportChecker {
         }
 
         let destinations = external.map { destination -> DMARCCheck.ExternalDestination in
-            let answer = second[DNSQuestion("\(domain)._report._dmarc.\(destination)", .txt)]
+            let answer = second[DNSQuestion("\(policyDomain)._report._dmarc.\(destination)", .txt)]
             switch answer?.status {
             case .found:
                 let authorised = answer?.records.contains { record in

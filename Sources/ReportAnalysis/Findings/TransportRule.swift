@@ -229,7 +229,8 @@ struct TransportRule: FindingRule {
         for destination in check.dmarc.externalDestinations where destination.authorised == false {
             add(
                 .dmarcDestinationUnauthorised, .warning, destination.domain,
-                .dmarcDestinationUnauthorised(domain: domain, destination: destination.domain))
+                .dmarcDestinationUnauthorised(
+                    domain: check.dmarc.inheritedFrom ?? domain, destination: destination.domain))
         }
 
         let failed = failedLookups(check)
@@ -292,7 +293,7 @@ struct TransportRule: FindingRule {
             if case .failed = host.tlsa { names.append("_25._tcp.\(host.host) TLSA") }
         }
         names += check.dmarc.externalDestinations.filter { $0.authorised == nil }.map {
-            "\(check.domain)._report._dmarc.\($0.domain)"
+            "\(check.dmarc.inheritedFrom ?? check.domain)._report._dmarc.\($0.domain)"
         }
         return names
     }
