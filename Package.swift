@@ -104,7 +104,8 @@ let package = Package(
         .target(
             name: "TransportCheck",
             dependencies: [
-                "ReportModel", "ReverseDNS", "MailNetwork", .product(name: "X509", package: "swift-certificates"),
+                "ReportModel", "ReportAnalysis", "ReverseDNS", "MailNetwork",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),

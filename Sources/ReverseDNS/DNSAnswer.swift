@@ -1,5 +1,6 @@
 import CCAres
 import ReportAnalysis
+import ReportModel
 
 #if canImport(Glibc)
     import Glibc
@@ -29,7 +30,7 @@ enum DNSAnswer {
             }
         }
         var seen: Set<String> = []
-        return names.compactMap(HostName.normalized).filter { seen.insert($0).inserted }.prefix(16).map { $0 }
+        return names.compactMap(DNSName.normalized).filter { seen.insert($0).inserted }.prefix(16).map { $0 }
     }
 
     /// The addresses of an A (IPv4) or AAAA (IPv6) answer, as bytes.
@@ -72,23 +73,6 @@ enum DNSAnswer {
             offset += 10 + u16(offset + 8)
         }
         return smallest
-    }
-}
-
-/// Host names as DNS answers carry them: only names that could be a host are kept.
-enum HostName {
-    static func normalized(_ raw: String) -> String? {
-        var name = raw.lowercased()
-        while name.hasSuffix(".") { name.removeLast() }
-        guard !name.isEmpty, name.utf8.count <= 253 else { return nil }
-        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
-            guard (1...63).contains(label.utf8.count),
-                label.utf8.allSatisfy({
-                    ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
-                })
-            else { return nil }
-        }
-        return name
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MailNetwork
+import ReportAnalysis
 import ReportModel
 import ReverseDNS
 
@@ -357,40 +358,21 @@ public final class TransportChecker {
     }
 }
 
-/// Which addresses are global (routable on the Internet), for the probe's refusal of others.
+/// Which addresses are global (routable on the Internet), for the probe's refusal of others:
+/// the networks below never are.
 enum AddressScope {
+    static let nonGlobal = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.168.0.0/16", "224.0.0.0/3", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
+    ].compactMap(IPNetwork.init)
+
     /// Whether `text` is an IPv4 or IPv6 address.
-    static func isAddress(_ text: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
-    }
+    static func isAddress(_ text: String) -> Bool { IPNetwork.parseAddress(text) != nil }
 
+    /// Whether `text` is an address outside every non-global network (IPv4-mapped IPv6 read as IPv4).
     static func isGlobal(_ text: String) -> Bool {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return isGlobal(v4: withUnsafeBytes(of: v4) { Array($0) })
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return false }
-        let bytes = withUnsafeBytes(of: v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            return isGlobal(v4: Array(bytes[12..<16]))  // IPv4-mapped
-        }
-        if bytes.allSatisfy({ $0 == 0 }) || bytes == [UInt8](repeating: 0, count: 15) + [1] { return false }
-        if bytes[0] & 0xFE == 0xFC { return false }  // fc00::/7, unique local
-        if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return false }  // fe80::/10, link-local
-        if bytes[0] == 0xFF { return false }  // multicast
-        return true
-    }
-
-    static func isGlobal(v4 b: [UInt8]) -> Bool {
-        switch (b[0], b[1]) {
-        case (0, _), (10, _), (127, _), (169, 254), (192, 168): return false
-        case (172, 16...31), (100, 64...127): return false
-        case (224...255, _): return false
-        default: return true
-        }
+        guard let bytes = IPNetwork.parseAddress(text) else { return false }
+        return !nonGlobal.contains { $0.contains(bytes) }
     }
 }
 

@@ -114,10 +114,10 @@ import Testing
         let v4 = try #require(IPAddress.parse(" 192.0.2.1 "))
         #expect(IPAddress.reverseName(v4.bytes) == "1.2.0.192.in-addr.arpa")
         #expect(IPAddress.parse("192.0.2.256") == nil)
-        #expect(HostName.normalized("Mail.Example.NET.") == "mail.example.net")
-        #expect(HostName.normalized("<script>.example.net") == nil)
-        #expect(HostName.normalized("a..b") == nil)
-        #expect(HostName.normalized(String(repeating: "a", count: 64) + ".net") == nil)
+        #expect(DNSName.normalized("Mail.Example.NET.") == "mail.example.net")
+        #expect(DNSName.normalized("<script>.example.net") == nil)
+        #expect(DNSName.normalized("a..b") == nil)
+        #expect(DNSName.normalized(String(repeating: "a", count: 64) + ".net") == nil)
     }
 
     static func mostHeld(_ stats: URL) throws -> Int {

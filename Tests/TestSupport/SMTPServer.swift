@@ -260,24 +260,9 @@ public final class SMTPServer: @unchecked Sendable {
             throw error
         }
         try? logHandle.close()
-        let reader = output.fileHandleForReading
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var line = Data()
-        DispatchQueue.global().async {
-            while !line.contains(0x0A) {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            done.signal()
-        }
-        var finished = done.wait(timeout: .now() + 30) == .success
-        if !finished {
-            process.terminate()
-            finished = done.wait(timeout: .now() + 5) == .success
-        }
-        let said = finished ? String(decoding: line, as: UTF8.self) : ""
-        if finished, let ready = try? JSONDecoder().decode(Ready.self, from: Data(said.utf8)) {
+        let said = String(
+            decoding: TestSupport.readyLine(from: output.fileHandleForReading, of: process), as: UTF8.self)
+        if let ready = try? JSONDecoder().decode(Ready.self, from: Data(said.utf8)) {
             return (Running(process: process, input: input, output: output), ready)
         }
         if process.isRunning { process.terminate() }

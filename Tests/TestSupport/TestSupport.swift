@@ -122,6 +122,25 @@ public enum TestSupport {
         return [UInt8](try shell("python3", ["-c", script, directory.path] + names).stdout)
     }
 
+    /// The first line a fixture prints once it is ready (up to its newline), waiting at most
+    /// `timeout` seconds: a fixture that hangs is ended and gives what it printed, often nothing.
+    public static func readyLine(from handle: FileHandle, of process: Process, timeout: Double = 30) -> Data {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var line = Data()
+        DispatchQueue.global().async {
+            while !line.contains(0x0A) {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            done.signal()
+        }
+        if done.wait(timeout: .now() + timeout) == .success { return line }
+        process.terminate()
+        // The reader ends with the process's output; the semaphore orders its writes before this read.
+        return done.wait(timeout: .now() + 5) == .success ? line : Data()
+    }
+
     /// Whether a program is on PATH, for tests that need it (`.enabled(if:)`).
     public static func hasProgram(_ name: String) -> Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -183,12 +202,7 @@ public final class DNSFixture: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
+        let line = TestSupport.readyLine(from: output.fileHandleForReading, of: process)
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("port "), let port = Int(text.dropFirst(5)) else {
             process.terminate()

@@ -76,12 +76,7 @@ public final class TransportServers: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
+        let line = TestSupport.readyLine(from: output.fileHandleForReading, of: process)
         guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
             let ca = object["ca"] as? String, let list = object["servers"] as? [String: [String: Any]]
         else {

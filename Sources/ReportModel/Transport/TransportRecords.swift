@@ -218,11 +218,12 @@ public struct MTASTSPolicy: Hashable, Sendable, Codable {
 
 /// DNS names as records and policies carry them.
 public enum DNSName {
-    /// The name lowercased, without a trailing dot, when it is a valid host name (letters,
-    /// digits, hyphens and underscores; labels of 1 to 63 bytes; at most 253 bytes).
+    /// The name lowercased, without trailing dots, when it is a valid host name (letters,
+    /// digits, hyphens and underscores; labels of 1 to 63 bytes; at most 253 bytes): what DNS
+    /// answers (PTR names, MX hosts) and records (policies, rua) are read with.
     public static func normalized(_ raw: String) -> String? {
         var name = raw.trimmedWhitespace().lowercased()
-        if name.hasSuffix(".") { name.removeLast() }
+        while name.hasSuffix(".") { name.removeLast() }
         guard !name.isEmpty, name.utf8.count <= 253 else { return nil }
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
             guard (1...63).contains(label.utf8.count),
